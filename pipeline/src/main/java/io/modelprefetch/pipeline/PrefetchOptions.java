@@ -1,0 +1,54 @@
+package io.modelprefetch.pipeline;
+
+import io.modelprefetch.transforms.model.FetchSettings;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * The prefetch settings carried in the pipeline options. Runners serialize and display options,
+ * so nothing here is secret: credentials are resolved by each worker.
+ */
+public interface PrefetchOptions extends PipelineOptions {
+
+  @Description("Ranged GETs in flight at once per worker JVM, 1..1024. Default: 4.")
+  @Default.Integer(FetchSettings.DEFAULT_IN_FLIGHT_RANGES)
+  int getNumThreads();
+
+  void setNumThreads(int value);
+
+  @Description("Objects larger than this many bytes are fetched as parallel ranges. Default: 64 MiB.")
+  @Default.Long(FetchSettings.DEFAULT_PART_SIZE_BYTES)
+  long getPartThresholdBytes();
+
+  void setPartThresholdBytes(long value);
+
+  @Description("The size of each ranged GET in bytes, at least 1 MiB. Default: 64 MiB.")
+  @Default.Long(FetchSettings.DEFAULT_PART_SIZE_BYTES)
+  long getPartSizeBytes();
+
+  void setPartSizeBytes(long value);
+
+  @Description("Attempts per range for retryable failures (5xx, throttling, resets, truncation). Default: 4.")
+  @Default.Integer(FetchSettings.DEFAULT_MAX_ATTEMPTS)
+  int getMaxAttempts();
+
+  void setMaxAttempts(int value);
+
+  @Description("Fetch every object even when it is already present with the same ETag. Default: false.")
+  @Default.Boolean(false)
+  boolean getForceDownload();
+
+  void setForceDownload(boolean value);
+
+  @Description("Where the JSON report is written; empty for none. Default: none.")
+  String getReportPath();
+
+  void setReportPath(String value);
+
+  /** The fetch settings these options describe. */
+  static FetchSettings fetchSettings(PrefetchOptions options) {
+    return new FetchSettings(options.getPartThresholdBytes(), options.getPartSizeBytes(), options.getNumThreads(),
+        options.getMaxAttempts(), options.getForceDownload());
+  }
+}

@@ -1,0 +1,59 @@
+package io.modelprefetch.pipeline;
+
+import io.modelprefetch.transforms.CommitFiles;
+import io.modelprefetch.transforms.ExpandListings;
+import io.modelprefetch.transforms.FetchRanges;
+import io.modelprefetch.transforms.PlanRanges;
+import io.modelprefetch.transforms.Results;
+import io.modelprefetch.transforms.WriteReport;
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.model.ModelSource;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+
+/**
+ * The prefetch graph: read manifest → expand listings → plan ranges → fetch ranges → verify and
+ * commit → report. Listings and ranges are redistributed after each fan-out.
+ */
+public final class PrefetchPipeline {
+
+  private PrefetchPipeline() {}
+
+  /**
+   * Adds the prefetch of {@code models} to {@code pipeline}, configured by its {@link
+   * PrefetchOptions}.
+   *
+   * @param notes endpoint rewrites to show in the report
+   */
+  public static Pipeline build(Pipeline pipeline, List<ModelSource> models, List<String> notes) {
+    PrefetchOptions options = pipeline.getOptions().as(PrefetchOptions.class);
+    FetchSettings settings = PrefetchOptions.fetchSettings(options);
+
+    PCollection<ModelSource> manifest =
+        pipeline.apply("Read manifest", Create.of(models).withCoder(SerializableCoder.of(ModelSource.class)));
+    PCollectionTuple listed = manifest.apply("Expand listings", ExpandListings.create());
+    PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply("Plan ranges", PlanRanges.with(settings));
+    PCollection<FileResult> committed =
+        planned.get(PlanRanges.RANGES)
+            .apply("Fetch ranges", FetchRanges.with(settings))
+            .apply("Verify and commit", CommitFiles.create());
+
+    PCollection<FileResult> outcomes =
+        PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG)).and(committed)
+            .apply("Gather outcomes", Flatten.pCollections());
+    String reportPath = options.getReportPath();
+    if (reportPath != null && !reportPath.isEmpty()) {
+      List<ModelKey> keys = models.stream().map(ModelKey::of).toList();
+      outcomes.apply("Report", WriteReport.to(new WriteReport.Spec(reportPath, System.currentTimeMillis(), keys, notes)));
+    }
+    return pipeline;
+  }
+}

@@ -1,0 +1,94 @@
+package io.modelprefetch.runners;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelprefetch.runners.demo.DemoModel;
+import io.modelprefetch.runners.demo.EmbeddedS3;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demo}: serves a generated model from an embedded S3-compatible server (S3Proxy) on
+ * 127.0.0.1, prefetches it with the DirectRunner, prints the report and stops the server.
+ */
+@Command(
+    name = "demo",
+    description = "Serve a generated model from an embedded S3 server on 127.0.0.1 and prefetch it (DirectRunner).",
+    sortOptions = false,
+    mixinStandardHelpOptions = true)
+final class DemoCommand implements Callable<Integer> {
+
+  static final String BUCKET = "models";
+  static final String PREFIX = "demo/tiny-llama/";
+
+  @Option(names = "--local-dir", paramLabel = "DIR",
+      description = "Destination root. Default: <tmp>/model-prefetch-demo/models")
+  Path localDir = Path.of(System.getProperty("java.io.tmpdir"), "model-prefetch-demo", "models");
+
+  @Option(names = "--part-size", paramLabel = "SIZE", description = "Range size. Default: 2MiB (small, to show ranges).")
+  String partSize = "2MiB";
+
+  @Option(names = "--part-threshold", paramLabel = "SIZE", description = "Split objects above this. Default: 4MiB.")
+  String partThreshold = "4MiB";
+
+  @Option(names = "--report", paramLabel = "FILE", description = "Report path. Default: DIR/../report.json")
+  Path report;
+
+  private final Main.Context context;
+
+  DemoCommand(Main.Context context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path reportPath = report != null ? report : localDir.toAbsolutePath().getParent().resolve("report.json");
+    Path data = Files.createTempDirectory("model-prefetch-demo-s3-");
+    try (EmbeddedS3 server = EmbeddedS3.start(data)) {
+      DemoModel.upload(server.admin(), BUCKET, PREFIX, DemoModel.SMALL_MODEL);
+      context.err().println("model-prefetch demo: S3Proxy serves s3://" + BUCKET + "/" + PREFIX + " ("
+          + DemoModel.SMALL_MODEL.size() + " files) at " + server.endpoint());
+      Map<String, String> env = Map.of(
+          "AWS_ENDPOINT_URL", server.endpoint().toString(),
+          "AWS_REGION", EmbeddedS3.REGION,
+          "AWS_ACCESS_KEY_ID", server.accessKey(),
+          "AWS_SECRET_ACCESS_KEY", server.secretKey());
+      var flags = new JobResolver.Flags(List.of("s3://" + BUCKET + "/" + PREFIX), localDir.toString(), null, null, null,
+          null, null, null, partThreshold, partSize, null, null, null, null, null, reportPath.toString(), List.of());
+      int status = PrefetchRun.execute(new JobResolver(env).resolve(flags), context.out(), context.err());
+      printTable(reportPath);
+      context.err().println("model-prefetch demo: report written to " + reportPath);
+      return status;
+    } finally {
+      deleteTree(data);
+    }
+  }
+
+  private void printTable(Path reportPath) throws IOException {
+    if (!Files.exists(reportPath)) {
+      return;
+    }
+    JsonNode report = new ObjectMapper().readTree(reportPath.toFile());
+    for (JsonNode o : report.path("objects")) {
+      context.err().println(String.format(Locale.ROOT, "  %-9s %-13s %10s  %s", o.path("status").asText(),
+          o.path("verifiedBy").asText("-"), PrefetchRun.bytes(o.path("size").asLong()), o.path("relativePath").asText()));
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

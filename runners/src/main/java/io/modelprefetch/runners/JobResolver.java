@@ -1,0 +1,260 @@
+package io.modelprefetch.runners;
+
+import io.modelprefetch.transforms.manifest.Manifest;
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.plan.Filters;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.s3.EndpointResolver;
+import io.modelprefetch.transforms.s3.InProcessCredentials;
+import io.modelprefetch.transforms.s3.ObjectUri;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Resolves the command line, {@code --download-extra-config}, the manifest and the environment
+ * into a {@link Job}. Precedence: a flag, then the extra config, then the environment, then the
+ * default; a value that is given wins even when it is false or 0.
+ */
+final class JobResolver {
+
+  static final String DEFAULT_LOCAL_DIR = "/tmp/aibrix/models/";
+
+  /** The values given on the command line; null when not given. */
+  record Flags(
+      List<String> modelUris,
+      String localDir,
+      String modelName,
+      Path manifest,
+      List<String> include,
+      List<String> exclude,
+      String extraConfig,
+      Integer numThreads,
+      String partThreshold,
+      String partSize,
+      List<String> allowFileSuffix,
+      Boolean forceDownload,
+      String endpoint,
+      String region,
+      EndpointResolver.Addressing addressing,
+      String report,
+      List<String> pipelineArgs) {}
+
+  private final Map<String, String> env;
+
+  JobResolver(Map<String, String> env) {
+    this.env = env;
+  }
+
+  Job resolve(Flags flags) {
+    ExtraConfig extra = ExtraConfig.parse(flags.extraConfig());
+
+    int numThreads = first(flags.numThreads(), extra.numThreads(),
+        env("DOWNLOADER_NUM_THREADS", v -> Values.count("DOWNLOADER_NUM_THREADS", v, 1, 1024)),
+        FetchSettings.DEFAULT_IN_FLIGHT_RANGES);
+    Values.checkRange("--num-threads", numThreads, 1, 1024);
+    long partSize = first(
+        flags.partSize() == null ? null : Values.size("--part-size", flags.partSize()),
+        extra.partChunksize(),
+        env("DOWNLOADER_PART_CHUNKSIZE", v -> Values.size("DOWNLOADER_PART_CHUNKSIZE", v)),
+        FetchSettings.DEFAULT_PART_SIZE_BYTES);
+    long partThreshold = first(
+        flags.partThreshold() == null ? null : Values.size("--part-threshold", flags.partThreshold()),
+        extra.partThreshold(),
+        env("DOWNLOADER_PART_THRESHOLD", v -> Values.size("DOWNLOADER_PART_THRESHOLD", v)),
+        FetchSettings.DEFAULT_PART_SIZE_BYTES);
+    boolean force = first(flags.forceDownload(), extra.forceDownload(),
+        env("DOWNLOADER_FORCE_DOWNLOAD", v -> Values.bool("DOWNLOADER_FORCE_DOWNLOAD", v)), false);
+    List<String> suffixes = first(flags.allowFileSuffix(), extra.allowFileSuffix(),
+        env("DOWNLOADER_ALLOW_FILE_SUFFIX", Values::list), List.of());
+    FetchSettings fetch;
+    try {
+      fetch = new FetchSettings(partThreshold, partSize, numThreads, FetchSettings.DEFAULT_MAX_ATTEMPTS, force);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("part size: " + e.getMessage());
+    }
+
+    Manifest manifest = null;
+    if (flags.manifest() != null) {
+      try {
+        manifest = Manifest.read(flags.manifest());
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+    }
+    List<String> uris = flags.modelUris() == null ? List.of() : flags.modelUris();
+    if (manifest == null && uris.isEmpty()) {
+      throw new UsageException("nothing to fetch: give --model-uri s3://bucket/prefix/ (or tos://...) or --manifest FILE");
+    }
+    if (flags.modelName() != null && uris.size() != 1) {
+      throw new UsageException("--model-name names one model, but " + uris.size()
+          + " --model-uri were given; use a manifest with a 'name' per model");
+    }
+    String localDir = first(flags.localDir(), manifest == null ? null : manifest.localDir(),
+        env.get("DOWNLOADER_LOCAL_DIR"), DEFAULT_LOCAL_DIR);
+    Path root = checkDestination(localDir);
+
+    List<String> notes = new ArrayList<>();
+    Map<ObjectUri.Scheme, Map<String, ClientRecipe>> recipes = new HashMap<>();
+    List<ModelSource> models = new ArrayList<>();
+    Set<String> dirs = new HashSet<>();
+    List<Manifest.Entry> entries = new ArrayList<>();
+    for (String uri : uris) {
+      entries.add(new Manifest.Entry(uri, flags.modelName(), flags.include(), flags.exclude()));
+    }
+    if (manifest != null) {
+      entries.addAll(manifest.models());
+    }
+    for (Manifest.Entry entry : entries) {
+      ObjectUri location;
+      try {
+        location = ObjectUri.parse(entry.uri());
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      String name = entry.name() != null ? entry.name() : location.inferModelName();
+      checkModelName(entry.uri(), name);
+      Path modelDir = root.resolve(name);
+      if (!dirs.add(modelDir.toString())) {
+        throw new UsageException("two models would land in " + modelDir + "; give each a distinct name");
+      }
+      Filters filters;
+      try {
+        filters = new Filters(entry.includeOrEmpty(), entry.excludeOrEmpty(), suffixes);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("model " + entry.uri() + ": " + e.getMessage());
+      }
+      ClientRecipe recipe = recipes.computeIfAbsent(location.scheme(), s -> new HashMap<>())
+          .computeIfAbsent(location.bucket(), b -> recipe(location, flags, extra, numThreads, notes));
+      models.add(new ModelSource(entry.uri().strip(), location, name, modelDir.toString(), filters, recipe));
+    }
+    List<String> pipelineArgs = flags.pipelineArgs() == null ? List.of() : flags.pipelineArgs();
+    return new Job(models, fetch, List.copyOf(new LinkedHashSet<>(notes)), flags.report(), pipelineArgs);
+  }
+
+  private ClientRecipe recipe(ObjectUri location, Flags flags, ExtraConfig extra, int numThreads, List<String> notes) {
+    boolean tos = location.scheme() == ObjectUri.Scheme.TOS;
+    String endpointSource;
+    String endpoint;
+    if (flags.endpoint() != null) {
+      endpointSource = "--endpoint";
+      endpoint = flags.endpoint();
+    } else if (extra.endpoint() != null) {
+      endpointSource = "--download-extra-config endpoint";
+      endpoint = extra.endpoint();
+    } else if (tos) {
+      endpointSource = "TOS_ENDPOINT";
+      endpoint = env.get("TOS_ENDPOINT");
+    } else {
+      endpointSource = env.get("AWS_ENDPOINT_URL_S3") != null ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
+      endpoint = env.get(endpointSource);
+    }
+    String regionSource;
+    String region;
+    if (flags.region() != null) {
+      regionSource = "--region";
+      region = flags.region();
+    } else if (extra.region() != null) {
+      regionSource = "--download-extra-config region";
+      region = extra.region();
+    } else if (tos) {
+      regionSource = "TOS_REGION";
+      region = env.get("TOS_REGION");
+    } else {
+      regionSource = env.get("AWS_REGION") != null ? "AWS_REGION" : "AWS_DEFAULT_REGION";
+      region = env.get(regionSource);
+    }
+    EndpointResolver.Resolved resolved;
+    try {
+      resolved = EndpointResolver.resolve(new EndpointResolver.Request(location.scheme(), location.bucket(), endpoint,
+          endpointSource, region, regionSource, flags.addressing()));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    if (resolved.note() != null) {
+      notes.add(resolved.note());
+    }
+    String caBundle = env.get("AWS_CA_BUNDLE");
+    if (caBundle != null && !caBundle.isBlank() && !Files.isReadable(Path.of(caBundle))) {
+      throw new UsageException("AWS_CA_BUNDLE '" + caBundle + "' is not a readable file; point it at a PEM file of CA certificates");
+    }
+    return new ClientRecipe(resolved.endpoint(), resolved.region(),
+        resolved.addressing() == EndpointResolver.Addressing.PATH_STYLE, true, credentials(tos, extra),
+        caBundle == null || caBundle.isBlank() ? null : caBundle, Math.max(16, numThreads * 2));
+  }
+
+  /**
+   * Keys from the command line or this process's environment stay in this JVM (the DirectRunner's
+   * workers share it); without keys, workers use the SDK's default chain.
+   */
+  private CredentialsSource credentials(boolean tos, ExtraConfig extra) {
+    if (extra.ak() != null || extra.sk() != null) {
+      if (extra.ak() == null || extra.sk() == null) {
+        throw new UsageException("--download-extra-config has only one of 'ak' and 'sk'; give both or neither");
+      }
+      return InProcessCredentials.register("download-extra-config", extra.ak(), extra.sk(), null);
+    }
+    String accessKey = tos ? env.get("TOS_ACCESS_KEY") : env.get("AWS_ACCESS_KEY_ID");
+    String secretKey = tos ? env.get("TOS_SECRET_KEY") : env.get("AWS_SECRET_ACCESS_KEY");
+    String token = tos ? env.get("TOS_SECURITY_TOKEN") : env.get("AWS_SESSION_TOKEN");
+    if (!isBlank(accessKey) && !isBlank(secretKey)) {
+      return InProcessCredentials.register(tos ? "tos-environment" : "aws-environment", accessKey, secretKey, token);
+    }
+    if (tos && (!isBlank(accessKey) || !isBlank(secretKey))) {
+      throw new UsageException("only one of TOS_ACCESS_KEY and TOS_SECRET_KEY is set; set both");
+    }
+    return CredentialsSource.of(CredentialsSource.Type.AWS_DEFAULT_CHAIN);
+  }
+
+  /** Refuses a destination that is a file or cannot be written; writes nothing. */
+  private static Path checkDestination(String localDir) {
+    Path root = Path.of(localDir).toAbsolutePath().normalize();
+    Path existing = root;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      throw new UsageException("--local-dir '" + localDir + "' has no existing parent folder");
+    }
+    if (!Files.isDirectory(existing)) {
+      throw new UsageException("--local-dir '" + localDir + "': " + existing + " is a file, not a folder; choose another destination");
+    }
+    if (!Files.isWritable(existing)) {
+      throw new UsageException("--local-dir '" + localDir + "': " + existing + " is not writable by this user; choose another destination or fix its permissions");
+    }
+    return root;
+  }
+
+  private static void checkModelName(String uri, String name) {
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\0")) {
+      throw new UsageException("model name '" + name + "' for " + uri + " is not a folder name; give --model-name (or 'name' in the manifest) without '/'");
+    }
+  }
+
+  private <T> T env(String name, java.util.function.Function<String, T> parse) {
+    String value = env.get(name);
+    return value == null || value.isBlank() ? null : parse.apply(value);
+  }
+
+  @SafeVarargs
+  private static <T> T first(T... values) {
+    for (T value : values) {
+      if (value != null) {
+        return value;
+      }
+    }
+    return null;
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+}

@@ -1,0 +1,85 @@
+package io.modelprefetch.runners;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The command-line entry point: {@code model-prefetch [run|demo] [options]}. */
+@Command(
+    name = "prefetch",
+    description = "Prefetch model weights from S3-compatible object storage (S3, Volcano Engine TOS) with Apache Beam.",
+    mixinStandardHelpOptions = true,
+    version = "model-prefetch 0.1.0")
+public final class Main {
+
+  private static final Set<String> COMMANDS = Set.of("run", "demo", "help");
+
+  /** What a command reads and writes: the environment and the two output streams. */
+  record Context(Map<String, String> env, PrintStream out, PrintStream err) {}
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    configureLogging(args);
+    System.exit(execute(args, new Context(System.getenv(), System.out, System.err)));
+  }
+
+  /** Runs the command line in this JVM and returns the exit status. */
+  static int execute(String[] args, Context context) {
+    String[] effective = args;
+    if (args.length == 0 || (!COMMANDS.contains(args[0]) && !isTopLevelFlag(args[0]))) {
+      effective = new String[args.length + 1];
+      effective[0] = "run";
+      System.arraycopy(args, 0, effective, 1, args.length);
+    }
+    CommandLine cli = new CommandLine(new Main())
+        .addSubcommand(new CommandLine(new RunCommand(context)))
+        .addSubcommand(new CommandLine(new DemoCommand(context)))
+        .addSubcommand(new CommandLine.HelpCommand());
+    cli.setOut(new PrintWriter(context.out(), true));
+    cli.setErr(new PrintWriter(context.err(), true));
+    cli.setParameterExceptionHandler((e, a) -> {
+      context.err().println("model-prefetch: " + e.getMessage() + "; see 'prefetch " + commandName(e) + " --help'");
+      return PrefetchRun.USAGE;
+    });
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof UsageException) {
+        context.err().println("model-prefetch: " + e.getMessage());
+        return PrefetchRun.USAGE;
+      }
+      context.err().println("model-prefetch: " + e);
+      return PrefetchRun.FAILED;
+    });
+    return cli.execute(effective);
+  }
+
+  private static boolean isTopLevelFlag(String arg) {
+    return arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version");
+  }
+
+  private static String commandName(CommandLine.ParameterException e) {
+    String name = e.getCommandLine().getCommandName();
+    return name.equals("prefetch") ? "" : name;
+  }
+
+  /** Quiet by default: warnings from libraries, our own progress at info; {@code --verbose} for more. */
+  private static void configureLogging(String[] args) {
+    boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+    setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+    setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
+    setIfAbsent("org.slf4j.simpleLogger.log.io.modelprefetch", "info");
+    setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+    setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+    setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

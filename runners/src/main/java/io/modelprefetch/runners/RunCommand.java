@@ -1,0 +1,129 @@
+package io.modelprefetch.runners;
+
+import io.modelprefetch.transforms.s3.EndpointResolver;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code run}: prefetch models from S3 or TOS into a local folder. */
+@Command(
+    name = "run",
+    description = "Prefetch models from s3:// or tos:// into a local folder, verified.",
+    sortOptions = false,
+    mixinStandardHelpOptions = true,
+    footer = {
+      "",
+      "Any other --name=value is passed to Beam as a pipeline option (e.g. --targetParallelism=8).",
+      "Exit status: 0 every object verified in place; 1 some object failed; 2 bad input or configuration."
+    })
+final class RunCommand implements Callable<Integer> {
+
+  @Option(names = "--model-uri", paramLabel = "URI",
+      description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object; repeatable.")
+  List<String> modelUris;
+
+  @Option(names = "--local-dir", paramLabel = "DIR",
+      description = "Destination root; a model lands in DIR/<model-name>/. Env: DOWNLOADER_LOCAL_DIR. Default: " + JobResolver.DEFAULT_LOCAL_DIR)
+  String localDir;
+
+  @Option(names = "--model-name", paramLabel = "NAME",
+      description = "Folder name of the model. Default: the last path segment of the URI.")
+  String modelName;
+
+  @Option(names = "--manifest", paramLabel = "FILE", description = "YAML or JSON manifest of many models.")
+  Path manifest;
+
+  @Option(names = "--include", paramLabel = "GLOB", description = "Fetch only matching relative paths; repeatable.")
+  List<String> include;
+
+  @Option(names = "--exclude", paramLabel = "GLOB", description = "Skip matching relative paths; repeatable.")
+  List<String> exclude;
+
+  @Option(names = "--download-extra-config", paramLabel = "JSON",
+      description = "AIBrix-style JSON: ak, sk, endpoint, region, num_threads, part_threshold, part_chunksize, allow_file_suffix, force_download.")
+  String extraConfig;
+
+  @Option(names = "--num-threads", paramLabel = "N",
+      description = "Ranged GETs in flight at once, 1..1024. Env: DOWNLOADER_NUM_THREADS. Default: 4.")
+  Integer numThreads;
+
+  @Option(names = "--part-threshold", paramLabel = "SIZE",
+      description = "Objects larger than this are fetched in parallel ranges. Env: DOWNLOADER_PART_THRESHOLD. Default: 64MiB.")
+  String partThreshold;
+
+  @Option(names = {"--part-size", "--part-chunksize"}, paramLabel = "SIZE",
+      description = "Size of each ranged GET, at least 1MiB. Env: DOWNLOADER_PART_CHUNKSIZE. Default: 64MiB.")
+  String partSize;
+
+  @Option(names = "--allow-file-suffix", paramLabel = "SUFFIX", split = ",",
+      description = "Fetch only files with these suffixes. Env: DOWNLOADER_ALLOW_FILE_SUFFIX. Default: all files.")
+  List<String> allowFileSuffix;
+
+  @Option(names = "--force-download", arity = "0..1", paramLabel = "BOOL",
+      description = "Fetch files even when already present. Env: DOWNLOADER_FORCE_DOWNLOAD. Default: false.")
+  Boolean forceDownload;
+
+  @Option(names = "--endpoint", paramLabel = "URL",
+      description = "S3-compatible endpoint. Env: TOS_ENDPOINT (tos://), AWS_ENDPOINT_URL (s3://). Default: AWS, or TOS of TOS_REGION.")
+  String endpoint;
+
+  @Option(names = "--region", paramLabel = "REGION",
+      description = "Signing region. Env: TOS_REGION (tos://), AWS_REGION (s3://). Default: from a TOS endpoint, else us-east-1.")
+  String region;
+
+  @Option(names = "--addressing", paramLabel = "STYLE",
+      description = "auto, virtual or path. Default: auto (path-style for IP and localhost endpoints).")
+  String addressing;
+
+  @Option(names = "--enable-progress-bar", arity = "0..1", paramLabel = "BOOL",
+      description = "Accepted for AIBrix compatibility. Default: false.")
+  Boolean enableProgressBar;
+
+  @Option(names = "--report", paramLabel = "FILE", description = "Write the JSON report here.")
+  String report;
+
+  @Option(names = "--verbose", description = "Log at debug level, libraries included.")
+  boolean verbose;
+
+  @CommandLine.Unmatched List<String> pipelineArgs;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private final Main.Context context;
+
+  RunCommand(Main.Context context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    return PrefetchRun.execute(new JobResolver(context.env()).resolve(flags()), context.out(), context.err());
+  }
+
+  JobResolver.Flags flags() {
+    List<String> passThrough = pipelineArgs == null ? List.of() : pipelineArgs;
+    for (String arg : passThrough) {
+      if (!arg.startsWith("--") || !arg.contains("=")) {
+        throw new UsageException("unknown option or argument '" + arg + "'; see 'prefetch run --help' (Beam options are written --name=value)");
+      }
+    }
+    return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, extraConfig, numThreads,
+        partThreshold, partSize, allowFileSuffix, forceDownload, endpoint, region, addressing(), report, passThrough);
+  }
+
+  private EndpointResolver.Addressing addressing() {
+    if (addressing == null) {
+      return null;
+    }
+    return switch (addressing.toLowerCase(Locale.ROOT)) {
+      case "auto" -> null;
+      case "virtual", "virtual-hosted" -> EndpointResolver.Addressing.VIRTUAL_HOSTED;
+      case "path", "path-style" -> EndpointResolver.Addressing.PATH_STYLE;
+      default -> throw new UsageException("--addressing '" + addressing + "' is not auto, virtual or path");
+    };
+  }
+}

@@ -1,0 +1,66 @@
+package io.modelprefetch.runners;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses option and environment values, naming the input in every error. */
+final class Values {
+
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
+
+  private Values() {}
+
+  /** Bytes, or a size with a binary unit: {@code 67108864}, {@code 64MiB}, {@code 64M}, {@code 1g}. */
+  static long size(String source, String value) {
+    Matcher m = SIZE.matcher(value.strip());
+    if (!m.matches()) {
+      throw new UsageException(source + " '" + value + "' is not a size; give bytes (67108864) or a size such as 64MiB");
+    }
+    long unit = switch (m.group(2) == null ? "" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT)) {
+      case "k" -> 1L << 10;
+      case "m" -> 1L << 20;
+      case "g" -> 1L << 30;
+      case "t" -> 1L << 40;
+      default -> 1L;
+    };
+    try {
+      return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new UsageException(source + " '" + value + "' is too large");
+    }
+  }
+
+  static int count(String source, String value, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw new UsageException(source + " '" + value + "' is not a whole number; give a number from " + min + " to " + max);
+    }
+    return checkRange(source, n, min, max);
+  }
+
+  static int checkRange(String source, int n, int min, int max) {
+    if (n < min || n > max) {
+      throw new UsageException(source + " is " + n + "; give a number from " + min + " to " + max);
+    }
+    return n;
+  }
+
+  /** {@code 1/0}, {@code true/false}, {@code yes/no}, {@code on/off}, any case. */
+  static boolean bool(String source, String value) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "1", "true", "yes", "on" -> true;
+      case "0", "false", "no", "off", "" -> false;
+      default -> throw new UsageException(source + " '" + value + "' is not a boolean; give 1 or 0 (true or false)");
+    };
+  }
+
+  /** A comma-separated list, blanks dropped. */
+  static List<String> list(String value) {
+    return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+  }
+}

@@ -1,0 +1,93 @@
+package io.modelprefetch.runners.demo;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3-compatible server (S3Proxy) on 127.0.0.1 with a file-system store and random keys,
+ * for the demo and the tests.
+ */
+public final class EmbeddedS3 implements AutoCloseable {
+
+  public static final String REGION = "us-east-1";
+
+  private final S3Proxy proxy;
+  private final String accessKey;
+  private final String secretKey;
+  private final S3Client admin;
+
+  private EmbeddedS3(S3Proxy proxy, String accessKey, String secretKey) {
+    this.proxy = proxy;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
+    this.admin = S3Client.builder()
+        .httpClientBuilder(ApacheHttpClient.builder())
+        .endpointOverride(endpoint())
+        .region(Region.of(REGION))
+        .forcePathStyle(true)
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .credentialsProvider(() -> AwsBasicCredentials.create(accessKey, secretKey))
+        .build();
+  }
+
+  /** Starts a server whose objects live under {@code dataDir} (created if missing). */
+  public static EmbeddedS3 start(Path dataDir) throws Exception {
+    Files.createDirectories(dataDir);
+    String accessKey = "demo-" + randomHex(6);
+    String secretKey = randomHex(20);
+    S3Proxy proxy = S3Proxy.builder()
+        .blobStore(new FilesystemNio2BlobStore(dataDir.toString()))
+        .endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+        .v4MaxNonChunkedRequestSize(1L << 30)
+        .build();
+    proxy.start();
+    if (proxy.getPort() <= 0) {
+      proxy.stop();
+      throw new IllegalStateException("S3Proxy did not bind a port on 127.0.0.1 (state " + proxy.getState() + ")");
+    }
+    return new EmbeddedS3(proxy, accessKey, secretKey);
+  }
+
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + proxy.getPort());
+  }
+
+  public String accessKey() {
+    return accessKey;
+  }
+
+  public String secretKey() {
+    return secretKey;
+  }
+
+  /** A client with full access, for seeding and changing objects. */
+  public S3Client admin() {
+    return admin;
+  }
+
+  @Override
+  public void close() throws Exception {
+    admin.close();
+    proxy.stop();
+  }
+
+  private static String randomHex(int bytes) {
+    byte[] b = new byte[bytes];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}

@@ -1,0 +1,139 @@
+package io.modelprefetch.transforms;
+
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.plan.DestinationPaths;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.S3Clients;
+import io.modelprefetch.transforms.s3.S3Errors;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Lists each model's objects (all pages), maps keys to safe relative paths and applies the
+ * filters. Emits the objects to fetch under {@link #OBJECTS}, redistributed across workers, and
+ * under {@link Results#TAG} a failure for each model whose listing failed or found nothing, and for
+ * each key that would escape the model folder.
+ */
+public final class ExpandListings extends PTransform<PCollection<ModelSource>, PCollectionTuple> {
+
+  public static final TupleTag<ObjectRef> OBJECTS = new TupleTag<>("objects") {};
+
+  public static ExpandListings create() {
+    return new ExpandListings();
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<ModelSource> models) {
+    PCollectionTuple listed =
+        models.apply("List objects", ParDo.of(new ListFn()).withOutputTags(OBJECTS, TupleTagList.of(Results.TAG)));
+    PCollection<ObjectRef> spread =
+        listed.get(OBJECTS).setCoder(SerializableCoder.of(ObjectRef.class))
+            .apply("Spread objects", Reshuffle.viaRandomKey());
+    return PCollectionTuple.of(OBJECTS, spread)
+        .and(Results.TAG, listed.get(Results.TAG).setCoder(SerializableCoder.of(FileResult.class)));
+  }
+
+  static final class ListFn extends DoFn<ModelSource, ObjectRef> {
+
+    @ProcessElement
+    public void process(@Element ModelSource model, MultiOutputReceiver out) {
+      ModelKey key = ModelKey.of(model);
+      ClientRecipe recipe = model.client();
+      S3Client s3 = S3Clients.acquire(recipe);
+      try {
+        long accepted = list(s3, model, key, out);
+        if (accepted == 0) {
+          PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
+        }
+      } catch (SdkException | IllegalStateException e) {
+        PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
+        out.get(Results.TAG).output(FileResult.modelFailure(key, "listing failed: " + S3Errors.describe(e, model.uri())));
+      } finally {
+        S3Clients.release(recipe);
+      }
+    }
+
+    /** Emits the model's objects; returns how many were accepted. */
+    private static long list(S3Client s3, ModelSource model, ModelKey key, MultiOutputReceiver out) {
+      var location = model.location();
+      if (!location.isPrefixOnly()) {
+        HeadObjectResponse head = headOrNull(s3, location.bucket(), location.key());
+        if (head != null) {
+          emit(model, key, location.key(), "", true, head.contentLength(), head.eTag(), out);
+          return 1;
+        }
+      }
+      String prefix = location.keyAsPrefix();
+      long seen = 0;
+      long accepted = 0;
+      var pages = s3.listObjectsV2Paginator(
+          ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix).build());
+      for (S3Object object : pages.contents()) {
+        if (object.key().endsWith("/")) {
+          continue; // a folder marker, not a file
+        }
+        seen++;
+        if (emit(model, key, object.key(), prefix, false, object.size(), object.eTag(), out)) {
+          accepted++;
+        }
+      }
+      if (accepted == 0 && seen == 0) {
+        out.get(Results.TAG).output(FileResult.modelFailure(key,
+            "listing of " + location + " found no object; check the bucket, the prefix and the endpoint"));
+      } else if (accepted == 0) {
+        out.get(Results.TAG).output(FileResult.modelFailure(key,
+            "listing of " + location + " found " + seen + " objects but the filters kept none (" + model.filters() + ")"));
+      }
+      return accepted;
+    }
+
+    /** Emits one object, or its refusal; returns false only when the filters dropped it. */
+    private static boolean emit(ModelSource model, ModelKey key, String objectKey, String prefix, boolean single,
+        long size, String etag, MultiOutputReceiver out) {
+      PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
+      var location = model.location();
+      DestinationPaths.Mapping mapping = DestinationPaths.relativePath(prefix, objectKey, single);
+      if (mapping.relativePath() == null) {
+        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
+        String uri = location.scheme().prefix() + location.bucket() + "/" + objectKey;
+        out.get(Results.TAG).output(new FileResult(key, uri, objectKey, size, etag, null,
+            FileResult.Status.FAILED, 0, 0, "refused: " + mapping.refusal()));
+        return true;
+      }
+      if (!model.filters().accepts(mapping.relativePath())) {
+        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FILTERED).inc();
+        return false;
+      }
+      out.get(OBJECTS).output(new ObjectRef(key, location.scheme(), location.bucket(), objectKey,
+          mapping.relativePath(), size, etag, model.client()));
+      return true;
+    }
+
+    private static HeadObjectResponse headOrNull(S3Client s3, String bucket, String key) {
+      try {
+        return s3.headObject(b -> b.bucket(bucket).key(key));
+      } catch (S3Exception e) {
+        if (e.statusCode() == 404) {
+          return null;
+        }
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.modelprefetch.transforms.manifest;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A manifest of models, in YAML or JSON:
+ *
+ * <pre>
+ * localDir: /models            # optional, overridden by --local-dir
+ * models:
+ *   - uri: tos://bucket/models/llama-2-7b-hf/
+ *     name: llama-2-7b-hf      # optional
+ *     include: ["*.safetensors", "*.json"]
+ *     exclude: ["*.bin"]
+ * </pre>
+ */
+public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty("models") List<Entry> models) {
+
+  /** One model of the manifest. */
+  public record Entry(
+      @JsonProperty("uri") String uri,
+      @JsonProperty("name") String name,
+      @JsonProperty("include") List<String> include,
+      @JsonProperty("exclude") List<String> exclude) {
+
+    public List<String> includeOrEmpty() {
+      return include == null ? List.of() : include;
+    }
+
+    public List<String> excludeOrEmpty() {
+      return exclude == null ? List.of() : exclude;
+    }
+  }
+
+  /**
+   * Reads and checks a manifest.
+   *
+   * @throws IllegalArgumentException one line naming the file, the line and what is wrong
+   */
+  public static Manifest read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("manifest " + file + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("manifest " + file + " cannot be read: " + e.getMessage());
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Parses manifest text; {@code source} names it in errors. */
+  public static Manifest parse(String text, String source) {
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("manifest " + source + " is empty; it needs a 'models:' list");
+    }
+    ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    Manifest manifest;
+    try {
+      manifest = mapper.readValue(text, Manifest.class);
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
+      throw new IllegalArgumentException("manifest " + source + where(e.getLocation()) + ": unknown key '"
+          + e.getPropertyName() + "'; known keys here: " + known);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("manifest " + source + where(e.getLocation()) + ": "
+          + firstLine(e.getOriginalMessage()));
+    }
+    if (manifest == null || manifest.models() == null || manifest.models().isEmpty()) {
+      throw new IllegalArgumentException("manifest " + source + " lists no model; add a 'models:' list with at least one 'uri:'");
+    }
+    for (int i = 0; i < manifest.models().size(); i++) {
+      Entry entry = manifest.models().get(i);
+      if (entry == null || entry.uri() == null || entry.uri().isBlank()) {
+        throw new IllegalArgumentException("manifest " + source + ": model " + (i + 1) + " has no 'uri'");
+      }
+    }
+    return manifest;
+  }
+
+  private static String where(JsonLocation location) {
+    return location == null || location.getLineNr() < 1 ? "" : " line " + location.getLineNr();
+  }
+
+  private static String firstLine(String message) {
+    String m = message == null ? "cannot be parsed" : message.strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

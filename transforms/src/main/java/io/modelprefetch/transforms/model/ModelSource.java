@@ -1,0 +1,20 @@
+package io.modelprefetch.transforms.model;
+
+import io.modelprefetch.transforms.plan.Filters;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.ObjectUri;
+import java.io.Serializable;
+
+/**
+ * One model to prefetch: where it is, what of it to take, and where it goes.
+ *
+ * @param uri the URI as the user wrote it
+ * @param location the parsed URI
+ * @param name the model name (the folder under the destination root)
+ * @param modelDir the absolute destination folder of this model
+ * @param filters which relative paths to fetch
+ * @param client the client recipe for this model's store
+ */
+public record ModelSource(
+    String uri, ObjectUri location, String name, String modelDir, Filters filters, ClientRecipe client)
+    implements Serializable {}

@@ -1,0 +1,60 @@
+package io.modelprefetch.transforms.plan;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Splits an object into inclusive byte ranges ({@code bytes=first-last}) for parallel GETs. */
+public final class RangePlanner {
+
+  /** The smallest part size accepted; smaller parts spend more on requests than they gain. */
+  public static final long MIN_PART_SIZE_BYTES = 1L << 20;
+
+  /** An inclusive byte range; {@code lastInclusive == first - 1} only for an empty object. */
+  public record Range(long first, long lastInclusive) {
+    public long length() {
+      return lastInclusive - first + 1;
+    }
+  }
+
+  private RangePlanner() {}
+
+  /**
+   * Plans the ranges for an object of {@code sizeBytes}.
+   *
+   * <p>An empty object gets one empty range (no request is needed). An object no larger than
+   * {@code partThresholdBytes} is fetched whole. A larger one is cut into parts of {@code
+   * partSizeBytes}, the last part holding the remainder.
+   */
+  public static List<Range> plan(long sizeBytes, long partThresholdBytes, long partSizeBytes) {
+    if (sizeBytes < 0) {
+      throw new IllegalArgumentException("sizeBytes must be >= 0, was " + sizeBytes);
+    }
+    checkPartSize(partSizeBytes);
+    if (sizeBytes == 0) {
+      return List.of(new Range(0, -1));
+    }
+    if (sizeBytes <= partThresholdBytes) {
+      return List.of(new Range(0, sizeBytes - 1));
+    }
+    long count = (sizeBytes - 1) / partSizeBytes + 1;
+    if (count > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "an object of " + sizeBytes + " bytes needs more than " + Integer.MAX_VALUE
+              + " parts of " + partSizeBytes + " bytes; raise the part size");
+    }
+    List<Range> ranges = new ArrayList<>((int) count);
+    for (long first = 0; first < sizeBytes; first += partSizeBytes) {
+      ranges.add(new Range(first, Math.min(sizeBytes, first + partSizeBytes) - 1));
+    }
+    return ranges;
+  }
+
+  /** Validates a part size, naming the limit. */
+  public static long checkPartSize(long partSizeBytes) {
+    if (partSizeBytes < MIN_PART_SIZE_BYTES) {
+      throw new IllegalArgumentException(
+          "partSizeBytes must be >= " + MIN_PART_SIZE_BYTES + " (1 MiB), was " + partSizeBytes);
+    }
+    return partSizeBytes;
+  }
+}

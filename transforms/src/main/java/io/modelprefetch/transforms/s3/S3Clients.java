@@ -1,0 +1,149 @@
+package io.modelprefetch.transforms.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/**
+ * Builds S3 clients from a {@link ClientRecipe} and shares them per JVM: one client per distinct
+ * recipe, reference-counted, closed when the last user releases it.
+ */
+public final class S3Clients {
+
+  private static final Map<ClientRecipe, Shared> POOL = new HashMap<>();
+
+  private record Shared(S3Client client, int users) {}
+
+  private S3Clients() {}
+
+  /** Returns the JVM's client for {@code recipe}, building it on first use. */
+  public static synchronized S3Client acquire(ClientRecipe recipe) {
+    Shared shared = POOL.get(recipe);
+    S3Client client = shared == null ? build(recipe) : shared.client();
+    POOL.put(recipe, new Shared(client, shared == null ? 1 : shared.users() + 1));
+    return client;
+  }
+
+  /** Releases one use of the client for {@code recipe}; the last release closes it. */
+  public static synchronized void release(ClientRecipe recipe) {
+    Shared shared = POOL.get(recipe);
+    if (shared == null) {
+      return;
+    }
+    if (shared.users() <= 1) {
+      POOL.remove(recipe);
+      shared.client().close();
+    } else {
+      POOL.put(recipe, new Shared(shared.client(), shared.users() - 1));
+    }
+  }
+
+  /** Builds a new client; callers own it. */
+  public static S3Client build(ClientRecipe recipe) {
+    ApacheHttpClient.Builder http =
+        ApacheHttpClient.builder()
+            .maxConnections(recipe.maxConnections())
+            .connectionTimeout(Duration.ofSeconds(10))
+            .socketTimeout(Duration.ofSeconds(60))
+            .tcpKeepAlive(true);
+    if (recipe.caBundlePath() != null) {
+      TrustManager[] trust = trustManagers(Path.of(recipe.caBundlePath()));
+      http.tlsTrustManagersProvider(() -> trust);
+    }
+    S3ClientBuilder builder =
+        S3Client.builder()
+            .httpClientBuilder(http)
+            .region(Region.of(recipe.region()))
+            .forcePathStyle(recipe.pathStyle())
+            .credentialsProvider(credentials(recipe.credentials()));
+    if (recipe.checksumWhenRequired()) {
+      builder
+          .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    }
+    if (recipe.endpoint() != null) {
+      builder.endpointOverride(URI.create(recipe.endpoint()));
+    }
+    return builder.build();
+  }
+
+  static AwsCredentialsProvider credentials(CredentialsSource source) {
+    return switch (source.type()) {
+      case IN_PROCESS -> {
+        var credentials = InProcessCredentials.lookup(source.handle());
+        yield () -> credentials;
+      }
+      case ANONYMOUS -> AnonymousCredentialsProvider.create();
+      case AWS_DEFAULT_CHAIN -> DefaultCredentialsProvider.builder().build();
+      case TOS_ENVIRONMENT -> tosEnvironment();
+    };
+  }
+
+  /** TOS keys from the worker's environment; falls back to the AWS chain when they are absent. */
+  private static AwsCredentialsProvider tosEnvironment() {
+    String accessKey = System.getenv("TOS_ACCESS_KEY");
+    String secretKey = System.getenv("TOS_SECRET_KEY");
+    if (accessKey == null || accessKey.isEmpty() || secretKey == null || secretKey.isEmpty()) {
+      return DefaultCredentialsProvider.builder().build();
+    }
+    String token = System.getenv("TOS_SECURITY_TOKEN");
+    var credentials =
+        token == null || token.isEmpty()
+            ? AwsBasicCredentials.create(accessKey, secretKey)
+            : AwsSessionCredentials.create(accessKey, secretKey, token);
+    return () -> credentials;
+  }
+
+  /** The JVM's default trust plus every certificate in a PEM bundle. */
+  private static TrustManager[] trustManagers(Path pemBundle) {
+    try (InputStream in = Files.newInputStream(pemBundle)) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("bundle-" + i++, cert);
+      }
+      if (i == 0) {
+        throw new IllegalArgumentException("AWS_CA_BUNDLE '" + pemBundle + "' holds no PEM certificate");
+      }
+      TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      defaults.init((KeyStore) null);
+      for (TrustManager tm : defaults.getTrustManagers()) {
+        if (tm instanceof X509TrustManager x509) {
+          for (X509Certificate cert : x509.getAcceptedIssuers()) {
+            store.setCertificateEntry("jvm-" + i++, cert);
+          }
+        }
+      }
+      TrustManagerFactory combined = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      combined.init(store);
+      return combined.getTrustManagers();
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException("AWS_CA_BUNDLE '" + pemBundle + "' cannot be read as PEM certificates: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package io.modelprefetch.transforms.storage;
+
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.plan.DestinationPaths;
+import io.modelprefetch.transforms.verify.Etags;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * The layout of a model on a POSIX file system and the steps that write it.
+ *
+ * <p>Bytes go to a temporary file next to the target ({@code .<name>.<etag>.prefetch-part}), which
+ * is renamed atomically after verification. The AIBrix sidecar {@code
+ * <model>/.cache/<s3|tos>/download/<relative path>.metadata} holds the ETag and is written after
+ * the rename, so a present sidecar never vouches for bytes that are not in place.
+ */
+public final class LocalFiles {
+
+  private static final String PART_SUFFIX = ".prefetch-part";
+
+  private LocalFiles() {}
+
+  public static Path target(ObjectRef object) {
+    return DestinationPaths.resolve(Path.of(object.model().modelDir()), object.relativePath());
+  }
+
+  /** The temporary file for {@code object}; deterministic, so a retried step finds it again. */
+  public static Path temporary(ObjectRef object) {
+    Path target = target(object);
+    String etag = Etags.normalize(object.etag()).replaceAll("[^0-9a-z-]", "");
+    String tag = etag.length() > 12 ? etag.substring(0, 12) : etag;
+    String name = target.getFileName().toString();
+    if (name.length() > 200) {
+      name = sha256Hex(name).substring(0, 32);
+    }
+    return target.resolveSibling("." + name + "." + tag + PART_SUFFIX);
+  }
+
+  public static Path metadata(ObjectRef object) {
+    Path dir = Path.of(object.model().modelDir(), DestinationPaths.CACHE_DIR,
+        object.scheme().name().toLowerCase(Locale.ROOT), "download");
+    return DestinationPaths.resolve(dir, object.relativePath() + ".metadata");
+  }
+
+  /** True when the target holds this object already: same size, and the sidecar has its ETag. */
+  public static boolean isPresent(ObjectRef object) {
+    Path target = target(object);
+    Path metadata = metadata(object);
+    try {
+      if (!Files.isRegularFile(target) || Files.size(target) != object.sizeBytes() || !Files.isRegularFile(metadata)) {
+        return false;
+      }
+      String recorded = Files.readString(metadata, StandardCharsets.UTF_8);
+      return !Etags.normalize(object.etag()).isEmpty()
+          && Etags.normalize(recorded).equals(Etags.normalize(object.etag()));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Creates (or resets) the temporary file with the object's length. */
+  public static void prepare(ObjectRef object) throws IOException {
+    Path temporary = temporary(object);
+    Files.createDirectories(temporary.getParent());
+    try (RandomAccessFile file = new RandomAccessFile(temporary.toFile(), "rw")) {
+      file.setLength(0);
+      file.setLength(object.sizeBytes());
+    }
+  }
+
+  /** Opens the temporary file for positional writes. */
+  public static FileChannel openForWrite(ObjectRef object) throws IOException {
+    return FileChannel.open(temporary(object), StandardOpenOption.WRITE);
+  }
+
+  /** Writes all of {@code buffer} at {@code position}. */
+  public static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+    long at = position;
+    while (buffer.hasRemaining()) {
+      at += channel.write(buffer, at);
+    }
+  }
+
+  public static long temporarySize(ObjectRef object) throws IOException {
+    return Files.size(temporary(object));
+  }
+
+  /** The MD5 of the temporary file, read once. */
+  public static String md5OfTemporary(ObjectRef object) throws IOException {
+    MessageDigest md5 = md5();
+    try (FileChannel channel = FileChannel.open(temporary(object), StandardOpenOption.READ)) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+      while (channel.read(buffer) >= 0) {
+        buffer.flip();
+        md5.update(buffer);
+        buffer.clear();
+      }
+    }
+    return HexFormat.of().formatHex(md5.digest());
+  }
+
+  /**
+   * Makes the temporary file durable and moves it atomically to its final name, then records the
+   * ETag in the sidecar.
+   */
+  public static void commit(ObjectRef object) throws IOException {
+    Path temporary = temporary(object);
+    Path target = target(object);
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    moveAtomically(temporary, target);
+    syncDirectory(target.getParent());
+    Path metadata = metadata(object);
+    Files.createDirectories(metadata.getParent());
+    Path metadataTemp = metadata.resolveSibling(metadata.getFileName() + ".tmp");
+    Files.writeString(metadataTemp, object.etag() == null ? "" : object.etag(), StandardCharsets.UTF_8);
+    moveAtomically(metadataTemp, metadata);
+  }
+
+  /** Removes the temporary file, if any. */
+  public static void discard(ObjectRef object) {
+    try {
+      Files.deleteIfExists(temporary(object));
+    } catch (IOException e) {
+      // The next run resets the file before use; nothing under a final name depends on it.
+    }
+  }
+
+  private static void moveAtomically(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("cannot rename " + from + " to " + to + " atomically: " + e.getMessage(), e);
+    }
+  }
+
+  private static void syncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Some file systems cannot open or sync a directory; the rename itself is still atomic.
+    }
+  }
+
+  static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** True when {@code e} says the file is missing (used to word errors). */
+  public static boolean isMissing(IOException e) {
+    return e instanceof NoSuchFileException;
+  }
+}
