@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -63,7 +64,7 @@ public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty(
 
   /** Parses manifest text; {@code source} names it in errors. */
   public static Manifest parse(String text, String source) {
-    if (text.isBlank()) {
+    if (text.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) {
       throw new IllegalArgumentException("manifest " + source + " is empty; it needs a 'models:' list");
     }
     ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
@@ -74,7 +75,8 @@ public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty(
       manifest = mapper.readValue(text, Manifest.class);
     } catch (UnrecognizedPropertyException e) {
       String known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
-      throw new IllegalArgumentException("manifest " + source + where(e.getLocation()) + ": unknown key '"
+      throw new IllegalArgumentException("manifest " + source + keyLine(text, e.getPropertyName(), e.getLocation())
+          + ": unknown key '"
           + e.getPropertyName() + "'; known keys here: " + known);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("manifest " + source + where(e.getLocation()) + ": "
@@ -90,6 +92,22 @@ public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty(
       }
     }
     return manifest;
+  }
+
+  /**
+   * The line of an unknown key. The parser reports where it stopped, after the key's value, so the
+   * key is looked up in the text; the parser's line is the fallback.
+   */
+  private static String keyLine(String text, String key, JsonLocation location) {
+    Pattern line = Pattern.compile("^\\s*(?:-\\s+)?[\"']?" + Pattern.quote(key) + "[\"']?\\s*:");
+    List<String> lines = text.lines().toList();
+    int stop = location == null ? lines.size() : Math.min(lines.size(), Math.max(1, location.getLineNr()));
+    for (int i = stop - 1; i >= 0; i--) {
+      if (line.matcher(lines.get(i)).find()) {
+        return " line " + (i + 1);
+      }
+    }
+    return where(location);
   }
 
   private static String where(JsonLocation location) {

@@ -12,7 +12,7 @@ import java.util.Locale;
  *
  * <p>A glob without {@code /} matches the file name at any depth ({@code *.json} matches {@code
  * a/b/config.json}); a glob with {@code /} matches the whole relative path, where {@code **}
- * crosses folders. A path is fetched when it matches some include glob (or there are none),
+ * crosses folders and a leading {@code **}{@code /} also matches at the top level. A path is fetched when it matches some include glob (or there are none),
  * matches no exclude glob, and ends with an allowed suffix (or there are none).
  */
 public record Filters(List<String> include, List<String> exclude, List<String> allowSuffixes)
@@ -51,14 +51,20 @@ public record Filters(List<String> include, List<String> exclude, List<String> a
   private static boolean matches(String glob, String relativePath) {
     String subject =
         glob.contains("/") ? relativePath : relativePath.substring(relativePath.lastIndexOf('/') + 1);
-    return matcher(glob).matches(Path.of(subject));
+    if (matcher(glob).matches(Path.of(subject))) {
+      return true;
+    }
+    // "**/x" also matches x at the top level, as in gitignore and rclone.
+    return glob.startsWith("**/") && matches(glob.substring(3), relativePath);
   }
 
   private static PathMatcher matcher(String glob) {
     try {
       return FileSystems.getDefault().getPathMatcher("glob:" + glob);
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw new IllegalArgumentException("invalid glob '" + glob + "': " + e.getDescription() + " near index " + e.getIndex(), e);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("invalid glob '" + glob + "': " + e.getMessage(), e);
+      throw new IllegalArgumentException("invalid glob '" + glob + "'", e);
     }
   }
 

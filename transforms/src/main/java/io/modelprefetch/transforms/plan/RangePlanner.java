@@ -43,8 +43,9 @@ public final class RangePlanner {
               + " parts of " + partSizeBytes + " bytes; raise the part size");
     }
     List<Range> ranges = new ArrayList<>((int) count);
-    for (long first = 0; first < sizeBytes; first += partSizeBytes) {
-      ranges.add(new Range(first, Math.min(sizeBytes, first + partSizeBytes) - 1));
+    for (long i = 0; i < count; i++) {
+      long first = i * partSizeBytes; // < sizeBytes, so no overflow
+      ranges.add(new Range(first, first + Math.min(partSizeBytes, sizeBytes - first) - 1));
     }
     return ranges;
   }

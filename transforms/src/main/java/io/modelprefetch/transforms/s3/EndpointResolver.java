@@ -78,11 +78,8 @@ public final class EndpointResolver {
     }
     String given = request.endpoint().strip();
     List<String> changes = new ArrayList<>();
-    String withScheme = given;
-    if (!given.contains("://")) {
-      withScheme = "https://" + given;
-      changes.add("has no scheme");
-    }
+    boolean noScheme = !given.contains("://");
+    String withScheme = noScheme ? "https://" + given : given;
     URI uri;
     try {
       uri = new URI(withScheme);
@@ -97,6 +94,14 @@ public final class EndpointResolver {
               + "'; an S3 endpoint is https://host (or http://host for a local test server)");
     }
     String host = uri.getHost();
+    int port = uri.getPort();
+    if (host == null && uri.getRawAuthority() != null && !uri.getRawAuthority().contains("@")) {
+      // java.net.URI leaves the host unset for names it does not accept, such as minio_1.
+      String authority = uri.getRawAuthority();
+      int colon = authority.lastIndexOf(':');
+      host = colon < 0 ? authority : authority.substring(0, colon);
+      port = colon < 0 ? -1 : parsePort(request, given, authority.substring(colon + 1));
+    }
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException(
           request.endpointSource() + " '" + given + "' has no host; write it as https://host[:port]");
@@ -109,9 +114,11 @@ public final class EndpointResolver {
     }
     host = host.toLowerCase(Locale.ROOT);
     String bucketLabel = request.bucket() + ".";
-    if (request.bucket() != null && host.startsWith(bucketLabel) && host.length() > bucketLabel.length()) {
+    boolean bucketQualified = false;
+    // Strip only when a domain remains (bkt.tos-s3-cn-beijing.volces.com, not minio.local).
+    if (request.bucket() != null && host.startsWith(bucketLabel) && host.indexOf('.', bucketLabel.length()) > 0) {
       host = host.substring(bucketLabel.length());
-      changes.add("bucket-qualified");
+      bucketQualified = true;
     }
 
     String region = givenRegion;
@@ -130,6 +137,11 @@ public final class EndpointResolver {
                 + " or give an endpoint in region " + givenRegion);
       }
       region = derived;
+    } else if (givenRegion == null) {
+      region = awsRegion(host);
+    }
+    if (bucketQualified) {
+      changes.add("bucket-qualified");
     }
     if (region == null) {
       region = DEFAULT_REGION;
@@ -144,13 +156,13 @@ public final class EndpointResolver {
               + "', but TOS refuses path-style requests (403 InvalidPathAccess); drop the path-style setting");
     }
 
-    String endpoint = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host)
-        + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+    // URI.getHost() keeps the brackets of an IPv6 literal.
+    String endpoint = scheme + "://" + host + (port >= 0 ? ":" + port : "");
     String note = null;
-    if (!changes.isEmpty()) {
-      String what = String.join(", ", changes);
-      note = request.endpointSource() + " " + given + " "
-          + (what.equals("has no scheme") ? "has no scheme" : "is the " + what + " endpoint")
+    if (noScheme || !changes.isEmpty()) {
+      String kind = changes.isEmpty() ? "" : "is the " + String.join(", ", changes) + " endpoint";
+      String what = noScheme ? (kind.isEmpty() ? "has no scheme" : "has no scheme and " + kind) : kind;
+      note = request.endpointSource() + " " + given + " " + what
           + "; using " + endpoint + ", region " + region + ", " + addressing + " addressing";
     }
     return new Resolved(endpoint, region, addressing, note);
@@ -170,6 +182,24 @@ public final class EndpointResolver {
       return new Resolved("https://tos-s3-" + givenRegion + ".volces.com", givenRegion, addressing, null);
     }
     return new Resolved(null, givenRegion == null ? DEFAULT_REGION : givenRegion, addressing, null);
+  }
+
+  // s3.<region>.amazonaws.com, s3-<region>.amazonaws.com, s3.dualstack.<region>.amazonaws.com
+  private static final Pattern AWS_HOST =
+      Pattern.compile("(?:.*\\.)?s3[.-](?:dualstack\\.)?([a-z]{2}(?:-[a-z]+)+-\\d)\\.amazonaws\\.com(?:\\.cn)?");
+
+  private static String awsRegion(String host) {
+    Matcher aws = AWS_HOST.matcher(host);
+    return aws.matches() ? aws.group(1) : null;
+  }
+
+  private static int parsePort(Request request, String given, String port) {
+    try {
+      return Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          request.endpointSource() + " '" + given + "' has an invalid port '" + port + "'; write it as https://host[:port]");
+    }
   }
 
   private static Addressing defaultAddressing(String host) {

@@ -10,7 +10,6 @@ import io.modelprefetch.transforms.s3.EndpointResolver.Resolved;
 import io.modelprefetch.transforms.s3.ObjectUri.Scheme;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -186,9 +185,6 @@ class EndpointResolverTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: EndpointResolver joins 'has no scheme' with the other changes and prints 'is the has no scheme,"
-          + " native endpoint'; expected wording proposed here")
   void nativeHostWithoutSchemeNoteReadsAsASentence() {
     assertEquals(
         "TOS_ENDPOINT tos-cn-beijing.volces.com has no scheme and is the native endpoint; using"
@@ -207,9 +203,6 @@ class EndpointResolverTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: note says 'is the bucket-qualified, native endpoint'; the specified text is"
-          + " 'is the native, bucket-qualified endpoint'")
   void bucketQualifiedNativeEndpointNoteHasSpecifiedText() {
     assertEquals(
         "TOS_ENDPOINT https://mybucket.tos-cn-beijing.volces.com is the native, bucket-qualified endpoint; using"
@@ -328,7 +321,7 @@ class EndpointResolverTest {
   @ParameterizedTest
   @CsvSource({
     "https://s3.us-west-2.amazonaws.com, us-west-2, us-west-2, virtual-hosted",
-    "https://s3.us-west-2.amazonaws.com, '', us-east-1, virtual-hosted",
+    "https://s3.us-west-2.amazonaws.com, '', us-west-2, virtual-hosted",
     "https://s3.amazonaws.com, '', us-east-1, virtual-hosted",
     "https://s3.cn-north-1.amazonaws.com.cn, cn-north-1, cn-north-1, virtual-hosted",
     "https://oss-cn-hangzhou.aliyuncs.com, cn-hangzhou, cn-hangzhou, virtual-hosted",
@@ -353,9 +346,6 @@ class EndpointResolverTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: java.net.URI.getHost() keeps the brackets of an IPv6 literal, and EndpointResolver adds a second"
-          + " pair: http://[::1]:9000 resolves to http://[[::1]]:9000")
   void ipv6LiteralEndpointIsUntouchedAndPathStyle() {
     assertEquals(
         new Resolved("http://[::1]:9000", "us-east-1", PATH, null),
