@@ -1,0 +1,66 @@
+package io.modelprefetch.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.plan.Filters;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.s3.ObjectUri;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.junit.jupiter.api.Test;
+
+/** The graph reads like the data flow and spreads work after each fan-out. */
+class PrefetchPipelineTest {
+
+  static final ModelSource MODEL = new ModelSource("s3://bkt/m/", ObjectUri.parse("s3://bkt/m/"), "m", "/tmp/m",
+      Filters.NONE, new ClientRecipe("http://127.0.0.1:9", "us-east-1", true, true,
+          CredentialsSource.of(CredentialsSource.Type.ANONYMOUS), null, 16));
+
+  @Test
+  void topLevelStepsFollowTheDataFlow() {
+    PrefetchOptions options = PipelineOptionsFactory.create().as(PrefetchOptions.class);
+    options.setReportPath("/tmp/report.json");
+    Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), List.of(MODEL), List.of());
+
+    List<String> topLevel = new ArrayList<>();
+    List<String> reshuffles = new ArrayList<>();
+    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+        if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
+          topLevel.add(node.getFullName());
+        }
+        if (node.getTransform() instanceof Reshuffle) {
+          reshuffles.add(node.getFullName());
+        }
+        return CompositeBehavior.ENTER_TRANSFORM;
+      }
+
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        if (node.getEnclosingNode().isRootNode()) {
+          topLevel.add(node.getFullName());
+        }
+      }
+    });
+
+    assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges", "Verify and commit",
+        "Gather outcomes", "Report"), topLevel);
+    assertEquals(List.of("Expand listings/Spread objects/Reshuffle", "Plan ranges/Spread ranges/Reshuffle"), reshuffles);
+  }
+
+  @Test
+  void optionsCarryTheFetchSettingsWithDefaults() {
+    PrefetchOptions options = PipelineOptionsFactory.fromArgs("--numThreads=8", "--forceDownload=true")
+        .as(PrefetchOptions.class);
+
+    assertEquals(new FetchSettings(64L << 20, 64L << 20, 8, 4, true), PrefetchOptions.fetchSettings(options));
+  }
+}

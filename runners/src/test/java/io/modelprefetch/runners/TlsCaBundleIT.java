@@ -1,0 +1,219 @@
+package io.modelprefetch.runners;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelprefetch.runners.demo.DemoModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * TLS trust follows {@code AWS_CA_BUNDLE}: against an S3Proxy on https://127.0.0.1 whose certificate
+ * is signed by a CA made for this test (so no JVM default trusts it), the command line fetches the
+ * model when the environment points at the CA's PEM file and fails the listing without it.
+ */
+class TlsCaBundleIT {
+
+  static final String BUCKET = "tls-models";
+  static final String PREFIX = "secure/";
+  static final String REGION = "us-east-1";
+
+  static final List<DemoModel.File> MODEL = List.of(
+      DemoModel.File.single("config.json", 0),
+      DemoModel.File.single("tokenizer.json", 0),
+      DemoModel.File.single("model.safetensors", 3 * DemoModel.MIB),
+      DemoModel.File.single("original/params.bin", 64 * 1024 + 3));
+
+  @TempDir static Path serverDir;
+  static Path caPem;
+  static S3Proxy proxy;
+  static S3Client admin;
+  static String accessKey;
+  static String secretKey;
+  static Map<String, String> sourceDigests;
+
+  @TempDir Path dest;
+
+  @BeforeAll
+  static void startHttpsServer() throws Exception {
+    String storePassword = randomHex(12);
+    Path serverKeyStore = issueServerCertificate(serverDir.resolve("pki"), storePassword);
+    caPem = serverDir.resolve("pki/ca.pem");
+
+    Path data = Files.createDirectories(serverDir.resolve("data"));
+    accessKey = "tls-" + randomHex(6);
+    secretKey = randomHex(20);
+    proxy = S3Proxy.builder()
+        .blobStore(new FilesystemNio2BlobStore(data.toString()))
+        .secureEndpoint(URI.create("https://127.0.0.1:0"))
+        .keyStore(serverKeyStore.toString(), storePassword)
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+        .v4MaxNonChunkedRequestSize(1L << 30)
+        .build();
+    proxy.start();
+    assertTrue(proxy.getSecurePort() > 0, "S3Proxy bound no HTTPS port (state " + proxy.getState() + ")");
+
+    admin = S3Client.builder()
+        .httpClientBuilder(ApacheHttpClient.builder().tlsTrustManagersProvider(() -> trustOnly(caPem)))
+        .endpointOverride(endpoint())
+        .region(Region.of(REGION))
+        .forcePathStyle(true)
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .credentialsProvider(() -> AwsBasicCredentials.create(accessKey, secretKey))
+        .build();
+    sourceDigests = DemoModel.upload(admin, BUCKET, PREFIX, MODEL);
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    if (admin != null) {
+      admin.close();
+    }
+    if (proxy != null) {
+      proxy.stop();
+    }
+  }
+
+  @Test
+  void caBundleInEnvironmentIsTrustedAndModelLandsByteIdentical() throws IOException {
+    Map<String, String> env = env();
+    env.put("AWS_CA_BUNDLE", caPem.toString());
+
+    Cli cli = fetch(env);
+
+    assertEquals(0, cli.status(), cli.toString());
+    Path model = dest.resolve("secure");
+    assertEquals(model + "\n", cli.out());
+    assertEquals(sourceDigests, PrefetchIT.digests(model));
+    assertEquals(List.of(), PrefetchIT.leftovers(model), "no temporary file remains");
+  }
+
+  @Test
+  void withoutCaBundleListingFailsOnUntrustedCertificateAndWritesNothing() throws IOException {
+    Cli cli = fetch(env());
+
+    assertEquals(1, cli.status(), cli.toString());
+    assertEquals("", cli.out());
+    assertTrue(cli.err().contains("FAILED s3://" + BUCKET + "/" + PREFIX + ": "), cli.toString());
+    assertTrue(cli.err().contains("unable to find valid certification path to requested target"), cli.toString());
+    assertEquals(List.of(), regularFiles(dest.resolve("secure")), "nothing is written for the model");
+  }
+
+  Cli fetch(Map<String, String> env) {
+    return Cli.run(env, "--local-dir", dest.toString(), "--model-uri", "s3://" + BUCKET + "/" + PREFIX,
+        "--part-size", "1MiB", "--part-threshold", "2MiB");
+  }
+
+  /** The endpoint by name, so the client checks the certificate's DNS name as well as its chain. */
+  static URI endpoint() {
+    return URI.create("https://localhost:" + proxy.getSecurePort());
+  }
+
+  static Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_ENDPOINT_URL", endpoint().toString());
+    env.put("AWS_REGION", REGION);
+    env.put("AWS_ACCESS_KEY_ID", accessKey);
+    env.put("AWS_SECRET_ACCESS_KEY", secretKey);
+    return env;
+  }
+
+  /**
+   * Makes a CA and a server certificate it signs for {@code localhost} and {@code 127.0.0.1} with
+   * the JDK's keytool; writes the CA as {@code ca.pem} and returns the server's PKCS12 key store
+   * (key plus chain up to the CA).
+   */
+  static Path issueServerCertificate(Path dir, String password) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    String ca = dir.resolve("ca.p12").toString();
+    String server = dir.resolve("server.p12").toString();
+    keytool(dir, "-genkeypair", "-alias", "ca", "-keystore", ca, "-storetype", "PKCS12", "-storepass", password,
+        "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", "CN=model-prefetch TlsCaBundleIT CA",
+        "-ext", "bc:c");
+    keytool(dir, "-exportcert", "-alias", "ca", "-keystore", ca, "-storepass", password, "-rfc", "-file", "ca.pem");
+    keytool(dir, "-genkeypair", "-alias", "server", "-keystore", server, "-storetype", "PKCS12", "-storepass",
+        password, "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", "CN=localhost");
+    keytool(dir, "-certreq", "-alias", "server", "-keystore", server, "-storepass", password, "-file", "server.csr");
+    keytool(dir, "-gencert", "-alias", "ca", "-keystore", ca, "-storepass", password, "-infile", "server.csr",
+        "-outfile", "server.pem", "-rfc", "-validity", "2", "-ext", "san=dns:localhost,ip:127.0.0.1",
+        "-ext", "eku=serverAuth");
+    // The reply carries the whole chain, so keytool need not find the CA in this store or in cacerts.
+    Files.writeString(dir.resolve("chain.pem"),
+        Files.readString(dir.resolve("server.pem")) + Files.readString(dir.resolve("ca.pem")));
+    keytool(dir, "-importcert", "-noprompt", "-alias", "server", "-keystore", server, "-storepass", password,
+        "-file", "chain.pem");
+    return Path.of(server);
+  }
+
+  static void keytool(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int status = process.waitFor();
+    assertEquals(0, status, "keytool " + args[0] + " failed:\n" + output);
+  }
+
+  /** Trust managers that trust the certificates of {@code pem} and nothing else. */
+  static TrustManager[] trustOnly(Path pem) {
+    try (InputStream in = Files.newInputStream(pem)) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("ca-" + i++, cert);
+      }
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(store);
+      return factory.getTrustManagers();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot load " + pem, e);
+    }
+  }
+
+  static List<Path> regularFiles(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  static String randomHex(int bytes) {
+    byte[] b = new byte[bytes];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}
