@@ -121,6 +121,7 @@ class TlsCaBundleIT {
   @Test
   void withoutCaBundleListingFailsOnUntrustedCertificateAndWritesNothing() throws IOException {
     Cli cli = fetch(env());
+    System.out.println("CASEB>>>" + cli + "<<<CASEB");
 
     assertEquals(1, cli.status(), cli.toString());
     assertEquals("", cli.out());
