@@ -273,6 +273,24 @@ class PrefetchIT {
     assertEquals(1, json(report).path("totals").path("present").asInt());
   }
 
+  @Test
+  void tosUriUsesTosVariablesAndTheTosSidecarFolder() throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("TOS_ENDPOINT", server.endpoint().toString());
+    env.put("TOS_REGION", EmbeddedS3.REGION);
+    env.put("TOS_ACCESS_KEY", server.accessKey());
+    env.put("TOS_SECRET_KEY", server.secretKey());
+
+    Cli cli = run(env, "--model-uri", "tos://models/llama/", "--include", "*.json");
+
+    assertEquals(0, cli.status(), cli.toString());
+    Path model = dest.resolve("llama");
+    assertEquals(Map.of("config.json", sourceDigests.get("config.json"), "tokenizer.json",
+        sourceDigests.get("tokenizer.json")), digests(model));
+    assertEquals(server.admin().headObject(b -> b.bucket(BUCKET).key("llama/config.json")).eTag(),
+        Files.readString(model.resolve(".cache/tos/download/config.json.metadata")));
+  }
+
   static Map<String, String> digests(Path model) throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> files = Files.walk(model)) {

@@ -19,7 +19,20 @@ public final class S3Errors {
       return status >= 500 || status == 429 || code.equals("SlowDown") || code.equals("TooManyRequests")
           || (code.startsWith("Exceed") && code.endsWith("Limit")) || code.equals("RequestTimeout");
     }
+    if (tlsFailure(e) != null) {
+      return false; // an untrusted or mismatched certificate stays so
+    }
     return e instanceof IOException || e instanceof SdkClientException || e instanceof TruncatedBodyException;
+  }
+
+  /** The TLS failure in {@code e}'s causes, if any. */
+  private static javax.net.ssl.SSLException tlsFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException ssl) {
+        return ssl;
+      }
+    }
+    return null;
   }
 
   /** One line: what failed, on which object, and the likely cause. */
@@ -41,6 +54,15 @@ public final class S3Errors {
       return uri + ": " + e.getMessage();
     }
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    javax.net.ssl.SSLException tls = tlsFailure(e);
+    if (tls instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+      return uri + ": " + message + "; the server's certificate does not cover the host contacted:"
+          + " check that the endpoint does not already hold the bucket";
+    }
+    if (tls != null && String.valueOf(tls.getMessage()).contains("PKIX")) {
+      return uri + ": " + message + "; the server's certificate is not trusted:"
+          + " set AWS_CA_BUNDLE to a PEM file of its CA";
+    }
     return uri + ": " + message;
   }
 

@@ -1,0 +1,79 @@
+package io.modelprefetch.runners;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.s3.CredentialsSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Precedence: a flag, then --download-extra-config, then the environment, then the default. */
+class JobResolverTest {
+
+  @TempDir Path dir;
+
+  JobResolver.Flags flags(String extraConfig, Integer numThreads, Boolean force, String localDir) {
+    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, extraConfig,
+        numThreads, null, null, null, force, "http://127.0.0.1:9000", null, null, null, List.of());
+  }
+
+  Job resolve(Map<String, String> env, JobResolver.Flags flags) {
+    return new JobResolver(env).resolve(flags);
+  }
+
+  @Test
+  void defaultsApplyWhenNothingIsGiven() {
+    Job job = resolve(Map.of(), flags(null, null, null, dir.toString()));
+
+    assertEquals(FetchSettings.defaults(), job.fetch());
+    assertEquals(dir.resolve("llama").toString(), job.models().get(0).modelDir());
+    assertEquals(CredentialsSource.Type.AWS_DEFAULT_CHAIN, job.models().get(0).client().credentials().type());
+  }
+
+  @Test
+  void environmentBeatsDefaultExtraConfigBeatsEnvironmentFlagBeatsAll() {
+    Map<String, String> env = Map.of("DOWNLOADER_NUM_THREADS", "6", "DOWNLOADER_FORCE_DOWNLOAD", "1");
+
+    assertEquals(6, resolve(env, flags(null, null, null, dir.toString())).fetch().maxInFlightRanges());
+    assertEquals(true, resolve(env, flags(null, null, null, dir.toString())).fetch().forceDownload());
+    Job extra = resolve(env, flags("{\"num_threads\": 7, \"force_download\": false}", null, null, dir.toString()));
+    assertEquals(7, extra.fetch().maxInFlightRanges());
+    assertEquals(false, extra.fetch().forceDownload());
+    Job flag = resolve(env, flags("{\"num_threads\": 7, \"force_download\": true}", 9, false, dir.toString()));
+    assertEquals(9, flag.fetch().maxInFlightRanges());
+    assertEquals(false, flag.fetch().forceDownload());
+  }
+
+  @Test
+  void localDirComesFromFlagThenManifestThenEnvironment() throws Exception {
+    Path manifest = dir.resolve("m.yaml");
+    Files.writeString(manifest, "localDir: " + dir.resolve("from-manifest") + "\nmodels:\n  - uri: s3://bkt/x/\n");
+    Map<String, String> env = Map.of("DOWNLOADER_LOCAL_DIR", dir.resolve("from-env").toString());
+    JobResolver resolver = new JobResolver(env);
+    JobResolver.Flags noDir = new JobResolver.Flags(null, null, null, manifest, null, null, null, null, null, null,
+        null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+    JobResolver.Flags withDir = new JobResolver.Flags(null, dir.resolve("from-flag").toString(), null, manifest, null,
+        null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+
+    assertEquals(dir.resolve("from-manifest/x").toString(), resolver.resolve(noDir).models().get(0).modelDir());
+    assertEquals(dir.resolve("from-flag/x").toString(), resolver.resolve(withDir).models().get(0).modelDir());
+    assertEquals(dir.resolve("from-env/llama").toString(),
+        resolve(env, flags(null, null, null, null)).models().get(0).modelDir());
+  }
+
+  @Test
+  void recipeHoldsNoSecret() {
+    Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", "s3cr3t-Value-42");
+
+    Job job = resolve(env, flags("{\"ak\": \"AK2\", \"sk\": \"other-s3cr3t\"}", null, null, dir.toString()));
+
+    String shipped = job.toString();
+    assertEquals(false, shipped.contains("s3cr3t"), shipped);
+    assertEquals(new CredentialsSource(CredentialsSource.Type.IN_PROCESS, "download-extra-config"),
+        job.models().get(0).client().credentials());
+  }
+}
