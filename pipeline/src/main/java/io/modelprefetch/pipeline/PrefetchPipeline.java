@@ -3,10 +3,12 @@ package io.modelprefetch.pipeline;
 import io.modelprefetch.transforms.CommitFiles;
 import io.modelprefetch.transforms.ExpandListings;
 import io.modelprefetch.transforms.FetchRanges;
+import io.modelprefetch.transforms.MarkComplete;
 import io.modelprefetch.transforms.PlanRanges;
 import io.modelprefetch.transforms.Results;
 import io.modelprefetch.transforms.WriteReport;
 import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
@@ -21,7 +23,8 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 
 /**
  * The prefetch graph: read manifest → expand listings → plan ranges → fetch ranges → verify and
- * commit → report. Listings and ranges are redistributed after each fan-out.
+ * commit → report (and each complete model's marker). Listings and ranges are redistributed after
+ * each fan-out; ranges a killed run already wrote join the fetched ones before the commit.
  */
 public final class PrefetchPipeline {
 
@@ -41,14 +44,16 @@ public final class PrefetchPipeline {
         pipeline.apply("Read manifest", Create.of(models).withCoder(SerializableCoder.of(ModelSource.class)));
     PCollectionTuple listed = manifest.apply("Expand listings", ExpandListings.create());
     PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply("Plan ranges", PlanRanges.with(settings));
+    PCollection<FetchedRange> fetched = planned.get(PlanRanges.RANGES).apply("Fetch ranges", FetchRanges.with(settings));
     PCollection<FileResult> committed =
-        planned.get(PlanRanges.RANGES)
-            .apply("Fetch ranges", FetchRanges.with(settings))
-            .apply("Verify and commit", CommitFiles.create());
+        PCollectionList.of(fetched).and(planned.get(PlanRanges.RESUMED))
+            .apply("Join resumed ranges", Flatten.pCollections())
+            .apply("Verify and commit", CommitFiles.with(settings));
 
     PCollection<FileResult> outcomes =
         PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG)).and(committed)
             .apply("Gather outcomes", Flatten.pCollections());
+    outcomes.apply("Mark complete", MarkComplete.create());
     String reportPath = options.getReportPath();
     if (reportPath != null && !reportPath.isEmpty()) {
       List<ModelKey> keys = models.stream().map(ModelKey::of).toList();

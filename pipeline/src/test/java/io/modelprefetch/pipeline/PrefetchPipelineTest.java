@@ -51,8 +51,8 @@ class PrefetchPipelineTest {
       }
     });
 
-    assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges", "Verify and commit",
-        "Gather outcomes", "Report"), topLevel);
+    assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges", "Join resumed ranges",
+        "Verify and commit", "Gather outcomes", "Mark complete", "Report"), topLevel);
     assertEquals(List.of("Expand listings/Spread objects/Reshuffle", "Plan ranges/Spread ranges/Reshuffle"), reshuffles);
   }
 

@@ -8,6 +8,7 @@ import io.modelprefetch.transforms.plan.DestinationPaths;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
+import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -112,7 +113,7 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
       if (mapping.relativePath() == null) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
         String uri = location.scheme().prefix() + location.bucket() + "/" + objectKey;
-        out.get(Results.TAG).output(new FileResult(key, uri, objectKey, size, etag, null,
+        out.get(Results.TAG).output(new FileResult(key, uri, objectKey, size, etag, null, List.of(),
             FileResult.Status.FAILED, 0, 0, "refused: " + mapping.refusal()));
         return true;
       }
@@ -121,7 +122,7 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
         return false;
       }
       out.get(OBJECTS).output(new ObjectRef(key, location.scheme(), location.bucket(), objectKey,
-          mapping.relativePath(), size, etag, model.client()));
+          mapping.relativePath(), size, etag, model.sha256().get(mapping.relativePath()), model.client()));
       return true;
     }
 

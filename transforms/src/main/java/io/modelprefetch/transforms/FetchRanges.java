@@ -65,7 +65,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
 
     @ProcessElement
     public void process(@Element RangeTask task) {
-      S3Client s3 = clients.computeIfAbsent(task.object().client(), S3Clients::acquire);
+      S3Client s3 = clients.computeIfAbsent(task.object().client(), S3Clients::acquireForFetch);
       RangeFetcher fetcher = new RangeFetcher(s3, settings);
       pending.add(RangeFetcher.pool(settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));
     }
@@ -87,7 +87,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     @Teardown
     public void teardown() {
       if (clients != null) {
-        clients.keySet().forEach(S3Clients::release);
+        clients.keySet().forEach(S3Clients::releaseForFetch);
         clients = null;
       }
     }

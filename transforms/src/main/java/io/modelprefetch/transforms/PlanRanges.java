@@ -1,13 +1,23 @@
 package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.plan.RangePlanner;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.S3Clients;
+import io.modelprefetch.transforms.storage.CompletionMarker;
+import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -17,15 +27,19 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Decides, per object, whether it must be fetched and how: an object already present with the
- * same size and ETag is reported as present; any other gets its temporary file and is cut into
- * ranges, emitted under {@link #RANGES} and redistributed across workers.
+ * Decides, per object, whether it must be fetched and how. An object already present with the
+ * same size and ETag is reported as present. Any other gets its temporary file and is cut into
+ * ranges (aligned to its upload parts when known), emitted under {@link #RANGES} and redistributed
+ * across workers; ranges a killed run already wrote and journaled are emitted under {@link
+ * #RESUMED} and not fetched again.
  */
 public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollectionTuple> {
 
   public static final TupleTag<RangeTask> RANGES = new TupleTag<>("ranges") {};
+  public static final TupleTag<FetchedRange> RESUMED = new TupleTag<>("resumed") {};
 
   private final FetchSettings settings;
 
@@ -39,20 +53,29 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
 
   @Override
   public PCollectionTuple expand(PCollection<ObjectRef> objects) {
-    PCollectionTuple planned =
-        objects.apply("Plan object", ParDo.of(new PlanFn(settings)).withOutputTags(RANGES, TupleTagList.of(Results.TAG)));
+    PCollectionTuple planned = objects.apply("Plan object",
+        ParDo.of(new PlanFn(settings)).withOutputTags(RANGES, TupleTagList.of(RESUMED).and(Results.TAG)));
     PCollection<RangeTask> spread =
         planned.get(RANGES).setCoder(SerializableCoder.of(RangeTask.class))
             .apply("Spread ranges", Reshuffle.viaRandomKey());
     return PCollectionTuple.of(RANGES, spread)
+        .and(RESUMED, planned.get(RESUMED).setCoder(SerializableCoder.of(FetchedRange.class)))
         .and(Results.TAG, planned.get(Results.TAG).setCoder(SerializableCoder.of(FileResult.class)));
   }
 
   static final class PlanFn extends DoFn<ObjectRef, RangeTask> {
     private final FetchSettings settings;
+    private transient Map<ClientRecipe, S3Client> clients;
+    private transient Set<String> invalidatedModels;
 
     PlanFn(FetchSettings settings) {
       this.settings = settings;
+    }
+
+    @Setup
+    public void setup() {
+      clients = new HashMap<>();
+      invalidatedModels = new HashSet<>();
     }
 
     @ProcessElement
@@ -60,22 +83,74 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       if (!settings.forceDownload() && LocalFiles.isPresent(object)) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_PRESENT).inc();
         out.get(Results.TAG).output(new FileResult(object.model(), object.uri(), object.relativePath(),
-            object.sizeBytes(), object.etag(), "etag-sidecar", FileResult.Status.PRESENT, 0, 0, null));
+            object.sizeBytes(), object.etag(), "etag-sidecar", List.of(), FileResult.Status.PRESENT, 0, 0, null));
         return;
       }
+      // The model is about to change: it is no longer complete until this run says so.
+      if (invalidatedModels.add(object.model().modelDir())) {
+        CompletionMarker.invalidate(object.model());
+      }
+      S3Client s3 = clients.computeIfAbsent(object.client(), S3Clients::acquire);
+      List<RangeTask> tasks = ObjectPlans.tasks(object, settings, ObjectPlans.uploadPartBytes(s3, object));
+      List<FetchedRange> resumed = resumable(object, tasks);
+      if (resumed.isEmpty()) {
+        String problem = prepare(object);
+        if (problem != null) {
+          PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
+          out.get(Results.TAG).output(FileResult.objectFailure(object, 0, 0, problem));
+          return;
+        }
+      }
+      Set<Integer> done = new HashSet<>();
+      for (FetchedRange range : resumed) {
+        done.add(range.task().index());
+        out.get(RESUMED).output(range);
+      }
+      PrefetchMetrics.counter(PrefetchMetrics.RANGES_RESUMED).inc(resumed.size());
+      for (RangeTask task : tasks) {
+        if (!done.contains(task.index())) {
+          out.get(RANGES).output(task);
+        }
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (clients != null) {
+        clients.keySet().forEach(S3Clients::release);
+        clients = null;
+      }
+    }
+
+    private static List<FetchedRange> resumable(ObjectRef object, List<RangeTask> tasks) {
       try {
-        LocalFiles.prepare(object);
+        Path temporary = LocalFiles.temporary(object);
+        if (!Files.isRegularFile(temporary) || Files.size(temporary) != object.sizeBytes()) {
+          return List.of();
+        }
       } catch (IOException e) {
-        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
-        out.get(Results.TAG).output(FileResult.objectFailure(object, 0, 0,
-            "cannot create " + LocalFiles.temporary(object) + ": " + describe(e)));
-        return;
+        return List.of();
       }
-      List<RangePlanner.Range> ranges =
-          RangePlanner.plan(object.sizeBytes(), settings.partThresholdBytes(), settings.partSizeBytes());
-      for (int i = 0; i < ranges.size(); i++) {
-        RangePlanner.Range r = ranges.get(i);
-        out.get(RANGES).output(new RangeTask(object, i, ranges.size(), r.first(), r.lastInclusive()));
+      return Journal.resumable(tasks);
+    }
+
+    /** Creates the temporary file; returns why it could not, or null. */
+    private static String prepare(ObjectRef object) {
+      Path temporary = LocalFiles.temporary(object);
+      try {
+        Journal.clear(object);
+        Files.createDirectories(temporary.getParent());
+        // File.getUsableSpace is one statvfs; Files.getFileStore re-reads the mount table each call.
+        long free = temporary.getParent().toFile().getUsableSpace();
+        if (free < object.sizeBytes()) {
+          return "not enough space in " + temporary.getParent() + ": the file needs " + object.sizeBytes()
+              + " bytes, " + free + " are free";
+        }
+        LocalFiles.prepare(object);
+        return null;
+      } catch (IOException e) {
+        LocalFiles.discard(object);
+        return "cannot create " + temporary + ": " + describe(e);
       }
     }
   }

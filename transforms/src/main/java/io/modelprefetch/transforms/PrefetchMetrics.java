@@ -17,6 +17,8 @@ public final class PrefetchMetrics {
   public static final String RANGES_FETCHED = "rangesFetched";
   public static final String BYTES_FETCHED = "bytesFetched";
   public static final String RANGE_RETRIES = "rangeRetries";
+  public static final String RANGES_RESUMED = "rangesResumed";
+  public static final String OBJECTS_REFETCHED = "objectsRefetched";
 
   private PrefetchMetrics() {}
 

@@ -5,15 +5,20 @@ import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.verify.Crc64;
+import io.modelprefetch.transforms.verify.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,12 +29,17 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Fetches one range into the object's temporary file, retrying what can succeed on a retry. Runs
- * on pool threads, outside Beam's metric context: the calling DoFn counts the outcome.
+ * Fetches one range into the object's temporary file: a ranged GET pinned to the listed ETag
+ * ({@code If-Match}), digests computed while the bytes pass, positional writes, fsync, then a
+ * journal record. Retries what can succeed on a retry. Runs on pool threads, outside Beam's metric
+ * context: the calling DoFn counts the outcome.
  */
 final class RangeFetcher {
+
+  static final List<String> CRC64_HEADERS = List.of("x-tos-hash-crc64ecma", "x-amz-hash-crc64ecma");
 
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
   private static final int BUFFER_BYTES = 1 << 20;
@@ -59,62 +69,117 @@ final class RangeFetcher {
 
   FetchedRange fetch(RangeTask task) {
     ObjectRef object = task.object();
-    if (task.lengthBytes() == 0) {
-      return new FetchedRange(task, 0, task.isWholeObject() ? md5Hex(new byte[0], 0) : null, 0, null);
-    }
     int retries = 0;
     long fetched = 0;
     while (true) {
+      Transfer transfer = new Transfer(task);
       try {
-        String md5 = transfer(task);
-        fetched += task.lengthBytes();
-        return new FetchedRange(task, fetched, md5, retries, null);
+        FetchedRange range = transfer.run();
+        fetched += transfer.bytes;
+        range = new FetchedRange(task, fetched, range.crc64(), range.md5Hex(), range.partMd5Hex(), range.objectCrc64(),
+            retries, null, false);
+        if (!task.isWholeObject()) {
+          // A whole object is simply fetched again after a crash; a part of a large one is kept.
+          Journal.record(range);
+        }
+        return range;
       } catch (Exception e) {
+        fetched += transfer.bytes;
         String what = S3Errors.describe(e, object.uri() + " bytes=" + task.first() + "-" + task.lastInclusive());
+        if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
+          return FetchedRange.failed(task, fetched, retries, what, true);
+        }
         if (!S3Errors.isRetryable(e) || retries + 1 >= settings.maxAttempts()) {
           LOG.warn("Range failed after {} attempt(s): {}", retries + 1, what);
-          return new FetchedRange(task, fetched, null, retries, what);
+          return FetchedRange.failed(task, fetched, retries, what, false);
         }
         retries++;
         LOG.info("Retrying ({} of {}): {}", retries, settings.maxAttempts() - 1, what);
         if (!backoff(retries)) {
-          return new FetchedRange(task, fetched, null, retries, what + " (interrupted)");
+          return FetchedRange.failed(task, fetched, retries, what + " (interrupted)", false);
         }
       }
     }
   }
 
-  /** One attempt: GET the range and write it in place; returns the MD5 of a whole object. */
-  private String transfer(RangeTask task) throws IOException {
-    ObjectRef object = task.object();
-    long expected = task.lengthBytes();
-    MessageDigest md5 = task.isWholeObject() ? md5() : null;
-    byte[] buffer = BUFFERS.get();
-    try (ResponseInputStream<GetObjectResponse> in =
-            s3.getObject(b -> b.bucket(object.bucket()).key(object.key())
-                .range("bytes=" + task.first() + "-" + task.lastInclusive()));
-        FileChannel channel = LocalFiles.openForWrite(object)) {
-      Long length = in.response().contentLength();
-      if (length != null && length != expected) {
-        throw new IOException("server answered bytes=" + task.first() + "-" + task.lastInclusive()
-            + " with " + length + " bytes instead of " + expected + "; it may not support Range requests");
+  /** One attempt at one range. */
+  private final class Transfer {
+    private final RangeTask task;
+    private long bytes;
+
+    Transfer(RangeTask task) {
+      this.task = task;
+    }
+
+    FetchedRange run() throws IOException {
+      ObjectRef object = task.object();
+      long expected = task.lengthBytes();
+      Crc64 crc = new Crc64();
+      MessageDigest whole = task.isWholeObject() ? Digests.md5() : null;
+      long partBytes = task.uploadPartBytes();
+      List<String> partMd5s = new ArrayList<>();
+      MessageDigest part = partBytes > 0 ? Digests.md5() : null;
+      long inPart = 0;
+      String announced = null;
+      if (expected > 0) {
+        byte[] buffer = BUFFERS.get();
+        try (ResponseInputStream<GetObjectResponse> in =
+                s3.getObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
+                    .range("bytes=" + task.first() + "-" + task.lastInclusive()));
+            FileChannel channel = LocalFiles.openForWrite(object)) {
+          Long length = in.response().contentLength();
+          if (length != null && length != expected) {
+            throw new IOException("server answered bytes=" + task.first() + "-" + task.lastInclusive()
+                + " with " + length + " bytes instead of " + expected + "; it may not support Range requests");
+          }
+          announced = announcedCrc(in.response());
+          long position = task.first();
+          long remaining = expected;
+          while (remaining > 0) {
+            int n = read(in, buffer, (int) Math.min(buffer.length, remaining));
+            if (n < 0) {
+              throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
+            }
+            bytes += n;
+            crc.update(buffer, 0, n);
+            if (whole != null) {
+              whole.update(buffer, 0, n);
+            }
+            for (int off = 0; part != null && off < n; ) {
+              int take = (int) Math.min(n - off, partBytes - inPart);
+              part.update(buffer, off, take);
+              off += take;
+              inPart += take;
+              if (inPart == partBytes) {
+                partMd5s.add(HexFormat.of().formatHex(part.digest()));
+                inPart = 0;
+              }
+            }
+            LocalFiles.writeFully(channel, ByteBuffer.wrap(buffer, 0, n), position, object);
+            position += n;
+            remaining -= n;
+          }
+          if (!task.isWholeObject()) {
+            LocalFiles.force(channel, object); // durable before the journal vouches for it
+          }
+        }
       }
-      long position = task.first();
-      long remaining = expected;
-      while (remaining > 0) {
-        int n = read(in, buffer, (int) Math.min(buffer.length, remaining));
-        if (n < 0) {
-          throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
-        }
-        if (md5 != null) {
-          md5.update(buffer, 0, n);
-        }
-        LocalFiles.writeFully(channel, ByteBuffer.wrap(buffer, 0, n), position);
-        position += n;
-        remaining -= n;
+      if (part != null && inPart > 0) {
+        partMd5s.add(HexFormat.of().formatHex(part.digest()));
+      }
+      return new FetchedRange(task, bytes, crc.value(), whole == null ? null : HexFormat.of().formatHex(whole.digest()),
+          partMd5s, announced, 0, null, false);
+    }
+  }
+
+  private static String announcedCrc(GetObjectResponse response) {
+    for (String header : CRC64_HEADERS) {
+      Optional<String> value = response.sdkHttpResponse().firstMatchingHeader(header);
+      if (value.isPresent()) {
+        return value.get();
       }
     }
-    return md5 == null ? null : HexFormat.of().formatHex(md5.digest());
+    return null;
   }
 
   private static int read(InputStream in, byte[] buffer, int max) throws IOException {
@@ -129,7 +194,7 @@ final class RangeFetcher {
     return total;
   }
 
-  /** Capped exponential backoff with full jitter; false when interrupted. */
+  /** Capped exponential backoff with jitter; false when interrupted. */
   private static boolean backoff(int retry) {
     long cap = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(retry, 10));
     try {
@@ -138,20 +203,6 @@ final class RangeFetcher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private static String md5Hex(byte[] bytes, int length) {
-    MessageDigest md5 = md5();
-    md5.update(bytes, 0, length);
-    return HexFormat.of().formatHex(md5.digest());
-  }
-
-  private static MessageDigest md5() {
-    try {
-      return MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

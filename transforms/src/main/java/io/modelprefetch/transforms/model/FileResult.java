@@ -1,10 +1,15 @@
 package io.modelprefetch.transforms.model;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The outcome for one object, or for a whole model when {@code relativePath} is null (a listing
  * that failed or found nothing).
+ *
+ * @param verifiedBy the strongest evidence checked: sha256, md5, multipart-md5, crc64ecma, or size
+ *     (weak)
+ * @param checks every evidence checked
  */
 public record FileResult(
     ModelKey model,
@@ -13,6 +18,7 @@ public record FileResult(
     long sizeBytes,
     String etag,
     String verifiedBy,
+    List<String> checks,
     Status status,
     long bytesFetched,
     int retries,
@@ -33,13 +39,17 @@ public record FileResult(
     }
   }
 
+  public FileResult {
+    checks = checks == null ? List.of() : List.copyOf(checks);
+  }
+
   public static FileResult modelFailure(ModelKey model, String error) {
-    return new FileResult(model, model.uri(), null, 0, null, null, Status.FAILED, 0, 0, error);
+    return new FileResult(model, model.uri(), null, 0, null, null, List.of(), Status.FAILED, 0, 0, error);
   }
 
   public static FileResult objectFailure(ObjectRef object, long bytesFetched, int retries, String error) {
     return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(), object.etag(),
-        null, Status.FAILED, bytesFetched, retries, error);
+        null, List.of(), Status.FAILED, bytesFetched, retries, error);
   }
 
   public boolean isModelLevel() {

@@ -4,6 +4,7 @@ import io.modelprefetch.transforms.plan.Filters;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.ObjectUri;
 import java.io.Serializable;
+import java.util.Map;
 
 /**
  * One model to prefetch: where it is, what of it to take, and where it goes.
@@ -14,7 +15,23 @@ import java.io.Serializable;
  * @param modelDir the absolute destination folder of this model
  * @param filters which relative paths to fetch
  * @param client the client recipe for this model's store
+ * @param sha256 expected SHA-256 digests by relative path, from the manifest
  */
 public record ModelSource(
-    String uri, ObjectUri location, String name, String modelDir, Filters filters, ClientRecipe client)
-    implements Serializable {}
+    String uri,
+    ObjectUri location,
+    String name,
+    String modelDir,
+    Filters filters,
+    ClientRecipe client,
+    Map<String, String> sha256)
+    implements Serializable {
+
+  public ModelSource {
+    sha256 = sha256 == null ? Map.of() : Map.copyOf(sha256);
+  }
+
+  public ModelSource(String uri, ObjectUri location, String name, String modelDir, Filters filters, ClientRecipe client) {
+    this(uri, location, name, modelDir, filters, client, Map.of());
+  }
+}

@@ -14,6 +14,9 @@ public final class DestinationPaths {
   /** The AIBrix sidecar folder, {@code <model>/.cache/<s3|tos>/download/}. */
   public static final String CACHE_DIR = ".cache";
 
+  /** Folders of the tool's own: the AIBrix sidecars and the lock and completion marker. */
+  private static final java.util.List<String> RESERVED = java.util.List.of(CACHE_DIR, ".prefetch");
+
   private DestinationPaths() {}
 
   /**
@@ -52,8 +55,10 @@ public final class DestinationPaths {
         return Mapping.refused("key '" + key + "' contains an empty path segment");
       }
     }
-    if (relative.equals(CACHE_DIR) || relative.startsWith(CACHE_DIR + "/")) {
-      return Mapping.refused("key '" + key + "' would overwrite the download bookkeeping in " + CACHE_DIR + "/");
+    for (String reserved : RESERVED) {
+      if (relative.equals(reserved) || relative.startsWith(reserved + "/")) {
+        return Mapping.refused("key '" + key + "' would overwrite the download bookkeeping in " + reserved + "/");
+      }
     }
     return new Mapping(relative, null);
   }

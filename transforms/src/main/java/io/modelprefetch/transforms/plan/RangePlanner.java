@@ -30,6 +30,10 @@ public final class RangePlanner {
       throw new IllegalArgumentException("sizeBytes must be >= 0, was " + sizeBytes);
     }
     checkPartSize(partSizeBytes);
+    return split(sizeBytes, partThresholdBytes, partSizeBytes);
+  }
+
+  private static List<Range> split(long sizeBytes, long partThresholdBytes, long partSizeBytes) {
     if (sizeBytes == 0) {
       return List.of(new Range(0, -1));
     }
@@ -48,6 +52,20 @@ public final class RangePlanner {
       ranges.add(new Range(first, first + Math.min(partSizeBytes, sizeBytes - first) - 1));
     }
     return ranges;
+  }
+
+  /**
+   * Plans ranges that hold whole upload parts of {@code uploadPartBytes}, so each part's MD5 can
+   * be computed as it streams: each range holds as many whole parts as fit in {@code
+   * partSizeBytes}, and at least one.
+   */
+  public static List<Range> planAligned(long sizeBytes, long uploadPartBytes, long partSizeBytes) {
+    checkPartSize(partSizeBytes);
+    if (uploadPartBytes < 1) {
+      throw new IllegalArgumentException("uploadPartBytes must be >= 1, was " + uploadPartBytes);
+    }
+    long rangeBytes = Math.multiplyExact(uploadPartBytes, Math.max(1, partSizeBytes / uploadPartBytes));
+    return split(sizeBytes, 0, rangeBytes);
   }
 
   /** Validates a part size, naming the limit. */

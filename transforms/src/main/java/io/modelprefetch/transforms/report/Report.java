@@ -92,6 +92,7 @@ public final class Report {
       o.put("size", r.sizeBytes());
       o.put("etag", r.etag());
       o.put("verifiedBy", r.verifiedBy());
+      o.put("checks", r.checks());
       o.put("status", r.status().label());
       o.put("bytesFetched", r.bytesFetched());
       o.put("retries", r.retries());

@@ -21,6 +21,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -34,36 +35,63 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  */
 public final class S3Clients {
 
-  private static final Map<ClientRecipe, Shared> POOL = new HashMap<>();
+  private static final Map<Key, Shared> POOL = new HashMap<>();
+
+  /**
+   * One client per recipe and purpose: fetches retry in their own loop (counted, visible in the
+   * report), so their client makes one attempt per call; listings use the SDK's retries.
+   */
+  private record Key(ClientRecipe recipe, boolean sdkRetries) {}
 
   private record Shared(S3Client client, int users) {}
 
   private S3Clients() {}
 
   /** Returns the JVM's client for {@code recipe}, building it on first use. */
-  public static synchronized S3Client acquire(ClientRecipe recipe) {
-    Shared shared = POOL.get(recipe);
-    S3Client client = shared == null ? build(recipe) : shared.client();
-    POOL.put(recipe, new Shared(client, shared == null ? 1 : shared.users() + 1));
+  public static S3Client acquire(ClientRecipe recipe) {
+    return acquire(new Key(recipe, true));
+  }
+
+  /** The JVM's client for ranged GETs of {@code recipe}: one attempt per call. */
+  public static S3Client acquireForFetch(ClientRecipe recipe) {
+    return acquire(new Key(recipe, false));
+  }
+
+  private static synchronized S3Client acquire(Key key) {
+    Shared shared = POOL.get(key);
+    S3Client client = shared == null ? build(key.recipe(), key.sdkRetries()) : shared.client();
+    POOL.put(key, new Shared(client, shared == null ? 1 : shared.users() + 1));
     return client;
   }
 
   /** Releases one use of the client for {@code recipe}; the last release closes it. */
-  public static synchronized void release(ClientRecipe recipe) {
-    Shared shared = POOL.get(recipe);
+  public static void release(ClientRecipe recipe) {
+    release(new Key(recipe, true));
+  }
+
+  public static void releaseForFetch(ClientRecipe recipe) {
+    release(new Key(recipe, false));
+  }
+
+  private static synchronized void release(Key key) {
+    Shared shared = POOL.get(key);
     if (shared == null) {
       return;
     }
     if (shared.users() <= 1) {
-      POOL.remove(recipe);
+      POOL.remove(key);
       shared.client().close();
     } else {
-      POOL.put(recipe, new Shared(shared.client(), shared.users() - 1));
+      POOL.put(key, new Shared(shared.client(), shared.users() - 1));
     }
   }
 
-  /** Builds a new client; callers own it. */
+  /** Builds a new client with the SDK's standard retries; callers own it. */
   public static S3Client build(ClientRecipe recipe) {
+    return build(recipe, true);
+  }
+
+  private static S3Client build(ClientRecipe recipe, boolean sdkRetries) {
     ApacheHttpClient.Builder http =
         ApacheHttpClient.builder()
             .maxConnections(recipe.maxConnections())
@@ -87,6 +115,9 @@ public final class S3Clients {
     }
     if (recipe.endpoint() != null) {
       builder.endpointOverride(URI.create(recipe.endpoint()));
+    }
+    if (!sdkRetries) {
+      builder.overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
     }
     return builder.build();
   }
@@ -118,8 +149,11 @@ public final class S3Clients {
     return () -> credentials;
   }
 
-  /** The JVM's default trust plus every certificate in a PEM bundle. */
-  private static TrustManager[] trustManagers(Path pemBundle) {
+  /**
+   * The JVM's default trust plus every certificate in a PEM bundle: the trust of every client
+   * built from a recipe with {@code caBundlePath}, also used by {@code prefetch doctor}.
+   */
+  public static TrustManager[] trustManagers(Path pemBundle) {
     try (InputStream in = Files.newInputStream(pemBundle)) {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);

@@ -82,34 +82,46 @@ public final class LocalFiles {
   }
 
   /** Opens the temporary file for positional writes. */
-  public static FileChannel openForWrite(ObjectRef object) throws IOException {
-    return FileChannel.open(temporary(object), StandardOpenOption.WRITE);
+  public static FileChannel openForWrite(ObjectRef object) throws LocalWriteException {
+    try {
+      return FileChannel.open(temporary(object), StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new LocalWriteException(temporary(object), e);
+    }
   }
 
-  /** Writes all of {@code buffer} at {@code position}. */
-  public static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+  /** Writes all of {@code buffer} at {@code position} of {@code object}'s temporary file. */
+  public static void writeFully(FileChannel channel, ByteBuffer buffer, long position, ObjectRef object)
+      throws LocalWriteException {
     long at = position;
-    while (buffer.hasRemaining()) {
-      at += channel.write(buffer, at);
+    try {
+      while (buffer.hasRemaining()) {
+        at += channel.write(buffer, at);
+      }
+    } catch (IOException e) {
+      throw new LocalWriteException(temporary(object), e);
+    }
+  }
+
+  /** Makes the written bytes durable. */
+  public static void force(FileChannel channel, ObjectRef object) throws LocalWriteException {
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new LocalWriteException(temporary(object), e);
+    }
+  }
+
+  /** A failure to write the destination (disk full, permissions): retrying the GET cannot help. */
+  public static final class LocalWriteException extends IOException {
+    public LocalWriteException(Path path, IOException cause) {
+      super("cannot write " + path + ": " + (cause.getMessage() == null ? cause.getClass().getSimpleName()
+          : cause.getMessage()), cause);
     }
   }
 
   public static long temporarySize(ObjectRef object) throws IOException {
     return Files.size(temporary(object));
-  }
-
-  /** The MD5 of the temporary file, read once. */
-  public static String md5OfTemporary(ObjectRef object) throws IOException {
-    MessageDigest md5 = md5();
-    try (FileChannel channel = FileChannel.open(temporary(object), StandardOpenOption.READ)) {
-      ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-      while (channel.read(buffer) >= 0) {
-        buffer.flip();
-        md5.update(buffer);
-        buffer.clear();
-      }
-    }
-    return HexFormat.of().formatHex(md5.digest());
   }
 
   /**
@@ -129,10 +141,12 @@ public final class LocalFiles {
     Path metadataTemp = metadata.resolveSibling(metadata.getFileName() + ".tmp");
     Files.writeString(metadataTemp, object.etag() == null ? "" : object.etag(), StandardCharsets.UTF_8);
     moveAtomically(metadataTemp, metadata);
+    Journal.clear(object);
   }
 
-  /** Removes the temporary file, if any. */
+  /** Removes the temporary file and its journal, if any. */
   public static void discard(ObjectRef object) {
+    Journal.clear(object);
     try {
       Files.deleteIfExists(temporary(object));
     } catch (IOException e) {
@@ -156,14 +170,6 @@ public final class LocalFiles {
     }
   }
 
-  static MessageDigest md5() {
-    try {
-      return MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static String sha256Hex(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
@@ -172,8 +178,4 @@ public final class LocalFiles {
     }
   }
 
-  /** True when {@code e} says the file is missing (used to word errors). */
-  public static boolean isMissing(IOException e) {
-    return e instanceof NoSuchFileException;
-  }
 }

@@ -32,7 +32,7 @@ class ReportTest {
   private static FileResult file(ModelKey model, String path, long size, Status status, long fetched) {
     return new FileResult(
         model, model.uri() + path, path, size, "\"e-" + path + "\"", status == Status.VERIFIED ? "md5" : null,
-        status, fetched, 0, status == Status.FAILED ? "boom" : null);
+        status == Status.VERIFIED ? List.of("size", "md5") : List.of(), status, fetched, 0, status == Status.FAILED ? "boom" : null);
   }
 
   @SuppressWarnings("unchecked")
@@ -169,7 +169,7 @@ class ReportTest {
   @Test
   void objectsAreSortedByModelDirThenPathWithFixedFields() {
     FileResult failed =
-        new FileResult(QWEN, "s3://b/qwen/z", "z", 9, "\"abc\"", null, Status.FAILED, 4, 2, "refused: why");
+        new FileResult(QWEN, "s3://b/qwen/z", "z", 9, "\"abc\"", null, List.of(), Status.FAILED, 4, 2, "refused: why");
     List<FileResult> results =
         List.of(
             failed,
@@ -188,6 +188,7 @@ class ReportTest {
     expected.put("size", 9L);
     expected.put("etag", "\"abc\"");
     expected.put("verifiedBy", null);
+    expected.put("checks", List.of());
     expected.put("status", "failed");
     expected.put("bytesFetched", 4L);
     expected.put("retries", 2);

@@ -1,0 +1,278 @@
+package io.modelprefetch.runners;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * An HTTP proxy on 127.0.0.1 between the tool and a real S3 server (S3Proxy) that injects faults
+ * into object GETs with seeded probabilities: connection resets mid-body, {@code 503 SlowDown},
+ * truncated bodies and a flipped byte with intact headers. It adds the TOS whole-object CRC header
+ * ({@code x-tos-hash-crc64ecma}) where the test registered one, and counts what it served.
+ *
+ * <p>Requests are forwarded with their own {@code Host} header, so SigV4 signatures stay valid.
+ * Every exchange uses a fresh upstream connection and ends with {@code Connection: close}.
+ */
+final class FaultProxy implements AutoCloseable {
+
+  enum Fault { RESET, SLOWDOWN, TRUNCATE, FLIP }
+
+  private final ServerSocket server;
+  private final int upstreamPort;
+  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "fault-proxy");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Random random;
+  private volatile Map<Fault, Double> faults = Map.of();
+  private volatile int maxFaultsPerPath = Integer.MAX_VALUE;
+  private final Map<String, AtomicInteger> faultsByPath = new ConcurrentHashMap<>();
+  private volatile Consumer<String> beforeObjectGet = path -> {};
+  private final Map<String, Long> crcByPath = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> getsByPath = new ConcurrentHashMap<>();
+  private final Map<Fault, AtomicInteger> injected = new ConcurrentHashMap<>();
+  private final AtomicLong objectBodyBytes = new AtomicLong();
+
+  FaultProxy(URI upstream, long seed) throws IOException {
+    this.upstreamPort = upstream.getPort();
+    this.random = new Random(seed);
+    this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+    pool.execute(this::acceptLoop);
+  }
+
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getLocalPort());
+  }
+
+  /** Sets each fault's probability per object GET; empty for none. */
+  FaultProxy faults(Map<Fault, Double> probabilities) {
+    this.faults = Map.copyOf(probabilities);
+    return this;
+  }
+
+  /** Injects at most {@code max} faults into the GETs of any one object. */
+  FaultProxy maxFaultsPerPath(int max) {
+    this.maxFaultsPerPath = max;
+    return this;
+  }
+
+  /** Runs {@code hook} with the request path before each object GET is forwarded. */
+  FaultProxy beforeObjectGet(Consumer<String> hook) {
+    this.beforeObjectGet = hook;
+    return this;
+  }
+
+  /** Announces {@code crc} as the CRC-64 of the object at {@code /bucket/key}. */
+  void announceCrc64(String path, long crc) {
+    crcByPath.put(path, crc);
+  }
+
+  int objectGets() {
+    return getsByPath.values().stream().mapToInt(AtomicInteger::get).sum();
+  }
+
+  int objectGets(String path) {
+    AtomicInteger n = getsByPath.get(path);
+    return n == null ? 0 : n.get();
+  }
+
+  long objectBodyBytes() {
+    return objectBodyBytes.get();
+  }
+
+  int injected(Fault fault) {
+    AtomicInteger n = injected.get(fault);
+    return n == null ? 0 : n.get();
+  }
+
+  void resetCounters() {
+    getsByPath.clear();
+    faultsByPath.clear();
+    injected.clear();
+    objectBodyBytes.set(0);
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    pool.shutdownNow();
+  }
+
+  private void acceptLoop() {
+    while (!server.isClosed()) {
+      try {
+        Socket client = server.accept();
+        pool.execute(() -> serve(client));
+      } catch (IOException e) {
+        return; // closed
+      }
+    }
+  }
+
+  private void serve(Socket client) {
+    try (client) {
+      InputStream in = client.getInputStream();
+      String head = readHead(in);
+      if (head == null) {
+        return;
+      }
+      String[] requestLine = head.substring(0, head.indexOf("\r\n")).split(" ");
+      String method = requestLine[0];
+      String target = requestLine[1];
+      long bodyLength = contentLength(head);
+      byte[] body = in.readNBytes((int) Math.max(0, bodyLength));
+      String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
+      boolean objectGet = method.equals("GET") && path.indexOf('/', 1) > 0 && !target.contains("list-type=");
+      if (objectGet) {
+        beforeObjectGet.accept(path);
+        getsByPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+      }
+      Fault fault = objectGet ? pick(path) : null;
+      OutputStream out = client.getOutputStream();
+      if (fault == Fault.SLOWDOWN) {
+        count(fault);
+        byte[] xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            .getBytes(StandardCharsets.UTF_8);
+        out.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: " + xml.length
+            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(xml);
+        out.flush();
+        return;
+      }
+      byte[] response = forward(withConnectionClose(head), body);
+      int split = indexOf(response, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII)) + 4;
+      String responseHead = new String(response, 0, split - 2, StandardCharsets.ISO_8859_1);
+      byte[] responseBody = java.util.Arrays.copyOfRange(response, split, response.length);
+      int status = Integer.parseInt(responseHead.split(" ")[1]);
+      if (!objectGet || (status != 200 && status != 206)) {
+        out.write(response);
+        out.flush();
+        return;
+      }
+      Long crc = crcByPath.get(path);
+      if (crc != null) {
+        responseHead += "x-tos-hash-crc64ecma: " + Long.toUnsignedString(crc) + "\r\n";
+      }
+      out.write((responseHead + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      if (fault == null || responseBody.length < 2) {
+        out.write(responseBody);
+        objectBodyBytes.addAndGet(responseBody.length);
+        out.flush();
+        return;
+      }
+      count(fault);
+      int half = responseBody.length / 2;
+      switch (fault) {
+        case FLIP -> {
+          responseBody[half] ^= 0x5a;
+          out.write(responseBody);
+          objectBodyBytes.addAndGet(responseBody.length);
+          out.flush();
+        }
+        case TRUNCATE -> {
+          out.write(responseBody, 0, half);
+          objectBodyBytes.addAndGet(half);
+          out.flush();
+        }
+        case RESET -> {
+          out.write(responseBody, 0, half);
+          objectBodyBytes.addAndGet(half);
+          out.flush();
+          client.setSoLinger(true, 0); // close sends RST
+        }
+        default -> throw new IllegalStateException("unexpected fault " + fault);
+      }
+    } catch (IOException e) {
+      // The client went away; nothing to serve.
+    }
+  }
+
+  private synchronized Fault pick(String path) {
+    double roll = random.nextDouble();
+    double at = 0;
+    for (Fault f : Fault.values()) {
+      at += faults.getOrDefault(f, 0.0);
+      if (roll < at) {
+        AtomicInteger n = faultsByPath.computeIfAbsent(path, p -> new AtomicInteger());
+        return n.get() < maxFaultsPerPath ? (n.incrementAndGet() > 0 ? f : null) : null;
+      }
+    }
+    return null;
+  }
+
+  private void count(Fault fault) {
+    injected.computeIfAbsent(fault, f -> new AtomicInteger()).incrementAndGet();
+  }
+
+  private byte[] forward(String head, byte[] body) throws IOException {
+    try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
+      OutputStream out = upstream.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      return upstream.getInputStream().readAllBytes();
+    }
+  }
+
+  private static String withConnectionClose(String head) {
+    StringBuilder sb = new StringBuilder();
+    for (String line : head.split("\r\n")) {
+      if (!line.toLowerCase(java.util.Locale.ROOT).startsWith("connection:") && !line.isEmpty()) {
+        sb.append(line).append("\r\n");
+      }
+    }
+    return sb.append("Connection: close\r\n\r\n").toString();
+  }
+
+  private static long contentLength(String head) {
+    for (String line : head.split("\r\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        return Long.parseLong(line.substring(15).strip());
+      }
+    }
+    return 0;
+  }
+
+  /** The request head up to and including the blank line, or null at end of stream. */
+  private static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int state = 0;
+    int b;
+    while ((b = in.read()) >= 0) {
+      head.write(b);
+      state = (b == '\r' && (state == 0 || state == 2)) ? state + 1 : (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+      if (state == 4) {
+        return head.toString(StandardCharsets.ISO_8859_1);
+      }
+    }
+    return null;
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new IllegalStateException("no header end in upstream response");
+  }
+}

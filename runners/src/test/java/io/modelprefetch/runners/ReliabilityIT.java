@@ -1,0 +1,307 @@
+package io.modelprefetch.runners;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelprefetch.runners.FaultProxy.Fault;
+import io.modelprefetch.runners.demo.DemoModel;
+import io.modelprefetch.runners.demo.EmbeddedS3;
+import io.modelprefetch.transforms.verify.Crc64;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * Nothing lost, nothing corrupt: faults injected between the tool and a real S3Proxy, objects that
+ * change mid-download, reruns, a killed run resumed, and secrets kept out of everything written.
+ */
+class ReliabilityIT {
+
+  static final String BUCKET = "models";
+  static final long MIB = DemoModel.MIB;
+
+  /** Multi-range plain objects (CRC-64 announced), a single-range one, a multipart upload, small files. */
+  static final List<DemoModel.File> MODEL = List.of(
+      DemoModel.File.single("config.json", 0),
+      DemoModel.File.single("model-00001-of-00002.safetensors", 6 * MIB + 3),
+      DemoModel.File.single("model-00002-of-00002.safetensors", 3 * MIB),
+      DemoModel.File.multipart("consolidated.safetensors", 11 * MIB + 1, 5 * MIB),
+      DemoModel.File.single("empty.txt", 0));
+
+  @TempDir static Path serverDir;
+  static EmbeddedS3 server;
+  static FaultProxy proxy;
+  static Map<String, String> digests;
+
+  @TempDir Path dest;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = EmbeddedS3.start(serverDir.resolve("data"));
+    proxy = new FaultProxy(server.endpoint(), 20261128L);
+    digests = seed("rel/", MODEL);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    proxy.close();
+    server.close();
+  }
+
+  @BeforeEach
+  void quietProxy() {
+    proxy.faults(Map.of()).maxFaultsPerPath(Integer.MAX_VALUE).beforeObjectGet(path -> {});
+    proxy.resetCounters();
+  }
+
+  /** Uploads {@code files} and announces each one's CRC-64 at the proxy, as TOS does. */
+  static Map<String, String> seed(String prefix, List<DemoModel.File> files) {
+    for (DemoModel.File f : files) {
+      proxy.announceCrc64("/" + BUCKET + "/" + prefix + f.relativePath(), Crc64.of(DemoModel.content(f)));
+    }
+    return DemoModel.upload(server.admin(), BUCKET, prefix, files);
+  }
+
+  static Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
+    env.put("AWS_REGION", EmbeddedS3.REGION);
+    env.put("AWS_ACCESS_KEY_ID", server.accessKey());
+    env.put("AWS_SECRET_ACCESS_KEY", server.secretKey());
+    return env;
+  }
+
+  Cli run(String prefix, String... extra) {
+    List<String> args = new ArrayList<>(List.of("--local-dir", dest.toString(), "--model-uri",
+        "s3://" + BUCKET + "/" + prefix, "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "4MiB",
+        "--report", dest.resolve("report.json").toString()));
+    args.addAll(List.of(extra));
+    return Cli.run(env(), args.toArray(String[]::new));
+  }
+
+  JsonNode report() throws IOException {
+    return PrefetchIT.json(dest.resolve("report.json"));
+  }
+
+  @Test
+  void reportShowsTheStrongestEvidenceEachObjectAllows() throws IOException {
+    Cli cli = run("rel/");
+
+    assertEquals(0, cli.status(), cli.toString());
+    assertEquals(digests, PrefetchIT.digests(dest.resolve("m")));
+    Map<String, String> verifiedBy = new TreeMap<>();
+    Map<String, String> checks = new TreeMap<>();
+    for (JsonNode o : report().path("objects")) {
+      verifiedBy.put(o.path("relativePath").asText(), o.path("verifiedBy").asText());
+      checks.put(o.path("relativePath").asText(), o.path("checks").toString());
+    }
+    assertEquals(Map.of(
+        "config.json", "md5",
+        "model-00001-of-00002.safetensors", "crc64ecma",
+        "model-00002-of-00002.safetensors", "md5",
+        "consolidated.safetensors", "multipart-md5",
+        "empty.txt", "md5"), verifiedBy);
+    assertEquals("[\"size\",\"crc64ecma\",\"multipart-md5\"]", checks.get("consolidated.safetensors"));
+    assertEquals("[\"size\",\"crc64ecma\",\"md5\"]", checks.get("model-00002-of-00002.safetensors"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Fault.class)
+  void eachFaultAloneIsRecoveredAndFilesAreByteIdentical(Fault fault) throws IOException {
+    // At most two faults per object: fewer than its range retries and its verification attempts.
+    proxy.faults(Map.of(fault, 0.25)).maxFaultsPerPath(2);
+
+    Cli cli = run("rel/");
+
+    assertEquals(0, cli.status(), cli.toString());
+    assertEquals(digests, PrefetchIT.digests(dest.resolve("m")));
+    assertTrue(proxy.injected(fault) > 0, "the proxy injected " + fault);
+    long retries = 0;
+    for (JsonNode o : report().path("objects")) {
+      retries += o.path("retries").asLong();
+    }
+    if (fault == Fault.FLIP) {
+      // Caught by the whole-object evidence: one refetch covers every flip of that attempt.
+      assertTrue(retries >= 1 && retries <= proxy.injected(fault), "refetches: " + retries + ", flips " + proxy.injected(fault) + ", objects " + report().path("objects"));
+    } else {
+      assertEquals(proxy.injected(fault), retries, "each injected fault is one range retry");
+    }
+  }
+
+  @Test
+  void allFaultsAtOnceNeverLeaveACorruptFileUnderItsFinalName() throws IOException {
+    proxy.faults(Map.of(Fault.RESET, 0.1, Fault.SLOWDOWN, 0.1, Fault.TRUNCATE, 0.1, Fault.FLIP, 0.1));
+
+    Cli cli = run("rel/");
+
+    Map<String, String> landed = PrefetchIT.digests(dest.resolve("m"));
+    landed.forEach((path, sha) -> assertEquals(digests.get(path), sha, path + " is byte-identical"));
+    if (cli.status() == 0) {
+      assertEquals(digests, landed);
+    } else {
+      assertEquals(1, cli.status(), cli.toString());
+      for (String path : digests.keySet()) {
+        if (!landed.containsKey(path)) {
+          assertTrue(cli.err().contains("FAILED s3://models/rel/" + path + ": "), cli.toString());
+        }
+      }
+    }
+    assertEquals(List.of(), PrefetchIT.leftovers(dest.resolve("m")));
+  }
+
+  @Test
+  void objectChangedMidDownloadIsRestartedFromItsNewVersion() throws IOException {
+    DemoModel.File big = DemoModel.File.single("big.bin", 5 * MIB);
+    seed("change/", List.of(big));
+    byte[] newer = DemoModel.content(DemoModel.File.single("newer.bin", 5 * MIB));
+    AtomicInteger gets = new AtomicInteger();
+    proxy.beforeObjectGet(path -> {
+      if (path.equals("/models/change/big.bin") && gets.incrementAndGet() == 2) {
+        server.admin().putObject(b -> b.bucket(BUCKET).key("change/big.bin"), RequestBody.fromBytes(newer));
+        proxy.announceCrc64(path, Crc64.of(newer));
+      }
+    });
+
+    Cli cli = run("change/");
+
+    assertEquals(0, cli.status(), cli.toString());
+    assertEquals(Map.of("big.bin", DemoModel.sha256(newer)), PrefetchIT.digests(dest.resolve("m")));
+    String newEtag = server.admin().headObject(b -> b.bucket(BUCKET).key("change/big.bin")).eTag();
+    assertEquals(newEtag, report().path("objects").get(0).path("etag").asText());
+    assertEquals(newEtag, Files.readString(dest.resolve("m/.cache/s3/download/big.bin.metadata")));
+  }
+
+  @Test
+  void rerunOfCompleteModelMakesNoGetAndAChangedObjectAloneIsFetched() throws IOException {
+    seed("idem/", MODEL);
+    assertEquals(0, run("idem/").status());
+    Path marker = dest.resolve("m/.prefetch/complete.json");
+    assertTrue(Files.exists(marker));
+    proxy.resetCounters();
+
+    Cli rerun = run("idem/");
+    assertEquals(0, rerun.status(), rerun.toString());
+    assertEquals(0, proxy.objectGets());
+
+    byte[] changed = "{\"changed\": 1}\n".getBytes();
+    server.admin().putObject(b -> b.bucket(BUCKET).key("idem/config.json"), RequestBody.fromBytes(changed));
+    proxy.announceCrc64("/models/idem/config.json", Crc64.of(changed));
+    proxy.resetCounters();
+    Cli third = run("idem/");
+    assertEquals(0, third.status(), third.toString());
+    assertEquals(1, proxy.objectGets("/models/idem/config.json"));
+    assertEquals(1, proxy.objectGets());
+    assertEquals(changed.length, proxy.objectBodyBytes());
+    JsonNode markerJson = PrefetchIT.json(marker);
+    assertEquals(MODEL.size(), markerJson.path("files").size());
+  }
+
+  @Test
+  void killedRunResumesAndFetchesOnlyWhatWasNotJournaled() throws Exception {
+    List<DemoModel.File> files = List.of(DemoModel.File.single("shard-1.bin", 8 * MIB),
+        DemoModel.File.single("shard-2.bin", 8 * MIB));
+    Map<String, String> expected = seed("kill/", files);
+    int passThrough = 6;
+    AtomicInteger gets = new AtomicInteger();
+    Semaphore gate = new Semaphore(0);
+    proxy.beforeObjectGet(path -> {
+      if (gets.incrementAndGet() > passThrough) {
+        gate.acquireUninterruptibly();
+      }
+    });
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "-Daws.disableEc2Metadata=true", Main.class.getName(),
+        "--local-dir", dest.toString(), "--model-uri", "s3://models/kill/", "--model-name", "m",
+        "--part-size", "1MiB", "--part-threshold", "1MiB", "--num-threads", "2"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dest.resolve("killed.log").toFile());
+    builder.environment().putAll(env());
+    Process process = builder.start();
+    try {
+      waitFor(() -> journaled(dest.resolve("m")) >= passThrough - 2 || !process.isAlive());
+      assertTrue(process.isAlive(), "the first run is still held at the proxy");
+      process.destroyForcibly(); // SIGKILL
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    } finally {
+      gate.release(10_000);
+      proxy.beforeObjectGet(path -> {});
+    }
+    long journaledRanges = journaled(dest.resolve("m"));
+    assertTrue(journaledRanges >= passThrough - 2, "ranges journaled before the kill: " + journaledRanges);
+    proxy.resetCounters();
+
+    Cli rerun = run("kill/");
+
+    assertEquals(0, rerun.status(), rerun.toString());
+    assertEquals(expected, PrefetchIT.digests(dest.resolve("m")));
+    assertEquals(16 * MIB - journaledRanges * MIB, proxy.objectBodyBytes(), "only unjournaled ranges are fetched");
+  }
+
+  @Test
+  void missingBucketFailsWithPlainCause() {
+    Cli cli = Cli.run(env(), "--local-dir", dest.toString(), "--model-uri", "s3://no-such-bucket/m/");
+
+    assertEquals(1, cli.status(), cli.toString());
+    assertTrue(cli.err().contains("FAILED s3://no-such-bucket/m/: listing failed: bucket of s3://no-such-bucket/m/"
+        + " does not exist (NoSuchBucket); check the bucket name and the endpoint's region"), cli.err());
+  }
+
+  @Test
+  void secretAppearsInNothingTheRunWrites() throws IOException {
+    Cli cli = run("rel/", "--verbose");
+
+    assertEquals(0, cli.status(), cli.toString());
+    String secret = server.secretKey();
+    assertFalse(cli.out().contains(secret));
+    assertFalse(cli.err().contains(secret));
+    try (Stream<Path> files = Files.walk(dest)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        if (Files.size(file) < 1 << 20) {
+          assertFalse(Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1).contains(secret), file.toString());
+        }
+      }
+    }
+  }
+
+  static long journaled(Path model) {
+    if (!Files.isDirectory(model)) {
+      return 0;
+    }
+    try (Stream<Path> all = Files.walk(model)) {
+      return all.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().endsWith(".journal")
+          && !p.getFileName().toString().startsWith(".")).count();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return 0;
+    }
+  }
+
+  /** Waits for {@code condition}, checking every 20 ms, for at most two minutes. */
+  static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 2 minutes");
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.modelprefetch.transforms.storage;
+
+import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.verify.Crc64;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * What is already written of a temporary file, so a killed run resumes where it stopped. A range
+ * is recorded only after its bytes are durable (fsync), as one small file per range in a folder
+ * next to the temporary file, created by an atomic rename: safe for many writers, also on a shared
+ * mount. A range without a record is fetched again.
+ */
+public final class Journal {
+
+  private Journal() {}
+
+  public static Path folder(ObjectRef object) {
+    Path temporary = LocalFiles.temporary(object);
+    return temporary.resolveSibling(temporary.getFileName() + ".journal");
+  }
+
+  /** Records a successful range. */
+  public static void record(FetchedRange range) throws IOException {
+    RangeTask t = range.task();
+    Path dir = folder(t.object());
+    Files.createDirectories(dir);
+    String line = String.join(" ", Long.toString(t.first()), Long.toString(t.lastInclusive()),
+        Crc64.format(range.crc64()), orDash(range.md5Hex()),
+        range.partMd5Hex().isEmpty() ? "-" : String.join(",", range.partMd5Hex()), orDash(range.objectCrc64()));
+    Path entry = dir.resolve(Integer.toString(t.index()));
+    Path temp = dir.resolve("." + t.index() + ".tmp");
+    Files.writeString(temp, line + "\n", StandardCharsets.US_ASCII);
+    Files.move(temp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The recorded ranges that match {@code plan} exactly (same index, first and last byte), as
+   * outcomes that fetched nothing in this run. Returns nothing when any record disagrees with the
+   * plan (the part size changed): the file is then fetched afresh.
+   */
+  public static List<FetchedRange> resumable(List<RangeTask> plan) {
+    if (plan.isEmpty()) {
+      return List.of();
+    }
+    Path dir = folder(plan.get(0).object());
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    Map<Integer, RangeTask> byIndex = new HashMap<>();
+    plan.forEach(t -> byIndex.put(t.index(), t));
+    List<FetchedRange> out = new ArrayList<>();
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path entry : entries.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
+        RangeTask task = byIndex.get(Integer.parseInt(entry.getFileName().toString()));
+        String[] f = Files.readString(entry, StandardCharsets.US_ASCII).strip().split(" ");
+        if (task == null || f.length != 6 || Long.parseLong(f[0]) != task.first()
+            || Long.parseLong(f[1]) != task.lastInclusive()) {
+          return List.of();
+        }
+        out.add(new FetchedRange(task, 0, Crc64.parseHeader(f[2]), dash(f[3]),
+            f[4].equals("-") ? List.of() : Arrays.asList(f[4].split(",")), dash(f[5]), 0, null, false));
+      }
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+    out.sort(Comparator.comparingInt(r -> r.task().index()));
+    return out;
+  }
+
+  /** Forgets every record of {@code object}. */
+  public static void clear(ObjectRef object) {
+    Path dir = folder(object);
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path p : entries.toList()) {
+        Files.deleteIfExists(p);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // A stale record only matters with its temporary file, which is reset or removed with it.
+    }
+  }
+
+  private static String orDash(String s) {
+    return s == null ? "-" : s;
+  }
+
+  private static String dash(String s) {
+    return s.equals("-") ? null : s;
+  }
+}

@@ -1,0 +1,26 @@
+package io.modelprefetch.transforms.verify;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** The JDK digests the tool uses. */
+public final class Digests {
+
+  private Digests() {}
+
+  public static MessageDigest md5() {
+    return get("MD5");
+  }
+
+  public static MessageDigest sha256() {
+    return get("SHA-256");
+  }
+
+  private static MessageDigest get(String name) {
+    try {
+      return MessageDigest.getInstance(name);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(name + " is missing from this JVM", e);
+    }
+  }
+}
