@@ -54,7 +54,17 @@ final class JobResolver {
     this.env = env;
   }
 
+  /** Resolves a job for the DirectRunner. */
   Job resolve(Flags flags) {
+    return resolve(flags, RunnerChoice.DIRECT);
+  }
+
+  /**
+   * Resolves a job for {@code runner}. When its workers run in other JVMs (a Flink cluster), the
+   * recipe names each worker's own environment as the credential source and no key of this
+   * process is used.
+   */
+  Job resolve(Flags flags, RunnerChoice runner) {
     ExtraConfig extra = ExtraConfig.parse(flags.extraConfig());
 
     int numThreads = first(flags.numThreads(), extra.numThreads(),
@@ -133,14 +143,18 @@ final class JobResolver {
         throw new UsageException("model " + entry.uri() + ": " + e.getMessage());
       }
       ClientRecipe recipe = recipes.computeIfAbsent(location.scheme(), s -> new HashMap<>())
-          .computeIfAbsent(location.bucket(), b -> recipe(location, flags, extra, numThreads, notes));
+          .computeIfAbsent(location.bucket(), b -> recipe(location, flags, extra, numThreads, runner, notes));
       models.add(new ModelSource(entry.uri().strip(), location, name, modelDir.toString(), filters, recipe));
     }
-    List<String> pipelineArgs = flags.pipelineArgs() == null ? List.of() : flags.pipelineArgs();
-    return new Job(models, fetch, List.copyOf(new LinkedHashSet<>(notes)), flags.report(), pipelineArgs);
+    List<String> pipelineArgs = new ArrayList<>(runner.pipelineArgs());
+    if (flags.pipelineArgs() != null) {
+      pipelineArgs.addAll(flags.pipelineArgs());
+    }
+    return new Job(models, fetch, List.copyOf(new LinkedHashSet<>(notes)), flags.report(), List.copyOf(pipelineArgs));
   }
 
-  private ClientRecipe recipe(ObjectUri location, Flags flags, ExtraConfig extra, int numThreads, List<String> notes) {
+  private ClientRecipe recipe(ObjectUri location, Flags flags, ExtraConfig extra, int numThreads, RunnerChoice runner,
+      List<String> notes) {
     boolean tos = location.scheme() == ObjectUri.Scheme.TOS;
     String endpointSource;
     String endpoint;
@@ -187,7 +201,8 @@ final class JobResolver {
       throw new UsageException("AWS_CA_BUNDLE '" + caBundle + "' is not a readable file; point it at a PEM file of CA certificates");
     }
     return new ClientRecipe(resolved.endpoint(), resolved.region(),
-        resolved.addressing() == EndpointResolver.Addressing.PATH_STYLE, true, credentials(tos, extra),
+        resolved.addressing() == EndpointResolver.Addressing.PATH_STYLE, true,
+        runner.remoteWorkers() ? workerCredentials(tos, extra) : credentials(tos, extra),
         caBundle == null || caBundle.isBlank() ? null : caBundle, Math.max(16, numThreads * 2));
   }
 
@@ -212,6 +227,20 @@ final class JobResolver {
       throw new UsageException("only one of TOS_ACCESS_KEY and TOS_SECRET_KEY is set; set both");
     }
     return CredentialsSource.of(CredentialsSource.Type.AWS_DEFAULT_CHAIN);
+  }
+
+  /**
+   * For workers in other JVMs: each resolves its keys from its own environment ({@code TOS_*} for
+   * tos://, the AWS SDK's default chain for s3://). Keys given only to this process cannot reach
+   * them, so keys in {@code --download-extra-config} are refused rather than silently dropped.
+   */
+  private static CredentialsSource workerCredentials(boolean tos, ExtraConfig extra) {
+    if (extra.ak() != null || extra.sk() != null) {
+      throw new UsageException("--download-extra-config 'ak'/'sk' cannot reach the TaskManagers of a Flink cluster;"
+          + " remove them and set " + (tos ? "TOS_ACCESS_KEY and TOS_SECRET_KEY" : "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+          + " in the TaskManagers' environment");
+    }
+    return CredentialsSource.of(tos ? CredentialsSource.Type.TOS_ENVIRONMENT : CredentialsSource.Type.AWS_DEFAULT_CHAIN);
   }
 
   /** Refuses a destination that is a file or cannot be written; writes nothing. */

@@ -7,7 +7,7 @@ import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The command-line entry point: {@code model-prefetch [run|demo] [options]}. */
+/** The command-line entry point: {@code model-prefetch [run|doctor|demo] [options]}. */
 @Command(
     name = "prefetch",
     description = "Prefetch model weights from S3-compatible object storage (S3, Volcano Engine TOS) with Apache Beam.",
@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     version = "model-prefetch 0.1.0")
 public final class Main {
 
-  private static final Set<String> COMMANDS = Set.of("run", "demo", "help");
+  private static final Set<String> COMMANDS = Set.of("run", "doctor", "demo", "help");
 
   /** What a command reads and writes: the environment and the two output streams. */
   record Context(Map<String, String> env, PrintStream out, PrintStream err) {}
@@ -37,6 +37,7 @@ public final class Main {
     }
     CommandLine cli = new CommandLine(new Main())
         .addSubcommand(new CommandLine(new RunCommand(context)))
+        .addSubcommand(new CommandLine(new DoctorCommand(context)))
         .addSubcommand(new CommandLine(new DemoCommand(context)))
         .addSubcommand(new CommandLine.HelpCommand());
     cli.setOut(new PrintWriter(context.out(), true));
@@ -71,6 +72,10 @@ public final class Main {
     setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
     setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
     setIfAbsent("org.slf4j.simpleLogger.log.io.modelprefetch", "info");
+    if (!verbose) {
+      // Embedded Flink warns once per operator whose Beam name is longer than 80 characters.
+      setIfAbsent("org.slf4j.simpleLogger.log.org.apache.flink.metrics.MetricGroup", "error");
+    }
     setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
     setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
     setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");

@@ -4,20 +4,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
+import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.model.ModelSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.ApplicationNameOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs a resolved {@link Job} and turns its report into the exit status and the output. */
+/**
+ * Runs a resolved {@link Job} and turns its report into the exit status and the output. When the
+ * report cannot be read here (a TaskManager of a cluster wrote it on its own disk), the job's
+ * {@link PrefetchMetrics} counters decide the exit status.
+ */
 final class PrefetchRun {
 
   static final int OK = 0;
@@ -35,6 +48,15 @@ final class PrefetchRun {
    * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
    */
   static int execute(Job job, PrintStream out, PrintStream err) throws IOException {
+    return execute(job, RunnerChoice.DIRECT, out, err);
+  }
+
+  /**
+   * Runs {@code job} on {@code runner}; its pipeline arguments already select the runner.
+   *
+   * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
+   */
+  static int execute(Job job, RunnerChoice runner, PrintStream out, PrintStream err) throws IOException {
     PrefetchOptions options;
     try {
       options = PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
@@ -47,31 +69,127 @@ final class PrefetchRun {
     options.setPartSizeBytes(job.fetch().partSizeBytes());
     options.setMaxAttempts(job.fetch().maxAttempts());
     options.setForceDownload(job.fetch().forceDownload());
-    Path report = job.reportPath() != null
-        ? Path.of(job.reportPath()).toAbsolutePath()
-        : Files.createTempFile("model-prefetch-report-", ".json");
-    options.setReportPath(report.toString());
+    if (runner.kind() == RunnerChoice.Kind.FLINK) {
+      stageJobJar(options.as(FlinkPipelineOptions.class), runner);
+    }
+    // Without --report, a cluster's report would land on some TaskManager's disk, unread: the
+    // job's metrics decide instead.
+    Path report;
+    if (job.reportPath() != null) {
+      report = Path.of(job.reportPath()).toAbsolutePath();
+    } else if (runner.remoteWorkers()) {
+      report = null;
+    } else {
+      report = Files.createTempFile("model-prefetch-report-", ".json");
+    }
+    options.setReportPath(report == null ? "" : report.toString());
     job.notes().forEach(note -> LOG.info(note));
     for (ModelSource model : job.models()) {
       LOG.info("Prefetching {} into {} ({})", model.uri(), model.modelDir(), model.client().describe());
     }
 
+    // The report's startedAt is taken while the graph is built, after this instant; an older
+    // report at the same path is a leftover of another run.
+    long launchedAtMillis = System.currentTimeMillis();
     try {
       Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes());
-      PipelineResult.State state = pipeline.run().waitUntilFinish();
+      PipelineResult result = pipeline.run();
+      PipelineResult.State state = result.waitUntilFinish();
       if (state != PipelineResult.State.DONE) {
         err.println("model-prefetch: the pipeline ended in state " + state);
         return FAILED;
       }
-      return summarize(new ObjectMapper().readTree(report.toFile()), out, err);
+      JsonNode written = readReport(report, launchedAtMillis);
+      if (written != null) {
+        return summarize(written, out, err);
+      }
+      err.println(report == null
+          ? "model-prefetch: no report on a cluster without --report (give one on a folder shared with the TaskManagers for per-object details); the job's metrics decide the exit status"
+          : "model-prefetch: report " + report + " is not readable here (written on a TaskManager's own disk?); the job's metrics decide the exit status");
+      return summarizeMetrics(result.metrics(), job.models(), out, err);
     } catch (RuntimeException e) {
       err.println("model-prefetch: the pipeline failed: " + rootMessage(e));
       return FAILED;
     } finally {
-      if (job.reportPath() == null) {
+      if (job.reportPath() == null && report != null) {
         Files.deleteIfExists(report);
       }
     }
+  }
+
+  /**
+   * Ships the job jar built beside this CLI to a cluster unless {@code --filesToStage} was given:
+   * Beam would otherwise zip and upload the whole class path. Embedded Flink stages nothing.
+   */
+  private static void stageJobJar(FlinkPipelineOptions options, RunnerChoice runner) {
+    if (options.getFilesToStage() != null) {
+      return;
+    }
+    if (!runner.remoteWorkers()) {
+      options.setFilesToStage(List.of());
+      return;
+    }
+    Path jobJar = RunnerChoice.jobJar();
+    if (jobJar != null) {
+      LOG.info("Submitting with {}", jobJar);
+      options.setFilesToStage(List.of(jobJar.toString()));
+    } else {
+      LOG.warn("No {} beside the CLI; Beam stages the whole class path, which is slow. Build it with 'mvn package'"
+          + " or give --filesToStage=PATH", RunnerChoice.JOB_JAR_NAME);
+    }
+  }
+
+  /** The report at {@code path} when this run wrote it, else null (none, unreadable, or older). */
+  static JsonNode readReport(Path path, long launchedAtMillis) {
+    if (path == null || !Files.isRegularFile(path)) {
+      return null;
+    }
+    try {
+      JsonNode report = new ObjectMapper().readTree(path.toFile());
+      if (report == null || !report.has("totals")) {
+        return null;
+      }
+      return Instant.parse(report.path("startedAt").asText()).toEpochMilli() >= launchedAtMillis ? report : null;
+    } catch (IOException | DateTimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The exit status from the job's counters: {@link #OK} only when no object or model failed and
+   * at least one object was verified or already present (a runner without metrics shows none).
+   * Prints the summary, and each model's path when all succeeded.
+   */
+  static int summarizeMetrics(MetricResults metrics, List<ModelSource> models, PrintStream out, PrintStream err) {
+    long verified = counter(metrics, PrefetchMetrics.OBJECTS_VERIFIED);
+    long present = counter(metrics, PrefetchMetrics.OBJECTS_PRESENT);
+    long failed = counter(metrics, PrefetchMetrics.OBJECTS_FAILED);
+    long modelsFailed = counter(metrics, PrefetchMetrics.MODELS_FAILED);
+    err.println(String.format(Locale.ROOT,
+        "model-prefetch: %d model(s), from the job's metrics: %d verified, %d already present, %d failed, %d model(s) failed",
+        models.size(), verified, present, failed, modelsFailed));
+    if (failed > 0 || modelsFailed > 0) {
+      return FAILED;
+    }
+    if (verified + present == 0) {
+      err.println("model-prefetch: the job's metrics show no object verified or present; see the TaskManagers' logs");
+      return FAILED;
+    }
+    models.forEach(model -> out.println(model.modelDir()));
+    return OK;
+  }
+
+  /** The attempted value of one {@link PrefetchMetrics} counter, summed over steps; 0 when absent. */
+  static long counter(MetricResults metrics, String name) {
+    MetricsFilter filter = MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name))
+        .build();
+    long sum = 0;
+    for (MetricResult<Long> result : metrics.queryMetrics(filter).getCounters()) {
+      Long attempted = result.getAttempted();
+      sum += attempted == null ? 0 : attempted;
+    }
+    return sum;
   }
 
   private static int summarize(JsonNode report, PrintStream out, PrintStream err) {

@@ -2,6 +2,7 @@ package io.modelprefetch.runners;
 
 import io.modelprefetch.transforms.s3.EndpointResolver;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -17,10 +18,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     footer = {
       "",
-      "Any other --name=value is passed to Beam as a pipeline option (e.g. --targetParallelism=8).",
+      "Any other --name=value is passed to Beam as a pipeline option (e.g. --maxBundleSize=100).",
+      "On a Flink cluster (--flink-master host:port) each TaskManager takes its keys from its own environment.",
       "Exit status: 0 every object verified in place; 1 some object failed; 2 bad input or configuration."
     })
 final class RunCommand implements Callable<Integer> {
+
+  private static final String FLINK_MASTER_OPTION = "--flinkMaster=";
 
   @Option(names = "--model-uri", paramLabel = "URI",
       description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object; repeatable.")
@@ -86,6 +90,19 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Write the JSON report here.")
   String report;
 
+  @Option(names = "--runner", paramLabel = "RUNNER",
+      description = "direct (this JVM) or flink. Default: direct.")
+  String runner;
+
+  @Option(names = "--flink-master", paramLabel = "MASTER",
+      description = "With --runner flink: [local] (embedded in this JVM), host:port of a running cluster's JobManager (REST),"
+          + " or [auto] under 'flink run'. Default: [local].")
+  String flinkMaster;
+
+  @Option(names = "--parallelism", paramLabel = "N",
+      description = "Parallel workers: Flink's parallelism, or the DirectRunner's targetParallelism. Default: the runner's.")
+  Integer parallelism;
+
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
 
@@ -101,14 +118,35 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return PrefetchRun.execute(new JobResolver(context.env()).resolve(flags()), context.out(), context.err());
+    JobResolver.Flags flags = flags();
+    RunnerChoice runnerChoice = runnerChoice();
+    return PrefetchRun.execute(new JobResolver(context.env()).resolve(flags, runnerChoice), runnerChoice,
+        context.out(), context.err());
+  }
+
+  /** The runner flags; a Beam-style {@code --flinkMaster=} among the pipeline options counts too. */
+  RunnerChoice runnerChoice() {
+    String passThroughMaster = null;
+    for (String arg : passThrough()) {
+      if (arg.startsWith(FLINK_MASTER_OPTION)) {
+        passThroughMaster = arg.substring(FLINK_MASTER_OPTION.length());
+      }
+    }
+    return RunnerChoice.of(runner, flinkMaster, passThroughMaster, parallelism);
+  }
+
+  private List<String> passThrough() {
+    return pipelineArgs == null ? List.of() : pipelineArgs;
   }
 
   JobResolver.Flags flags() {
-    List<String> passThrough = pipelineArgs == null ? List.of() : pipelineArgs;
-    for (String arg : passThrough) {
+    List<String> passThrough = new ArrayList<>();
+    for (String arg : passThrough()) {
       if (!arg.startsWith("--") || !arg.contains("=")) {
         throw new UsageException("unknown option or argument '" + arg + "'; see 'prefetch run --help' (Beam options are written --name=value)");
+      }
+      if (!arg.startsWith(FLINK_MASTER_OPTION)) {
+        passThrough.add(arg);
       }
     }
     return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, extraConfig, numThreads,

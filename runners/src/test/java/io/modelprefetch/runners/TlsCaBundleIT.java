@@ -65,17 +65,17 @@ class TlsCaBundleIT {
 
   @BeforeAll
   static void startHttpsServer() throws Exception {
-    String storePassword = randomHex(12);
-    Path serverKeyStore = issueServerCertificate(serverDir.resolve("pki"), storePassword);
-    caPem = serverDir.resolve("pki/ca.pem");
+    TestPki pki = TestPki.create(serverDir.resolve("pki"), "model-prefetch TlsCaBundleIT CA");
+    Path serverKeyStore = pki.issue("server", "localhost", "dns:localhost", "ip:127.0.0.1");
+    caPem = pki.caPem();
 
     Path data = Files.createDirectories(serverDir.resolve("data"));
-    accessKey = "tls-" + randomHex(6);
-    secretKey = randomHex(20);
+    accessKey = "tls-" + TestPki.randomHex(6);
+    secretKey = TestPki.randomHex(20);
     proxy = S3Proxy.builder()
         .blobStore(new FilesystemNio2BlobStore(data.toString()))
         .secureEndpoint(URI.create("https://127.0.0.1:0"))
-        .keyStore(serverKeyStore.toString(), storePassword)
+        .keyStore(serverKeyStore.toString(), pki.password())
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .v4MaxNonChunkedRequestSize(1L << 30)
         .build();
@@ -83,7 +83,7 @@ class TlsCaBundleIT {
     assertTrue(proxy.getSecurePort() > 0, "S3Proxy bound no HTTPS port (state " + proxy.getState() + ")");
 
     admin = S3Client.builder()
-        .httpClientBuilder(ApacheHttpClient.builder().tlsTrustManagersProvider(() -> trustOnly(caPem)))
+        .httpClientBuilder(ApacheHttpClient.builder().tlsTrustManagersProvider(() -> TestPki.trustOnly(caPem)))
         .endpointOverride(endpoint())
         .region(Region.of(REGION))
         .forcePathStyle(true)
@@ -153,60 +153,6 @@ class TlsCaBundleIT {
     return env;
   }
 
-  /**
-   * Makes a CA and a server certificate it signs for {@code localhost} and {@code 127.0.0.1} with
-   * the JDK's keytool; writes the CA as {@code ca.pem} and returns the server's PKCS12 key store
-   * (key plus chain up to the CA).
-   */
-  static Path issueServerCertificate(Path dir, String password) throws IOException, InterruptedException {
-    Files.createDirectories(dir);
-    String ca = dir.resolve("ca.p12").toString();
-    String server = dir.resolve("server.p12").toString();
-    keytool(dir, "-genkeypair", "-alias", "ca", "-keystore", ca, "-storetype", "PKCS12", "-storepass", password,
-        "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", "CN=model-prefetch TlsCaBundleIT CA",
-        "-ext", "bc:c");
-    keytool(dir, "-exportcert", "-alias", "ca", "-keystore", ca, "-storepass", password, "-rfc", "-file", "ca.pem");
-    keytool(dir, "-genkeypair", "-alias", "server", "-keystore", server, "-storetype", "PKCS12", "-storepass",
-        password, "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", "CN=localhost");
-    keytool(dir, "-certreq", "-alias", "server", "-keystore", server, "-storepass", password, "-file", "server.csr");
-    keytool(dir, "-gencert", "-alias", "ca", "-keystore", ca, "-storepass", password, "-infile", "server.csr",
-        "-outfile", "server.pem", "-rfc", "-validity", "2", "-ext", "san=dns:localhost,ip:127.0.0.1",
-        "-ext", "eku=serverAuth");
-    // The reply carries the whole chain, so keytool need not find the CA in this store or in cacerts.
-    Files.writeString(dir.resolve("chain.pem"),
-        Files.readString(dir.resolve("server.pem")) + Files.readString(dir.resolve("ca.pem")));
-    keytool(dir, "-importcert", "-noprompt", "-alias", "server", "-keystore", server, "-storepass", password,
-        "-file", "chain.pem");
-    return Path.of(server);
-  }
-
-  static void keytool(Path dir, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    int status = process.waitFor();
-    assertEquals(0, status, "keytool " + args[0] + " failed:\n" + output);
-  }
-
-  /** Trust managers that trust the certificates of {@code pem} and nothing else. */
-  static TrustManager[] trustOnly(Path pem) {
-    try (InputStream in = Files.newInputStream(pem)) {
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-      store.load(null, null);
-      int i = 0;
-      for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        store.setCertificateEntry("ca-" + i++, cert);
-      }
-      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      factory.init(store);
-      return factory.getTrustManagers();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot load " + pem, e);
-    }
-  }
-
   static List<Path> regularFiles(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return List.of();
@@ -214,11 +160,5 @@ class TlsCaBundleIT {
     try (Stream<Path> files = Files.walk(dir)) {
       return files.filter(Files::isRegularFile).toList();
     }
-  }
-
-  static String randomHex(int bytes) {
-    byte[] b = new byte[bytes];
-    new SecureRandom().nextBytes(b);
-    return HexFormat.of().formatHex(b);
   }
 }

@@ -1,0 +1,70 @@
+package io.modelprefetch.runners;
+
+import io.modelprefetch.runners.doctor.Doctor;
+import io.modelprefetch.transforms.model.ModelSource;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code doctor}: checks step by step that a model can be reached with the settings a run would
+ * use, and explains the first failure.
+ */
+@Command(
+    name = "doctor",
+    description = "Check that a model can be reached (endpoint, DNS, TCP, TLS, a signed request, the objects) and explain any failure.",
+    sortOptions = false,
+    mixinStandardHelpOptions = true,
+    footer = {
+      "",
+      "Takes the same environment (TOS_*, AWS_*, AWS_CA_BUNDLE) and endpoint options as 'run'; prints no secret.",
+      "Exit status: 0 every check passed; 1 a check failed (its line says why and how to fix it); 2 bad input."
+    })
+final class DoctorCommand implements Callable<Integer> {
+
+  @Option(names = "--model-uri", paramLabel = "URI", required = true,
+      description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object.")
+  String modelUri;
+
+  @Option(names = "--endpoint", paramLabel = "URL",
+      description = "S3-compatible endpoint. Env: TOS_ENDPOINT (tos://), AWS_ENDPOINT_URL (s3://). Default: AWS, or TOS of TOS_REGION.")
+  String endpoint;
+
+  @Option(names = "--region", paramLabel = "REGION",
+      description = "Signing region. Env: TOS_REGION (tos://), AWS_REGION (s3://). Default: from a TOS endpoint, else us-east-1.")
+  String region;
+
+  @Option(names = "--addressing", paramLabel = "STYLE",
+      description = "auto, virtual or path. Default: auto (path-style for IP and localhost endpoints).")
+  String addressing;
+
+  @Option(names = "--download-extra-config", paramLabel = "JSON",
+      description = "AIBrix-style JSON; its ak, sk, endpoint and region are used as in 'run'.")
+  String extraConfig;
+
+  @Option(names = "--verbose", description = "Log at debug level, libraries included.")
+  boolean verbose;
+
+  private final Main.Context context;
+
+  DoctorCommand(Main.Context context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    // The run's own option handling and resolution, so the doctor checks exactly what a run would use.
+    RunCommand run = new RunCommand(context);
+    run.modelUris = List.of(modelUri);
+    run.localDir = System.getProperty("java.io.tmpdir");
+    run.endpoint = endpoint;
+    run.region = region;
+    run.addressing = addressing;
+    run.extraConfig = extraConfig;
+    Job job = new JobResolver(context.env()).resolve(run.flags());
+    ModelSource model = job.models().get(0);
+    boolean passed = new Doctor(model.location(), model.client(), job.notes(), context.out()).run();
+    return passed ? PrefetchRun.OK : PrefetchRun.FAILED;
+  }
+}
