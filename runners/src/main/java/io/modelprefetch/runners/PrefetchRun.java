@@ -6,14 +6,18 @@ import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
 import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.storage.ModelLock;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -36,6 +40,9 @@ final class PrefetchRun {
   static final int OK = 0;
   static final int FAILED = 1;
   static final int USAGE = 2;
+  static final int LOCKED = 3;
+
+  private static final Duration LOCK_POLL = Duration.ofMillis(200);
 
   private static final Logger LOG = LoggerFactory.getLogger(PrefetchRun.class);
 
@@ -48,7 +55,56 @@ final class PrefetchRun {
    * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
    */
   static int execute(Job job, PrintStream out, PrintStream err) throws IOException {
-    return execute(job, RunnerChoice.DIRECT, out, err);
+    return execute(job, RunnerChoice.DIRECT, LockPolicy.NO_WAIT, out, err);
+  }
+
+  /** Whether to wait for another run that holds a model's lock, and for how long. */
+  record LockPolicy(boolean waitForLock, Duration timeout) {
+    static final LockPolicy NO_WAIT = new LockPolicy(false, Duration.ZERO);
+  }
+
+  /**
+   * Runs {@code job} holding the lock of every model folder: one writer per model. A model whose
+   * lock another run holds ends the run with {@link #LOCKED}, at once or after {@code lock}'s
+   * timeout. Workers on a remote cluster write folders this process may not see: there, the
+   * schedule must keep runs apart.
+   */
+  static int execute(Job job, RunnerChoice runner, LockPolicy lock, PrintStream out, PrintStream err)
+      throws IOException {
+    if (runner.remoteWorkers()) {
+      return execute(job, runner, out, err);
+    }
+    List<ModelLock> held = new ArrayList<>();
+    try {
+      // A fixed order, so two runs over overlapping models cannot each hold what the other needs.
+      for (Path dir : job.models().stream().map(m -> Path.of(m.modelDir())).sorted().distinct().toList()) {
+        Optional<ModelLock> taken = ModelLock.tryAcquire(dir);
+        if (taken.isEmpty() && lock.waitForLock()) {
+          err.println("model-prefetch: waiting up to " + lock.timeout() + " for " + dir + ", which another prefetch is writing ("
+              + ModelLock.holder(dir) + ")");
+          taken = ModelLock.acquire(dir, lock.timeout(), LOCK_POLL);
+          if (taken.isEmpty()) {
+            err.println("model-prefetch: gave up after " + lock.timeout() + " waiting for " + dir + ", still written by "
+                + ModelLock.holder(dir) + "; raise --lock-timeout or try later");
+            return LOCKED;
+          }
+        } else if (taken.isEmpty()) {
+          err.println("model-prefetch: " + dir + " is being written by another prefetch (" + ModelLock.holder(dir)
+              + "); pass --wait to wait for it");
+          return LOCKED;
+        }
+        held.add(taken.get());
+      }
+      return execute(job, runner, out, err);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("model-prefetch: interrupted while waiting for a model's lock");
+      return FAILED;
+    } finally {
+      for (ModelLock l : held) {
+        l.close();
+      }
+    }
   }
 
   /**

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
       "",
       "Any other --name=value is passed to Beam as a pipeline option (e.g. --maxBundleSize=100).",
       "On a Flink cluster (--flink-master host:port) each TaskManager takes its keys from its own environment.",
-      "Exit status: 0 every object verified in place; 1 some object failed; 2 bad input or configuration."
+      "Exit status: 0 every object verified in place; 1 some object failed; 2 bad input or configuration;",
+      "3 another run is writing a model and --wait was not given (or its --lock-timeout ran out)."
     })
 final class RunCommand implements Callable<Integer> {
 
@@ -103,8 +104,18 @@ final class RunCommand implements Callable<Integer> {
       description = "Parallel workers: Flink's parallelism, or the DirectRunner's targetParallelism. Default: the runner's.")
   Integer parallelism;
 
+  @Option(names = "--wait", description = "When another run is writing a model, wait for it (up to --lock-timeout)"
+      + " instead of exiting with status 3.")
+  boolean waitForLock;
+
+  @Option(names = "--lock-timeout", paramLabel = "DURATION",
+      description = "How long --wait waits for another run, e.g. 90s, 30m, 2h. Default: 30m.")
+  String lockTimeout;
+
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
+
+  static final java.time.Duration DEFAULT_LOCK_TIMEOUT = java.time.Duration.ofMinutes(30);
 
   @CommandLine.Unmatched List<String> pipelineArgs;
 
@@ -120,8 +131,13 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JobResolver.Flags flags = flags();
     RunnerChoice runnerChoice = runnerChoice();
-    return PrefetchRun.execute(new JobResolver(context.env()).resolve(flags, runnerChoice), runnerChoice,
-        context.out(), context.err());
+    Job job = new JobResolver(context.env()).resolve(flags, runnerChoice);
+    return PrefetchRun.execute(job, runnerChoice, lockPolicy(), context.out(), context.err());
+  }
+
+  private PrefetchRun.LockPolicy lockPolicy() {
+    java.time.Duration timeout = lockTimeout == null ? DEFAULT_LOCK_TIMEOUT : Values.duration("--lock-timeout", lockTimeout);
+    return new PrefetchRun.LockPolicy(waitForLock, timeout);
   }
 
   /** The runner flags; a Beam-style {@code --flinkMaster=} among the pipeline options counts too. */

@@ -59,6 +59,23 @@ final class Values {
     };
   }
 
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
+
+  /** A duration: {@code 90s}, {@code 30m}, {@code 2h}, {@code 500ms}; a bare number is seconds. */
+  static java.time.Duration duration(String source, String value) {
+    Matcher m = DURATION.matcher(value.strip());
+    if (!m.matches()) {
+      throw new UsageException(source + " '" + value + "' is not a duration; give e.g. 90s, 30m or 2h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT)) {
+      case "ms" -> java.time.Duration.ofMillis(n);
+      case "m" -> java.time.Duration.ofMinutes(n);
+      case "h" -> java.time.Duration.ofHours(n);
+      default -> java.time.Duration.ofSeconds(n);
+    };
+  }
+
   /** A comma-separated list, blanks dropped. */
   static List<String> list(String value) {
     return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();

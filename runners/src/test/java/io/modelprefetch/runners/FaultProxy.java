@@ -139,8 +139,8 @@ final class FaultProxy implements AutoCloseable {
       String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
       boolean objectGet = method.equals("GET") && path.indexOf('/', 1) > 0 && !target.contains("list-type=");
       if (objectGet) {
-        beforeObjectGet.accept(path);
         getsByPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+        beforeObjectGet.accept(path);
       }
       Fault fault = objectGet ? pick(path) : null;
       OutputStream out = client.getOutputStream();

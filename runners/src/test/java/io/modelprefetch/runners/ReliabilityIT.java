@@ -257,6 +257,53 @@ class ReliabilityIT {
   }
 
   @Test
+  void secondRunWithoutWaitExitsThreeNamingTheHolder() throws Exception {
+    seed("lock3/", List.of(DemoModel.File.single("a.bin", 2 * MIB)));
+    Semaphore gate = new Semaphore(0);
+    proxy.beforeObjectGet(path -> gate.acquireUninterruptibly());
+    Cli.Running first = Cli.start(env(), "--local-dir", dest.toString(), "--model-uri", "s3://models/lock3/",
+        "--model-name", "m");
+    try {
+      waitFor(() -> proxy.objectGets() > 0);
+      Cli second = run("lock3/");
+      assertEquals(3, second.status(), second.toString());
+      assertEquals("", second.out());
+      assertTrue(second.err().startsWith("model-prefetch: " + dest.resolve("m") + " is being written by another prefetch (pid "
+          + ProcessHandle.current().pid() + " "), second.err());
+      assertTrue(second.err().endsWith("); pass --wait to wait for it\n"), second.err());
+    } finally {
+      gate.release(1000);
+    }
+    assertEquals(0, first.join().status());
+  }
+
+  @Test
+  void twoRunsOnOneDestinationBothSucceedAndFetchOneCopy() throws Exception {
+    Map<String, String> expected = seed("twice/", MODEL);
+    Semaphore gate = new Semaphore(0);
+    proxy.beforeObjectGet(path -> gate.acquireUninterruptibly());
+    String[] args = {"--local-dir", dest.toString(), "--model-uri", "s3://models/twice/", "--model-name", "m",
+        "--part-size", "1MiB", "--part-threshold", "4MiB", "--wait", "--lock-timeout", "5m"};
+    Cli.Running first = Cli.start(env(), args);
+    Cli.Running second;
+    try {
+      waitFor(() -> proxy.objectGets() > 0);
+      second = Cli.start(env(), args);
+      waitFor(() -> second.errSoFar().contains("model-prefetch: waiting up to PT5M for " + dest.resolve("m")));
+    } finally {
+      gate.release(100_000);
+    }
+
+    assertEquals(0, first.join().status());
+    Cli secondResult = second.join();
+    assertEquals(0, secondResult.status(), secondResult.toString());
+    assertEquals(expected, PrefetchIT.digests(dest.resolve("m")));
+    long oneCopy = MODEL.stream().mapToLong(f -> DemoModel.content(f).length).sum();
+    assertEquals(oneCopy, proxy.objectBodyBytes(), "the second run found every file in place");
+    assertEquals(5, PrefetchIT.json(dest.resolve("m/.prefetch/complete.json")).path("files").size());
+  }
+
+  @Test
   void missingBucketFailsWithPlainCause() {
     Cli cli = Cli.run(env(), "--local-dir", dest.toString(), "--model-uri", "s3://no-such-bucket/m/");
 
