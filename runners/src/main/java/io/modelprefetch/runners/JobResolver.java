@@ -144,7 +144,12 @@ final class JobResolver {
       }
       ClientRecipe recipe = recipes.computeIfAbsent(location.scheme(), s -> new HashMap<>())
           .computeIfAbsent(location.bucket(), b -> recipe(location, flags, extra, numThreads, runner, notes));
-      models.add(new ModelSource(entry.uri().strip(), location, name, modelDir.toString(), filters, recipe));
+      models.add(new ModelSource(entry.uri().strip(), location, name, modelDir.toString(), filters, recipe,
+          entry.sha256OrEmpty()));
+    }
+    if (PrefetchRun.STDOUT.equals(flags.report()) && runner.remoteWorkers()) {
+      throw new UsageException("--report - cannot print a report that a TaskManager of the cluster writes;"
+          + " give --report a path on a folder shared with the TaskManagers");
     }
     List<String> pipelineArgs = new ArrayList<>(runner.pipelineArgs());
     if (flags.pipelineArgs() != null) {

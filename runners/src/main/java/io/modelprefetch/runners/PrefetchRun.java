@@ -8,6 +8,7 @@ import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.storage.ModelLock;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,9 @@ final class PrefetchRun {
   static final int USAGE = 2;
   static final int LOCKED = 3;
 
+  /** {@code --report -}: the report on stdout. */
+  static final String STDOUT = "-";
+
   private static final Duration LOCK_POLL = Duration.ofMillis(200);
 
   private static final Logger LOG = LoggerFactory.getLogger(PrefetchRun.class);
@@ -74,6 +78,7 @@ final class PrefetchRun {
     if (runner.remoteWorkers()) {
       return execute(job, runner, out, err);
     }
+    pipelineOptions(job); // bad options are bad input: refuse them before a lock writes anything
     List<ModelLock> held = new ArrayList<>();
     try {
       // A fixed order, so two runs over overlapping models cannot each hold what the other needs.
@@ -113,12 +118,7 @@ final class PrefetchRun {
    * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
    */
   static int execute(Job job, RunnerChoice runner, PrintStream out, PrintStream err) throws IOException {
-    PrefetchOptions options;
-    try {
-      options = PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("pipeline option: " + firstLine(e.getMessage()));
-    }
+    PrefetchOptions options = pipelineOptions(job);
     options.as(ApplicationNameOptions.class).setAppName("model-prefetch");
     options.setNumThreads(job.fetch().maxInFlightRanges());
     options.setPartThresholdBytes(job.fetch().partThresholdBytes());
@@ -130,8 +130,13 @@ final class PrefetchRun {
     }
     // Without --report, a cluster's report would land on some TaskManager's disk, unread: the
     // job's metrics decide instead.
+    // "--report -": the report goes to stdout, so the pipeline writes it to a temporary file.
+    boolean reportToStdout = STDOUT.equals(job.reportPath());
+    boolean temporaryReport = job.reportPath() == null || reportToStdout;
     Path report;
-    if (job.reportPath() != null) {
+    if (reportToStdout) {
+      report = Files.createTempFile("model-prefetch-report-", ".json");
+    } else if (job.reportPath() != null) {
       report = Path.of(job.reportPath()).toAbsolutePath();
     } else if (runner.remoteWorkers()) {
       report = null;
@@ -157,6 +162,13 @@ final class PrefetchRun {
       }
       JsonNode written = readReport(report, launchedAtMillis);
       if (written != null) {
+        if (reportToStdout) {
+          int status = summarize(written, new PrintStream(OutputStream.nullOutputStream()), err);
+          out.print(Files.readString(report));
+          out.println();
+          out.flush();
+          return status;
+        }
         return summarize(written, out, err);
       }
       err.println(report == null
@@ -167,9 +179,17 @@ final class PrefetchRun {
       err.println("model-prefetch: the pipeline failed: " + rootMessage(e));
       return FAILED;
     } finally {
-      if (job.reportPath() == null && report != null) {
+      if (temporaryReport && report != null) {
         Files.deleteIfExists(report);
       }
+    }
+  }
+
+  private static PrefetchOptions pipelineOptions(Job job) {
+    try {
+      return PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("pipeline option: " + firstLine(e.getMessage()));
     }
   }
 

@@ -105,7 +105,7 @@ class BadInputTest {
 
     assertEquals(2, cli.status(), cli.toString());
     assertEquals("model-prefetch: manifest " + manifest + " line 3: unknown key 'inclde'; known keys here: exclude,"
-        + " include, name, uri\n", cli.err());
+        + " include, name, sha256, uri\n", cli.err());
   }
 
   @Test

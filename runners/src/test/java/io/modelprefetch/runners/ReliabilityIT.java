@@ -124,6 +124,34 @@ class ReliabilityIT {
     assertEquals("[\"size\",\"crc64ecma\",\"md5\"]", checks.get("model-00002-of-00002.safetensors"));
   }
 
+  @Test
+  void manifestSha256IsTheStrongestEvidenceAndAMismatchNeverLands() throws IOException {
+    Path manifest = dest.resolve("models.yaml");
+    Files.writeString(manifest, """
+        models:
+          - uri: s3://models/rel/
+            name: m
+            include: ["config.json", "model-00002-of-00002.safetensors"]
+            sha256:
+              config.json: %s
+              model-00002-of-00002.safetensors: %s
+        """.formatted(digests.get("config.json"), "0".repeat(64)));
+
+    Cli cli = Cli.run(env(), "--local-dir", dest.toString(), "--manifest", manifest.toString(), "--report",
+        dest.resolve("report.json").toString());
+
+    assertEquals(1, cli.status(), cli.toString());
+    assertEquals(Map.of("config.json", digests.get("config.json")), PrefetchIT.digests(dest.resolve("m")));
+    assertTrue(cli.err().contains("FAILED s3://models/rel/model-00002-of-00002.safetensors: sha256: expected "
+        + "0".repeat(64) + " (manifest), got " + digests.get("model-00002-of-00002.safetensors") + " after 3 attempts"),
+        cli.toString());
+    Map<String, String> verifiedBy = new TreeMap<>();
+    report().path("objects").forEach(o -> verifiedBy.put(o.path("relativePath").asText(), o.path("verifiedBy").asText()));
+    assertEquals("sha256", verifiedBy.get("config.json"));
+    assertEquals(List.of(), PrefetchIT.leftovers(dest.resolve("m")));
+    assertFalse(Files.exists(dest.resolve("m/.prefetch/complete.json")), "an incomplete model has no marker");
+  }
+
   @ParameterizedTest
   @EnumSource(Fault.class)
   void eachFaultAloneIsRecoveredAndFilesAreByteIdentical(Fault fault) throws IOException {

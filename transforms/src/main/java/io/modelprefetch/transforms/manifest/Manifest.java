@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -25,6 +26,8 @@ import java.util.stream.Collectors;
  *     name: llama-2-7b-hf      # optional
  *     include: ["*.safetensors", "*.json"]
  *     exclude: ["*.bin"]
+ *     sha256:                  # optional: expected digests by relative path
+ *       config.json: 5d41402abc4b2a76b9719d911017c592...
  * </pre>
  */
 public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty("models") List<Entry> models) {
@@ -34,7 +37,17 @@ public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty(
       @JsonProperty("uri") String uri,
       @JsonProperty("name") String name,
       @JsonProperty("include") List<String> include,
-      @JsonProperty("exclude") List<String> exclude) {
+      @JsonProperty("exclude") List<String> exclude,
+      @JsonProperty("sha256") Map<String, String> sha256) {
+
+    public Entry(String uri, String name, List<String> include, List<String> exclude) {
+      this(uri, name, include, exclude, null);
+    }
+
+    /** Expected SHA-256 digests by relative path; empty when none are given. */
+    public Map<String, String> sha256OrEmpty() {
+      return sha256 == null ? Map.of() : sha256;
+    }
 
     public List<String> includeOrEmpty() {
       return include == null ? List.of() : include;
@@ -89,6 +102,12 @@ public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty(
       Entry entry = manifest.models().get(i);
       if (entry == null || entry.uri() == null || entry.uri().isBlank()) {
         throw new IllegalArgumentException("manifest " + source + ": model " + (i + 1) + " has no 'uri'");
+      }
+      for (var digest : entry.sha256OrEmpty().entrySet()) {
+        if (digest.getValue() == null || !digest.getValue().strip().matches("[0-9a-fA-F]{64}")) {
+          throw new IllegalArgumentException("manifest " + source + ": model " + (i + 1) + " sha256 of '"
+              + digest.getKey() + "' is '" + digest.getValue() + "', not 64 hex digits");
+        }
       }
     }
     return manifest;

@@ -92,21 +92,21 @@ class ManifestTest {
             """);
     assertTrue(
         message.matches(
-            "manifest m\\.yaml line \\d+: unknown key 'inclde'; known keys here: exclude, include, name, uri"),
+            "manifest m\\.yaml line \\d+: unknown key 'inclde'; known keys here: exclude, include, name, sha256, uri"),
         message);
   }
 
   @Test
   void unknownKeyOnTheLastLineIsReportedOnThatLine() {
     assertEquals(
-        "manifest m.yaml line 4: unknown key 'inclde'; known keys here: exclude, include, name, uri",
+        "manifest m.yaml line 4: unknown key 'inclde'; known keys here: exclude, include, name, sha256, uri",
         error("models:\n  - uri: tos://b/m/\n    name: x\n    inclde: [\"*.json\"]"));
   }
 
   @Test
   void unknownKeyInJsonIsReportedOnItsLine() {
     assertEquals(
-        "manifest m.yaml line 4: unknown key 'inclde'; known keys here: exclude, include, name, uri",
+        "manifest m.yaml line 4: unknown key 'inclde'; known keys here: exclude, include, name, sha256, uri",
         error("{\n  \"models\": [\n    {\"uri\": \"s3://b/m/\",\n     \"inclde\": [\"*.json\"]}\n  ]\n}\n"));
   }
 
@@ -119,7 +119,7 @@ class ManifestTest {
   @Test
   void unknownKeyErrorNamesTheLineOfTheKey() {
     assertEquals(
-        "manifest m.yaml line 4: unknown key 'inclde'; known keys here: exclude, include, name, uri",
+        "manifest m.yaml line 4: unknown key 'inclde'; known keys here: exclude, include, name, sha256, uri",
         error("models:\n  - uri: tos://b/m/\n    name: x\n    inclde: [\"*.json\"]\n"));
     assertEquals(
         "manifest m.yaml line 1: unknown key 'modles'; known keys here: localDir, models",
