@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * Resolves the command line, {@code --download-extra-config}, the manifest and the environment
  * into a {@link Job}. Precedence: a flag, then the extra config, then the environment, then the
- * default; a value that is given wins even when it is false or 0.
+ * {@code --config} file ({@link ClusterConfig}), then the default; a value that is given wins even
+ * when it is false or 0.
  */
 final class JobResolver {
 
@@ -49,9 +50,16 @@ final class JobResolver {
       List<String> pipelineArgs) {}
 
   private final Map<String, String> env;
+  private final ClusterConfig config;
 
   JobResolver(Map<String, String> env) {
+    this(env, ClusterConfig.NONE);
+  }
+
+  /** With {@code config} ({@code --config FILE}) below the flags, the extra config and the environment. */
+  JobResolver(Map<String, String> env, ClusterConfig config) {
     this.env = env;
+    this.config = config;
   }
 
   /** Resolves a job for the DirectRunner. */
@@ -69,17 +77,19 @@ final class JobResolver {
 
     int numThreads = first(flags.numThreads(), extra.numThreads(),
         env("DOWNLOADER_NUM_THREADS", v -> Values.count("DOWNLOADER_NUM_THREADS", v, 1, 1024)),
-        FetchSettings.DEFAULT_IN_FLIGHT_RANGES);
+        config.numThreads(), FetchSettings.DEFAULT_IN_FLIGHT_RANGES);
     Values.checkRange("--num-threads", numThreads, 1, 1024);
     long partSize = first(
         flags.partSize() == null ? null : Values.size("--part-size", flags.partSize()),
         extra.partChunksize(),
         env("DOWNLOADER_PART_CHUNKSIZE", v -> Values.size("DOWNLOADER_PART_CHUNKSIZE", v)),
+        config.partSize() == null ? null : Values.size("--config partSize", config.partSize()),
         FetchSettings.DEFAULT_PART_SIZE_BYTES);
     long partThreshold = first(
         flags.partThreshold() == null ? null : Values.size("--part-threshold", flags.partThreshold()),
         extra.partThreshold(),
         env("DOWNLOADER_PART_THRESHOLD", v -> Values.size("DOWNLOADER_PART_THRESHOLD", v)),
+        config.partThreshold() == null ? null : Values.size("--config partThreshold", config.partThreshold()),
         FetchSettings.DEFAULT_PART_SIZE_BYTES);
     boolean force = first(flags.forceDownload(), extra.forceDownload(),
         env("DOWNLOADER_FORCE_DOWNLOAD", v -> Values.bool("DOWNLOADER_FORCE_DOWNLOAD", v)), false);
@@ -109,7 +119,7 @@ final class JobResolver {
           + " --model-uri were given; use a manifest with a 'name' per model");
     }
     String localDir = first(flags.localDir(), manifest == null ? null : manifest.localDir(),
-        env.get("DOWNLOADER_LOCAL_DIR"), DEFAULT_LOCAL_DIR);
+        blankToNull(env.get("DOWNLOADER_LOCAL_DIR")), config.localDir(), DEFAULT_LOCAL_DIR);
     Path root = checkDestination(localDir);
 
     List<String> notes = new ArrayList<>();
@@ -176,6 +186,10 @@ final class JobResolver {
       endpointSource = env.get("AWS_ENDPOINT_URL_S3") != null ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
       endpoint = env.get(endpointSource);
     }
+    if (isBlank(endpoint) && config.endpoint(location.scheme()) != null) {
+      endpointSource = "--config " + (tos ? "tos" : "s3") + ".endpoint";
+      endpoint = config.endpoint(location.scheme());
+    }
     String regionSource;
     String region;
     if (flags.region() != null) {
@@ -190,6 +204,10 @@ final class JobResolver {
     } else {
       regionSource = env.get("AWS_REGION") != null ? "AWS_REGION" : "AWS_DEFAULT_REGION";
       region = env.get(regionSource);
+    }
+    if (isBlank(region) && config.region(location.scheme()) != null) {
+      regionSource = "--config " + (tos ? "tos" : "s3") + ".region";
+      region = config.region(location.scheme());
     }
     EndpointResolver.Resolved resolved;
     try {
@@ -286,6 +304,10 @@ final class JobResolver {
       }
     }
     return null;
+  }
+
+  private static String blankToNull(String s) {
+    return isBlank(s) ? null : s;
   }
 
   private static boolean isBlank(String s) {

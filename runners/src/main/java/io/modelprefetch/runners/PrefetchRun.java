@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -62,6 +63,14 @@ final class PrefetchRun {
     return execute(job, RunnerChoice.DIRECT, LockPolicy.NO_WAIT, out, err);
   }
 
+  /**
+   * How progress is shown while the pipeline runs in this JVM: a line every {@code interval} (zero:
+   * only the final figures), or one line redrawn in place when {@code redraw} (a terminal).
+   */
+  record Display(Duration interval, boolean redraw) {
+    static final Display LINES = new Display(ProgressReporter.DEFAULT_INTERVAL, false);
+  }
+
   /** Whether to wait for another run that holds a model's lock, and for how long. */
   record LockPolicy(boolean waitForLock, Duration timeout) {
     static final LockPolicy NO_WAIT = new LockPolicy(false, Duration.ZERO);
@@ -75,14 +84,24 @@ final class PrefetchRun {
    */
   static int execute(Job job, RunnerChoice runner, LockPolicy lock, PrintStream out, PrintStream err)
       throws IOException {
+    return execute(job, runner, lock, Display.LINES, out, err);
+  }
+
+  /** As above, showing progress as {@code display} says. */
+  static int execute(Job job, RunnerChoice runner, LockPolicy lock, Display display, PrintStream out, PrintStream err)
+      throws IOException {
     if (runner.remoteWorkers()) {
-      return execute(job, runner, out, err);
+      return execute(job, runner, display, out, err);
     }
     pipelineOptions(job); // bad options are bad input: refuse them before a lock writes anything
     List<ModelLock> held = new ArrayList<>();
+    List<Path> created = new ArrayList<>();
     try {
       // A fixed order, so two runs over overlapping models cannot each hold what the other needs.
       for (Path dir : job.models().stream().map(m -> Path.of(m.modelDir())).sorted().distinct().toList()) {
+        if (!Files.exists(dir)) {
+          created.add(dir);
+        }
         Optional<ModelLock> taken = ModelLock.tryAcquire(dir);
         if (taken.isEmpty() && lock.waitForLock()) {
           err.println("model-prefetch: waiting up to " + lock.timeout() + " for " + dir + ", which another prefetch is writing ("
@@ -100,7 +119,7 @@ final class PrefetchRun {
         }
         held.add(taken.get());
       }
-      return execute(job, runner, out, err);
+      return execute(job, runner, display, out, err);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       err.println("model-prefetch: interrupted while waiting for a model's lock");
@@ -109,6 +128,7 @@ final class PrefetchRun {
       for (ModelLock l : held) {
         l.close();
       }
+      created.forEach(PrefetchRun::removeIfOnlyTheLock);
     }
   }
 
@@ -118,6 +138,12 @@ final class PrefetchRun {
    * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
    */
   static int execute(Job job, RunnerChoice runner, PrintStream out, PrintStream err) throws IOException {
+    return execute(job, runner, Display.LINES, out, err);
+  }
+
+  /** As above, showing progress as {@code display} says while the workers share this JVM. */
+  static int execute(Job job, RunnerChoice runner, Display display, PrintStream out, PrintStream err)
+      throws IOException {
     PrefetchOptions options = pipelineOptions(job);
     options.as(ApplicationNameOptions.class).setAppName("model-prefetch");
     options.setNumThreads(job.fetch().maxInFlightRanges());
@@ -127,6 +153,8 @@ final class PrefetchRun {
     options.setForceDownload(job.fetch().forceDownload());
     if (runner.kind() == RunnerChoice.Kind.FLINK) {
       stageJobJar(options.as(FlinkPipelineOptions.class), runner);
+    } else {
+      relaxDirectRunnerChecks(options.as(DirectOptions.class), job.pipelineArgs());
     }
     // Without --report, a cluster's report would land on some TaskManager's disk, unread: the
     // job's metrics decide instead.
@@ -152,10 +180,18 @@ final class PrefetchRun {
     // The report's startedAt is taken while the graph is built, after this instant; an older
     // report at the same path is a leftover of another run.
     long launchedAtMillis = System.currentTimeMillis();
+    if (runner.remoteWorkers()) {
+      LOG.info("Progress: the TaskManagers do the work; the figures come from the job's metrics at the end");
+    }
     try {
       Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes());
-      PipelineResult result = pipeline.run();
-      PipelineResult.State state = result.waitUntilFinish();
+      PipelineResult.State state;
+      PipelineResult result;
+      try (ProgressReporter progress = runner.remoteWorkers() ? null
+          : new ProgressReporter(job.models(), err, display.interval(), display.redraw())) {
+        result = pipeline.run();
+        state = result.waitUntilFinish();
+      }
       if (state != PipelineResult.State.DONE) {
         err.println("model-prefetch: the pipeline ended in state " + state);
         return FAILED;
@@ -190,6 +226,45 @@ final class PrefetchRun {
       return PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
     } catch (IllegalArgumentException e) {
       throw new UsageException("pipeline option: " + firstLine(e.getMessage()));
+    }
+  }
+
+  /**
+   * Removes a model folder this run created only to hold its lock, when nothing else landed in it
+   * (the listing failed or found nothing): a failed model leaves no trace. A folder with anything
+   * else in it is kept; a run that raced for the same lock at this instant finds the folder gone
+   * and creates it again.
+   */
+  private static void removeIfOnlyTheLock(Path modelDir) {
+    Path lockFile = ModelLock.file(modelDir);
+    try (var entries = Files.list(modelDir)) {
+      if (entries.anyMatch(p -> !p.equals(lockFile.getParent()))) {
+        return;
+      }
+      try (var bookkeeping = Files.list(lockFile.getParent())) {
+        if (bookkeeping.anyMatch(p -> !p.equals(lockFile))) {
+          return;
+        }
+      }
+      Files.deleteIfExists(lockFile);
+      Files.deleteIfExists(lockFile.getParent());
+      Files.deleteIfExists(modelDir);
+    } catch (IOException e) {
+      LOG.debug("Kept {}: {}", modelDir, e.toString());
+    }
+  }
+
+  /**
+   * The DirectRunner clones and encodes every element to check that DoFns neither mutate their
+   * input nor emit what cannot be encoded; on models of many small files that dominates the run.
+   * Off unless the user gave {@code --enforceImmutability=} or {@code --enforceEncodability=}.
+   */
+  static void relaxDirectRunnerChecks(DirectOptions options, List<String> pipelineArgs) {
+    if (pipelineArgs.stream().noneMatch(a -> a.startsWith("--enforceImmutability"))) {
+      options.setEnforceImmutability(false);
+    }
+    if (pipelineArgs.stream().noneMatch(a -> a.startsWith("--enforceEncodability"))) {
+      options.setEnforceEncodability(false);
     }
   }
 

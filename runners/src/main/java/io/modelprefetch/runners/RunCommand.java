@@ -85,10 +85,17 @@ final class RunCommand implements Callable<Integer> {
   String addressing;
 
   @Option(names = "--enable-progress-bar", arity = "0..1", paramLabel = "BOOL",
-      description = "Accepted for AIBrix compatibility. Default: false.")
+      description = "On a terminal, show progress as one line redrawn in place; elsewhere a line every"
+          + " --progress-interval. Default: false.")
   Boolean enableProgressBar;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Write the JSON report here.")
+  @Option(names = "--progress-interval", paramLabel = "DURATION",
+      description = "How often progress (files, bytes, throughput, ETA per model) is shown on stderr, e.g. 5s, 500ms;"
+          + " 0 shows only the final figures. Default: 5s.")
+  String progressInterval;
+
+  @Option(names = "--report", paramLabel = "FILE",
+      description = "Write the JSON report here; '-' writes it to stdout instead of the model paths.")
   String report;
 
   @Option(names = "--runner", paramLabel = "RUNNER",
@@ -112,6 +119,29 @@ final class RunCommand implements Callable<Integer> {
       description = "How long --wait waits for another run, e.g. 90s, 30m, 2h. Default: 30m.")
   String lockTimeout;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "YAML file of per-cluster settings (s3/tos endpoint and region, addressing, partSize, partThreshold,"
+          + " numThreads, localDir, runner, parallelism); below flags and environment. No secrets.")
+  Path configFile;
+
+  @Option(names = "--dry-run",
+      description = "List what would be fetched (per object: fetch or present, size, path) and the totals;"
+          + " fetch nothing, write nothing.")
+  boolean dryRun;
+
+  @Option(names = "--max-bytes", paramLabel = "SIZE",
+      description = "Refuse to start (exit 2) when the bytes still to fetch exceed SIZE, e.g. 200GiB. Default: no limit.")
+  String maxBytes;
+
+  @Option(names = "--skip-space-check",
+      description = "Start even when the bytes to fetch exceed the destination's usable space; a file that cannot fit"
+          + " then fails on its own and the others land.")
+  boolean skipSpaceCheck;
+
+  /** Test and diagnostic: stands in for the destination's usable space in the free-space check. */
+  @Option(names = "--assume-free-bytes", paramLabel = "SIZE", hidden = true)
+  String assumeFreeBytes;
+
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
 
@@ -129,10 +159,33 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JobResolver.Flags flags = flags();
-    RunnerChoice runnerChoice = runnerChoice();
-    Job job = new JobResolver(context.env()).resolve(flags, runnerChoice);
-    return PrefetchRun.execute(job, runnerChoice, lockPolicy(), context.out(), context.err());
+    ClusterConfig config = ClusterConfig.read(configFile);
+    JobResolver.Flags flags = flags(config);
+    RunnerChoice runnerChoice = runnerChoice(config);
+    Job job = new JobResolver(context.env(), config).resolve(flags, runnerChoice);
+    PrefetchRun.LockPolicy lock = lockPolicy();
+    PrefetchRun.Display display = display();
+    Long maxBytesLimit = maxBytes == null ? null : Values.size("--max-bytes", maxBytes);
+    Long assumedFree = assumeFreeBytes == null ? null : Values.size("--assume-free-bytes", assumeFreeBytes);
+    java.util.function.ToLongFunction<Path> usableSpace =
+        assumedFree == null ? SpaceCheck.USABLE_SPACE : folder -> assumedFree;
+    if (dryRun) {
+      return DryRun.print(ListingPlan.of(job), context.out(), context.err());
+    }
+    // The destination of a cluster's workers is not this machine's to measure; a limit still applies.
+    boolean measureHere = !runnerChoice.remoteWorkers() && !skipSpaceCheck;
+    if (measureHere || maxBytesLimit != null) {
+      SpaceCheck.check(ListingPlan.of(job), maxBytesLimit, usableSpace, measureHere);
+    }
+    return PrefetchRun.execute(job, runnerChoice, lock, display, context.out(), context.err());
+  }
+
+  private PrefetchRun.Display display() {
+    java.time.Duration interval = progressInterval == null
+        ? ProgressReporter.DEFAULT_INTERVAL
+        : Values.duration("--progress-interval", progressInterval);
+    // A redrawn line only makes sense on a terminal; a log file gets whole lines.
+    return new PrefetchRun.Display(interval, Boolean.TRUE.equals(enableProgressBar) && System.console() != null);
   }
 
   private PrefetchRun.LockPolicy lockPolicy() {
@@ -142,13 +195,19 @@ final class RunCommand implements Callable<Integer> {
 
   /** The runner flags; a Beam-style {@code --flinkMaster=} among the pipeline options counts too. */
   RunnerChoice runnerChoice() {
+    return runnerChoice(ClusterConfig.NONE);
+  }
+
+  /** The runner flags, then {@code --config}'s {@code runner} and {@code parallelism}. */
+  RunnerChoice runnerChoice(ClusterConfig config) {
     String passThroughMaster = null;
     for (String arg : passThrough()) {
       if (arg.startsWith(FLINK_MASTER_OPTION)) {
         passThroughMaster = arg.substring(FLINK_MASTER_OPTION.length());
       }
     }
-    return RunnerChoice.of(runner, flinkMaster, passThroughMaster, parallelism);
+    return RunnerChoice.of(runner != null ? runner : config.runner(), flinkMaster, passThroughMaster,
+        parallelism != null ? parallelism : config.parallelism());
   }
 
   private List<String> passThrough() {
@@ -156,6 +215,11 @@ final class RunCommand implements Callable<Integer> {
   }
 
   JobResolver.Flags flags() {
+    return flags(ClusterConfig.NONE);
+  }
+
+  /** The flags; {@code --addressing} falls back to {@code config}'s (an explicit {@code auto} wins). */
+  JobResolver.Flags flags(ClusterConfig config) {
     List<String> passThrough = new ArrayList<>();
     for (String arg : passThrough()) {
       if (!arg.startsWith("--") || !arg.contains("=")) {
@@ -166,18 +230,20 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, extraConfig, numThreads,
-        partThreshold, partSize, allowFileSuffix, forceDownload, endpoint, region, addressing(), report, passThrough);
+        partThreshold, partSize, allowFileSuffix, forceDownload, endpoint, region,
+        addressing != null ? addressing("--addressing", addressing) : addressing("--config addressing", config.addressing()),
+        report, passThrough);
   }
 
-  private EndpointResolver.Addressing addressing() {
-    if (addressing == null) {
+  static EndpointResolver.Addressing addressing(String source, String value) {
+    if (value == null) {
       return null;
     }
-    return switch (addressing.toLowerCase(Locale.ROOT)) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
       case "auto" -> null;
       case "virtual", "virtual-hosted" -> EndpointResolver.Addressing.VIRTUAL_HOSTED;
       case "path", "path-style" -> EndpointResolver.Addressing.PATH_STYLE;
-      default -> throw new UsageException("--addressing '" + addressing + "' is not auto, virtual or path");
+      default -> throw new UsageException(source + " '" + value + "' is not auto, virtual or path");
     };
   }
 }

@@ -98,6 +98,7 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
       } else {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_VERIFIED).inc();
       }
+      Progress.fileDone(result.model(), result.status() == FileResult.Status.FAILED);
       out.output(result);
     }
 

@@ -50,6 +50,94 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
         .and(Results.TAG, listed.get(Results.TAG).setCoder(SerializableCoder.of(FileResult.class)));
   }
 
+  /**
+   * Where {@link #list} reports one model's listing: each object to fetch, each key refused
+   * because it would escape the model folder, each object the filters dropped, and the model's
+   * failure when the listing found nothing to fetch.
+   */
+  public interface Sink {
+    void object(ObjectRef object);
+
+    void refused(FileResult refusal);
+
+    void filtered(String relativePath);
+
+    void modelFailed(FileResult failure);
+  }
+
+  /**
+   * Lists {@code model}'s objects (all pages; a single object by HEAD) and reports each to
+   * {@code sink}; the plain listing shared by the pipeline and {@code --dry-run}. Touches no
+   * metrics and no local file.
+   *
+   * @return how many objects were accepted (kept by the filters, or refused)
+   * @throws SdkException when a request fails
+   */
+  public static long list(S3Client s3, ModelSource model, Sink sink) {
+    ModelKey key = ModelKey.of(model);
+    var location = model.location();
+    if (!location.isPrefixOnly()) {
+      HeadObjectResponse head = headOrNull(s3, location.bucket(), location.key());
+      if (head != null) {
+        emit(model, key, location.key(), "", true, head.contentLength(), head.eTag(), sink);
+        return 1;
+      }
+    }
+    String prefix = location.keyAsPrefix();
+    long seen = 0;
+    long accepted = 0;
+    var pages = s3.listObjectsV2Paginator(
+        ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix).build());
+    for (S3Object object : pages.contents()) {
+      if (object.key().endsWith("/")) {
+        continue; // a folder marker, not a file
+      }
+      seen++;
+      if (emit(model, key, object.key(), prefix, false, object.size(), object.eTag(), sink)) {
+        accepted++;
+      }
+    }
+    if (accepted == 0 && seen == 0) {
+      sink.modelFailed(FileResult.modelFailure(key,
+          "listing of " + location + " found no object; check the bucket, the prefix and the endpoint"));
+    } else if (accepted == 0) {
+      sink.modelFailed(FileResult.modelFailure(key,
+          "listing of " + location + " found " + seen + " objects but the filters kept none (" + model.filters() + ")"));
+    }
+    return accepted;
+  }
+
+  /** Reports one object, or its refusal; returns false only when the filters dropped it. */
+  private static boolean emit(ModelSource model, ModelKey key, String objectKey, String prefix, boolean single,
+      long size, String etag, Sink sink) {
+    var location = model.location();
+    DestinationPaths.Mapping mapping = DestinationPaths.relativePath(prefix, objectKey, single);
+    if (mapping.relativePath() == null) {
+      String uri = location.scheme().prefix() + location.bucket() + "/" + objectKey;
+      sink.refused(new FileResult(key, uri, objectKey, size, etag, null, List.of(),
+          FileResult.Status.FAILED, 0, 0, "refused: " + mapping.refusal()));
+      return true;
+    }
+    if (!model.filters().accepts(mapping.relativePath())) {
+      sink.filtered(mapping.relativePath());
+      return false;
+    }
+    sink.object(new ObjectRef(key, location.scheme(), location.bucket(), objectKey,
+        mapping.relativePath(), size, etag, model.sha256().get(mapping.relativePath()), model.client()));
+    return true;
+  }
+
+  private static HeadObjectResponse headOrNull(S3Client s3, String bucket, String key) {
+    try {
+      return s3.headObject(b -> b.bucket(bucket).key(key));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   static final class ListFn extends DoFn<ModelSource, ObjectRef> {
 
     @ProcessElement
@@ -58,7 +146,32 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
       ClientRecipe recipe = model.client();
       S3Client s3 = S3Clients.acquire(recipe);
       try {
-        long accepted = list(s3, model, key, out);
+        long accepted = list(s3, model, new Sink() {
+          @Override
+          public void object(ObjectRef object) {
+            PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
+            Progress.listed(object);
+            out.get(OBJECTS).output(object);
+          }
+
+          @Override
+          public void refused(FileResult refusal) {
+            PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
+            PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
+            out.get(Results.TAG).output(refusal);
+          }
+
+          @Override
+          public void filtered(String relativePath) {
+            PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
+            PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FILTERED).inc();
+          }
+
+          @Override
+          public void modelFailed(FileResult failure) {
+            out.get(Results.TAG).output(failure);
+          }
+        });
         if (accepted == 0) {
           PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
         }
@@ -67,73 +180,6 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
         out.get(Results.TAG).output(FileResult.modelFailure(key, "listing failed: " + S3Errors.describe(e, model.uri())));
       } finally {
         S3Clients.release(recipe);
-      }
-    }
-
-    /** Emits the model's objects; returns how many were accepted. */
-    private static long list(S3Client s3, ModelSource model, ModelKey key, MultiOutputReceiver out) {
-      var location = model.location();
-      if (!location.isPrefixOnly()) {
-        HeadObjectResponse head = headOrNull(s3, location.bucket(), location.key());
-        if (head != null) {
-          emit(model, key, location.key(), "", true, head.contentLength(), head.eTag(), out);
-          return 1;
-        }
-      }
-      String prefix = location.keyAsPrefix();
-      long seen = 0;
-      long accepted = 0;
-      var pages = s3.listObjectsV2Paginator(
-          ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix).build());
-      for (S3Object object : pages.contents()) {
-        if (object.key().endsWith("/")) {
-          continue; // a folder marker, not a file
-        }
-        seen++;
-        if (emit(model, key, object.key(), prefix, false, object.size(), object.eTag(), out)) {
-          accepted++;
-        }
-      }
-      if (accepted == 0 && seen == 0) {
-        out.get(Results.TAG).output(FileResult.modelFailure(key,
-            "listing of " + location + " found no object; check the bucket, the prefix and the endpoint"));
-      } else if (accepted == 0) {
-        out.get(Results.TAG).output(FileResult.modelFailure(key,
-            "listing of " + location + " found " + seen + " objects but the filters kept none (" + model.filters() + ")"));
-      }
-      return accepted;
-    }
-
-    /** Emits one object, or its refusal; returns false only when the filters dropped it. */
-    private static boolean emit(ModelSource model, ModelKey key, String objectKey, String prefix, boolean single,
-        long size, String etag, MultiOutputReceiver out) {
-      PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
-      var location = model.location();
-      DestinationPaths.Mapping mapping = DestinationPaths.relativePath(prefix, objectKey, single);
-      if (mapping.relativePath() == null) {
-        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
-        String uri = location.scheme().prefix() + location.bucket() + "/" + objectKey;
-        out.get(Results.TAG).output(new FileResult(key, uri, objectKey, size, etag, null, List.of(),
-            FileResult.Status.FAILED, 0, 0, "refused: " + mapping.refusal()));
-        return true;
-      }
-      if (!model.filters().accepts(mapping.relativePath())) {
-        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FILTERED).inc();
-        return false;
-      }
-      out.get(OBJECTS).output(new ObjectRef(key, location.scheme(), location.bucket(), objectKey,
-          mapping.relativePath(), size, etag, model.sha256().get(mapping.relativePath()), model.client()));
-      return true;
-    }
-
-    private static HeadObjectResponse headOrNull(S3Client s3, String bucket, String key) {
-      try {
-        return s3.headObject(b -> b.bucket(bucket).key(key));
-      } catch (S3Exception e) {
-        if (e.statusCode() == 404) {
-          return null;
-        }
-        throw e;
       }
     }
   }

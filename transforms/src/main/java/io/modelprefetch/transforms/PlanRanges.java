@@ -82,6 +82,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
     public void process(@Element ObjectRef object, MultiOutputReceiver out) {
       if (!settings.forceDownload() && LocalFiles.isPresent(object)) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_PRESENT).inc();
+        Progress.present(object);
         out.get(Results.TAG).output(new FileResult(object.model(), object.uri(), object.relativePath(),
             object.sizeBytes(), object.etag(), "etag-sidecar", List.of(), FileResult.Status.PRESENT, 0, 0, null));
         return;
@@ -97,6 +98,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
         String problem = prepare(object);
         if (problem != null) {
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
+          Progress.fileDone(object.model(), true);
           out.get(Results.TAG).output(FileResult.objectFailure(object, 0, 0, problem));
           return;
         }
@@ -107,6 +109,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
         out.get(RESUMED).output(range);
       }
       PrefetchMetrics.counter(PrefetchMetrics.RANGES_RESUMED).inc(resumed.size());
+      Progress.resumed(object.model(), resumed.stream().mapToLong(r -> r.task().lengthBytes()).sum());
       for (RangeTask task : tasks) {
         if (!done.contains(task.index())) {
           out.get(RANGES).output(task);

@@ -85,6 +85,7 @@ final class RangeFetcher {
         return range;
       } catch (Exception e) {
         fetched += transfer.bytes;
+        Progress.bytes(object.model(), -transfer.bytes); // only bytes that stay count as progress
         String what = S3Errors.describe(e, object.uri() + " bytes=" + task.first() + "-" + task.lastInclusive());
         if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
           return FetchedRange.failed(task, fetched, retries, what, true);
@@ -141,6 +142,7 @@ final class RangeFetcher {
               throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
             }
             bytes += n;
+            Progress.bytes(object.model(), n);
             crc.update(buffer, 0, n);
             if (whole != null) {
               whole.update(buffer, 0, n);
