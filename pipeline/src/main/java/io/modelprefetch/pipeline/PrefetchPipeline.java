@@ -3,6 +3,7 @@ package io.modelprefetch.pipeline;
 import io.modelprefetch.transforms.CommitFiles;
 import io.modelprefetch.transforms.ExpandListings;
 import io.modelprefetch.transforms.FetchRanges;
+import io.modelprefetch.transforms.FetchWholeFiles;
 import io.modelprefetch.transforms.MarkComplete;
 import io.modelprefetch.transforms.PlanRanges;
 import io.modelprefetch.transforms.Results;
@@ -12,6 +13,7 @@ import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.storage.HadoopFiles;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -43,16 +45,24 @@ public final class PrefetchPipeline {
     PCollection<ModelSource> manifest =
         pipeline.apply("Read manifest", Create.of(models).withCoder(SerializableCoder.of(ModelSource.class)));
     PCollectionTuple listed = manifest.apply("Expand listings", ExpandListings.create());
-    PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply("Plan ranges", PlanRanges.with(settings));
-    PCollection<FetchedRange> fetched = planned.get(PlanRanges.RANGES).apply("Fetch ranges", FetchRanges.with(settings));
-    PCollection<FileResult> committed =
-        PCollectionList.of(fetched).and(planned.get(PlanRanges.RESUMED))
-            .apply("Join resumed ranges", Flatten.pCollections())
-            .apply("Verify and commit", CommitFiles.with(settings));
-
-    PCollection<FileResult> outcomes =
-        PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG)).and(committed)
-            .apply("Gather outcomes", Flatten.pCollections());
+    PCollection<FileResult> outcomes;
+    if (models.stream().anyMatch(m -> HadoopFiles.isUri(m.modelDir()))) {
+      // A Hadoop file system cannot be written at random offsets: whole files per worker.
+      PCollection<FileResult> published =
+          listed.get(ExpandListings.OBJECTS).apply("Fetch whole files", FetchWholeFiles.with(settings));
+      outcomes = PCollectionList.of(listed.get(Results.TAG)).and(published)
+          .apply("Gather outcomes", Flatten.pCollections());
+    } else {
+      PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply("Plan ranges", PlanRanges.with(settings));
+      PCollection<FetchedRange> fetched =
+          planned.get(PlanRanges.RANGES).apply("Fetch ranges", FetchRanges.with(settings));
+      PCollection<FileResult> committed =
+          PCollectionList.of(fetched).and(planned.get(PlanRanges.RESUMED))
+              .apply("Join resumed ranges", Flatten.pCollections())
+              .apply("Verify and commit", CommitFiles.with(settings));
+      outcomes = PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG)).and(committed)
+          .apply("Gather outcomes", Flatten.pCollections());
+    }
     outcomes.apply("Mark complete", MarkComplete.create());
     String reportPath = options.getReportPath();
     if (reportPath != null && !reportPath.isEmpty()) {

@@ -9,6 +9,7 @@ import io.modelprefetch.transforms.s3.CredentialsSource;
 import io.modelprefetch.transforms.s3.EndpointResolver;
 import io.modelprefetch.transforms.s3.InProcessCredentials;
 import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.storage.HadoopFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,11 +121,24 @@ final class JobResolver {
     }
     String localDir = first(flags.localDir(), manifest == null ? null : manifest.localDir(),
         blankToNull(env.get("DOWNLOADER_LOCAL_DIR")), config.localDir(), DEFAULT_LOCAL_DIR);
-    Path root = checkDestination(localDir);
+    boolean hadoop = HadoopFiles.isUri(localDir);
+    String root = hadoop ? hadoopRoot(localDir) : checkDestination(localDir).toString();
 
     List<String> notes = new ArrayList<>();
     Map<ObjectUri.Scheme, Map<String, ClientRecipe>> recipes = new HashMap<>();
     List<ModelSource> models = new ArrayList<>();
+    ClientRecipe destination = null;
+    if (localDir.startsWith("s3a://")) {
+      // An s3a:// destination uses the same resolved settings as an s3:// source of its bucket.
+      ObjectUri bucket;
+      try {
+        bucket = ObjectUri.parse("s3://" + localDir.substring("s3a://".length()));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--local-dir '" + localDir + "': " + e.getMessage().replace("model URI", "destination"));
+      }
+      destination = recipes.computeIfAbsent(bucket.scheme(), sc -> new HashMap<>())
+          .computeIfAbsent(bucket.bucket(), b -> recipe(bucket, flags, extra, numThreads, runner, notes));
+    }
     Set<String> dirs = new HashSet<>();
     List<Manifest.Entry> entries = new ArrayList<>();
     for (String uri : uris) {
@@ -142,7 +156,7 @@ final class JobResolver {
       }
       String name = entry.name() != null ? entry.name() : location.inferModelName();
       checkModelName(entry.uri(), name);
-      Path modelDir = root.resolve(name);
+      String modelDir = hadoop ? root + "/" + name : Path.of(root).resolve(name).toString();
       if (!dirs.add(modelDir.toString())) {
         throw new UsageException("two models would land in " + modelDir + "; give each a distinct name");
       }
@@ -154,8 +168,8 @@ final class JobResolver {
       }
       ClientRecipe recipe = recipes.computeIfAbsent(location.scheme(), s -> new HashMap<>())
           .computeIfAbsent(location.bucket(), b -> recipe(location, flags, extra, numThreads, runner, notes));
-      models.add(new ModelSource(entry.uri().strip(), location, name, modelDir.toString(), filters, recipe,
-          entry.sha256OrEmpty()));
+      models.add(new ModelSource(entry.uri().strip(), location, name, modelDir, filters, recipe,
+          entry.sha256OrEmpty(), destination));
     }
     if (PrefetchRun.STDOUT.equals(flags.report()) && runner.remoteWorkers()) {
       throw new UsageException("--report - cannot print a report that a TaskManager of the cluster writes;"
@@ -264,6 +278,16 @@ final class JobResolver {
           + " in the TaskManagers' environment");
     }
     return CredentialsSource.of(tos ? CredentialsSource.Type.TOS_ENVIRONMENT : CredentialsSource.Type.AWS_DEFAULT_CHAIN);
+  }
+
+  /** A Hadoop file system destination: {@code s3a://bucket/prefix}, {@code hdfs://...}, {@code file:///...}. */
+  private static String hadoopRoot(String localDir) {
+    String scheme = localDir.substring(0, localDir.indexOf("://")).toLowerCase(java.util.Locale.ROOT);
+    if (!List.of("s3a", "hdfs", "file", "viewfs", "abfs", "abfss", "gs", "o3fs", "ofs").contains(scheme)) {
+      throw new UsageException("--local-dir '" + localDir + "' has scheme '" + scheme
+          + "'; give a local folder or a Hadoop file system URI (s3a://bucket/prefix/, hdfs://namenode/path/, file:///path/)");
+    }
+    return localDir.replaceAll("/+$", "");
   }
 
   /** Refuses a destination that is a file or cannot be written; writes nothing. */

@@ -6,6 +6,7 @@ import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
 import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.storage.HadoopFiles;
 import io.modelprefetch.transforms.storage.ModelLock;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -98,7 +99,9 @@ final class PrefetchRun {
     List<Path> created = new ArrayList<>();
     try {
       // A fixed order, so two runs over overlapping models cannot each hold what the other needs.
-      for (Path dir : job.models().stream().map(m -> Path.of(m.modelDir())).sorted().distinct().toList()) {
+      // Hadoop file system destinations have no OS lock to take: the schedule keeps runs apart there.
+      for (Path dir : job.models().stream().map(ModelSource::modelDir).filter(d -> !HadoopFiles.isUri(d))
+          .map(Path::of).sorted().distinct().toList()) {
         if (!Files.exists(dir)) {
           created.add(dir);
         }

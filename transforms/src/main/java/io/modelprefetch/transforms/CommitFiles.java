@@ -3,17 +3,11 @@ package io.modelprefetch.transforms;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
-import io.modelprefetch.transforms.model.ObjectRef;
-import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
-import io.modelprefetch.transforms.s3.S3Errors;
-import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.verify.Evidence;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -28,11 +22,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /**
  * Gathers the ranges of each object, verifies the whole file with the strongest evidence
@@ -46,8 +36,6 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCollection<FileResult>> {
 
   static final int MAX_VERIFY_ATTEMPTS = 3;
-
-  private static final Logger LOG = LoggerFactory.getLogger(CommitFiles.class);
 
   private final FetchSettings settings;
 
@@ -92,7 +80,8 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
       for (FetchedRange range : file.getValue()) {
         byIndex.merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
       }
-      FileResult result = new Attempt(new ArrayList<>(byIndex.values())).run();
+      FileResult result = new FileAttempt(settings, this::client, new ArrayList<>(byIndex.values()),
+          FileAttempt.LOCAL).run();
       if (result.status() == FileResult.Status.FAILED) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
       } else {
@@ -102,122 +91,15 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
       out.output(result);
     }
 
+    private S3Client client(ClientRecipe recipe) {
+      return clients.computeIfAbsent(recipe, S3Clients::acquireForFetch);
+    }
+
     @Teardown
     public void teardown() {
       if (clients != null) {
         clients.keySet().forEach(S3Clients::releaseForFetch);
         clients = null;
-      }
-    }
-
-    /** Verification of one file, with its refetches. */
-    private final class Attempt {
-      private List<FetchedRange> ranges;
-      private ObjectRef object;
-      private long bytesFetched;
-      private int retries;
-      private boolean restarted;
-
-      Attempt(List<FetchedRange> ranges) {
-        this.ranges = ranges;
-        this.object = ranges.get(0).task().object();
-        count(ranges);
-      }
-
-      FileResult run() throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-          if (ranges.stream().anyMatch(FetchedRange::objectChanged)) {
-            String changed = restartFromNewVersion();
-            if (changed != null) {
-              return fail(changed);
-            }
-            continue;
-          }
-          var failed = ranges.stream().filter(r -> !r.ok()).findFirst();
-          if (failed.isPresent()) {
-            return fail(failed.get().error());
-          }
-          int expected = ranges.get(0).task().count();
-          if (ranges.size() != expected) {
-            return fail("only " + ranges.size() + " of " + expected + " ranges arrived");
-          }
-          Evidence.Verdict verdict;
-          try {
-            verdict = Evidence.check(object, ranges, LocalFiles.temporary(object));
-          } catch (IOException e) {
-            return fail("cannot read " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e));
-          }
-          if (verdict.ok()) {
-            return commit(verdict);
-          }
-          if (attempt >= MAX_VERIFY_ATTEMPTS) {
-            return fail(verdict.mismatch() + " after " + attempt + " attempts");
-          }
-          LOG.warn("{} failed verification ({}); fetching it again ({} of {})", object.uri(), verdict.mismatch(),
-              attempt + 1, MAX_VERIFY_ATTEMPTS);
-          PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc();
-          retries++; // a whole-object retry
-          refetch(object);
-        }
-      }
-
-      private FileResult commit(Evidence.Verdict verdict) {
-        try {
-          LocalFiles.commit(object);
-        } catch (IOException e) {
-          return fail("cannot commit " + LocalFiles.target(object) + ": " + PlanRanges.describe(e));
-        }
-        return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(),
-            object.etag(), verdict.verifiedBy(), verdict.checks(), FileResult.Status.VERIFIED, bytesFetched, retries,
-            null);
-      }
-
-      /** Restarts once from the object's current version; returns why it cannot, or null. */
-      private String restartFromNewVersion() throws InterruptedException {
-        if (restarted) {
-          return "the object changed again during the download (ETag no longer " + object.etag() + ")";
-        }
-        restarted = true;
-        HeadObjectResponse head;
-        try {
-          head = client().headObject(b -> b.bucket(object.bucket()).key(object.key()));
-        } catch (SdkException e) {
-          return S3Errors.describe(e, object.uri());
-        }
-        LOG.warn("{} changed during the download (ETag {} is now {}); restarting from the new version",
-            object.uri(), object.etag(), head.eTag());
-        LocalFiles.discard(object);
-        object = object.withVersion(head.contentLength(), head.eTag());
-        try {
-          LocalFiles.prepare(object);
-        } catch (IOException e) {
-          return "cannot create " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e);
-        }
-        refetch(object);
-        return null;
-      }
-
-      private void refetch(ObjectRef target) throws InterruptedException {
-        S3Client s3 = client();
-        List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.uploadPartBytes(s3, target));
-        ranges = ObjectPlans.fetchAll(s3, settings, tasks);
-        count(ranges);
-      }
-
-      private void count(List<FetchedRange> fetched) {
-        for (FetchedRange r : fetched) {
-          bytesFetched += r.bytesFetched();
-          retries += r.retries();
-        }
-      }
-
-      private S3Client client() {
-        return clients.computeIfAbsent(object.client(), S3Clients::acquireForFetch);
-      }
-
-      private FileResult fail(String error) {
-        LocalFiles.discard(object);
-        return FileResult.objectFailure(object, bytesFetched, retries, error);
       }
     }
   }

@@ -115,7 +115,7 @@ final class RangeFetcher {
     FetchedRange run() throws IOException {
       ObjectRef object = task.object();
       long expected = task.lengthBytes();
-      Crc64 crc = new Crc64();
+      Crc64 crc = null; // only when the server announces a CRC to check it against
       MessageDigest whole = task.isWholeObject() ? Digests.md5() : null;
       long partBytes = task.uploadPartBytes();
       List<String> partMd5s = new ArrayList<>();
@@ -134,6 +134,9 @@ final class RangeFetcher {
                 + " with " + length + " bytes instead of " + expected + "; it may not support Range requests");
           }
           announced = announcedCrc(in.response());
+          if (announced != null) {
+            crc = new Crc64();
+          }
           long position = task.first();
           long remaining = expected;
           while (remaining > 0) {
@@ -143,7 +146,9 @@ final class RangeFetcher {
             }
             bytes += n;
             Progress.bytes(object.model(), n);
-            crc.update(buffer, 0, n);
+            if (crc != null) {
+              crc.update(buffer, 0, n);
+            }
             if (whole != null) {
               whole.update(buffer, 0, n);
             }
@@ -169,7 +174,7 @@ final class RangeFetcher {
       if (part != null && inPart > 0) {
         partMd5s.add(HexFormat.of().formatHex(part.digest()));
       }
-      return new FetchedRange(task, bytes, crc.value(), whole == null ? null : HexFormat.of().formatHex(whole.digest()),
+      return new FetchedRange(task, bytes, crc == null ? 0 : crc.value(), whole == null ? null : HexFormat.of().formatHex(whole.digest()),
           partMd5s, announced, 0, null, false);
     }
   }

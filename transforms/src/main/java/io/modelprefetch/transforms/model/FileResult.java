@@ -52,6 +52,12 @@ public record FileResult(
         null, List.of(), Status.FAILED, bytesFetched, retries, error);
   }
 
+  /** The same outcome, reported for {@code other} (a staged object's destination model). */
+  public FileResult withModel(ModelKey other) {
+    return new FileResult(other, uri, relativePath, sizeBytes, etag, verifiedBy, checks, status, bytesFetched, retries,
+        error);
+  }
+
   public boolean isModelLevel() {
     return relativePath == null;
   }

@@ -1,10 +1,21 @@
 package io.modelprefetch.transforms.model;
 
+import io.modelprefetch.transforms.s3.ClientRecipe;
 import java.io.Serializable;
 
-/** The identity of a model in results: its name, URI and destination folder. */
-public record ModelKey(String name, String uri, String modelDir) implements Serializable {
+/**
+ * The identity of a model in results: its name, URI and destination folder (a local path, or a
+ * Hadoop URI such as {@code s3a://bucket/models/llama}).
+ *
+ * @param destination the client recipe of an {@code s3a://} destination, else null
+ */
+public record ModelKey(String name, String uri, String modelDir, ClientRecipe destination) implements Serializable {
+
+  public ModelKey(String name, String uri, String modelDir) {
+    this(name, uri, modelDir, null);
+  }
+
   public static ModelKey of(ModelSource source) {
-    return new ModelKey(source.name(), source.uri(), source.modelDir());
+    return new ModelKey(source.name(), source.uri(), source.modelDir(), source.destination());
   }
 }

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param filters which relative paths to fetch
  * @param client the client recipe for this model's store
  * @param sha256 expected SHA-256 digests by relative path, from the manifest
+ * @param destination the client recipe of an {@code s3a://} destination, else null
  */
 public record ModelSource(
     String uri,
@@ -24,7 +25,8 @@ public record ModelSource(
     String modelDir,
     Filters filters,
     ClientRecipe client,
-    Map<String, String> sha256)
+    Map<String, String> sha256,
+    ClientRecipe destination)
     implements Serializable {
 
   public ModelSource {
@@ -32,6 +34,11 @@ public record ModelSource(
   }
 
   public ModelSource(String uri, ObjectUri location, String name, String modelDir, Filters filters, ClientRecipe client) {
-    this(uri, location, name, modelDir, filters, client, Map.of());
+    this(uri, location, name, modelDir, filters, client, Map.of(), null);
+  }
+
+  public ModelSource(String uri, ObjectUri location, String name, String modelDir, Filters filters, ClientRecipe client,
+      Map<String, String> sha256) {
+    this(uri, location, name, modelDir, filters, client, sha256, null);
   }
 }

@@ -26,6 +26,11 @@ public final class InProcessCredentials {
     return new CredentialsSource(CredentialsSource.Type.IN_PROCESS, handle);
   }
 
+  /** The keys of an in-process source, or null for every other kind (resolved by its SDK chain). */
+  public static AwsCredentials resolve(CredentialsSource source) {
+    return source.type() == CredentialsSource.Type.IN_PROCESS ? lookup(source.handle()) : null;
+  }
+
   static AwsCredentials lookup(String handle) {
     AwsCredentials credentials = KEYS.get(handle);
     if (credentials == null) {

@@ -33,6 +33,15 @@ public final class CompletionMarker {
     return Path.of(model.modelDir(), FOLDER, FILE);
   }
 
+  public static org.apache.hadoop.fs.Path hadoopPath(ModelKey model) {
+    return new org.apache.hadoop.fs.Path(model.modelDir() + "/" + FOLDER + "/" + FILE);
+  }
+
+  /** Removes the marker of a model on a Hadoop file system: the model is about to change. */
+  public static void invalidate(org.apache.hadoop.fs.FileSystem fs, ModelKey model) throws IOException {
+    fs.delete(hadoopPath(model), false);
+  }
+
   /** Removes the marker: the model is about to change. */
   public static void invalidate(ModelKey model) {
     try {
@@ -60,6 +69,12 @@ public final class CompletionMarker {
     marker.put("name", model.name());
     marker.put("completedAt", completedAt.toString());
     marker.put("files", entries);
+    if (HadoopFiles.isUri(model.modelDir())) {
+      try (org.apache.hadoop.fs.FileSystem fs = HadoopFiles.fileSystem(model)) {
+        HadoopFiles.writeString(fs, hadoopPath(model), JSON.writeValueAsString(marker));
+      }
+      return;
+    }
     Path path = path(model);
     Files.createDirectories(path.getParent());
     Path temporary = path.resolveSibling("." + FILE + ".tmp");

@@ -1,0 +1,138 @@
+package io.modelprefetch.transforms;
+
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.S3Clients;
+import io.modelprefetch.transforms.storage.CompletionMarker;
+import io.modelprefetch.transforms.storage.HadoopFiles;
+import io.modelprefetch.transforms.storage.LocalFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.hadoop.fs.FileSystem;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Fetches objects for a Hadoop file system destination ({@link HadoopFiles}): each object whole
+ * on one worker, its ranges in parallel into a node-local staging file, verified with the same
+ * evidence and refetches as {@link CommitFiles}, then published to the destination. Objects are
+ * spread across workers by the listing step's redistribution.
+ */
+public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PCollection<FileResult>> {
+
+  private final FetchSettings settings;
+
+  private FetchWholeFiles(FetchSettings settings) {
+    this.settings = settings;
+  }
+
+  public static FetchWholeFiles with(FetchSettings settings) {
+    return new FetchWholeFiles(settings);
+  }
+
+  @Override
+  public PCollection<FileResult> expand(PCollection<ObjectRef> objects) {
+    return objects.apply("Fetch, verify and publish", ParDo.of(new WholeFileFn(settings)))
+        .setCoder(SerializableCoder.of(FileResult.class));
+  }
+
+  static final class WholeFileFn extends DoFn<ObjectRef, FileResult> {
+    private final FetchSettings settings;
+    private transient Map<ClientRecipe, S3Client> clients;
+    private transient Map<String, FileSystem> fileSystems;
+    private transient java.util.Set<String> invalidated;
+
+    WholeFileFn(FetchSettings settings) {
+      this.settings = settings;
+    }
+
+    @Setup
+    public void setup() {
+      clients = new HashMap<>();
+      fileSystems = new HashMap<>();
+      invalidated = new java.util.HashSet<>();
+    }
+
+    @ProcessElement
+    public void process(@Element ObjectRef object, OutputReceiver<FileResult> out)
+        throws IOException, InterruptedException {
+      ModelKey destination = object.model();
+      FileSystem fs = fileSystems.get(destination.modelDir());
+      if (fs == null) {
+        fs = HadoopFiles.fileSystem(destination);
+        fileSystems.put(destination.modelDir(), fs);
+      }
+      if (!settings.forceDownload() && HadoopFiles.isPresent(fs, object)) {
+        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_PRESENT).inc();
+        Progress.present(object);
+        out.output(new FileResult(destination, object.uri(), object.relativePath(), object.sizeBytes(), object.etag(),
+            "etag-sidecar", List.of(), FileResult.Status.PRESENT, 0, 0, null));
+        return;
+      }
+      if (invalidated.add(destination.modelDir())) {
+        CompletionMarker.invalidate(fs, destination);
+      }
+      ObjectRef staged = new ObjectRef(new ModelKey(destination.name(), destination.uri(), stagingDir(destination)),
+          object.scheme(), object.bucket(), object.key(), object.relativePath(), object.sizeBytes(), object.etag(),
+          object.expectedSha256(), object.client());
+      LocalFiles.prepare(staged);
+      S3Client s3 = client(staged.client());
+      List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.uploadPartBytes(s3, staged));
+      List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, settings, tasks);
+      FileSystem target = fs;
+      FileResult result = new FileAttempt(settings, this::client, ranges,
+          verified -> HadoopFiles.publish(target, destination, verified)).run().withModel(destination);
+      PrefetchMetrics.counter(result.status() == FileResult.Status.FAILED
+          ? PrefetchMetrics.OBJECTS_FAILED : PrefetchMetrics.OBJECTS_VERIFIED).inc();
+      PrefetchMetrics.counter(PrefetchMetrics.BYTES_FETCHED).inc(result.bytesFetched());
+      // Range bytes were counted under the staging folder; the destination model shows them.
+      Progress.bytes(destination, result.bytesFetched());
+      Progress.fileDone(destination, result.status() == FileResult.Status.FAILED);
+      out.output(result);
+    }
+
+    private S3Client client(ClientRecipe recipe) {
+      return clients.computeIfAbsent(recipe, S3Clients::acquireForFetch);
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (clients != null) {
+        clients.keySet().forEach(S3Clients::releaseForFetch);
+        clients = null;
+      }
+      if (fileSystems != null) {
+        for (FileSystem fs : fileSystems.values()) {
+          fs.close();
+        }
+        fileSystems = null;
+      }
+    }
+
+    /** A node-local folder for one destination model's staging files. */
+    private static String stagingDir(ModelKey destination) {
+      try {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(destination.modelDir().getBytes(StandardCharsets.UTF_8));
+        return Path.of(System.getProperty("java.io.tmpdir"), "model-prefetch-staging",
+            HexFormat.of().formatHex(digest, 0, 8)).toString();
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.modelprefetch.transforms;
+
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.verify.Evidence;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * Verification of one fetched file with its refetches: a file whose evidence does not match is
+ * fetched again (up to {@link CommitFiles#MAX_VERIFY_ATTEMPTS} in all), an object that changed
+ * during the download is restarted once from its new version, and a verified file is handed to a
+ * {@link Publisher}. A file that fails is removed and reported with the expected and actual values.
+ */
+final class FileAttempt {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FileAttempt.class);
+
+  /** Moves a verified temporary file to where consumers see it. */
+  interface Publisher {
+    void publish(ObjectRef object) throws IOException;
+  }
+
+  /** The local or shared POSIX folder: fsync and atomic rename next to the target. */
+  static final Publisher LOCAL = LocalFiles::commit;
+
+  private final FetchSettings settings;
+  private final Function<ClientRecipe, S3Client> clients;
+  private final Publisher publisher;
+
+  private List<FetchedRange> ranges;
+  private ObjectRef object;
+  private long bytesFetched;
+  private int retries;
+  private boolean restarted;
+
+  FileAttempt(FetchSettings settings, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
+      Publisher publisher) {
+    this.settings = settings;
+    this.clients = clients;
+    this.publisher = publisher;
+    this.ranges = ranges;
+    this.object = ranges.get(0).task().object();
+    count(ranges);
+  }
+
+  FileResult run() throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      if (ranges.stream().anyMatch(FetchedRange::objectChanged)) {
+        String changed = restartFromNewVersion();
+        if (changed != null) {
+          return fail(changed);
+        }
+        continue;
+      }
+      var failed = ranges.stream().filter(r -> !r.ok()).findFirst();
+      if (failed.isPresent()) {
+        return fail(failed.get().error());
+      }
+      int expected = ranges.get(0).task().count();
+      if (ranges.size() != expected) {
+        return fail("only " + ranges.size() + " of " + expected + " ranges arrived");
+      }
+      Evidence.Verdict verdict;
+      try {
+        verdict = Evidence.check(object, ranges, LocalFiles.temporary(object));
+      } catch (IOException e) {
+        return fail("cannot read " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e));
+      }
+      if (verdict.ok()) {
+        return commit(verdict);
+      }
+      if (attempt >= CommitFiles.MAX_VERIFY_ATTEMPTS) {
+        return fail(verdict.mismatch() + " after " + attempt + " attempts");
+      }
+      LOG.warn("{} failed verification ({}); fetching it again ({} of {})", object.uri(), verdict.mismatch(),
+          attempt + 1, CommitFiles.MAX_VERIFY_ATTEMPTS);
+      PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc();
+      retries++; // a whole-object retry
+      refetch(object);
+    }
+  }
+
+  private FileResult commit(Evidence.Verdict verdict) {
+    try {
+      publisher.publish(object);
+    } catch (IOException e) {
+      return fail("cannot commit " + LocalFiles.target(object) + ": " + PlanRanges.describe(e));
+    }
+    return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(),
+        object.etag(), verdict.verifiedBy(), verdict.checks(), FileResult.Status.VERIFIED, bytesFetched, retries,
+        null);
+  }
+
+  /** Restarts once from the object's current version; returns why it cannot, or null. */
+  private String restartFromNewVersion() throws InterruptedException {
+    if (restarted) {
+      return "the object changed again during the download (ETag no longer " + object.etag() + ")";
+    }
+    restarted = true;
+    HeadObjectResponse head;
+    try {
+      head = client().headObject(b -> b.bucket(object.bucket()).key(object.key()));
+    } catch (SdkException e) {
+      return S3Errors.describe(e, object.uri());
+    }
+    LOG.warn("{} changed during the download (ETag {} is now {}); restarting from the new version",
+        object.uri(), object.etag(), head.eTag());
+    LocalFiles.discard(object);
+    object = object.withVersion(head.contentLength(), head.eTag());
+    try {
+      LocalFiles.prepare(object);
+    } catch (IOException e) {
+      return "cannot create " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e);
+    }
+    refetch(object);
+    return null;
+  }
+
+  private void refetch(ObjectRef target) throws InterruptedException {
+    S3Client s3 = client();
+    List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.uploadPartBytes(s3, target));
+    ranges = ObjectPlans.fetchAll(s3, settings, tasks);
+    count(ranges);
+  }
+
+  private void count(List<FetchedRange> fetched) {
+    for (FetchedRange r : fetched) {
+      bytesFetched += r.bytesFetched();
+      retries += r.retries();
+    }
+  }
+
+  private S3Client client() {
+    return clients.apply(object.client());
+  }
+
+  private FileResult fail(String error) {
+    LocalFiles.discard(object);
+    return FileResult.objectFailure(object, bytesFetched, retries, error);
+  }
+}
