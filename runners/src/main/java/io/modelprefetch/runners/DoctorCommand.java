@@ -4,6 +4,7 @@ import io.modelprefetch.runners.doctor.Doctor;
 import io.modelprefetch.transforms.model.ModelSource;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,21 +28,7 @@ final class DoctorCommand implements Callable<Integer> {
       description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object.")
   String modelUri;
 
-  @Option(names = "--endpoint", paramLabel = "URL",
-      description = "S3-compatible endpoint. Env: TOS_ENDPOINT (tos://), AWS_ENDPOINT_URL (s3://). Default: AWS, or TOS of TOS_REGION.")
-  String endpoint;
-
-  @Option(names = "--region", paramLabel = "REGION",
-      description = "Signing region. Env: TOS_REGION (tos://), AWS_REGION (s3://). Default: from a TOS endpoint, else us-east-1.")
-  String region;
-
-  @Option(names = "--addressing", paramLabel = "STYLE",
-      description = "auto, virtual or path. Default: auto (path-style for IP and localhost endpoints).")
-  String addressing;
-
-  @Option(names = "--download-extra-config", paramLabel = "JSON",
-      description = "AIBrix-style JSON; its ak, sk, endpoint and region are used as in 'run'.")
-  String extraConfig;
+  @CommandLine.Mixin EndpointOptions connection = new EndpointOptions();
 
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
@@ -58,10 +45,7 @@ final class DoctorCommand implements Callable<Integer> {
     RunCommand run = new RunCommand(context);
     run.modelUris = List.of(modelUri);
     run.localDir = System.getProperty("java.io.tmpdir");
-    run.endpoint = endpoint;
-    run.region = region;
-    run.addressing = addressing;
-    run.extraConfig = extraConfig;
+    run.connection = connection;
     Job job = new JobResolver(context.env()).resolve(run.flags());
     ModelSource model = job.models().get(0);
     boolean passed = new Doctor(model.location(), model.client(), job.notes(), context.out()).run();

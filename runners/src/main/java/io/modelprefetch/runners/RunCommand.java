@@ -48,9 +48,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--exclude", paramLabel = "GLOB", description = "Skip matching relative paths; repeatable.")
   List<String> exclude;
 
-  @Option(names = "--download-extra-config", paramLabel = "JSON",
-      description = "AIBrix-style JSON: ak, sk, endpoint, region, num_threads, part_threshold, part_chunksize, allow_file_suffix, force_download.")
-  String extraConfig;
+
+  @CommandLine.Mixin EndpointOptions connection = new EndpointOptions();
 
   @Option(names = "--num-threads", paramLabel = "N",
       description = "Ranged GETs in flight at once, 1..1024. Env: DOWNLOADER_NUM_THREADS. Default: 4.")
@@ -72,17 +71,8 @@ final class RunCommand implements Callable<Integer> {
       description = "Fetch files even when already present. Env: DOWNLOADER_FORCE_DOWNLOAD. Default: false.")
   Boolean forceDownload;
 
-  @Option(names = "--endpoint", paramLabel = "URL",
-      description = "S3-compatible endpoint. Env: TOS_ENDPOINT (tos://), AWS_ENDPOINT_URL (s3://). Default: AWS, or TOS of TOS_REGION.")
-  String endpoint;
 
-  @Option(names = "--region", paramLabel = "REGION",
-      description = "Signing region. Env: TOS_REGION (tos://), AWS_REGION (s3://). Default: from a TOS endpoint, else us-east-1.")
-  String region;
 
-  @Option(names = "--addressing", paramLabel = "STYLE",
-      description = "auto, virtual or path. Default: auto (path-style for IP and localhost endpoints).")
-  String addressing;
 
   @Option(names = "--enable-progress-bar", arity = "0..1", paramLabel = "BOOL",
       description = "On a terminal, show progress as one line redrawn in place; elsewhere a line every"
@@ -229,9 +219,10 @@ final class RunCommand implements Callable<Integer> {
         passThrough.add(arg);
       }
     }
-    return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, extraConfig, numThreads,
-        partThreshold, partSize, allowFileSuffix, forceDownload, endpoint, region,
-        addressing != null ? addressing("--addressing", addressing) : addressing("--config addressing", config.addressing()),
+    return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, connection.extraConfig, numThreads,
+        partThreshold, partSize, allowFileSuffix, forceDownload, connection.endpoint, connection.region,
+        connection.addressing != null ? addressing("--addressing", connection.addressing)
+            : addressing("--config addressing", config.addressing()),
         report, passThrough);
   }
 

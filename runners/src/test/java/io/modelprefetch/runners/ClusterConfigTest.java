@@ -75,7 +75,7 @@ class ClusterConfigTest {
 
     assertEquals(io.modelprefetch.transforms.s3.EndpointResolver.Addressing.VIRTUAL_HOSTED, run.flags(file).addressing());
     assertEquals(new RunnerChoice(RunnerChoice.Kind.FLINK, RunnerChoice.LOCAL, 3), run.runnerChoice(file));
-    run.addressing = "auto";
+    run.connection.addressing = "auto";
     run.runner = "direct";
     run.parallelism = 1;
     assertNull(run.flags(file).addressing(), "--addressing auto wins over the file's virtual");
