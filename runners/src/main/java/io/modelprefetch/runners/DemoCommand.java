@@ -57,11 +57,7 @@ final class DemoCommand implements Callable<Integer> {
       DemoModel.upload(server.admin(), BUCKET, PREFIX, DemoModel.SMALL_MODEL);
       context.err().println("model-prefetch demo: S3Proxy serves s3://" + BUCKET + "/" + PREFIX + " ("
           + DemoModel.SMALL_MODEL.size() + " files) at " + server.endpoint());
-      Map<String, String> env = Map.of(
-          "AWS_ENDPOINT_URL", server.endpoint().toString(),
-          "AWS_REGION", EmbeddedS3.REGION,
-          "AWS_ACCESS_KEY_ID", server.accessKey(),
-          "AWS_SECRET_ACCESS_KEY", server.secretKey());
+      Map<String, String> env = server.environment();
       var flags = new JobResolver.Flags(List.of("s3://" + BUCKET + "/" + PREFIX), localDir.toString(), null, null, null,
           null, null, null, partThreshold, partSize, null, null, null, null, null, reportPath.toString(), List.of());
       int status = PrefetchRun.execute(new JobResolver(env).resolve(flags), context.out(), context.err());

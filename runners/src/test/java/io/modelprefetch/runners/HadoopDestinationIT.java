@@ -8,7 +8,6 @@ import io.modelprefetch.runners.demo.DemoModel;
 import io.modelprefetch.runners.demo.EmbeddedS3;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,12 +42,7 @@ class HadoopDestinationIT {
   }
 
   static Map<String, String> env() {
-    Map<String, String> env = new HashMap<>();
-    env.put("AWS_ENDPOINT_URL", server.endpoint().toString());
-    env.put("AWS_REGION", EmbeddedS3.REGION);
-    env.put("AWS_ACCESS_KEY_ID", server.accessKey());
-    env.put("AWS_SECRET_ACCESS_KEY", server.secretKey());
-    return env;
+    return server.environment();
   }
 
   Cli run(String localDir) {

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -68,12 +67,7 @@ class OperabilityIT {
   }
 
   static Map<String, String> env() {
-    Map<String, String> env = new HashMap<>();
-    env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-    env.put("AWS_REGION", EmbeddedS3.REGION);
-    env.put("AWS_ACCESS_KEY_ID", server.accessKey());
-    env.put("AWS_SECRET_ACCESS_KEY", server.secretKey());
-    return env;
+    return server.environment(proxy.endpoint());
   }
 
   Cli run(String uri, String... extra) {

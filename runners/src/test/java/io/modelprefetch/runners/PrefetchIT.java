@@ -60,12 +60,7 @@ class PrefetchIT {
   }
 
   static Map<String, String> env() {
-    Map<String, String> env = new HashMap<>();
-    env.put("AWS_ENDPOINT_URL", server.endpoint().toString());
-    env.put("AWS_REGION", EmbeddedS3.REGION);
-    env.put("AWS_ACCESS_KEY_ID", server.accessKey());
-    env.put("AWS_SECRET_ACCESS_KEY", server.secretKey());
-    return env;
+    return server.environment();
   }
 
   Cli run(String... args) {

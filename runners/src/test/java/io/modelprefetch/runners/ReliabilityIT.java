@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -82,12 +81,7 @@ class ReliabilityIT {
   }
 
   static Map<String, String> env() {
-    Map<String, String> env = new HashMap<>();
-    env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-    env.put("AWS_REGION", EmbeddedS3.REGION);
-    env.put("AWS_ACCESS_KEY_ID", server.accessKey());
-    env.put("AWS_SECRET_ACCESS_KEY", server.secretKey());
-    return env;
+    return server.environment(proxy.endpoint());
   }
 
   Cli run(String prefix, String... extra) {

@@ -4,7 +4,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
@@ -72,6 +74,24 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   public String secretKey() {
     return secretKey;
+  }
+
+  /**
+   * What a client needs in its environment to reach this server through {@code endpoint} (the
+   * server itself, or a proxy in front of it): {@code AWS_ENDPOINT_URL}, {@code AWS_REGION} and the
+   * keys. A mutable copy.
+   */
+  public Map<String, String> environment(URI endpoint) {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_ENDPOINT_URL", endpoint.toString());
+    env.put("AWS_REGION", REGION);
+    env.put("AWS_ACCESS_KEY_ID", accessKey);
+    env.put("AWS_SECRET_ACCESS_KEY", secretKey);
+    return env;
+  }
+
+  public Map<String, String> environment() {
+    return environment(endpoint());
   }
 
   /** A client with full access, for seeding and changing objects. */
