@@ -34,9 +34,6 @@ public record ClientRecipe(
     }
   }
 
-  public ClientRecipe withMaxConnections(int connections) {
-    return new ClientRecipe(endpoint, region, pathStyle, checksumWhenRequired, credentials, caBundlePath, connections);
-  }
 
   /** A one-line description for logs and reports. */
   public String describe() {

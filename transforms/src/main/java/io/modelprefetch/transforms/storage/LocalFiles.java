@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -120,9 +119,6 @@ public final class LocalFiles {
     }
   }
 
-  public static long temporarySize(ObjectRef object) throws IOException {
-    return Files.size(temporary(object));
-  }
 
   /**
    * Makes the temporary file durable and moves it atomically to its final name, then records the
