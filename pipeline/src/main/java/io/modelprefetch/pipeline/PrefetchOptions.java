@@ -41,6 +41,20 @@ public interface PrefetchOptions extends PipelineOptions {
 
   void setForceDownload(boolean value);
 
+  @Description("What a fetched file is checked against: FULL (every digest the object and the manifest offer)"
+      + " or SIZE (the size, and a manifest's sha256). Default: FULL.")
+  @Default.Enum("FULL")
+  FetchSettings.Verification getVerify();
+
+  void setVerify(FetchSettings.Verification value);
+
+  @Description("Keys the work is spread over between steps: 0 for one per element (a cluster), a few for"
+      + " one JVM, whose runner then works in a few large bundles. Default: 0.")
+  @Default.Integer(0)
+  int getSpreadBuckets();
+
+  void setSpreadBuckets(int value);
+
   @Description("Where the JSON report is written; empty for none. Default: none.")
   String getReportPath();
 
@@ -49,6 +63,6 @@ public interface PrefetchOptions extends PipelineOptions {
   /** The fetch settings these options describe. */
   static FetchSettings fetchSettings(PrefetchOptions options) {
     return new FetchSettings(options.getPartThresholdBytes(), options.getPartSizeBytes(), options.getNumThreads(),
-        options.getMaxAttempts(), options.getForceDownload());
+        options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets());
   }
 }

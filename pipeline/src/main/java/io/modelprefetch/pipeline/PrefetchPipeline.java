@@ -44,7 +44,7 @@ public final class PrefetchPipeline {
 
     PCollection<ModelSource> manifest =
         pipeline.apply("Read manifest", Create.of(models).withCoder(SerializableCoder.of(ModelSource.class)));
-    PCollectionTuple listed = manifest.apply("Expand listings", ExpandListings.create());
+    PCollectionTuple listed = manifest.apply("Expand listings", ExpandListings.with(settings));
     PCollection<FileResult> outcomes;
     if (models.stream().anyMatch(m -> HadoopFiles.isUri(m.modelDir()))) {
       // A Hadoop file system cannot be written at random offsets: whole files per worker.

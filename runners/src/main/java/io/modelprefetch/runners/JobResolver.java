@@ -44,6 +44,7 @@ final class JobResolver {
       String partSize,
       List<String> allowFileSuffix,
       Boolean forceDownload,
+      String verify,
       String endpoint,
       String region,
       EndpointResolver.Addressing addressing,
@@ -96,9 +97,13 @@ final class JobResolver {
         env("DOWNLOADER_FORCE_DOWNLOAD", v -> Values.bool("DOWNLOADER_FORCE_DOWNLOAD", v)), false);
     List<String> suffixes = first(flags.allowFileSuffix(), extra.allowFileSuffix(),
         env("DOWNLOADER_ALLOW_FILE_SUFFIX", Values::list), List.of());
+    FetchSettings.Verification verification = first(
+        flags.verify() == null ? null : Values.verification("--verify", flags.verify()),
+        env("DOWNLOADER_VERIFY", v -> Values.verification("DOWNLOADER_VERIFY", v)), FetchSettings.Verification.FULL);
     FetchSettings fetch;
     try {
-      fetch = new FetchSettings(partThreshold, partSize, numThreads, FetchSettings.DEFAULT_MAX_ATTEMPTS, force);
+      fetch = new FetchSettings(partThreshold, partSize, numThreads, FetchSettings.DEFAULT_MAX_ATTEMPTS, force,
+          verification, 0);
     } catch (IllegalArgumentException e) {
       throw new UsageException("part size: " + e.getMessage());
     }

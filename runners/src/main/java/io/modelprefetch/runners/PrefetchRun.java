@@ -154,10 +154,11 @@ final class PrefetchRun {
     options.setPartSizeBytes(job.fetch().partSizeBytes());
     options.setMaxAttempts(job.fetch().maxAttempts());
     options.setForceDownload(job.fetch().forceDownload());
+    options.setVerify(job.fetch().verification());
     if (runner.kind() == RunnerChoice.Kind.FLINK) {
       stageJobJar(options.as(FlinkPipelineOptions.class), runner);
     } else {
-      relaxDirectRunnerChecks(options.as(DirectOptions.class), job.pipelineArgs());
+      tuneDirectRunner(options, job.pipelineArgs());
     }
     // Without --report, a cluster's report would land on some TaskManager's disk, unread: the
     // job's metrics decide instead.
@@ -258,17 +259,35 @@ final class PrefetchRun {
   }
 
   /**
-   * The DirectRunner clones and encodes every element to check that DoFns neither mutate their
-   * input nor emit what cannot be encoded; on models of many small files that dominates the run.
-   * Off unless the user gave {@code --enforceImmutability=} or {@code --enforceEncodability=}.
+   * Settings for the DirectRunner, each unless the user gave it as a pipeline option:
+   *
+   * <ul>
+   *   <li>no immutability or encodability checks: they clone and encode every element, which
+   *       dominates a model of many small files;
+   *   <li>one runner thread and one bucket between steps: the runner polls for work in a busy loop
+   *       on a free thread of its own, so with one thread busy in a step, the poll waits instead
+   *       of taking a core from the transfer; each step then gets its work in one bundle and keeps
+   *       the fetch and verify pools busy.
+   * </ul>
    */
-  static void relaxDirectRunnerChecks(DirectOptions options, List<String> pipelineArgs) {
-    if (pipelineArgs.stream().noneMatch(a -> a.startsWith("--enforceImmutability"))) {
-      options.setEnforceImmutability(false);
+  static void tuneDirectRunner(PrefetchOptions options, List<String> pipelineArgs) {
+    DirectOptions direct = options.as(DirectOptions.class);
+    if (!given(pipelineArgs, "--enforceImmutability")) {
+      direct.setEnforceImmutability(false);
     }
-    if (pipelineArgs.stream().noneMatch(a -> a.startsWith("--enforceEncodability"))) {
-      options.setEnforceEncodability(false);
+    if (!given(pipelineArgs, "--enforceEncodability")) {
+      direct.setEnforceEncodability(false);
     }
+    if (!given(pipelineArgs, "--targetParallelism")) {
+      direct.setTargetParallelism(1);
+    }
+    if (!given(pipelineArgs, "--spreadBuckets")) {
+      options.setSpreadBuckets(1);
+    }
+  }
+
+  private static boolean given(List<String> pipelineArgs, String option) {
+    return pipelineArgs.stream().anyMatch(a -> a.startsWith(option + "="));
   }
 
   /**

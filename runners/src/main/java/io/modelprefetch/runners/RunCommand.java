@@ -71,6 +71,12 @@ final class RunCommand implements Callable<Integer> {
       description = "Fetch files even when already present. Env: DOWNLOADER_FORCE_DOWNLOAD. Default: false.")
   Boolean forceDownload;
 
+  @Option(names = "--verify", paramLabel = "full|size",
+      description = "full: check every digest the object offers (MD5, multipart MD5, CRC-64) and a manifest's"
+          + " sha256; size: only sizes and a manifest's sha256, no digest computed (faster, weaker, like rclone"
+          + " --ignore-checksum). Env: DOWNLOADER_VERIFY. Default: full.")
+  String verify;
+
 
 
 
@@ -220,7 +226,7 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, connection.extraConfig, numThreads,
-        partThreshold, partSize, allowFileSuffix, forceDownload, connection.endpoint, connection.region,
+        partThreshold, partSize, allowFileSuffix, forceDownload, verify, connection.endpoint, connection.region,
         connection.addressing != null ? addressing("--addressing", connection.addressing)
             : addressing("--config addressing", config.addressing()),
         report, passThrough);

@@ -1,5 +1,6 @@
 package io.modelprefetch.runners;
 
+import io.modelprefetch.transforms.model.FetchSettings;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +57,16 @@ final class Values {
       case "1", "true", "yes", "on" -> true;
       case "0", "false", "no", "off", "" -> false;
       default -> throw new UsageException(source + " '" + value + "' is not a boolean; give 1 or 0 (true or false)");
+    };
+  }
+
+  /** {@code full} or {@code size}, any case. */
+  static FetchSettings.Verification verification(String source, String value) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "full" -> FetchSettings.Verification.FULL;
+      case "size" -> FetchSettings.Verification.SIZE;
+      default -> throw new UsageException(source + " '" + value + "' is not a verification level; give full (every"
+          + " digest) or size (sizes only)");
     };
   }
 

@@ -27,7 +27,7 @@ class ClusterConfigTest {
 
   static JobResolver.Flags flags(Integer numThreads, Boolean force, String localDir, String endpoint) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, null,
-        numThreads, null, null, null, force, endpoint, null, null, null, List.of());
+        numThreads, null, null, null, force, null, endpoint, null, null, null, List.of());
   }
 
   @Test
@@ -41,7 +41,8 @@ class ClusterConfigTest {
         """.formatted(dir.resolve("from-file")));
 
     Job fromFile = new JobResolver(Map.of(), file).resolve(flags(null, null, null, null));
-    assertEquals(new FetchSettings(16L << 20, 8L << 20, 12, FetchSettings.DEFAULT_MAX_ATTEMPTS, false), fromFile.fetch());
+    assertEquals(new FetchSettings(16L << 20, 8L << 20, 12, FetchSettings.DEFAULT_MAX_ATTEMPTS, false,
+        FetchSettings.Verification.FULL, 0), fromFile.fetch());
     assertEquals(dir.resolve("from-file").resolve("llama").toString(), fromFile.models().get(0).modelDir());
     assertEquals("http://10.0.0.1:9000", fromFile.models().get(0).client().endpoint());
     assertEquals("eu-west-1", fromFile.models().get(0).client().region());

@@ -2,37 +2,45 @@ package io.modelprefetch.runners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.modelprefetch.pipeline.PrefetchOptions;
 import java.util.List;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
 
-/** The DirectRunner's per-element immutability and encodability checks are off unless asked for. */
+/**
+ * The DirectRunner runs without per-element checks, on one runner thread, with one bucket between
+ * steps, unless the user gave another value.
+ */
 class DirectRunnerDefaultsTest {
 
-  static DirectOptions relaxed(String... args) {
-    DirectOptions options = PipelineOptionsFactory.fromArgs(args).as(DirectOptions.class);
-    PrefetchRun.relaxDirectRunnerChecks(options, List.of(args));
+  static PrefetchOptions tuned(String... args) {
+    PrefetchOptions options = PipelineOptionsFactory.fromArgs(args).as(PrefetchOptions.class);
+    PrefetchRun.tuneDirectRunner(options, List.of(args));
     return options;
   }
 
   @Test
-  void checksAreOffByDefaultAndOtherDefaultsStay() {
-    DirectOptions options = relaxed();
+  void defaultsForOneJvmAndOtherOptionsStay() {
+    PrefetchOptions options = tuned();
+    DirectOptions direct = options.as(DirectOptions.class);
     DirectOptions untouched = PipelineOptionsFactory.create().as(DirectOptions.class);
 
-    assertEquals(false, options.isEnforceImmutability());
-    assertEquals(false, options.isEnforceEncodability());
-    assertEquals(untouched.getTargetParallelism(), options.getTargetParallelism());
-    assertEquals(untouched.isBlockOnRun(), options.isBlockOnRun());
+    assertEquals(false, direct.isEnforceImmutability());
+    assertEquals(false, direct.isEnforceEncodability());
+    assertEquals(1, direct.getTargetParallelism());
+    assertEquals(1, options.getSpreadBuckets());
+    assertEquals(untouched.isBlockOnRun(), direct.isBlockOnRun());
   }
 
   @Test
-  void anExplicitOptionWinsEvenWhenItIsTrue() {
-    DirectOptions options = relaxed("--enforceImmutability=true");
+  void anExplicitOptionWinsEvenWhenItIsTrueOrZero() {
+    DirectOptions direct = tuned("--enforceImmutability=true").as(DirectOptions.class);
 
-    assertEquals(true, options.isEnforceImmutability());
-    assertEquals(false, options.isEnforceEncodability());
-    assertEquals(true, relaxed("--enforceEncodability=true").isEnforceEncodability());
+    assertEquals(true, direct.isEnforceImmutability());
+    assertEquals(false, direct.isEnforceEncodability());
+    assertEquals(true, tuned("--enforceEncodability=true").as(DirectOptions.class).isEnforceEncodability());
+    assertEquals(3, tuned("--targetParallelism=3").as(DirectOptions.class).getTargetParallelism());
+    assertEquals(0, tuned("--spreadBuckets=0").getSpreadBuckets());
   }
 }

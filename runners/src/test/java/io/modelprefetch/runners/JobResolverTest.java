@@ -18,7 +18,7 @@ class JobResolverTest {
 
   JobResolver.Flags flags(String extraConfig, Integer numThreads, Boolean force, String localDir) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, extraConfig,
-        numThreads, null, null, null, force, "http://127.0.0.1:9000", null, null, null, List.of());
+        numThreads, null, null, null, force, null, "http://127.0.0.1:9000", null, null, null, List.of());
   }
 
   Job resolve(Map<String, String> env, JobResolver.Flags flags) {
@@ -55,9 +55,9 @@ class JobResolverTest {
     Map<String, String> env = Map.of("DOWNLOADER_LOCAL_DIR", dir.resolve("from-env").toString());
     JobResolver resolver = new JobResolver(env);
     JobResolver.Flags noDir = new JobResolver.Flags(null, null, null, manifest, null, null, null, null, null, null,
-        null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
     JobResolver.Flags withDir = new JobResolver.Flags(null, dir.resolve("from-flag").toString(), null, manifest, null,
-        null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
 
     assertEquals(dir.resolve("from-manifest/x").toString(), resolver.resolve(noDir).models().get(0).modelDir());
     assertEquals(dir.resolve("from-flag/x").toString(), resolver.resolve(withDir).models().get(0).modelDir());

@@ -7,9 +7,17 @@ import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.verify.Evidence;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -49,14 +57,34 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
 
   @Override
   public PCollection<FileResult> expand(PCollection<FetchedRange> ranges) {
+    int buckets = settings.spreadBuckets();
     return ranges
         .apply("Key by file", MapElements
             .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(FetchedRange.class)))
-            .via(r -> KV.of(r.task().object().destinationKey(), r)))
+            .via(r -> KV.of(key(r.task().object().destinationKey(), buckets), r)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FetchedRange.class)))
         .apply("Gather ranges", GroupByKey.create())
         .apply("Verify and rename", ParDo.of(new CommitFn(settings)))
         .setCoder(SerializableCoder.of(FileResult.class));
+  }
+
+  /** The file's own key, or with {@code buckets} its bucket: all ranges of a file share it. */
+  static String key(String destinationKey, int buckets) {
+    return buckets > 0 ? "bucket-" + Math.floorMod(destinationKey.hashCode(), buckets) : destinationKey;
+  }
+
+  /** The JVM's pool that verifies files, one thread per core: the digests are CPU work. */
+  private static final ExecutorService VERIFY_POOL = Executors.newFixedThreadPool(
+      Runtime.getRuntime().availableProcessors(), daemon("prefetch-verify"));
+
+  static ThreadFactory daemon(String name) {
+    AtomicInteger id = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + id.incrementAndGet());
+      t.setDaemon(true);
+      t.setPriority(Thread.NORM_PRIORITY);
+      return t;
+    };
   }
 
   static final class CommitFn extends DoFn<KV<String, Iterable<FetchedRange>>, FileResult> {
@@ -69,26 +97,37 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
 
     @Setup
     public void setup() {
-      clients = new HashMap<>();
+      clients = new ConcurrentHashMap<>();
     }
 
+    /** Verifies the files of one key (one file, or one bucket of them) in parallel. */
     @ProcessElement
-    public void process(@Element KV<String, Iterable<FetchedRange>> file, OutputReceiver<FileResult> out)
-        throws InterruptedException {
+    public void process(@Element KV<String, Iterable<FetchedRange>> group, OutputReceiver<FileResult> out)
+        throws InterruptedException, ExecutionException {
       // A retried bundle may deliver a range twice; keep one per index, a good one if any.
-      TreeMap<Integer, FetchedRange> byIndex = new TreeMap<>();
-      for (FetchedRange range : file.getValue()) {
-        byIndex.merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
+      Map<String, TreeMap<Integer, FetchedRange>> files = new LinkedHashMap<>();
+      for (FetchedRange range : group.getValue()) {
+        files.computeIfAbsent(range.task().object().destinationKey(), k -> new TreeMap<>())
+            .merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
       }
-      FileResult result = new FileAttempt(settings, this::client, new ArrayList<>(byIndex.values()),
-          FileAttempt.LOCAL).run();
-      if (result.status() == FileResult.Status.FAILED) {
-        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
-      } else {
-        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_VERIFIED).inc();
+      List<FileAttempt> attempts = new ArrayList<>();
+      List<Future<FileResult>> results = new ArrayList<>();
+      for (TreeMap<Integer, FetchedRange> file : files.values()) {
+        FileAttempt attempt = new FileAttempt(settings, this::client, new ArrayList<>(file.values()), FileAttempt.LOCAL);
+        attempts.add(attempt);
+        results.add(VERIFY_POOL.submit(() -> {
+          FileResult result = attempt.run();
+          Progress.fileDone(result.model(), result.status() == FileResult.Status.FAILED);
+          return result;
+        }));
       }
-      Progress.fileDone(result.model(), result.status() == FileResult.Status.FAILED);
-      out.output(result);
+      for (int i = 0; i < results.size(); i++) {
+        FileResult result = results.get(i).get();
+        PrefetchMetrics.counter(result.status() == FileResult.Status.FAILED
+            ? PrefetchMetrics.OBJECTS_FAILED : PrefetchMetrics.OBJECTS_VERIFIED).inc();
+        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc(attempts.get(i).refetches());
+        out.output(result);
+      }
     }
 
     private S3Client client(ClientRecipe recipe) {

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
@@ -13,7 +14,6 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
@@ -35,8 +35,15 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
 
   public static final TupleTag<ObjectRef> OBJECTS = new TupleTag<>("objects") {};
 
-  public static ExpandListings create() {
-    return new ExpandListings();
+  private final int spreadBuckets;
+
+  private ExpandListings(int spreadBuckets) {
+    this.spreadBuckets = spreadBuckets;
+  }
+
+  /** Spreads the listed objects as {@code settings} say ({@link FetchSettings#spreadBuckets}). */
+  public static ExpandListings with(FetchSettings settings) {
+    return new ExpandListings(settings.spreadBuckets());
   }
 
   @Override
@@ -45,7 +52,7 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
         models.apply("List objects", ParDo.of(new ListFn()).withOutputTags(OBJECTS, TupleTagList.of(Results.TAG)));
     PCollection<ObjectRef> spread =
         listed.get(OBJECTS).setCoder(SerializableCoder.of(ObjectRef.class))
-            .apply("Spread objects", Reshuffle.viaRandomKey());
+            .apply("Spread objects", Spread.over(spreadBuckets));
     return PCollectionTuple.of(OBJECTS, spread)
         .and(Results.TAG, listed.get(Results.TAG).setCoder(SerializableCoder.of(FileResult.class)));
   }

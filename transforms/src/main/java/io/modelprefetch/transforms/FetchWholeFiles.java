@@ -95,8 +95,10 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.uploadPartBytes(s3, staged));
       List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, settings, tasks);
       FileSystem target = fs;
-      FileResult result = new FileAttempt(settings, this::client, ranges,
-          verified -> HadoopFiles.publish(target, destination, verified)).run().withModel(destination);
+      FileAttempt attempt = new FileAttempt(settings, this::client, ranges,
+          verified -> HadoopFiles.publish(target, destination, verified));
+      FileResult result = attempt.run().withModel(destination);
+      PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc(attempt.refetches());
       PrefetchMetrics.counter(result.status() == FileResult.Status.FAILED
           ? PrefetchMetrics.OBJECTS_FAILED : PrefetchMetrics.OBJECTS_VERIFIED).inc();
       PrefetchMetrics.counter(PrefetchMetrics.BYTES_FETCHED).inc(result.bytesFetched());

@@ -44,6 +44,7 @@ final class FileAttempt {
   private ObjectRef object;
   private long bytesFetched;
   private int retries;
+  private int refetches;
   private boolean restarted;
 
   FileAttempt(FetchSettings settings, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
@@ -56,6 +57,12 @@ final class FileAttempt {
     count(ranges);
   }
 
+  /** How many times {@link #run} fetched the file again because it failed verification. */
+  int refetches() {
+    return refetches;
+  }
+
+  /** Verifies and publishes the file; may run on any thread (it touches no Beam metric). */
   FileResult run() throws InterruptedException {
     for (int attempt = 1; ; attempt++) {
       if (ranges.stream().anyMatch(FetchedRange::objectChanged)) {
@@ -75,7 +82,7 @@ final class FileAttempt {
       }
       Evidence.Verdict verdict;
       try {
-        verdict = Evidence.check(object, ranges, LocalFiles.temporary(object));
+        verdict = Evidence.check(object, ranges, LocalFiles.temporary(object), settings.digests());
       } catch (IOException e) {
         return fail("cannot read " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e));
       }
@@ -87,7 +94,7 @@ final class FileAttempt {
       }
       LOG.warn("{} failed verification ({}); fetching it again ({} of {})", object.uri(), verdict.mismatch(),
           attempt + 1, CommitFiles.MAX_VERIFY_ATTEMPTS);
-      PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc();
+      refetches++;
       retries++; // a whole-object retry
       refetch(object);
     }

@@ -22,7 +22,6 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
@@ -57,7 +56,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
         ParDo.of(new PlanFn(settings)).withOutputTags(RANGES, TupleTagList.of(RESUMED).and(Results.TAG)));
     PCollection<RangeTask> spread =
         planned.get(RANGES).setCoder(SerializableCoder.of(RangeTask.class))
-            .apply("Spread ranges", Reshuffle.viaRandomKey());
+            .apply("Spread ranges", Spread.over(settings.spreadBuckets()));
     return PCollectionTuple.of(RANGES, spread)
         .and(RESUMED, planned.get(RESUMED).setCoder(SerializableCoder.of(FetchedRange.class)))
         .and(Results.TAG, planned.get(Results.TAG).setCoder(SerializableCoder.of(FileResult.class)));

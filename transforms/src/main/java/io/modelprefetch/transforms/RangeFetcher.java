@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -58,12 +57,7 @@ final class RangeFetcher {
   /** The JVM's pool of fetch threads of the given size, created on first use. */
   static ExecutorService pool(int threads) {
     return POOLS.computeIfAbsent(threads, n -> {
-      AtomicInteger id = new AtomicInteger();
-      return Executors.newFixedThreadPool(n, r -> {
-        Thread t = new Thread(r, "prefetch-range-" + id.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+      return Executors.newFixedThreadPool(n, CommitFiles.daemon("prefetch-range"));
     });
   }
 
@@ -116,8 +110,9 @@ final class RangeFetcher {
       ObjectRef object = task.object();
       long expected = task.lengthBytes();
       Crc64 crc = null; // only when the server announces a CRC to check it against
-      MessageDigest whole = task.isWholeObject() ? Digests.md5() : null;
-      long partBytes = task.uploadPartBytes();
+      boolean digests = settings.digests();
+      MessageDigest whole = digests && task.isWholeObject() ? Digests.md5() : null;
+      long partBytes = digests ? task.uploadPartBytes() : 0;
       List<String> partMd5s = new ArrayList<>();
       MessageDigest part = partBytes > 0 ? Digests.md5() : null;
       long inPart = 0;
@@ -133,7 +128,7 @@ final class RangeFetcher {
             throw new IOException("server answered bytes=" + task.first() + "-" + task.lastInclusive()
                 + " with " + length + " bytes instead of " + expected + "; it may not support Range requests");
           }
-          announced = announcedCrc(in.response());
+          announced = digests ? announcedCrc(in.response()) : null;
           if (announced != null) {
             crc = new Crc64();
           }

@@ -11,10 +11,26 @@ import java.io.Serializable;
  * @param maxInFlightRanges ranged GETs in flight at once per JVM. Default: 4.
  * @param maxAttempts attempts per range, for retryable failures. Default: 4.
  * @param forceDownload fetch even files that are already present with the same ETag.
+ * @param verification what a fetched file is checked against. Default: {@link Verification#FULL}.
+ * @param spreadBuckets how many keys the work is spread over between steps: 0 for one per element
+ *     (the most parallel, for a cluster); a few for a single JVM, whose runner then hands each
+ *     step its work in a few large bundles. Default: 0.
  */
 public record FetchSettings(
-    long partThresholdBytes, long partSizeBytes, int maxInFlightRanges, int maxAttempts, boolean forceDownload)
+    long partThresholdBytes, long partSizeBytes, int maxInFlightRanges, int maxAttempts, boolean forceDownload,
+    Verification verification, int spreadBuckets)
     implements Serializable {
+
+  /** What a fetched file is checked against. */
+  public enum Verification {
+    /** Every digest the object and the manifest offer (see {@code Evidence}). */
+    FULL,
+    /**
+     * The size alone, and a manifest's sha256 where one is given: no digest is computed while the
+     * bytes pass nor read back, like {@code rclone --ignore-checksum}.
+     */
+    SIZE
+  }
 
   public static final long DEFAULT_PART_SIZE_BYTES = 64L << 20;
   public static final int DEFAULT_IN_FLIGHT_RANGES = 4;
@@ -31,10 +47,27 @@ public record FetchSettings(
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
     }
+    if (verification == null) {
+      throw new IllegalArgumentException("verification must be given");
+    }
+    if (spreadBuckets < 0) {
+      throw new IllegalArgumentException("spreadBuckets must be >= 0, was " + spreadBuckets);
+    }
   }
 
   public static FetchSettings defaults() {
     return new FetchSettings(DEFAULT_PART_SIZE_BYTES, DEFAULT_PART_SIZE_BYTES, DEFAULT_IN_FLIGHT_RANGES,
-        DEFAULT_MAX_ATTEMPTS, false);
+        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0);
+  }
+
+  /** Whether digests are computed and checked, beyond the size (and a manifest's sha256). */
+  public boolean digests() {
+    return verification == Verification.FULL;
+  }
+
+  /** These settings with the work spread over {@code buckets} keys between steps. */
+  public FetchSettings withSpreadBuckets(int buckets) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
+        verification, buckets);
   }
 }

@@ -49,13 +49,18 @@ public final class Evidence {
 
   /**
    * Checks {@code file} (the fetched bytes of {@code object}) using the digests its {@code ranges}
-   * computed, in index order, all successful.
+   * computed, in index order, all successful. Without {@code digests}, only the size and a
+   * manifest's sha256 are checked.
    */
-  public static Verdict check(ObjectRef object, List<FetchedRange> ranges, Path file) throws IOException {
+  public static Verdict check(ObjectRef object, List<FetchedRange> ranges, Path file, boolean digests)
+      throws IOException {
     List<String> checks = new ArrayList<>(List.of(SIZE));
     long size = Files.size(file);
     if (size != object.sizeBytes()) {
       return new Verdict(null, checks, "size: expected " + object.sizeBytes() + " bytes, got " + size);
+    }
+    if (!digests) {
+      return object.expectedSha256() == null ? new Verdict(SIZE, checks, null) : sha256(object, file, checks);
     }
 
     String announced = ranges.stream().map(FetchedRange::objectCrc64).filter(c -> c != null).findFirst().orElse(null);
@@ -96,14 +101,29 @@ public final class Evidence {
       checks.add(MD5);
     }
     if (shaPass) {
-      String expected = object.expectedSha256().strip().toLowerCase(java.util.Locale.ROOT);
-      if (!passed[1].equals(expected)) {
-        return new Verdict(null, checks, "sha256: expected " + expected + " (manifest), got " + passed[1]);
+      String mismatch = sha256Mismatch(object, passed[1]);
+      if (mismatch != null) {
+        return new Verdict(null, checks, mismatch);
       }
       checks.add(SHA256);
     }
     String strongest = STRENGTH.stream().filter(checks::contains).findFirst().orElse(SIZE);
     return new Verdict(strongest, checks, null);
+  }
+
+  /** The size alone having matched: the manifest's sha256, one pass over the file. */
+  private static Verdict sha256(ObjectRef object, Path file, List<String> checks) throws IOException {
+    String mismatch = sha256Mismatch(object, pass(file, false, true)[1]);
+    if (mismatch != null) {
+      return new Verdict(null, checks, mismatch);
+    }
+    checks.add(SHA256);
+    return new Verdict(SHA256, checks, null);
+  }
+
+  private static String sha256Mismatch(ObjectRef object, String actual) {
+    String expected = object.expectedSha256().strip().toLowerCase(java.util.Locale.ROOT);
+    return actual.equals(expected) ? null : "sha256: expected " + expected + " (manifest), got " + actual;
   }
 
   /** One read of the file feeding the digests asked for: {md5, sha256}. */
