@@ -133,6 +133,7 @@ final class FileAttempt {
     S3Client s3 = client();
     List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.uploadPartBytes(s3, target));
     ranges = ObjectPlans.fetchAll(s3, settings, tasks);
+    ranges.forEach(PrefetchMetrics::countRange); // the first fetch was counted where it ran
     count(ranges);
   }
 
