@@ -2,6 +2,7 @@ package io.modelprefetch.runners;
 
 import io.modelprefetch.runners.doctor.Doctor;
 import io.modelprefetch.transforms.model.ModelSource;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     footer = {
       "",
-      "Takes the same environment (TOS_*, AWS_*, AWS_CA_BUNDLE) and endpoint options as 'run'; prints no secret.",
+      "Takes the same environment (TOS_*, AWS_*, AWS_CA_BUNDLE), endpoint options and --config file as 'run';"
+          + " prints no secret.",
       "Exit status: 0 every check passed; 1 a check failed (its line says why and how to fix it); 2 bad input."
     })
 final class DoctorCommand implements Callable<Integer> {
@@ -29,6 +31,11 @@ final class DoctorCommand implements Callable<Integer> {
   String modelUri;
 
   @CommandLine.Mixin EndpointOptions connection = new EndpointOptions();
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "The YAML file 'run --config' takes; the doctor uses its s3/tos endpoint and region and its addressing,"
+          + " below flags and environment.")
+  Path configFile;
 
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
@@ -41,14 +48,19 @@ final class DoctorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    // The run's own option handling and resolution, so the doctor checks exactly what a run would use.
+    Job job = job();
+    ModelSource model = job.models().get(0);
+    boolean passed = new Doctor(model.location(), model.client(), job.notes(), context.out()).run();
+    return passed ? PrefetchRun.OK : PrefetchRun.FAILED;
+  }
+
+  /** The job a run with these options would resolve: the doctor checks exactly what a run would use. */
+  Job job() {
+    ClusterConfig config = ClusterConfig.read(configFile);
     RunCommand run = new RunCommand(context);
     run.modelUris = List.of(modelUri);
     run.localDir = System.getProperty("java.io.tmpdir");
     run.connection = connection;
-    Job job = new JobResolver(context.env()).resolve(run.flags());
-    ModelSource model = job.models().get(0);
-    boolean passed = new Doctor(model.location(), model.client(), job.notes(), context.out()).run();
-    return passed ? PrefetchRun.OK : PrefetchRun.FAILED;
+    return new JobResolver(context.env(), config).resolve(run.flags(config));
   }
 }

@@ -148,13 +148,6 @@ final class PrefetchRun {
   static int execute(Job job, RunnerChoice runner, Display display, PrintStream out, PrintStream err)
       throws IOException {
     PrefetchOptions options = pipelineOptions(job);
-    options.as(ApplicationNameOptions.class).setAppName("model-prefetch");
-    options.setNumThreads(job.fetch().maxInFlightRanges());
-    options.setPartThresholdBytes(job.fetch().partThresholdBytes());
-    options.setPartSizeBytes(job.fetch().partSizeBytes());
-    options.setMaxAttempts(job.fetch().maxAttempts());
-    options.setForceDownload(job.fetch().forceDownload());
-    options.setVerify(job.fetch().verification());
     if (runner.kind() == RunnerChoice.Kind.FLINK) {
       stageJobJar(options.as(FlinkPipelineOptions.class), runner);
     } else {
@@ -225,12 +218,22 @@ final class PrefetchRun {
     }
   }
 
-  private static PrefetchOptions pipelineOptions(Job job) {
+  /** The pipeline options of {@code job}: its Beam options, then its fetch settings. */
+  static PrefetchOptions pipelineOptions(Job job) {
+    PrefetchOptions options;
     try {
-      return PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
+      options = PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
     } catch (IllegalArgumentException e) {
       throw new UsageException("pipeline option: " + firstLine(e.getMessage()));
     }
+    options.as(ApplicationNameOptions.class).setAppName("model-prefetch");
+    options.setNumThreads(job.fetch().maxInFlightRanges());
+    options.setPartThresholdBytes(job.fetch().partThresholdBytes());
+    options.setPartSizeBytes(job.fetch().partSizeBytes());
+    options.setMaxAttempts(job.fetch().maxAttempts());
+    options.setForceDownload(job.fetch().forceDownload());
+    options.setVerify(job.fetch().verification());
+    return options;
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.s3.ClientRecipe;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -81,6 +82,42 @@ class ClusterConfigTest {
     run.parallelism = 1;
     assertNull(run.flags(file).addressing(), "--addressing auto wins over the file's virtual");
     assertEquals(new RunnerChoice(RunnerChoice.Kind.DIRECT, null, 1), run.runnerChoice(file));
+  }
+
+  @Test
+  void doctorTakesEndpointRegionAndAddressingFromTheFileBelowEnvironmentAndFlags() throws Exception {
+    Path file = dir.resolve("cluster.yaml");
+    Files.writeString(file, """
+        s3: {endpoint: "http://10.0.0.1:9000", region: eu-west-1}
+        tos: {endpoint: "https://tos-s3-cn-beijing.ivolces.com", region: cn-beijing}
+        addressing: virtual
+        """);
+
+    ClientRecipe fromFile = doctor(Map.of(), file, "s3://bkt/m/").job().models().get(0).client();
+    assertEquals(List.of("http://10.0.0.1:9000", "eu-west-1", false),
+        List.of(fromFile.endpoint(), fromFile.region(), fromFile.pathStyle()), "the file's virtual over the IP's path-style");
+    ClientRecipe tos = doctor(Map.of(), file, "tos://bkt/m/").job().models().get(0).client();
+    assertEquals(List.of("https://tos-s3-cn-beijing.ivolces.com", "cn-beijing"), List.of(tos.endpoint(), tos.region()));
+
+    Map<String, String> env = Map.of("AWS_ENDPOINT_URL", "http://10.0.0.2:9000", "AWS_REGION", "us-west-2");
+    ClientRecipe fromEnv = doctor(env, file, "s3://bkt/m/").job().models().get(0).client();
+    assertEquals(List.of("http://10.0.0.2:9000", "us-west-2", false),
+        List.of(fromEnv.endpoint(), fromEnv.region(), fromEnv.pathStyle()));
+
+    DoctorCommand flagged = doctor(env, file, "s3://bkt/m/");
+    flagged.connection.endpoint = "http://10.0.0.3:9000";
+    flagged.connection.addressing = "path";
+    ClientRecipe fromFlags = flagged.job().models().get(0).client();
+    assertEquals(List.of("http://10.0.0.3:9000", "us-west-2", true),
+        List.of(fromFlags.endpoint(), fromFlags.region(), fromFlags.pathStyle()));
+  }
+
+  static DoctorCommand doctor(Map<String, String> env, Path configFile, String modelUri) {
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    DoctorCommand doctor = new DoctorCommand(new Main.Context(env, quiet, quiet));
+    doctor.modelUri = modelUri;
+    doctor.configFile = configFile;
+    return doctor;
   }
 
   @Test

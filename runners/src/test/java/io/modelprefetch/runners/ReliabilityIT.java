@@ -5,14 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelprefetch.pipeline.PrefetchOptions;
+import io.modelprefetch.pipeline.PrefetchPipeline;
 import io.modelprefetch.runners.FaultProxy.Fault;
 import io.modelprefetch.runners.demo.DemoModel;
 import io.modelprefetch.runners.demo.EmbeddedS3;
+import io.modelprefetch.transforms.PrefetchMetrics;
+import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.verify.Crc64;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,6 +27,13 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.DistributionResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import picocli.CommandLine;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
@@ -45,6 +60,14 @@ class ReliabilityIT {
       DemoModel.File.single("model-00002-of-00002.safetensors", 3 * MIB),
       DemoModel.File.multipart("consolidated.safetensors", 11 * MIB + 1, 5 * MIB),
       DemoModel.File.single("empty.txt", 0));
+
+  /** The ranges each file of {@link #MODEL} is fetched in, with 1 MiB parts above 4 MiB. */
+  static final Map<String, Integer> RANGES = Map.of("config.json", 1, "model-00001-of-00002.safetensors", 7,
+      "model-00002-of-00002.safetensors", 1, "consolidated.safetensors", 3, "empty.txt", 1);
+
+  /** The retry cause each range fault is counted under; a flipped byte is caught by verification instead. */
+  static final Map<Fault, S3Errors.RetryCause> CAUSES = Map.of(Fault.RESET, S3Errors.RetryCause.CONNECTION,
+      Fault.SLOWDOWN, S3Errors.RetryCause.THROTTLED, Fault.TRUNCATE, S3Errors.RetryCause.TRUNCATED);
 
   @TempDir static Path serverDir;
   static EmbeddedS3 server;
@@ -85,11 +108,45 @@ class ReliabilityIT {
   }
 
   Cli run(String prefix, String... extra) {
+    return Cli.run(env(), args(prefix, extra));
+  }
+
+  String[] args(String prefix, String... extra) {
     List<String> args = new ArrayList<>(List.of("--local-dir", dest.toString(), "--model-uri",
         "s3://" + BUCKET + "/" + prefix, "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "4MiB",
         "--report", dest.resolve("report.json").toString()));
     args.addAll(List.of(extra));
-    return Cli.run(env(), args.toArray(String[]::new));
+    return args.toArray(String[]::new);
+  }
+
+  /**
+   * Runs the pipeline {@link #run} would run, on the DirectRunner in this JVM, and returns the job's
+   * Beam metrics, which the command line does not print.
+   */
+  MetricResults runPipeline(String prefix) {
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    RunCommand command = new RunCommand(new Main.Context(env(), quiet, quiet));
+    new CommandLine(command).parseArgs(args(prefix));
+    Job job = new JobResolver(env()).resolve(command.flags());
+    PrefetchOptions options = PrefetchRun.pipelineOptions(job);
+    options.setReportPath(job.reportPath());
+    PrefetchRun.relaxDirectRunnerChecks(options.as(DirectOptions.class), job.pipelineArgs());
+    PipelineResult result = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes()).run();
+    assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
+    return result.metrics();
+  }
+
+  /** The attempted value of one distribution, merged over the steps that report it. */
+  static DistributionResult distribution(MetricResults metrics, String name) {
+    MetricsFilter filter = MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name)).build();
+    DistributionResult merged = DistributionResult.IDENTITY_ELEMENT;
+    for (var result : metrics.queryMetrics(filter).getDistributions()) {
+      DistributionResult d = result.getAttempted();
+      merged = DistributionResult.create(merged.getSum() + d.getSum(), merged.getCount() + d.getCount(),
+          Math.min(merged.getMin(), d.getMin()), Math.max(merged.getMax(), d.getMax()));
+    }
+    return merged;
   }
 
   JsonNode report() throws IOException {
@@ -148,24 +205,48 @@ class ReliabilityIT {
 
   @ParameterizedTest
   @EnumSource(Fault.class)
-  void eachFaultAloneIsRecoveredAndFilesAreByteIdentical(Fault fault) throws IOException {
+  void eachFaultAloneIsRecoveredCountedUnderItsCauseAndFilesAreByteIdentical(Fault fault) throws IOException {
     // At most two faults per object: fewer than its range retries and its verification attempts.
     proxy.faults(Map.of(fault, 0.25)).maxFaultsPerPath(2);
 
-    Cli cli = run("rel/");
+    MetricResults metrics = runPipeline("rel/");
 
-    assertEquals(0, cli.status(), cli.toString());
+    assertEquals("ok", report().path("status").asText(), report().toString());
     assertEquals(digests, PrefetchIT.digests(dest.resolve("m")));
     assertTrue(proxy.injected(fault) > 0, "the proxy injected " + fault);
     long retries = 0;
+    long rangesFetched = 0;
     for (JsonNode o : report().path("objects")) {
       retries += o.path("retries").asLong();
+      // Only flips make whole-object refetches, each of all the object's ranges; then every retry is one.
+      long refetches = fault == Fault.FLIP ? o.path("retries").asLong() : 0;
+      rangesFetched += RANGES.get(o.path("relativePath").asText()) * (1 + refetches);
     }
+    Map<S3Errors.RetryCause, Long> byCause = new EnumMap<>(S3Errors.RetryCause.class);
+    for (S3Errors.RetryCause cause : S3Errors.RetryCause.values()) {
+      byCause.put(cause, PrefetchRun.counter(metrics, PrefetchMetrics.rangeRetries(cause)));
+    }
+    Map<S3Errors.RetryCause, Long> expected = new EnumMap<>(S3Errors.RetryCause.class);
+    byCause.keySet().forEach(cause -> expected.put(cause, 0L));
     if (fault == Fault.FLIP) {
       // Caught by the whole-object evidence: one refetch covers every flip of that attempt.
       assertTrue(retries >= 1 && retries <= proxy.injected(fault), "refetches: " + retries + ", flips " + proxy.injected(fault) + ", objects " + report().path("objects"));
+      assertEquals(retries, PrefetchRun.counter(metrics, PrefetchMetrics.OBJECTS_REFETCHED));
     } else {
       assertEquals(proxy.injected(fault), retries, "each injected fault is one range retry");
+      expected.put(CAUSES.get(fault), (long) proxy.injected(fault));
+      assertEquals(0, PrefetchRun.counter(metrics, PrefetchMetrics.OBJECTS_REFETCHED));
+    }
+    assertEquals(expected, byCause);
+    assertEquals(byCause.values().stream().mapToLong(Long::longValue).sum(),
+        PrefetchRun.counter(metrics, PrefetchMetrics.RANGE_RETRIES));
+    assertEquals(rangesFetched, PrefetchRun.counter(metrics, PrefetchMetrics.RANGES_FETCHED));
+    assertEquals(report().path("totals").path("bytesFetched").asLong(), PrefetchRun.counter(metrics, PrefetchMetrics.BYTES_FETCHED));
+    DistributionResult millis = distribution(metrics, PrefetchMetrics.RANGE_MILLIS);
+    assertEquals(rangesFetched, millis.getCount(), "one latency sample per range fetched");
+    assertEquals(millis.getSum(), PrefetchRun.counter(metrics, PrefetchMetrics.RANGE_MILLIS_TOTAL));
+    if (fault != Fault.FLIP) {
+      assertTrue(millis.getMax() >= 100, "a retried range's latency includes its backoff of at least 100 ms: " + millis);
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.modelprefetch.runners.demo.DemoModel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,26 @@ class TosDoctorIT {
     assertEquals(0, cli.status(), cli.toString());
     assertEquals(expected, lines(cli.out()));
     assertEquals(nativeBefore, tos.nativeRequests(), "the native endpoint got no request");
+  }
+
+  @Test
+  void configFileGivesEndpointAndRegionAndTheRewriteNamesIt(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("cluster.yaml");
+    Files.writeString(config, "tos: {endpoint: \"https://mybucket.tos-cn-beijing.volces.com:" + tos.port()
+        + "\", region: cn-beijing}\n");
+    Map<String, String> env = tos.env(null);
+    env.remove("TOS_ENDPOINT");
+    env.remove("TOS_REGION");
+
+    Cli cli = Cli.run(env, "doctor", "--model-uri", URI, "--config", config.toString());
+
+    List<String> expected = new ArrayList<>();
+    expected.add("OK   endpoint: --config tos.endpoint https://mybucket.tos-cn-beijing.volces.com:<port> is the native,"
+        + " bucket-qualified endpoint; using https://tos-s3-cn-beijing.volces.com:<port>, region cn-beijing,"
+        + " virtual-hosted addressing");
+    expected.addAll(passingChecks());
+    assertEquals(0, cli.status(), cli.toString());
+    assertEquals(expected, lines(cli.out()));
   }
 
   @Test

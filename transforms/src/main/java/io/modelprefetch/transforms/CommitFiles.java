@@ -123,9 +123,7 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
       }
       for (int i = 0; i < results.size(); i++) {
         FileResult result = results.get(i).get();
-        PrefetchMetrics.counter(result.status() == FileResult.Status.FAILED
-            ? PrefetchMetrics.OBJECTS_FAILED : PrefetchMetrics.OBJECTS_VERIFIED).inc();
-        PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc(attempts.get(i).refetches());
+        attempts.get(i).countMetrics(result);
         out.output(result);
       }
     }

@@ -74,11 +74,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     public void finishBundle(FinishBundleContext context) throws InterruptedException, ExecutionException {
       for (Future<FetchedRange> future : pending) {
         FetchedRange range = future.get();
-        if (range.ok()) {
-          PrefetchMetrics.counter(PrefetchMetrics.RANGES_FETCHED).inc();
-        }
-        PrefetchMetrics.counter(PrefetchMetrics.BYTES_FETCHED).inc(range.bytesFetched());
-        PrefetchMetrics.counter(PrefetchMetrics.RANGE_RETRIES).inc(range.retries());
+        PrefetchMetrics.countRange(range);
         context.output(range, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
       }
       pending = null;

@@ -94,14 +94,12 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       S3Client s3 = client(staged.client());
       List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.uploadPartBytes(s3, staged));
       List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, settings, tasks);
+      ranges.forEach(PrefetchMetrics::countRange);
       FileSystem target = fs;
       FileAttempt attempt = new FileAttempt(settings, this::client, ranges,
           verified -> HadoopFiles.publish(target, destination, verified));
       FileResult result = attempt.run().withModel(destination);
-      PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc(attempt.refetches());
-      PrefetchMetrics.counter(result.status() == FileResult.Status.FAILED
-          ? PrefetchMetrics.OBJECTS_FAILED : PrefetchMetrics.OBJECTS_VERIFIED).inc();
-      PrefetchMetrics.counter(PrefetchMetrics.BYTES_FETCHED).inc(result.bytesFetched());
+      attempt.countMetrics(result);
       // Range bytes were counted under the staging folder; the destination model shows them.
       Progress.bytes(destination, result.bytesFetched());
       Progress.fileDone(destination, result.status() == FileResult.Status.FAILED);

@@ -10,6 +10,7 @@ import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.verify.Evidence;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -45,6 +46,7 @@ final class FileAttempt {
   private long bytesFetched;
   private int retries;
   private int refetches;
+  private final List<FetchedRange> refetched = new ArrayList<>();
   private boolean restarted;
 
   FileAttempt(FetchSettings settings, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
@@ -57,9 +59,16 @@ final class FileAttempt {
     count(ranges);
   }
 
-  /** How many times {@link #run} fetched the file again because it failed verification. */
-  int refetches() {
-    return refetches;
+  /**
+   * Counts {@code result} of {@link #run} in the Beam metrics, with the ranges it fetched again
+   * (the first fetch was counted where it ran). Call it on the DoFn's thread: Beam counts nothing
+   * on other threads.
+   */
+  void countMetrics(FileResult result) {
+    PrefetchMetrics.counter(result.status() == FileResult.Status.FAILED
+        ? PrefetchMetrics.OBJECTS_FAILED : PrefetchMetrics.OBJECTS_VERIFIED).inc();
+    PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc(refetches);
+    refetched.forEach(PrefetchMetrics::countRange);
   }
 
   /** Verifies and publishes the file; may run on any thread (it touches no Beam metric). */
@@ -140,6 +149,7 @@ final class FileAttempt {
     S3Client s3 = client();
     List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.uploadPartBytes(s3, target));
     ranges = ObjectPlans.fetchAll(s3, settings, tasks);
+    refetched.addAll(ranges);
     count(ranges);
   }
 

@@ -1,5 +1,7 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 
@@ -19,10 +21,37 @@ public final class PrefetchMetrics {
   public static final String RANGE_RETRIES = "rangeRetries";
   public static final String RANGES_RESUMED = "rangesResumed";
   public static final String OBJECTS_REFETCHED = "objectsRefetched";
+  /** Distribution of the milliseconds each fetched range took, retries and backoff included. */
+  public static final String RANGE_MILLIS = "rangeMillis";
+  /** The sum of {@link #RANGE_MILLIS}, for exporters that drop distributions. */
+  public static final String RANGE_MILLIS_TOTAL = "rangeMillisTotal";
 
   private PrefetchMetrics() {}
 
   public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);
+  }
+
+  /** The counter of range retries for {@code cause}: {@code rangeRetries.<cause>}. */
+  public static String rangeRetries(RetryCause cause) {
+    return RANGE_RETRIES + "." + cause.label();
+  }
+
+  /**
+   * Counts one range fetched (or failed) by a {@link RangeFetcher}: bytes, retries in all and per
+   * cause, and for a range that landed its latency. Call it on the DoFn's thread; the fetch pool's
+   * threads have no metrics container. Every cause is counted, 0 included, so each counter exists.
+   */
+  public static void countRange(FetchedRange range) {
+    if (range.ok()) {
+      counter(RANGES_FETCHED).inc();
+      Metrics.distribution(NAMESPACE, RANGE_MILLIS).update(range.fetchMillis());
+      counter(RANGE_MILLIS_TOTAL).inc(range.fetchMillis());
+    }
+    counter(BYTES_FETCHED).inc(range.bytesFetched());
+    counter(RANGE_RETRIES).inc(range.retries());
+    for (RetryCause cause : RetryCause.values()) {
+      counter(rangeRetries(cause)).inc(range.retriesByCause().getOrDefault(cause, 0));
+    }
   }
 }

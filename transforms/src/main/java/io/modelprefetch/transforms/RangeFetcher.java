@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -63,6 +65,8 @@ final class RangeFetcher {
 
   FetchedRange fetch(RangeTask task) {
     ObjectRef object = task.object();
+    long startedNanos = System.nanoTime();
+    Map<S3Errors.RetryCause, Integer> causes = new EnumMap<>(S3Errors.RetryCause.class);
     int retries = 0;
     long fetched = 0;
     while (true) {
@@ -71,7 +75,7 @@ final class RangeFetcher {
         FetchedRange range = transfer.run();
         fetched += transfer.bytes;
         range = new FetchedRange(task, fetched, range.crc64(), range.md5Hex(), range.partMd5Hex(), range.objectCrc64(),
-            retries, null, false);
+            causes, millisSince(startedNanos), null, false);
         if (!task.isWholeObject()) {
           // A whole object is simply fetched again after a crash; a part of a large one is kept.
           Journal.record(range);
@@ -82,19 +86,25 @@ final class RangeFetcher {
         Progress.bytes(object.model(), -transfer.bytes); // only bytes that stay count as progress
         String what = S3Errors.describe(e, object.uri() + " bytes=" + task.first() + "-" + task.lastInclusive());
         if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
-          return FetchedRange.failed(task, fetched, retries, what, true);
+          return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, true);
         }
         if (!S3Errors.isRetryable(e) || retries + 1 >= settings.maxAttempts()) {
           LOG.warn("Range failed after {} attempt(s): {}", retries + 1, what);
-          return FetchedRange.failed(task, fetched, retries, what, false);
+          return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, false);
         }
         retries++;
-        LOG.info("Retrying ({} of {}): {}", retries, settings.maxAttempts() - 1, what);
+        S3Errors.RetryCause cause = S3Errors.retryCause(e);
+        causes.merge(cause, 1, Integer::sum);
+        LOG.info("Retrying ({} of {}, {}): {}", retries, settings.maxAttempts() - 1, cause.label(), what);
         if (!backoff(retries)) {
-          return FetchedRange.failed(task, fetched, retries, what + " (interrupted)", false);
+          return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what + " (interrupted)", false);
         }
       }
     }
+  }
+
+  private static long millisSince(long startedNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
   }
 
   /** One attempt at one range. */
@@ -170,7 +180,7 @@ final class RangeFetcher {
         partMd5s.add(HexFormat.of().formatHex(part.digest()));
       }
       return new FetchedRange(task, bytes, crc == null ? 0 : crc.value(), whole == null ? null : HexFormat.of().formatHex(whole.digest()),
-          partMd5s, announced, 0, null, false);
+          partMd5s, announced, Map.of(), 0, null, false);
     }
   }
 

@@ -1,6 +1,8 @@
 package io.modelprefetch.transforms.s3;
 
 import java.io.IOException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -14,15 +16,69 @@ public final class S3Errors {
   /** True when trying again may succeed: 5xx, throttling, resets, timeouts, truncated bodies. */
   public static boolean isRetryable(Throwable e) {
     if (e instanceof S3Exception s3) {
-      int status = s3.statusCode();
-      String code = s3.awsErrorDetails() == null ? "" : String.valueOf(s3.awsErrorDetails().errorCode());
-      return status >= 500 || status == 429 || code.equals("SlowDown") || code.equals("TooManyRequests")
-          || (code.startsWith("Exceed") && code.endsWith("Limit")) || code.equals("RequestTimeout");
+      return s3.statusCode() >= 500 || throttled(s3) || "RequestTimeout".equals(errorCode(s3));
     }
     if (e instanceof io.modelprefetch.transforms.storage.LocalFiles.LocalWriteException || tlsFailure(e) != null) {
       return false; // an untrusted or mismatched certificate stays so
     }
     return e instanceof IOException || e instanceof SdkClientException || e instanceof TruncatedBodyException;
+  }
+
+  /**
+   * Why a retryable failure ({@link #isRetryable}) happened, for the {@code rangeRetries.<cause>}
+   * metrics: throttling (429, 503, {@code SlowDown} and the like), a timeout, another error answer
+   * of the server (5xx), a body that ended early, or else a connection reset or other I/O failure.
+   */
+  public static RetryCause retryCause(Throwable e) {
+    if (e instanceof S3Exception s3) {
+      if ("RequestTimeout".equals(errorCode(s3))) {
+        return RetryCause.TIMEOUT;
+      }
+      return throttled(s3) ? RetryCause.THROTTLED : RetryCause.SERVER;
+    }
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      // The Apache client reports a body shorter than its Content-Length as a closed connection.
+      if (t instanceof TruncatedBodyException || t instanceof org.apache.http.ConnectionClosedException) {
+        return RetryCause.TRUNCATED;
+      }
+      if (t instanceof java.io.InterruptedIOException || t instanceof ApiCallTimeoutException
+          || t instanceof ApiCallAttemptTimeoutException) {
+        return RetryCause.TIMEOUT; // socket, connect and SDK call timeouts
+      }
+    }
+    return RetryCause.CONNECTION;
+  }
+
+  /** 429, 503, or a throttling code: {@code SlowDown}, {@code TooManyRequests}, TOS's {@code Exceed…Limit}. */
+  private static boolean throttled(S3Exception s3) {
+    String code = errorCode(s3) == null ? "" : errorCode(s3);
+    return s3.statusCode() == 429 || s3.statusCode() == 503 || code.equals("SlowDown") || code.equals("TooManyRequests")
+        || (code.startsWith("Exceed") && code.endsWith("Limit"));
+  }
+
+  /** The causes of a retried request, each named as its metric suffix. */
+  public enum RetryCause {
+    /** A connection reset, refused or closed, or another I/O failure. */
+    CONNECTION("connection"),
+    /** 429, 503, {@code SlowDown}, {@code TooManyRequests}, {@code Exceed…Limit}. */
+    THROTTLED("throttled"),
+    /** Any other 5xx. */
+    SERVER("server"),
+    /** A connect, socket or request timeout. */
+    TIMEOUT("timeout"),
+    /** A response body that ended before the bytes of its range. */
+    TRUNCATED("truncated");
+
+    private final String label;
+
+    RetryCause(String label) {
+      this.label = label;
+    }
+
+    /** The lower-case name in metrics and logs. */
+    public String label() {
+      return label;
+    }
   }
 
   /** The TLS failure in {@code e}'s causes, if any. */

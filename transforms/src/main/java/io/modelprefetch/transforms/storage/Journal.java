@@ -71,7 +71,7 @@ public final class Journal {
           return List.of();
         }
         out.add(new FetchedRange(task, 0, Crc64.parseHeader(f[2]), dash(f[3]),
-            f[4].equals("-") ? List.of() : Arrays.asList(f[4].split(",")), dash(f[5]), 0, null, false));
+            f[4].equals("-") ? List.of() : Arrays.asList(f[4].split(",")), dash(f[5]), Map.of(), 0, null, false));
       }
     } catch (IOException | RuntimeException e) {
       return List.of();

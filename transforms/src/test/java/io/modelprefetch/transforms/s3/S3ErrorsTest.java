@@ -126,4 +126,29 @@ class S3ErrorsTest {
     assertTrue(S3Errors.isRetryable(s3(503, "SlowDown", "")));
     assertFalse(S3Errors.isRetryable(s3(403, "AccessDenied", "")));
   }
+
+  static Stream<Arguments> retriedFailures() {
+    return Stream.of(
+        Arguments.of(s3(503, "SlowDown", "Please reduce your request rate"), S3Errors.RetryCause.THROTTLED),
+        Arguments.of(s3(429, "TooManyRequests", ""), S3Errors.RetryCause.THROTTLED),
+        Arguments.of(s3(403, "ExceedAccountQPSLimit", ""), S3Errors.RetryCause.THROTTLED),
+        Arguments.of(s3(500, "InternalError", ""), S3Errors.RetryCause.SERVER),
+        Arguments.of(s3(502, null, ""), S3Errors.RetryCause.SERVER),
+        Arguments.of(s3(400, "RequestTimeout", ""), S3Errors.RetryCause.TIMEOUT),
+        Arguments.of(SdkClientException.create("Unable to execute HTTP request: Read timed out",
+            new java.net.SocketTimeoutException("Read timed out")), S3Errors.RetryCause.TIMEOUT),
+        Arguments.of(new S3Errors.TruncatedBodyException(100, 40), S3Errors.RetryCause.TRUNCATED),
+        Arguments.of(new org.apache.http.ConnectionClosedException("Premature end of Content-Length delimited message"
+            + " body (expected: 100; received: 40)"), S3Errors.RetryCause.TRUNCATED),
+        Arguments.of(new java.net.SocketException("Connection reset"), S3Errors.RetryCause.CONNECTION),
+        Arguments.of(SdkClientException.create("Unable to execute HTTP request: Connection refused",
+            new java.net.ConnectException("Connection refused")), S3Errors.RetryCause.CONNECTION));
+  }
+
+  @ParameterizedTest
+  @MethodSource("retriedFailures")
+  void eachRetriedFailureIsCountedUnderOneCause(Exception failure, S3Errors.RetryCause cause) {
+    assertTrue(S3Errors.isRetryable(failure), failure.toString());
+    assertEquals(cause, S3Errors.retryCause(failure));
+  }
 }
