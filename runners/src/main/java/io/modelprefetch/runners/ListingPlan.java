@@ -101,4 +101,10 @@ record ListingPlan(List<ModelPlan> models) {
   boolean ok() {
     return models.stream().allMatch(ModelPlan::ok);
   }
+
+  /** Whether every model listed fine and each of its objects is in place: nothing to fetch. */
+  boolean allPresent() {
+    return ok() && models.stream()
+        .allMatch(m -> !m.entries().isEmpty() && m.entries().stream().allMatch(Entry::present));
+  }
 }

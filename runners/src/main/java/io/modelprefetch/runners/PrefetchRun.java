@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
 import io.modelprefetch.transforms.PrefetchMetrics;
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.report.Report;
+import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import io.modelprefetch.transforms.storage.ModelLock;
 import java.io.IOException;
@@ -17,8 +21,10 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -91,8 +97,18 @@ final class PrefetchRun {
   /** As above, showing progress as {@code display} says. */
   static int execute(Job job, RunnerChoice runner, LockPolicy lock, Display display, PrintStream out, PrintStream err)
       throws IOException {
+    return execute(job, null, runner, lock, display, out, err);
+  }
+
+  /**
+   * As above; {@code listing} is the job's listing made in this JVM before the run (for the space
+   * check), or null. When it shows every file in place, no pipeline runs: the completion markers
+   * and the report are written here.
+   */
+  static int execute(Job job, ListingPlan listing, RunnerChoice runner, LockPolicy lock, Display display,
+      PrintStream out, PrintStream err) throws IOException {
     if (runner.remoteWorkers()) {
-      return execute(job, runner, display, out, err);
+      return execute(job, null, runner, display, out, err);
     }
     pipelineOptions(job); // bad options are bad input: refuse them before a lock writes anything
     List<ModelLock> held = new ArrayList<>();
@@ -122,7 +138,7 @@ final class PrefetchRun {
         }
         held.add(taken.get());
       }
-      return execute(job, runner, display, out, err);
+      return execute(job, listing, runner, display, out, err);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       err.println("model-prefetch: interrupted while waiting for a model's lock");
@@ -141,12 +157,12 @@ final class PrefetchRun {
    * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
    */
   static int execute(Job job, RunnerChoice runner, PrintStream out, PrintStream err) throws IOException {
-    return execute(job, runner, Display.LINES, out, err);
+    return execute(job, null, runner, Display.LINES, out, err);
   }
 
   /** As above, showing progress as {@code display} says while the workers share this JVM. */
-  static int execute(Job job, RunnerChoice runner, Display display, PrintStream out, PrintStream err)
-      throws IOException {
+  private static int execute(Job job, ListingPlan listing, RunnerChoice runner, Display display, PrintStream out,
+      PrintStream err) throws IOException {
     PrefetchOptions options = pipelineOptions(job);
     if (runner.kind() == RunnerChoice.Kind.FLINK) {
       stageJobJar(options.as(FlinkPipelineOptions.class), runner);
@@ -181,17 +197,22 @@ final class PrefetchRun {
       LOG.info("Progress: the TaskManagers do the work; the figures come from the job's metrics at the end");
     }
     try {
-      Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes());
-      PipelineResult.State state;
-      PipelineResult result;
-      try (ProgressReporter progress = runner.remoteWorkers() ? null
-          : new ProgressReporter(job.models(), err, display.interval(), display.redraw())) {
-        result = pipeline.run();
-        state = result.waitUntilFinish();
-      }
-      if (state != PipelineResult.State.DONE) {
-        err.println("model-prefetch: the pipeline ended in state " + state);
-        return FAILED;
+      PipelineResult result = null;
+      if (listing != null && !runner.remoteWorkers() && listing.allPresent()) {
+        LOG.info("Every file is in place already (size and ETag sidecar): nothing to fetch, no pipeline to run");
+        recordPresent(job, listing, report, launchedAtMillis);
+      } else {
+        Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes());
+        PipelineResult.State state;
+        try (ProgressReporter progress = runner.remoteWorkers() ? null
+            : new ProgressReporter(job.models(), err, display.interval(), display.redraw())) {
+          result = pipeline.run();
+          state = result.waitUntilFinish();
+        }
+        if (state != PipelineResult.State.DONE) {
+          err.println("model-prefetch: the pipeline ended in state " + state);
+          return FAILED;
+        }
       }
       JsonNode written = readReport(report, launchedAtMillis);
       if (written != null) {
@@ -219,6 +240,28 @@ final class PrefetchRun {
   }
 
   /** The pipeline options of {@code job}: its Beam options, then its fetch settings. */
+  /**
+   * What the pipeline writes for a job whose files are all in place: each model's completion
+   * marker, then the report.
+   */
+  private static void recordPresent(Job job, ListingPlan listing, Path report, long startedAtMillis)
+      throws IOException {
+    List<FileResult> results = new ArrayList<>();
+    Map<String, List<FileResult>> byModel = new LinkedHashMap<>();
+    for (ListingPlan.ModelPlan model : listing.models()) {
+      for (ListingPlan.Entry entry : model.entries()) {
+        FileResult present = FileResult.present(entry.object());
+        results.add(present);
+        byModel.computeIfAbsent(present.model().modelDir(), k -> new ArrayList<>()).add(present);
+      }
+    }
+    for (List<FileResult> files : byModel.values()) {
+      CompletionMarker.write(files.get(0).model(), files, Instant.now());
+    }
+    List<ModelKey> keys = job.models().stream().map(ModelKey::of).toList();
+    Report.write(Report.build(results, keys, Instant.ofEpochMilli(startedAtMillis), Instant.now(), job.notes()), report);
+  }
+
   static PrefetchOptions pipelineOptions(Job job) {
     PrefetchOptions options;
     try {

@@ -169,11 +169,14 @@ final class RunCommand implements Callable<Integer> {
       return DryRun.print(ListingPlan.of(job), context.out(), context.err());
     }
     // The destination of a cluster's workers is not this machine's to measure; a limit still applies.
+    // A local run lists here once: for the space check, and to skip the pipeline when all is in place.
     boolean measureHere = !runnerChoice.remoteWorkers() && !skipSpaceCheck;
+    ListingPlan listing = null;
     if (measureHere || maxBytesLimit != null) {
-      SpaceCheck.check(ListingPlan.of(job), maxBytesLimit, usableSpace, measureHere);
+      listing = ListingPlan.of(job);
+      SpaceCheck.check(listing, maxBytesLimit, usableSpace, measureHere);
     }
-    return PrefetchRun.execute(job, runnerChoice, lock, display, context.out(), context.err());
+    return PrefetchRun.execute(job, listing, runnerChoice, lock, display, context.out(), context.err());
   }
 
   private PrefetchRun.Display display() {

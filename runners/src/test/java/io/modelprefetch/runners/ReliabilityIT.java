@@ -27,7 +27,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.DistributionResult;
@@ -130,7 +129,7 @@ class ReliabilityIT {
     Job job = new JobResolver(env()).resolve(command.flags());
     PrefetchOptions options = PrefetchRun.pipelineOptions(job);
     options.setReportPath(job.reportPath());
-    PrefetchRun.relaxDirectRunnerChecks(options.as(DirectOptions.class), job.pipelineArgs());
+    PrefetchRun.tuneDirectRunner(options, job.pipelineArgs());
     PipelineResult result = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes()).run();
     assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
     return result.metrics();

@@ -80,8 +80,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       if (!settings.forceDownload() && HadoopFiles.isPresent(fs, object)) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_PRESENT).inc();
         Progress.present(object);
-        out.output(new FileResult(destination, object.uri(), object.relativePath(), object.sizeBytes(), object.etag(),
-            "etag-sidecar", List.of(), FileResult.Status.PRESENT, 0, 0, null));
+        out.output(FileResult.present(object));
         return;
       }
       if (invalidated.add(destination.modelDir())) {

@@ -82,8 +82,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       if (!settings.forceDownload() && LocalFiles.isPresent(object)) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_PRESENT).inc();
         Progress.present(object);
-        out.get(Results.TAG).output(new FileResult(object.model(), object.uri(), object.relativePath(),
-            object.sizeBytes(), object.etag(), "etag-sidecar", List.of(), FileResult.Status.PRESENT, 0, 0, null));
+        out.get(Results.TAG).output(FileResult.present(object));
         return;
       }
       // The model is about to change: it is no longer complete until this run says so.

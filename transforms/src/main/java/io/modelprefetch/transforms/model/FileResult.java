@@ -47,6 +47,12 @@ public record FileResult(
     return new FileResult(model, model.uri(), null, 0, null, null, List.of(), Status.FAILED, 0, 0, error);
   }
 
+  /** An object already in place: same size, and its ETag sidecar names the listed ETag. */
+  public static FileResult present(ObjectRef object) {
+    return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(), object.etag(),
+        "etag-sidecar", List.of(), Status.PRESENT, 0, 0, null);
+  }
+
   public static FileResult objectFailure(ObjectRef object, long bytesFetched, int retries, String error) {
     return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(), object.etag(),
         null, List.of(), Status.FAILED, bytesFetched, retries, error);
