@@ -52,7 +52,9 @@ summary_only=0
 small_runs=""
 quiet_wait=0
 declare -A variants=()
-prefetch_java_opts="${PREFETCH_JAVA_OPTS:--Xmx1g -XX:MaxDirectMemorySize=256m}"
+# model-prefetch runs through its launcher (./prefetch: heap and direct-memory limits, GC, class-data
+# sharing), on the snapshotted jar; PREFETCH_JAVA_OPTS adds JVM flags after the launcher's.
+prefetch_java_opts="${PREFETCH_JAVA_OPTS:-}"
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -308,6 +310,9 @@ seed_small() {
 }
 
 # ---------------------------------------------------------------- clients
+# The launcher with the snapshotted jar and a class-data-sharing archive of the harness's own.
+launch() { launch=(env PREFETCH_JAR="$jar" XDG_CACHE_HOME="$workdir/cache" PREFETCH_JAVA_OPTS="$prefetch_java_opts" "$root/prefetch"); }
+launch
 prefetch_has_verify=0
 if java -jar "$jar" run --help 2>/dev/null | grep -q -- '--verify'; then prefetch_has_verify=1; fi
 
@@ -316,12 +321,12 @@ client_cmd() {
   local c="$1" k="$2" d="$3" report="$4"
   local penv=(env AWS_ENDPOINT_URL="$ep" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret")
   case "$c" in
-    prefetch) cmd=("${penv[@]}" java $prefetch_java_opts -jar "$jar" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
-    prefetch+*) local v="${c#prefetch+}"; cmd=("${penv[@]}" java $prefetch_java_opts -jar "$jar" run ${variants[$v]} --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
-    prefetch-size) cmd=("${penv[@]}" java $prefetch_java_opts -jar "$jar" run --verify size --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
+    prefetch) cmd=("${penv[@]}" "${launch[@]}" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
+    prefetch+*) local v="${c#prefetch+}"; cmd=("${penv[@]}" "${launch[@]}" run ${variants[$v]} --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
+    prefetch-size) cmd=("${penv[@]}" "${launch[@]}" run --verify size --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     rclone) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4) ;;
     rclone-nocheck) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4 --ignore-checksum) ;;
-    jvm-start) cmd=(java $prefetch_java_opts -jar "$jar" --version) ;;
+    jvm-start) cmd=("${launch[@]}" --version) ;;
     curl) mapfile -t keys < "$workdir/$k.keys"; cmd=("$0" __curl_fetch "$ep" "$bucket" "$k/" "$d/$k" "${keys[@]}") ;;
     *) echo "bench: unknown client '$c'" >&2; exit 2 ;;
   esac
@@ -378,6 +383,13 @@ rotate() { # rotate CSV N: the list as words, starting at element N mod length
 
 # ---------------------------------------------------------------- cases
 seed_model
+# The first run of a jar on a machine records its class-data-sharing archive (see ./prefetch); do it
+# here, untimed, as an installation would, on the model's small files only.
+log "warm-up: one untimed model-prefetch run of the configs, which writes the launcher's class-data-sharing archive"
+env AWS_ENDPOINT_URL="$ep" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" \
+  "${launch[@]}" run --model-uri "s3://$bucket/model/" --include '*.json' --local-dir "$workdir/warmup" >/dev/null 2>&1 \
+  || log "warm-up run failed (the measured runs will show why)"
+rm -rf "$workdir/warmup"
 active="$clients"
 if [ "$prefetch_has_verify" = 0 ] && [[ ",$clients," == *",prefetch-size,"* ]]; then
   log "model-prefetch has no --verify option: skipping client prefetch-size"
@@ -394,8 +406,10 @@ if [ "$profile" = 1 ]; then
   log "profiling one model-prefetch run with JFR -> $res/prefetch.jfr"
   saved_opts="$prefetch_java_opts"
   prefetch_java_opts="$saved_opts -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -XX:StartFlightRecording=filename=$res/prefetch.jfr,settings=profile"
+  launch
   run_one "profile-$size_mib" model prefetch 1 fresh
   prefetch_java_opts="$saved_opts"
+  launch
   if command -v jfr >/dev/null; then
     jfr print --stack-depth 64 --events jdk.ExecutionSample "$res/prefetch.jfr" > "$res/prefetch-samples.txt"
     # thread group (digits stripped) and top frame of every sample

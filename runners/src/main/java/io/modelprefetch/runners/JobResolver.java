@@ -245,7 +245,9 @@ final class JobResolver {
     return new ClientRecipe(resolved.endpoint(), resolved.region(),
         resolved.addressing() == EndpointResolver.Addressing.PATH_STYLE, true,
         runner.remoteWorkers() ? workerCredentials(tos, extra) : credentials(tos, extra),
-        caBundle == null || caBundle.isBlank() ? null : caBundle, Math.max(16, numThreads * 2));
+        caBundle == null || caBundle.isBlank() ? null : caBundle,
+        // the large ranges in flight, the small ones (four times as many), and room for listings
+        Math.max(16, numThreads * 6));
   }
 
   /**

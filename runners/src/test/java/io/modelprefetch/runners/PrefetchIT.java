@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -110,6 +111,22 @@ class PrefetchIT {
   }
 
   @Test
+  void verifySizeChecksOnlySizesAndTheReportSaysSo() throws IOException {
+    Path report = dest.resolve("size-only.json");
+    Cli cli = run("--model-uri", "s3://models/llama/", "--model-name", "size-only", "--verify", "size",
+        "--report", report.toString());
+
+    assertEquals(0, cli.status(), cli.toString());
+    assertEquals(sourceDigests, digests(dest.resolve("size-only")));
+    JsonNode r = json(report);
+    assertEquals(7, r.path("totals").path("verified").asInt());
+    for (JsonNode o : r.path("objects")) {
+      assertEquals("size", o.path("verifiedBy").asText(), o.toString());
+      assertEquals("[\"size\"]", o.path("checks").toString(), o.toString());
+    }
+  }
+
+  @Test
   void rerunSkipsPresentFilesAndRefetchesOnlyAChangedObject() throws IOException {
     String prefix = "rerun/";
     DemoModel.upload(server.admin(), BUCKET, prefix, MODEL);
@@ -125,6 +142,11 @@ class PrefetchIT {
     assertEquals(0, totals.path("verified").asInt());
     assertEquals(0, totals.path("bytesFetched").asLong());
     assertEquals(before, Files.getLastModifiedTime(model.resolve("config.json")).toMillis());
+    JsonNode marker = json(model.resolve(".prefetch/complete.json"));
+    assertEquals(7, marker.path("files").size(), "the rerun, which runs no pipeline, still writes the marker");
+    assertTrue(Instant.parse(marker.path("completedAt").asText()).toEpochMilli()
+        >= Instant.parse(json(report).path("startedAt").asText()).toEpochMilli(), marker.toString());
+    json(report).path("objects").forEach(o -> assertEquals("present", o.path("status").asText(), o.toString()));
 
     byte[] changed = "{\"changed\": true}\n".getBytes();
     server.admin().putObject(b -> b.bucket(BUCKET).key(prefix + "tokenizer.json"), RequestBody.fromBytes(changed));

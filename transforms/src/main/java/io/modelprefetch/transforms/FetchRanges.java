@@ -67,7 +67,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     public void process(@Element RangeTask task) {
       S3Client s3 = clients.computeIfAbsent(task.object().client(), S3Clients::acquireForFetch);
       RangeFetcher fetcher = new RangeFetcher(s3, settings);
-      pending.add(RangeFetcher.pool(settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));
+      pending.add(RangeFetcher.poolFor(task, settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));
     }
 
     @FinishBundle

@@ -63,7 +63,7 @@ final class ObjectPlans {
     RangeFetcher fetcher = new RangeFetcher(s3, settings);
     List<Future<FetchedRange>> futures = new ArrayList<>();
     for (RangeTask task : tasks) {
-      futures.add(RangeFetcher.pool(settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));
+      futures.add(RangeFetcher.poolFor(task, settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));
     }
     List<FetchedRange> out = new ArrayList<>();
     for (Future<FetchedRange> f : futures) {

@@ -56,11 +56,30 @@ final class RangeFetcher {
     this.settings = settings;
   }
 
+  /** Ranges up to this size go to the pool for small ranges. */
+  static final long SMALL_RANGE_BYTES = 1 << 20;
+
+  /** How many more small ranges than large ones are in flight at once. */
+  static final int SMALL_RANGE_FACTOR = 4;
+
+  private static final Map<Integer, ExecutorService> SMALL_POOLS = new ConcurrentHashMap<>();
+
   /** The JVM's pool of fetch threads of the given size, created on first use. */
   static ExecutorService pool(int threads) {
-    return POOLS.computeIfAbsent(threads, n -> {
-      return Executors.newFixedThreadPool(n, CommitFiles.daemon("prefetch-range"));
-    });
+    return POOLS.computeIfAbsent(threads, n -> Executors.newFixedThreadPool(n, CommitFiles.daemon("prefetch-range")));
+  }
+
+  /**
+   * The pool for {@code task}: a small range (a config file, a tokenizer, one of a model's many
+   * small shards) waits on the round trip far more than it moves bytes, so small ranges get
+   * {@link #SMALL_RANGE_FACTOR} times as many threads of their own; large ones keep {@code threads}.
+   */
+  static ExecutorService poolFor(RangeTask task, int threads) {
+    if (task.lengthBytes() > SMALL_RANGE_BYTES) {
+      return pool(threads);
+    }
+    return SMALL_POOLS.computeIfAbsent(threads * SMALL_RANGE_FACTOR,
+        n -> Executors.newFixedThreadPool(n, CommitFiles.daemon("prefetch-small")));
   }
 
   FetchedRange fetch(RangeTask task) {
