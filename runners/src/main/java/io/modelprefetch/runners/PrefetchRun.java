@@ -110,7 +110,9 @@ final class PrefetchRun {
     if (runner.remoteWorkers()) {
       return execute(job, null, runner, display, out, err);
     }
-    pipelineOptions(job); // bad options are bad input: refuse them before a lock writes anything
+    if (!job.pipelineArgs().isEmpty()) {
+      pipelineOptions(job); // bad options are bad input: refuse them before a lock writes anything
+    }
     List<ModelLock> held = new ArrayList<>();
     List<Path> created = new ArrayList<>();
     try {
@@ -163,12 +165,6 @@ final class PrefetchRun {
   /** As above, showing progress as {@code display} says while the workers share this JVM. */
   private static int execute(Job job, ListingPlan listing, RunnerChoice runner, Display display, PrintStream out,
       PrintStream err) throws IOException {
-    PrefetchOptions options = pipelineOptions(job);
-    if (runner.kind() == RunnerChoice.Kind.FLINK) {
-      stageJobJar(options.as(FlinkPipelineOptions.class), runner);
-    } else {
-      tuneDirectRunner(options, job.pipelineArgs());
-    }
     // Without --report, a cluster's report would land on some TaskManager's disk, unread: the
     // job's metrics decide instead.
     // "--report -": the report goes to stdout, so the pipeline writes it to a temporary file.
@@ -184,7 +180,6 @@ final class PrefetchRun {
     } else {
       report = Files.createTempFile("model-prefetch-report-", ".json");
     }
-    options.setReportPath(report == null ? "" : report.toString());
     job.notes().forEach(note -> LOG.info(note));
     for (ModelSource model : job.models()) {
       LOG.info("Prefetching {} into {} ({})", model.uri(), model.modelDir(), model.client().describe());
@@ -202,6 +197,13 @@ final class PrefetchRun {
         LOG.info("Every file is in place already (size and ETag sidecar): nothing to fetch, no pipeline to run");
         recordPresent(job, listing, report, launchedAtMillis);
       } else {
+        PrefetchOptions options = pipelineOptions(job);
+        if (runner.kind() == RunnerChoice.Kind.FLINK) {
+          stageJobJar(options.as(FlinkPipelineOptions.class), runner);
+        } else {
+          tuneDirectRunner(options, job.pipelineArgs());
+        }
+        options.setReportPath(report == null ? "" : report.toString());
         Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes());
         PipelineResult.State state;
         try (ProgressReporter progress = runner.remoteWorkers() ? null
@@ -229,6 +231,8 @@ final class PrefetchRun {
           ? "model-prefetch: no report on a cluster without --report (give one on a folder shared with the TaskManagers for per-object details); the job's metrics decide the exit status"
           : "model-prefetch: report " + report + " is not readable here (written on a TaskManager's own disk?); the job's metrics decide the exit status");
       return summarizeMetrics(result.metrics(), job.models(), out, err);
+    } catch (UsageException e) {
+      throw e; // a bad pipeline option: bad input, not a failed run
     } catch (RuntimeException e) {
       err.println("model-prefetch: the pipeline failed: " + rootMessage(e));
       return FAILED;

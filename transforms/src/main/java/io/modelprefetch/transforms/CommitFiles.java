@@ -73,9 +73,13 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
     return buckets > 0 ? "bucket-" + Math.floorMod(destinationKey.hashCode(), buckets) : destinationKey;
   }
 
-  /** The JVM's pool that verifies files, one thread per core: the digests are CPU work. */
+  /**
+   * The JVM's pool that verifies and publishes files. Digests keep every core busy; the fsync and
+   * rename of many small files wait on the disk, and concurrent fsyncs share a journal commit, so
+   * the pool has at least 16 threads.
+   */
   private static final ExecutorService VERIFY_POOL = Executors.newFixedThreadPool(
-      Runtime.getRuntime().availableProcessors(), daemon("prefetch-verify"));
+      Math.max(16, Runtime.getRuntime().availableProcessors()), daemon("prefetch-verify"));
 
   static ThreadFactory daemon(String name) {
     AtomicInteger id = new AtomicInteger();

@@ -190,7 +190,7 @@ final class RangeFetcher {
             position += n;
             remaining -= n;
           }
-          if (!task.isWholeObject()) {
+          if (!task.isWholeObject() && Journal.needsFsync()) {
             LocalFiles.force(channel, object); // durable before the journal vouches for it
           }
         }

@@ -18,14 +18,37 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * What is already written of a temporary file, so a killed run resumes where it stopped. A range
- * is recorded only after its bytes are durable (fsync), as one small file per range in a folder
- * next to the temporary file, created by an atomic rename: safe for many writers, also on a shared
- * mount. A range without a record is fetched again.
+ * What is already written of a temporary file, so a killed run resumes where it stopped: one small
+ * file per range in a folder next to the temporary file, created by an atomic rename after the
+ * range's bytes are written (safe for many writers, also on a shared mount). A range without a
+ * record is fetched again.
+ *
+ * <p>A record names the boot of the machine that wrote it ({@code /proc/sys/kernel/random/boot_id}).
+ * A killed process leaves its written bytes in the page cache, so a run of the same boot resumes
+ * from them with no fsync per range; after a reboot or a crash of the machine those bytes may be
+ * lost, so a record of another boot is not trusted and its range is fetched again. Where the boot
+ * cannot be read, each range is made durable (fsync) before it is recorded.
  */
 public final class Journal {
 
+  /** This boot's id, or null where the system does not say. */
+  public static final String BOOT_ID = readBootId();
+
   private Journal() {}
+
+  /** Whether a range must be made durable before its record: only where the boot is unknown. */
+  public static boolean needsFsync() {
+    return BOOT_ID == null;
+  }
+
+  private static String readBootId() {
+    try {
+      String id = Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).strip();
+      return id.matches("[0-9a-f-]{8,64}") ? id : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
 
   public static Path folder(ObjectRef object) {
     Path temporary = LocalFiles.temporary(object);
@@ -39,7 +62,8 @@ public final class Journal {
     Files.createDirectories(dir);
     String line = String.join(" ", Long.toString(t.first()), Long.toString(t.lastInclusive()),
         Crc64.format(range.crc64()), orDash(range.md5Hex()),
-        range.partMd5Hex().isEmpty() ? "-" : String.join(",", range.partMd5Hex()), orDash(range.objectCrc64()));
+        range.partMd5Hex().isEmpty() ? "-" : String.join(",", range.partMd5Hex()), orDash(range.objectCrc64()),
+        orDash(BOOT_ID));
     Path entry = dir.resolve(Integer.toString(t.index()));
     Path temp = dir.resolve("." + t.index() + ".tmp");
     Files.writeString(temp, line + "\n", StandardCharsets.US_ASCII);
@@ -49,7 +73,8 @@ public final class Journal {
   /**
    * The recorded ranges that match {@code plan} exactly (same index, first and last byte), as
    * outcomes that fetched nothing in this run. Returns nothing when any record disagrees with the
-   * plan (the part size changed): the file is then fetched afresh.
+   * plan (the part size changed): the file is then fetched afresh. A record of another boot (see
+   * above) is left out: its range is fetched again.
    */
   public static List<FetchedRange> resumable(List<RangeTask> plan) {
     if (plan.isEmpty()) {
@@ -66,9 +91,12 @@ public final class Journal {
       for (Path entry : entries.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
         RangeTask task = byIndex.get(Integer.parseInt(entry.getFileName().toString()));
         String[] f = Files.readString(entry, StandardCharsets.US_ASCII).strip().split(" ");
-        if (task == null || f.length != 6 || Long.parseLong(f[0]) != task.first()
+        if (task == null || f.length != 7 || Long.parseLong(f[0]) != task.first()
             || Long.parseLong(f[1]) != task.lastInclusive()) {
           return List.of();
+        }
+        if (!f[6].equals(orDash(BOOT_ID))) {
+          continue; // written in another boot: the bytes may not have survived it
         }
         out.add(new FetchedRange(task, 0, Crc64.parseHeader(f[2]), dash(f[3]),
             f[4].equals("-") ? List.of() : Arrays.asList(f[4].split(",")), dash(f[5]), Map.of(), 0, null, false));
