@@ -9,7 +9,6 @@ import io.modelprefetch.transforms.PlanRanges;
 import io.modelprefetch.transforms.Results;
 import io.modelprefetch.transforms.WriteReport;
 import io.modelprefetch.transforms.model.FetchSettings;
-import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
@@ -54,13 +53,15 @@ public final class PrefetchPipeline {
           .apply("Gather outcomes", Flatten.pCollections());
     } else {
       PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply("Plan ranges", PlanRanges.with(settings));
-      PCollection<FetchedRange> fetched =
-          planned.get(PlanRanges.RANGES).apply("Fetch ranges", FetchRanges.with(settings));
+      // Files whose ranges all came in one bundle are committed by the fetch step; the others'
+      // ranges (some resumed, or spread over workers) are gathered and committed after it.
+      PCollectionTuple fetched = planned.get(PlanRanges.RANGES).apply("Fetch ranges", FetchRanges.with(settings));
       PCollection<FileResult> committed =
-          PCollectionList.of(fetched).and(planned.get(PlanRanges.RESUMED))
+          PCollectionList.of(fetched.get(FetchRanges.RANGES)).and(planned.get(PlanRanges.RESUMED))
               .apply("Join resumed ranges", Flatten.pCollections())
               .apply("Verify and commit", CommitFiles.with(settings));
-      outcomes = PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG)).and(committed)
+      outcomes = PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG))
+          .and(fetched.get(FetchRanges.FILES)).and(committed)
           .apply("Gather outcomes", Flatten.pCollections());
     }
     outcomes.apply("Mark complete", MarkComplete.create());

@@ -11,11 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -81,6 +83,34 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
   private static final ExecutorService VERIFY_POOL = Executors.newFixedThreadPool(
       Math.max(16, Runtime.getRuntime().availableProcessors()), daemon("prefetch-verify"));
 
+  /** A file verified and published (or failed), with the attempt whose metrics are to count. */
+  record Verified(FileAttempt attempt, FileResult result) {
+    /** Counts the outcome in the Beam metrics; call on the DoFn's thread. */
+    FileResult counted() {
+      attempt.countMetrics(result);
+      return result;
+    }
+  }
+
+  /**
+   * Verifies and publishes one file on the JVM's verify pool once {@code ranges} (all of its
+   * ranges, in index order) are in. Touches no Beam metric: the caller counts the outcome.
+   */
+  static CompletableFuture<Verified> verify(FetchSettings settings, Function<ClientRecipe, S3Client> clients,
+      CompletableFuture<List<FetchedRange>> ranges) {
+    return ranges.thenApplyAsync(in -> {
+      FileAttempt attempt = new FileAttempt(settings, clients, in, FileAttempt.LOCAL);
+      try {
+        FileResult result = attempt.run();
+        Progress.fileDone(result.model(), result.status() == FileResult.Status.FAILED);
+        return new Verified(attempt, result);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CompletionException(e);
+      }
+    }, VERIFY_POOL);
+  }
+
   static ThreadFactory daemon(String name) {
     AtomicInteger id = new AtomicInteger();
     return r -> {
@@ -114,21 +144,12 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
         files.computeIfAbsent(range.task().object().destinationKey(), k -> new TreeMap<>())
             .merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
       }
-      List<FileAttempt> attempts = new ArrayList<>();
-      List<Future<FileResult>> results = new ArrayList<>();
+      List<CompletableFuture<Verified>> verified = new ArrayList<>();
       for (TreeMap<Integer, FetchedRange> file : files.values()) {
-        FileAttempt attempt = new FileAttempt(settings, this::client, new ArrayList<>(file.values()), FileAttempt.LOCAL);
-        attempts.add(attempt);
-        results.add(VERIFY_POOL.submit(() -> {
-          FileResult result = attempt.run();
-          Progress.fileDone(result.model(), result.status() == FileResult.Status.FAILED);
-          return result;
-        }));
+        verified.add(verify(settings, this::client, CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
       }
-      for (int i = 0; i < results.size(); i++) {
-        FileResult result = results.get(i).get();
-        attempts.get(i).countMetrics(result);
-        out.output(result);
+      for (CompletableFuture<Verified> file : verified) {
+        out.output(file.get().counted());
       }
     }
 

@@ -2,31 +2,43 @@ package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Fetches each range with a ranged GET and writes it in place into the object's temporary file.
  *
- * <p>Ranges run on a per-JVM pool of {@code maxInFlightRanges} threads, so a worker keeps that
- * many GETs in flight however the runner sizes its bundles. A range that fails after its retries is
- * emitted with its error; the commit step turns it into a failed file.
+ * <p>Ranges run on a per-JVM pool of {@code maxInFlightRanges} threads (more for small ranges), so a
+ * worker keeps that many GETs in flight however the runner sizes its bundles. A file whose ranges
+ * all came in this bundle is verified and published here as soon as its last range lands, on the
+ * verify pool, while the other files are still downloading; it is emitted under {@link #FILES}.
+ * The ranges of any other file (some were resumed from a killed run, or went to other workers) are
+ * emitted under {@link #RANGES} for {@link CommitFiles} to gather. A range that fails after its
+ * retries carries its error; verification turns it into a failed file.
  */
-public final class FetchRanges extends PTransform<PCollection<RangeTask>, PCollection<FetchedRange>> {
+public final class FetchRanges extends PTransform<PCollection<RangeTask>, PCollectionTuple> {
+
+  public static final TupleTag<FetchedRange> RANGES = new TupleTag<>("fetched") {};
+  public static final TupleTag<FileResult> FILES = new TupleTag<>("files") {};
 
   private final FetchSettings settings;
 
@@ -39,15 +51,24 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
   }
 
   @Override
-  public PCollection<FetchedRange> expand(PCollection<RangeTask> ranges) {
-    return ranges.apply("Ranged GET", ParDo.of(new FetchFn(settings)))
-        .setCoder(SerializableCoder.of(FetchedRange.class));
+  public PCollectionTuple expand(PCollection<RangeTask> ranges) {
+    PCollectionTuple fetched = ranges.apply("Ranged GET", ParDo.of(new FetchFn(settings))
+        .withOutputTags(RANGES, TupleTagList.of(FILES)));
+    fetched.get(RANGES).setCoder(SerializableCoder.of(FetchedRange.class));
+    fetched.get(FILES).setCoder(SerializableCoder.of(FileResult.class));
+    return fetched;
+  }
+
+  /** One file's ranges seen in this bundle, by index, and its verification once they are all in. */
+  private static final class InBundle {
+    final TreeMap<Integer, CompletableFuture<FetchedRange>> ranges = new TreeMap<>();
+    CompletableFuture<CommitFiles.Verified> verified;
   }
 
   static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
     private final FetchSettings settings;
     private transient Map<ClientRecipe, S3Client> clients;
-    private transient List<Future<FetchedRange>> pending;
+    private transient Map<String, InBundle> files;
 
     FetchFn(FetchSettings settings) {
       this.settings = settings;
@@ -55,29 +76,51 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
 
     @Setup
     public void setup() {
-      clients = new HashMap<>();
+      clients = new ConcurrentHashMap<>(); // verification may refetch from the verify pool
     }
 
     @StartBundle
     public void startBundle() {
-      pending = new ArrayList<>();
+      files = new LinkedHashMap<>();
     }
 
     @ProcessElement
     public void process(@Element RangeTask task) {
-      S3Client s3 = clients.computeIfAbsent(task.object().client(), S3Clients::acquireForFetch);
-      RangeFetcher fetcher = new RangeFetcher(s3, settings);
-      pending.add(RangeFetcher.poolFor(task, settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));
+      InBundle file = files.computeIfAbsent(task.object().destinationKey(), k -> new InBundle());
+      if (file.ranges.containsKey(task.index())) {
+        return; // delivered twice: one fetch is enough
+      }
+      RangeFetcher fetcher = new RangeFetcher(client(task.object().client()), settings);
+      file.ranges.put(task.index(), CompletableFuture.supplyAsync(() -> fetcher.fetch(task),
+          RangeFetcher.poolFor(task, settings.maxInFlightRanges())));
+      if (file.ranges.size() == task.count()) {
+        List<CompletableFuture<FetchedRange>> all = List.copyOf(file.ranges.values()); // in index order
+        CompletableFuture<List<FetchedRange>> landed = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+            .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
+        file.verified = CommitFiles.verify(settings, this::client, landed);
+      }
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) throws InterruptedException, ExecutionException {
-      for (Future<FetchedRange> future : pending) {
-        FetchedRange range = future.get();
-        PrefetchMetrics.countRange(range);
-        context.output(range, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+      for (InBundle file : files.values()) {
+        for (CompletableFuture<FetchedRange> future : file.ranges.values()) {
+          FetchedRange range = future.get();
+          PrefetchMetrics.countRange(range);
+          if (file.verified == null) {
+            context.output(RANGES, range, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+          }
+        }
+        if (file.verified != null) {
+          context.output(FILES, file.verified.get().counted(), GlobalWindow.INSTANCE.maxTimestamp(),
+              GlobalWindow.INSTANCE);
+        }
       }
-      pending = null;
+      files = null;
+    }
+
+    private S3Client client(ClientRecipe recipe) {
+      return clients.computeIfAbsent(recipe, S3Clients::acquireForFetch);
     }
 
     @Teardown
