@@ -61,6 +61,9 @@ final class ObjectPlans {
   static List<FetchedRange> fetchAll(S3Client s3, FetchSettings settings, List<RangeTask> tasks)
       throws InterruptedException {
     RangeFetcher fetcher = new RangeFetcher(s3, settings);
+    if (!tasks.isEmpty()) {
+      InOrderMd5.forget(tasks.get(0).object());
+    }
     List<Future<FetchedRange>> futures = new ArrayList<>();
     for (RangeTask task : tasks) {
       futures.add(RangeFetcher.poolFor(task, settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));

@@ -99,6 +99,13 @@ final class RangeFetcher {
           // A whole object is simply fetched again after a crash; a part of a large one is kept.
           Journal.record(range);
         }
+        if (range.objectCrc64() == null && InOrderMd5.appliesTo(task, settings)) { // a CRC-64 vouches instead
+          String md5 = InOrderMd5.landed(task);
+          if (md5 != null) { // this range completed the object's MD5
+            range = new FetchedRange(task, range.bytesFetched(), range.crc64(), md5, range.partMd5Hex(),
+                range.objectCrc64(), range.retriesByCause(), range.fetchMillis(), null, false);
+          }
+        }
         return range;
       } catch (Exception e) {
         fetched += transfer.bytes;

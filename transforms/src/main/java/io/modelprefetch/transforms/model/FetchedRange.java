@@ -11,7 +11,8 @@ import java.util.Map;
  * @param bytesFetched bytes transferred for this range in this run (0 when resumed from a journal)
  * @param crc64 the CRC-64/ECMA-182 of the range's bytes, computed only when the server announced a
  *     whole-object CRC ({@code objectCrc64}); else 0
- * @param md5Hex the MD5 of the bytes when the range is the whole object; else null
+ * @param md5Hex the MD5 of the whole object: when the range is the whole object, or when it completed
+ *     the object's in-order MD5 (see {@code InOrderMd5}); else null
  * @param partMd5Hex the MD5 of each upload part the range holds, when the layout is known
  * @param objectCrc64 the whole-object CRC the server announced ({@code x-tos-hash-crc64ecma}), or
  *     null

@@ -19,8 +19,9 @@ import java.util.List;
  * <ul>
  *   <li>{@code sha256}: the manifest's expected digest (one pass over the file);
  *   <li>{@code md5}: an ETag without {@code -N} is the object's MD5 (computed while the bytes
- *       stream when the object came in one range, else one pass, skipped when the CRC-64 already
- *       vouches for the bytes);
+ *       stream when the object came in one range, right behind the download when its ranges were
+ *       all fetched in this JVM, else one pass; skipped when the CRC-64 already vouches for the
+ *       bytes);
  *   <li>{@code multipart-md5}: an ETag {@code <hex>-N} is the MD5 of the N part MD5s, computed
  *       while the bytes stream when the ranges were aligned to the upload's parts;
  *   <li>{@code crc64ecma}: the server's whole-object CRC ({@code x-tos-hash-crc64ecma}) against the
@@ -89,7 +90,9 @@ public final class Evidence {
     }
 
     boolean plainMd5 = Etags.isPlainMd5(etag);
-    String streamedMd5 = ranges.size() == 1 ? ranges.get(0).md5Hex() : null;
+    // The MD5 of the whole object, computed as it streamed in one range, or right behind the
+    // download of several (then the range that completed it carries it).
+    String streamedMd5 = ranges.stream().map(FetchedRange::md5Hex).filter(m -> m != null).findFirst().orElse(null);
     boolean md5Pass = plainMd5 && streamedMd5 == null && (!checks.contains(CRC64) || object.expectedSha256() != null);
     boolean shaPass = object.expectedSha256() != null;
     String[] passed = md5Pass || shaPass ? pass(file, md5Pass, shaPass) : new String[2];
