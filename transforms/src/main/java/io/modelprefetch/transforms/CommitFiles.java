@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -122,7 +121,7 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
 
   static final class CommitFn extends DoFn<KV<String, Iterable<FetchedRange>>, FileResult> {
     private final FetchSettings settings;
-    private transient Map<ClientRecipe, S3Client> clients;
+    private transient S3Clients.Lease clients;
 
     CommitFn(FetchSettings settings) {
       this.settings = settings;
@@ -130,7 +129,7 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
 
     @Setup
     public void setup() {
-      clients = new ConcurrentHashMap<>();
+      clients = S3Clients.Lease.forFetch();
     }
 
     /** Verifies the files of one key (one file, or one bucket of them) in parallel. */
@@ -145,21 +144,17 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
       }
       List<CompletableFuture<Verified>> verified = new ArrayList<>();
       for (TreeMap<Integer, FetchedRange> file : files.values()) {
-        verified.add(verify(settings, this::client, CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
+        verified.add(verify(settings, clients::get, CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
       }
       for (CompletableFuture<Verified> file : verified) {
         out.output(file.get().counted());
       }
     }
 
-    private S3Client client(ClientRecipe recipe) {
-      return clients.computeIfAbsent(recipe, S3Clients::acquireForFetch);
-    }
-
     @Teardown
     public void teardown() {
       if (clients != null) {
-        clients.keySet().forEach(S3Clients::releaseForFetch);
+        clients.releaseAll();
         clients = null;
       }
     }

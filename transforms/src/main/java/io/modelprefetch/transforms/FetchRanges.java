@@ -4,14 +4,12 @@ import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -22,7 +20,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Fetches each range with a ranged GET and writes it in place into the object's temporary file.
@@ -67,7 +64,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
 
   static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
     private final FetchSettings settings;
-    private transient Map<ClientRecipe, S3Client> clients;
+    private transient S3Clients.Lease clients;
     private transient Map<String, InBundle> files;
 
     FetchFn(FetchSettings settings) {
@@ -76,7 +73,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
 
     @Setup
     public void setup() {
-      clients = new ConcurrentHashMap<>(); // verification may refetch from the verify pool
+      clients = S3Clients.Lease.forFetch();
     }
 
     @StartBundle
@@ -90,14 +87,14 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
       if (file.ranges.containsKey(task.index())) {
         return; // delivered twice: one fetch is enough
       }
-      RangeFetcher fetcher = new RangeFetcher(client(task.object().client()), settings);
+      RangeFetcher fetcher = new RangeFetcher(clients.get(task.object().client()), settings);
       file.ranges.put(task.index(), CompletableFuture.supplyAsync(() -> fetcher.fetch(task),
           RangeFetcher.poolFor(task, settings.maxInFlightRanges())));
       if (file.ranges.size() == task.count()) {
         List<CompletableFuture<FetchedRange>> all = List.copyOf(file.ranges.values()); // in index order
         CompletableFuture<List<FetchedRange>> landed = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
             .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
-        file.verified = CommitFiles.verify(settings, this::client, landed);
+        file.verified = CommitFiles.verify(settings, clients::get, landed);
       }
     }
 
@@ -119,14 +116,10 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
       files = null;
     }
 
-    private S3Client client(ClientRecipe recipe) {
-      return clients.computeIfAbsent(recipe, S3Clients::acquireForFetch);
-    }
-
     @Teardown
     public void teardown() {
       if (clients != null) {
-        clients.keySet().forEach(S3Clients::releaseForFetch);
+        clients.releaseAll();
         clients = null;
       }
     }

@@ -6,7 +6,6 @@ import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.HadoopFiles;
@@ -53,7 +52,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
 
   static final class WholeFileFn extends DoFn<ObjectRef, FileResult> {
     private final FetchSettings settings;
-    private transient Map<ClientRecipe, S3Client> clients;
+    private transient S3Clients.Lease clients;
     private transient Map<String, FileSystem> fileSystems;
     private transient java.util.Set<String> invalidated;
 
@@ -63,7 +62,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
 
     @Setup
     public void setup() {
-      clients = new HashMap<>();
+      clients = S3Clients.Lease.forFetch();
       fileSystems = new HashMap<>();
       invalidated = new java.util.HashSet<>();
     }
@@ -90,12 +89,12 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
           object.scheme(), object.bucket(), object.key(), object.relativePath(), object.sizeBytes(), object.etag(),
           object.expectedSha256(), object.client());
       LocalFiles.prepare(staged);
-      S3Client s3 = client(staged.client());
+      S3Client s3 = clients.get(staged.client());
       List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.uploadPartBytes(s3, staged));
       List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, settings, tasks);
       ranges.forEach(PrefetchMetrics::countRange);
       FileSystem target = fs;
-      FileAttempt attempt = new FileAttempt(settings, this::client, ranges,
+      FileAttempt attempt = new FileAttempt(settings, clients::get, ranges,
           verified -> HadoopFiles.publish(target, destination, verified));
       FileResult result = attempt.run().withModel(destination);
       attempt.countMetrics(result);
@@ -105,14 +104,10 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       out.output(result);
     }
 
-    private S3Client client(ClientRecipe recipe) {
-      return clients.computeIfAbsent(recipe, S3Clients::acquireForFetch);
-    }
-
     @Teardown
     public void teardown() throws IOException {
       if (clients != null) {
-        clients.keySet().forEach(S3Clients::releaseForFetch);
+        clients.releaseAll();
         clients = null;
       }
       if (fileSystems != null) {

@@ -5,7 +5,6 @@ import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.Journal;
@@ -13,10 +12,8 @@ import io.modelprefetch.transforms.storage.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -64,7 +61,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
 
   static final class PlanFn extends DoFn<ObjectRef, RangeTask> {
     private final FetchSettings settings;
-    private transient Map<ClientRecipe, S3Client> clients;
+    private transient S3Clients.Lease clients;
     private transient Set<String> invalidatedModels;
 
     PlanFn(FetchSettings settings) {
@@ -73,7 +70,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
 
     @Setup
     public void setup() {
-      clients = new HashMap<>();
+      clients = S3Clients.Lease.forListing();
       invalidatedModels = new HashSet<>();
     }
 
@@ -89,7 +86,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       if (invalidatedModels.add(object.model().modelDir())) {
         CompletionMarker.invalidate(object.model());
       }
-      S3Client s3 = clients.computeIfAbsent(object.client(), S3Clients::acquire);
+      S3Client s3 = clients.get(object.client());
       List<RangeTask> tasks = ObjectPlans.tasks(object, settings, ObjectPlans.uploadPartBytes(s3, object));
       List<FetchedRange> resumed = resumable(object, tasks);
       if (resumed.isEmpty()) {
@@ -118,7 +115,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
     @Teardown
     public void teardown() {
       if (clients != null) {
-        clients.keySet().forEach(S3Clients::release);
+        clients.releaseAll();
         clients = null;
       }
     }

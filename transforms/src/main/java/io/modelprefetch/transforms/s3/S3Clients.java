@@ -13,6 +13,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -83,6 +84,39 @@ public final class S3Clients {
       shared.client().close();
     } else {
       POOL.put(key, new Shared(shared.client(), shared.users() - 1));
+    }
+  }
+
+  /**
+   * The clients one DoFn instance uses: one per recipe, taken from the JVM's pool on first use
+   * and given back by {@link #releaseAll} in {@code @Teardown}. Safe to use from the DoFn's helper
+   * threads.
+   */
+  public static final class Lease {
+    private final boolean forFetch;
+    private final Map<ClientRecipe, S3Client> clients = new ConcurrentHashMap<>();
+
+    private Lease(boolean forFetch) {
+      this.forFetch = forFetch;
+    }
+
+    /** Clients with the SDK's retries, for listings and HEADs. */
+    public static Lease forListing() {
+      return new Lease(false);
+    }
+
+    /** Clients that make one attempt per call, for ranged GETs (see {@link #acquireForFetch}). */
+    public static Lease forFetch() {
+      return new Lease(true);
+    }
+
+    public S3Client get(ClientRecipe recipe) {
+      return clients.computeIfAbsent(recipe, forFetch ? S3Clients::acquireForFetch : S3Clients::acquire);
+    }
+
+    public void releaseAll() {
+      clients.keySet().forEach(forFetch ? S3Clients::releaseForFetch : S3Clients::release);
+      clients.clear();
     }
   }
 
