@@ -166,6 +166,7 @@ final class FileAttempt {
 
   private FileResult fail(String error) {
     LocalFiles.discard(object);
+    InOrderMd5.forget(object); // a digest its failed ranges left unfinished
     return FileResult.objectFailure(object, bytesFetched, retries, error);
   }
 }
