@@ -21,6 +21,21 @@ class JobResolverTest {
         numThreads, null, null, null, force, null, "http://127.0.0.1:9000", null, null, null, List.of());
   }
 
+  JobResolver.Flags verifyFlag(String verify) {
+    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
+        null, null, null, null, null, verify, "http://127.0.0.1:9000", null, null, null, List.of());
+  }
+
+  @Test
+  void verificationIsFullUnlessTheFlagOrTheEnvironmentSaysSizeAndTheFlagWins() {
+    Map<String, String> sizeEnv = Map.of("DOWNLOADER_VERIFY", "Size");
+
+    assertEquals(FetchSettings.Verification.FULL, resolve(Map.of(), verifyFlag(null)).fetch().verification());
+    assertEquals(FetchSettings.Verification.SIZE, resolve(sizeEnv, verifyFlag(null)).fetch().verification());
+    assertEquals(FetchSettings.Verification.FULL, resolve(sizeEnv, verifyFlag("full")).fetch().verification());
+    assertEquals(FetchSettings.Verification.SIZE, resolve(Map.of(), verifyFlag("size")).fetch().verification());
+  }
+
   Job resolve(Map<String, String> env, JobResolver.Flags flags) {
     return new JobResolver(env).resolve(flags);
   }
