@@ -122,20 +122,26 @@ public final class LocalFiles {
 
   /**
    * Makes the temporary file durable and moves it atomically to its final name, then records the
-   * ETag in the sidecar.
+   * ETag in the sidecar. The sidecar is written under a temporary name first: what needs space (a
+   * full disk) fails before the target is touched, and only renames follow.
    */
   public static void commit(ObjectRef object) throws IOException {
     Path temporary = temporary(object);
     Path target = target(object);
-    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-      channel.force(true);
+    Path metadata = metadata(object);
+    Path metadataTemp = metadata.resolveSibling(metadata.getFileName() + ".tmp");
+    try {
+      Files.createDirectories(metadata.getParent());
+      Files.writeString(metadataTemp, object.etag() == null ? "" : object.etag(), StandardCharsets.UTF_8);
+      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+    } catch (IOException e) {
+      Files.deleteIfExists(metadataTemp);
+      throw e;
     }
     moveAtomically(temporary, target);
     syncDirectory(target.getParent());
-    Path metadata = metadata(object);
-    Files.createDirectories(metadata.getParent());
-    Path metadataTemp = metadata.resolveSibling(metadata.getFileName() + ".tmp");
-    Files.writeString(metadataTemp, object.etag() == null ? "" : object.etag(), StandardCharsets.UTF_8);
     moveAtomically(metadataTemp, metadata);
     Journal.clear(object);
   }
