@@ -67,7 +67,7 @@ final class PrefetchRun {
    * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
    */
   static int execute(Job job, PrintStream out, PrintStream err) throws IOException {
-    return execute(job, RunnerChoice.DIRECT, LockPolicy.NO_WAIT, out, err);
+    return execute(job, null, RunnerChoice.DIRECT, LockPolicy.NO_WAIT, Display.LINES, out, err);
   }
 
   /**
@@ -87,23 +87,11 @@ final class PrefetchRun {
    * Runs {@code job} holding the lock of every model folder: one writer per model. A model whose
    * lock another run holds ends the run with {@link #LOCKED}, at once or after {@code lock}'s
    * timeout. Workers on a remote cluster write folders this process may not see: there, the
-   * schedule must keep runs apart.
-   */
-  static int execute(Job job, RunnerChoice runner, LockPolicy lock, PrintStream out, PrintStream err)
-      throws IOException {
-    return execute(job, runner, lock, Display.LINES, out, err);
-  }
-
-  /** As above, showing progress as {@code display} says. */
-  static int execute(Job job, RunnerChoice runner, LockPolicy lock, Display display, PrintStream out, PrintStream err)
-      throws IOException {
-    return execute(job, null, runner, lock, display, out, err);
-  }
-
-  /**
-   * As above; {@code listing} is the job's listing made in this JVM before the run (for the space
-   * check), or null. When it shows every file in place, no pipeline runs: the completion markers
-   * and the report are written here.
+   * schedule must keep runs apart. Progress shows as {@code display} says.
+   *
+   * @param listing the job's listing made in this JVM before the run (for the space check), or
+   *     null. When it shows every file in place, no pipeline runs: the completion markers and the
+   *     report are written here.
    */
   static int execute(Job job, ListingPlan listing, RunnerChoice runner, LockPolicy lock, Display display,
       PrintStream out, PrintStream err) throws IOException {
@@ -154,15 +142,9 @@ final class PrefetchRun {
   }
 
   /**
-   * Runs {@code job} on {@code runner}; its pipeline arguments already select the runner.
-   *
-   * @return {@link #OK} when every object is verified in place, else {@link #FAILED}
+   * Runs {@code job} on {@code runner}, whose pipeline arguments already select it, showing
+   * progress as {@code display} says while the workers share this JVM.
    */
-  static int execute(Job job, RunnerChoice runner, PrintStream out, PrintStream err) throws IOException {
-    return execute(job, null, runner, Display.LINES, out, err);
-  }
-
-  /** As above, showing progress as {@code display} says while the workers share this JVM. */
   private static int execute(Job job, ListingPlan listing, RunnerChoice runner, Display display, PrintStream out,
       PrintStream err) throws IOException {
     // Without --report, a cluster's report would land on some TaskManager's disk, unread: the
