@@ -63,6 +63,6 @@ public interface PrefetchOptions extends PipelineOptions {
   /** The fetch settings these options describe. */
   static FetchSettings fetchSettings(PrefetchOptions options) {
     return new FetchSettings(options.getPartThresholdBytes(), options.getPartSizeBytes(), options.getNumThreads(),
-        options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets());
+        options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets(), true);
   }
 }

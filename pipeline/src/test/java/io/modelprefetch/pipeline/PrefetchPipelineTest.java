@@ -61,6 +61,6 @@ class PrefetchPipelineTest {
     PrefetchOptions options = PipelineOptionsFactory.fromArgs("--numThreads=8", "--forceDownload=true")
         .as(PrefetchOptions.class);
 
-    assertEquals(new FetchSettings(64L << 20, 64L << 20, 8, 4, true, FetchSettings.Verification.FULL, 0), PrefetchOptions.fetchSettings(options));
+    assertEquals(new FetchSettings(64L << 20, 64L << 20, 8, 4, true, FetchSettings.Verification.FULL, 0, true), PrefetchOptions.fetchSettings(options));
   }
 }

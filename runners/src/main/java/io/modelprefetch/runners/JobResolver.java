@@ -103,7 +103,7 @@ final class JobResolver {
     FetchSettings fetch;
     try {
       fetch = new FetchSettings(partThreshold, partSize, numThreads, FetchSettings.DEFAULT_MAX_ATTEMPTS, force,
-          verification, 0);
+          verification, 0, true);
     } catch (IllegalArgumentException e) {
       throw new UsageException("part size: " + e.getMessage());
     }

@@ -15,10 +15,15 @@ import java.io.Serializable;
  * @param spreadBuckets how many keys the work is spread over between steps: 0 for one per element
  *     (the most parallel, for a cluster); a few for a single JVM, whose runner then hands each
  *     step its work in a few large bundles. Default: 0.
+ * @param directIo write large ranges to local files with {@code O_DIRECT}, past the page cache,
+ *     where the file system allows it. Copying into the page cache is what a large download spends
+ *     most of its CPU on once the model no longer fits the dirty-page limit, and it pushes the
+ *     node's working set out of memory; the price is a cold page cache for the files written.
+ *     Default: true.
  */
 public record FetchSettings(
     long partThresholdBytes, long partSizeBytes, int maxInFlightRanges, int maxAttempts, boolean forceDownload,
-    Verification verification, int spreadBuckets)
+    Verification verification, int spreadBuckets, boolean directIo)
     implements Serializable {
 
   /** What a fetched file is checked against. */
@@ -57,7 +62,7 @@ public record FetchSettings(
 
   public static FetchSettings defaults() {
     return new FetchSettings(DEFAULT_PART_SIZE_BYTES, DEFAULT_PART_SIZE_BYTES, DEFAULT_IN_FLIGHT_RANGES,
-        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0);
+        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true);
   }
 
   /** Whether digests are computed and checked, beyond the size (and a manifest's sha256). */
@@ -68,6 +73,6 @@ public record FetchSettings(
   /** These settings with the work spread over {@code buckets} keys between steps. */
   public FetchSettings withSpreadBuckets(int buckets) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, buckets);
+        verification, buckets, directIo);
   }
 }
