@@ -43,7 +43,7 @@ class ClusterConfigTest {
 
     Job fromFile = new JobResolver(Map.of(), file).resolve(flags(null, null, null, null));
     assertEquals(new FetchSettings(16L << 20, 8L << 20, 12, FetchSettings.DEFAULT_MAX_ATTEMPTS, false,
-        FetchSettings.Verification.FULL, 0), fromFile.fetch());
+        FetchSettings.Verification.FULL, 0, true), fromFile.fetch());
     assertEquals(dir.resolve("from-file").resolve("llama").toString(), fromFile.models().get(0).modelDir());
     assertEquals("http://10.0.0.1:9000", fromFile.models().get(0).client().endpoint());
     assertEquals("eu-west-1", fromFile.models().get(0).client().region());
