@@ -88,8 +88,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
         return; // delivered twice: one fetch is enough
       }
       RangeFetcher fetcher = new RangeFetcher(clients.get(task.object().client()), settings);
-      file.ranges.put(task.index(), CompletableFuture.supplyAsync(() -> fetcher.fetch(task),
-          RangeFetcher.poolFor(task, settings.maxInFlightRanges())));
+      file.ranges.put(task.index(), RangeFetcher.submit(task, settings.maxInFlightRanges(), () -> fetcher.fetch(task)));
       if (file.ranges.size() == task.count()) {
         List<CompletableFuture<FetchedRange>> all = List.copyOf(file.ranges.values()); // in index order
         CompletableFuture<List<FetchedRange>> landed = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))

@@ -110,6 +110,7 @@ final class FileAttempt {
   }
 
   private FileResult commit(Evidence.Verdict verdict) {
+    InOrderMd5.forget(object); // what a range given up on left behind
     try {
       publisher.publish(object);
     } catch (IOException e) {

@@ -66,7 +66,7 @@ final class ObjectPlans {
     }
     List<Future<FetchedRange>> futures = new ArrayList<>();
     for (RangeTask task : tasks) {
-      futures.add(RangeFetcher.poolFor(task, settings.maxInFlightRanges()).submit(() -> fetcher.fetch(task)));
+      futures.add(RangeFetcher.submit(task, settings.maxInFlightRanges(), () -> fetcher.fetch(task)));
     }
     List<FetchedRange> out = new ArrayList<>();
     for (Future<FetchedRange> f : futures) {

@@ -6,13 +6,11 @@ import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.Journal;
-import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.storage.RangeWriter;
 import io.modelprefetch.transforms.verify.Crc64;
 import io.modelprefetch.transforms.verify.Digests;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -20,11 +18,15 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -64,9 +66,42 @@ final class RangeFetcher {
 
   private static final Map<Integer, ExecutorService> SMALL_POOLS = new ConcurrentHashMap<>();
 
+  private static final AtomicLong SUBMITTED = new AtomicLong();
+
+  /**
+   * Runs {@code fetch} of {@code task} on the JVM's pool for it ({@link #poolFor}). A pool takes the
+   * lowest range index first, then the earliest submitted: the ranges in flight at once belong to
+   * different files where there are enough files, so their writes do not queue on one file's lock,
+   * and each file's ranges land in order, which lets its MD5 follow the bytes as they pass.
+   */
+  static CompletableFuture<FetchedRange> submit(RangeTask task, int threads, Supplier<FetchedRange> fetch) {
+    CompletableFuture<FetchedRange> result = new CompletableFuture<>();
+    poolFor(task, threads).execute(new Queued(task.index(), SUBMITTED.incrementAndGet(), () -> {
+      try {
+        result.complete(fetch.get());
+      } catch (Throwable t) {
+        result.completeExceptionally(t);
+      }
+    }));
+    return result;
+  }
+
+  /** A queued fetch, in the order {@link #submit} describes. */
+  private record Queued(int index, long sequence, Runnable work) implements Runnable, Comparable<Queued> {
+    @Override
+    public void run() {
+      work.run();
+    }
+
+    @Override
+    public int compareTo(Queued other) {
+      return index != other.index ? Integer.compare(index, other.index) : Long.compare(sequence, other.sequence);
+    }
+  }
+
   /** The JVM's pool of fetch threads of the given size, created on first use. */
   static ExecutorService pool(int threads) {
-    return POOLS.computeIfAbsent(threads, n -> Executors.newFixedThreadPool(n, CommitFiles.daemon("prefetch-range")));
+    return POOLS.computeIfAbsent(threads, n -> ordered(n, "prefetch-range"));
   }
 
   /**
@@ -78,8 +113,12 @@ final class RangeFetcher {
     if (task.lengthBytes() > SMALL_RANGE_BYTES) {
       return pool(threads);
     }
-    return SMALL_POOLS.computeIfAbsent(threads * SMALL_RANGE_FACTOR,
-        n -> Executors.newFixedThreadPool(n, CommitFiles.daemon("prefetch-small")));
+    return SMALL_POOLS.computeIfAbsent(threads * SMALL_RANGE_FACTOR, n -> ordered(n, "prefetch-small"));
+  }
+
+  private static ExecutorService ordered(int threads, String name) {
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new PriorityBlockingQueue<>(),
+        CommitFiles.daemon(name));
   }
 
   FetchedRange fetch(RangeTask task) {
@@ -99,8 +138,11 @@ final class RangeFetcher {
           // A whole object is simply fetched again after a crash; a part of a large one is kept.
           Journal.record(range);
         }
-        if (range.objectCrc64() == null && InOrderMd5.appliesTo(task, settings)) { // a CRC-64 vouches instead
-          String md5 = InOrderMd5.landed(task);
+        if (range.objectCrc64() != null && transfer.inOrder != null) {
+          transfer.inOrder.abandon(); // a CRC-64 vouches instead
+        }
+        if (range.objectCrc64() == null && InOrderMd5.appliesTo(task, settings)) {
+          String md5 = InOrderMd5.landed(task, transfer.inOrder);
           if (md5 != null) { // this range completed the object's MD5
             range = new FetchedRange(task, range.bytesFetched(), range.crc64(), md5, range.partMd5Hex(),
                 range.objectCrc64(), range.retriesByCause(), range.fetchMillis(), null, false);
@@ -137,12 +179,25 @@ final class RangeFetcher {
   private final class Transfer {
     private final RangeTask task;
     private long bytes;
+    private InOrderMd5.Stream inOrder; // this range's bytes feed the object's MD5 as they pass
 
     Transfer(RangeTask task) {
       this.task = task;
     }
 
     FetchedRange run() throws IOException {
+      inOrder = InOrderMd5.appliesTo(task, settings) ? InOrderMd5.claim(task) : null;
+      try {
+        return transfer();
+      } catch (IOException | RuntimeException e) {
+        if (inOrder != null) {
+          inOrder.abandon();
+        }
+        throw e;
+      }
+    }
+
+    private FetchedRange transfer() throws IOException {
       ObjectRef object = task.object();
       long expected = task.lengthBytes();
       Crc64 crc = null; // only when the server announces a CRC to check it against
@@ -158,7 +213,7 @@ final class RangeFetcher {
         try (ResponseInputStream<GetObjectResponse> in =
                 s3.getObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
                     .range("bytes=" + task.first() + "-" + task.lastInclusive()));
-            FileChannel channel = LocalFiles.openForWrite(object)) {
+            RangeWriter out = RangeWriter.open(task, settings.directIo())) {
           Long length = in.response().contentLength();
           if (length != null && length != expected) {
             throw new IOException("server answered bytes=" + task.first() + "-" + task.lastInclusive()
@@ -168,7 +223,6 @@ final class RangeFetcher {
           if (announced != null) {
             crc = new Crc64();
           }
-          long position = task.first();
           long remaining = expected;
           while (remaining > 0) {
             int n = read(in, buffer, (int) Math.min(buffer.length, remaining));
@@ -183,6 +237,9 @@ final class RangeFetcher {
             if (whole != null) {
               whole.update(buffer, 0, n);
             }
+            if (inOrder != null) {
+              inOrder.update(buffer, 0, n);
+            }
             for (int off = 0; part != null && off < n; ) {
               int take = (int) Math.min(n - off, partBytes - inPart);
               part.update(buffer, off, take);
@@ -193,12 +250,12 @@ final class RangeFetcher {
                 inPart = 0;
               }
             }
-            LocalFiles.writeFully(channel, ByteBuffer.wrap(buffer, 0, n), position, object);
-            position += n;
+            out.write(buffer, 0, n);
             remaining -= n;
           }
+          out.finish();
           if (!task.isWholeObject() && Journal.needsFsync()) {
-            LocalFiles.force(channel, object); // durable before the journal vouches for it
+            out.force(); // durable before the journal vouches for it
           }
         }
       }

@@ -50,23 +50,74 @@ class InOrderMd5Test {
   void rangesLandingOutOfOrderGiveTheObjectsMd5OnTheLastOne() throws Exception {
     List<RangeTask> ranges = fetchedFile("\"0123456789abcdef0123456789abcdef\"");
 
-    assertNull(InOrderMd5.landed(ranges.get(2)));
-    assertNull(InOrderMd5.landed(ranges.get(0)));
-    assertNull(InOrderMd5.landed(ranges.get(3)));
-    assertEquals(md5(), InOrderMd5.landed(ranges.get(1)));
+    assertNull(InOrderMd5.landed(ranges.get(2), null));
+    assertNull(InOrderMd5.landed(ranges.get(0), null));
+    assertNull(InOrderMd5.landed(ranges.get(3), null));
+    assertEquals(md5(), InOrderMd5.landed(ranges.get(1), null));
   }
 
   @Test
   void forgettingStartsTheDigestAgainForARefetch() throws Exception {
     List<RangeTask> ranges = fetchedFile("\"0123456789abcdef0123456789abcdef\"");
-    InOrderMd5.landed(ranges.get(0));
-    InOrderMd5.landed(ranges.get(1));
+    InOrderMd5.landed(ranges.get(0), null);
+    InOrderMd5.landed(ranges.get(1), null);
 
     InOrderMd5.forget(ranges.get(0).object());
     for (int i = 0; i < 3; i++) {
-      assertNull(InOrderMd5.landed(ranges.get(i)));
+      assertNull(InOrderMd5.landed(ranges.get(i), null));
     }
-    assertEquals(md5(), InOrderMd5.landed(ranges.get(3)));
+    assertEquals(md5(), InOrderMd5.landed(ranges.get(3), null));
+  }
+
+  /** Feeds {@code range}'s bytes to {@code claim}, as a fetch does while they pass. */
+  private void feed(InOrderMd5.Stream claim, RangeTask range) {
+    claim.update(bytes, (int) range.first(), (int) range.lengthBytes());
+  }
+
+  @Test
+  void rangesNextInOrderFeedTheDigestAsTheyPassAndLateOnesAreReadBack() throws Exception {
+    List<RangeTask> ranges = fetchedFile("\"0123456789abcdef0123456789abcdef\"");
+
+    InOrderMd5.Stream first = InOrderMd5.claim(ranges.get(0));
+    assertNull(InOrderMd5.claim(ranges.get(1)), "range 1 is not next while range 0 is in flight");
+    feed(first, ranges.get(0));
+    assertNull(InOrderMd5.landed(ranges.get(0), first));
+    assertNull(InOrderMd5.landed(ranges.get(3), null)); // out of order: read back later
+    InOrderMd5.Stream second = InOrderMd5.claim(ranges.get(1));
+    feed(second, ranges.get(1));
+    assertNull(InOrderMd5.landed(ranges.get(1), second));
+    InOrderMd5.Stream third = InOrderMd5.claim(ranges.get(2));
+    feed(third, ranges.get(2));
+
+    assertEquals(md5(), InOrderMd5.landed(ranges.get(2), third));
+  }
+
+  @Test
+  void aClaimGivenUpBeforeAnyByteCanBeTakenAgain() throws Exception {
+    List<RangeTask> ranges = fetchedFile("\"0123456789abcdef0123456789abcdef\"");
+
+    InOrderMd5.claim(ranges.get(0)).abandon(); // e.g. the GET failed before the body
+    InOrderMd5.Stream retry = InOrderMd5.claim(ranges.get(0));
+    feed(retry, ranges.get(0));
+    assertNull(InOrderMd5.landed(ranges.get(0), retry));
+    for (int i = 1; i < 3; i++) {
+      assertNull(InOrderMd5.landed(ranges.get(i), null));
+    }
+
+    assertEquals(md5(), InOrderMd5.landed(ranges.get(3), null));
+  }
+
+  @Test
+  void aClaimGivenUpAfterSomeBytesLeavesTheMd5ToTheCommit() throws Exception {
+    List<RangeTask> ranges = fetchedFile("\"0123456789abcdef0123456789abcdef\"");
+    InOrderMd5.Stream broken = InOrderMd5.claim(ranges.get(0));
+    broken.update(bytes, 0, 1000); // the body broke off here
+
+    broken.abandon();
+    assertNull(InOrderMd5.claim(ranges.get(1)), "the digest starts again from range 0");
+    for (int i = 1; i < 4; i++) {
+      assertNull(InOrderMd5.landed(ranges.get(i), null), "range " + i);
+    }
   }
 
   @Test

@@ -1,0 +1,187 @@
+package io.modelprefetch.transforms.storage;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import io.modelprefetch.transforms.model.RangeTask;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes one range's bytes, in order, at their place in the object's temporary file.
+ *
+ * <p>With direct I/O the bytes are staged in an aligned native buffer and written with {@code
+ * O_DIRECT}, past the page cache: the kernel does not copy them into cache pages, which is where a
+ * large buffered download spends most of its CPU once the dirty-page limit is reached, and the
+ * node's page cache is left to what it holds. Only a range that starts on a block boundary and is
+ * large enough takes that path; its unaligned tail (the end of the object) is written buffered. A
+ * file system that refuses {@code O_DIRECT} (tmpfs, some FUSE mounts) gets buffered writes, and is
+ * remembered per directory.
+ */
+public final class RangeWriter implements Closeable {
+
+  /** Ranges smaller than this are written buffered: the page cache costs them little. */
+  public static final long DIRECT_MIN_BYTES = 8L << 20;
+
+  private static final int STAGING_BYTES = 1 << 20;
+  private static final int STAGING_ALIGNMENT = 4096;
+  private static final ThreadLocal<ByteBuffer> STAGING =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(STAGING_BYTES + STAGING_ALIGNMENT)
+          .alignedSlice(STAGING_ALIGNMENT).limit(STAGING_BYTES).slice());
+  /** Per directory: the block size direct writes align to, or 0 where the file system refuses them. */
+  private static final Map<Path, Integer> ALIGNMENT = new ConcurrentHashMap<>();
+
+  private final Path file;
+  private final FileChannel channel;
+  private FileChannel direct; // null: buffered
+  private final ByteBuffer staging;
+  private final int alignment;
+  private long position; // where the next byte goes
+
+  private RangeWriter(Path file, FileChannel channel, FileChannel direct, int alignment, long position) {
+    this.file = file;
+    this.channel = channel;
+    this.direct = direct;
+    this.alignment = alignment;
+    this.staging = direct == null ? null : STAGING.get().clear();
+    this.position = position;
+  }
+
+  /** Opens {@code task}'s range of its object's temporary file, with direct I/O when asked and possible. */
+  public static RangeWriter open(RangeTask task, boolean directIo) throws LocalFiles.LocalWriteException {
+    Path file = LocalFiles.temporary(task.object());
+    FileChannel channel = LocalFiles.openForWrite(task.object());
+    int alignment = directIo && task.lengthBytes() >= DIRECT_MIN_BYTES ? alignment(file.getParent()) : 0;
+    FileChannel direct = null;
+    if (alignment > 0 && task.first() % alignment == 0) {
+      try {
+        direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+      } catch (IOException | UnsupportedOperationException e) {
+        ALIGNMENT.put(file.getParent(), 0);
+      }
+    }
+    return new RangeWriter(file, channel, direct, alignment, task.first());
+  }
+
+  /** Whether this range's bytes bypass the page cache. */
+  public boolean isDirect() {
+    return direct != null;
+  }
+
+  /** Writes {@code bytes[offset..offset+length)} after the bytes written before. */
+  public void write(byte[] bytes, int offset, int length) throws LocalFiles.LocalWriteException {
+    if (direct == null) {
+      writeFully(channel, ByteBuffer.wrap(bytes, offset, length), position);
+      position += length;
+      return;
+    }
+    int off = offset;
+    int left = length;
+    while (left > 0) {
+      int take = Math.min(left, staging.remaining());
+      staging.put(bytes, off, take);
+      off += take;
+      left -= take;
+      if (!staging.hasRemaining()) {
+        flushStaging(staging.position());
+        if (direct == null) { // the file system refused direct I/O: the rest goes buffered
+          write(bytes, off, left);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Writes what is still staged: the aligned part directly, the tail buffered. */
+  public void finish() throws LocalFiles.LocalWriteException {
+    if (staging != null && staging.position() > 0) {
+      int staged = staging.position();
+      int aligned = staged - staged % alignment;
+      if (aligned > 0 && direct != null) {
+        flushStaging(aligned);
+      }
+      if (staging.position() > 0) { // the tail, shorter than a block (or all of it, buffered)
+        int tail = staging.position();
+        staging.flip();
+        writeFully(channel, staging, position);
+        position += tail;
+        staging.clear();
+      }
+    }
+  }
+
+  /** Makes the written bytes durable. */
+  public void force() throws LocalFiles.LocalWriteException {
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new LocalFiles.LocalWriteException(file, e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    try (FileChannel c = channel; FileChannel d = direct) {
+      // both closed
+    }
+  }
+
+  /** Writes the first {@code bytes} staged, and keeps what follows them staged. */
+  private void flushStaging(int bytes) throws LocalFiles.LocalWriteException {
+    int staged = staging.position();
+    staging.flip().limit(bytes);
+    try {
+      long at = position;
+      while (staging.hasRemaining()) {
+        at += direct.write(staging, at);
+      }
+    } catch (IOException e) {
+      // A file system may accept O_DIRECT at open and refuse it on write; buffered writes then
+      // decide (a full disk fails both).
+      ALIGNMENT.put(file.getParent(), 0);
+      closeQuietly(direct);
+      direct = null;
+      staging.position(0).limit(bytes);
+      writeFully(channel, staging, position);
+    }
+    position += bytes;
+    staging.limit(staged).position(bytes);
+    staging.compact();
+  }
+
+  private void writeFully(FileChannel target, ByteBuffer buffer, long at) throws LocalFiles.LocalWriteException {
+    long offset = at;
+    try {
+      while (buffer.hasRemaining()) {
+        offset += target.write(buffer, offset);
+      }
+    } catch (IOException e) {
+      throw new LocalFiles.LocalWriteException(file, e);
+    }
+  }
+
+  /** The block size direct writes in {@code dir} align to; 0 when they cannot be used. */
+  private static int alignment(Path dir) {
+    return ALIGNMENT.computeIfAbsent(dir, d -> {
+      try {
+        long block = Files.getFileStore(d).getBlockSize();
+        return block > 0 && block <= STAGING_ALIGNMENT && STAGING_BYTES % block == 0 ? (int) block : 0;
+      } catch (IOException | UnsupportedOperationException e) {
+        return 0;
+      }
+    });
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // the bytes go through the buffered channel instead
+    }
+  }
+}
