@@ -48,6 +48,14 @@ public interface PrefetchOptions extends PipelineOptions {
 
   void setVerify(FetchSettings.Verification value);
 
+  @Description("Write large ranges to local files with O_DIRECT, past the page cache, where the file system"
+      + " allows it (buffered writes where it refuses, e.g. tmpfs); false keeps the written files in the page"
+      + " cache. Default: true.")
+  @Default.Boolean(true)
+  boolean getDirectIo();
+
+  void setDirectIo(boolean value);
+
   @Description("Keys the work is spread over between steps: 0 for one per element (a cluster), a few for"
       + " one JVM, whose runner then works in a few large bundles. Default: 0.")
   @Default.Integer(0)
@@ -63,6 +71,7 @@ public interface PrefetchOptions extends PipelineOptions {
   /** The fetch settings these options describe. */
   static FetchSettings fetchSettings(PrefetchOptions options) {
     return new FetchSettings(options.getPartThresholdBytes(), options.getPartSizeBytes(), options.getNumThreads(),
-        options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets(), true);
+        options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets(),
+        options.getDirectIo());
   }
 }

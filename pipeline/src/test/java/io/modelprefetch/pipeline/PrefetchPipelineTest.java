@@ -63,4 +63,13 @@ class PrefetchPipelineTest {
 
     assertEquals(new FetchSettings(64L << 20, 64L << 20, 8, 4, true, FetchSettings.Verification.FULL, 0, true), PrefetchOptions.fetchSettings(options));
   }
+
+  @Test
+  void directIoIsOnUnlessTheOptionTurnsItOff() {
+    PrefetchOptions off = PipelineOptionsFactory.fromArgs("--directIo=false").as(PrefetchOptions.class);
+
+    assertEquals(true, PrefetchOptions.fetchSettings(PipelineOptionsFactory.create().as(PrefetchOptions.class)).directIo());
+    assertEquals(new FetchSettings(64L << 20, 64L << 20, 4, 4, false, FetchSettings.Verification.FULL, 0, false),
+        PrefetchOptions.fetchSettings(off));
+  }
 }

@@ -59,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
           + DemoModel.SMALL_MODEL.size() + " files) at " + server.endpoint());
       Map<String, String> env = server.environment();
       var flags = new JobResolver.Flags(List.of("s3://" + BUCKET + "/" + PREFIX), localDir.toString(), null, null, null,
-          null, null, null, partThreshold, partSize, null, null, null, null, null, null, reportPath.toString(), List.of());
+          null, null, null, partThreshold, partSize, null, null, null, null, null, null, null, reportPath.toString(), List.of());
       int status = PrefetchRun.execute(new JobResolver(env).resolve(flags), context.out(), context.err());
       printTable(reportPath);
       context.err().println("model-prefetch demo: report written to " + reportPath);

@@ -45,6 +45,7 @@ final class JobResolver {
       List<String> allowFileSuffix,
       Boolean forceDownload,
       String verify,
+      String directIo,
       String endpoint,
       String region,
       EndpointResolver.Addressing addressing,
@@ -100,10 +101,13 @@ final class JobResolver {
     FetchSettings.Verification verification = first(
         flags.verify() == null ? null : Values.verification("--verify", flags.verify()),
         env("DOWNLOADER_VERIFY", v -> Values.verification("DOWNLOADER_VERIFY", v)), FetchSettings.Verification.FULL);
+    boolean directIo = first(
+        flags.directIo() == null ? null : Values.bool("--direct-io", flags.directIo()),
+        env("DOWNLOADER_DIRECT_IO", v -> Values.bool("DOWNLOADER_DIRECT_IO", v)), true);
     FetchSettings fetch;
     try {
       fetch = new FetchSettings(partThreshold, partSize, numThreads, FetchSettings.DEFAULT_MAX_ATTEMPTS, force,
-          verification, 0, true);
+          verification, 0, directIo);
     } catch (IllegalArgumentException e) {
       throw new UsageException("part size: " + e.getMessage());
     }

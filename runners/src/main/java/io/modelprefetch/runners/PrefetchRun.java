@@ -262,6 +262,7 @@ final class PrefetchRun {
     options.setMaxAttempts(job.fetch().maxAttempts());
     options.setForceDownload(job.fetch().forceDownload());
     options.setVerify(job.fetch().verification());
+    options.setDirectIo(job.fetch().directIo());
     return options;
   }
 

@@ -77,6 +77,12 @@ final class RunCommand implements Callable<Integer> {
           + " --ignore-checksum). Env: DOWNLOADER_VERIFY. Default: full.")
   String verify;
 
+  @Option(names = "--direct-io", paramLabel = "true|false",
+      description = "true: write large ranges with O_DIRECT, past the page cache, where the file system allows it"
+          + " (buffered writes where it refuses, e.g. tmpfs); false: keep the written files in the page cache, for"
+          + " a model served right after the download on this node. Env: DOWNLOADER_DIRECT_IO. Default: true.")
+  String directIo;
+
 
 
 
@@ -229,7 +235,7 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, connection.extraConfig, numThreads,
-        partThreshold, partSize, allowFileSuffix, forceDownload, verify, connection.endpoint, connection.region,
+        partThreshold, partSize, allowFileSuffix, forceDownload, verify, directIo, connection.endpoint, connection.region,
         connection.addressing != null ? addressing("--addressing", connection.addressing)
             : addressing("--config addressing", config.addressing()),
         report, passThrough);

@@ -2,14 +2,18 @@ package io.modelprefetch.runners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.s3.CredentialsSource;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** Precedence: a flag, then --download-extra-config, then the environment, then the default. */
 class JobResolverTest {
@@ -18,12 +22,12 @@ class JobResolverTest {
 
   JobResolver.Flags flags(String extraConfig, Integer numThreads, Boolean force, String localDir) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, extraConfig,
-        numThreads, null, null, null, force, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        numThreads, null, null, null, force, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
   }
 
   JobResolver.Flags verifyFlag(String verify) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
-        null, null, null, null, null, verify, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, null, verify, null, "http://127.0.0.1:9000", null, null, null, List.of());
   }
 
   @Test
@@ -34,6 +38,34 @@ class JobResolverTest {
     assertEquals(FetchSettings.Verification.SIZE, resolve(sizeEnv, verifyFlag(null)).fetch().verification());
     assertEquals(FetchSettings.Verification.FULL, resolve(sizeEnv, verifyFlag("full")).fetch().verification());
     assertEquals(FetchSettings.Verification.SIZE, resolve(Map.of(), verifyFlag("size")).fetch().verification());
+  }
+
+  JobResolver.Flags directIoFlag(String directIo) {
+    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
+        null, null, null, null, null, null, directIo, "http://127.0.0.1:9000", null, null, null, List.of());
+  }
+
+  @Test
+  void directIoIsOnUnlessTheFlagOrTheEnvironmentTurnsItOffAndTheFlagWins() {
+    Map<String, String> offEnv = Map.of("DOWNLOADER_DIRECT_IO", "False");
+
+    assertEquals(true, resolve(Map.of(), directIoFlag(null)).fetch().directIo());
+    assertEquals(false, resolve(offEnv, directIoFlag(null)).fetch().directIo());
+    assertEquals(true, resolve(offEnv, directIoFlag("true")).fetch().directIo());
+    assertEquals(false, resolve(Map.of(), directIoFlag("false")).fetch().directIo());
+  }
+
+  @Test
+  void directIoFlagFalseReachesThePipelineOptions() {
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    RunCommand run = new RunCommand(new Main.Context(Map.of(), quiet, quiet));
+    new CommandLine(run).parseArgs("--model-uri", "s3://bkt/models/llama/", "--local-dir", dir.toString(),
+        "--endpoint", "http://127.0.0.1:9000", "--direct-io", "false");
+
+    PrefetchOptions options = PrefetchRun.pipelineOptions(resolve(Map.of(), run.flags()));
+
+    assertEquals(false, options.getDirectIo());
+    assertEquals(false, PrefetchOptions.fetchSettings(options).directIo());
   }
 
   Job resolve(Map<String, String> env, JobResolver.Flags flags) {
@@ -70,9 +102,9 @@ class JobResolverTest {
     Map<String, String> env = Map.of("DOWNLOADER_LOCAL_DIR", dir.resolve("from-env").toString());
     JobResolver resolver = new JobResolver(env);
     JobResolver.Flags noDir = new JobResolver.Flags(null, null, null, manifest, null, null, null, null, null, null,
-        null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
     JobResolver.Flags withDir = new JobResolver.Flags(null, dir.resolve("from-flag").toString(), null, manifest, null,
-        null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
 
     assertEquals(dir.resolve("from-manifest/x").toString(), resolver.resolve(noDir).models().get(0).modelDir());
     assertEquals(dir.resolve("from-flag/x").toString(), resolver.resolve(withDir).models().get(0).modelDir());
