@@ -6,10 +6,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -19,9 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * O_DIRECT}, past the page cache: the kernel does not copy them into cache pages, which is where a
  * large buffered download spends most of its CPU once the dirty-page limit is reached, and the
  * node's page cache is left to what it holds. Only a range that starts on a block boundary and is
- * large enough takes that path; its unaligned tail (the end of the object) is written buffered. A
- * file system that refuses {@code O_DIRECT} (tmpfs, some FUSE mounts) gets buffered writes, and is
- * remembered per directory.
+ * large enough takes that path; its unaligned tail (the end of the object) is written buffered.
+ * Only local block file systems ({@link #DIRECT_FILE_SYSTEMS}) take it; one that refuses {@code
+ * O_DIRECT} after all gets buffered writes, remembered per directory.
  */
 public final class RangeWriter implements Closeable {
 
@@ -33,6 +35,13 @@ public final class RangeWriter implements Closeable {
   private static final ThreadLocal<ByteBuffer> STAGING =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(STAGING_BYTES + STAGING_ALIGNMENT)
           .alignedSlice(STAGING_ALIGNMENT).limit(STAGING_BYTES).slice());
+  /**
+   * The local file systems direct I/O is used on. On a network file system (NFS, a FUSE mount) an
+   * {@code O_DIRECT} write is a synchronous round trip of its own, so shared mounts keep the
+   * page cache.
+   */
+  static final Set<String> DIRECT_FILE_SYSTEMS = Set.of("ext4", "xfs", "btrfs");
+
   /** Per directory: the block size direct writes align to, or 0 where the file system refuses them. */
   private static final Map<Path, Integer> ALIGNMENT = new ConcurrentHashMap<>();
 
@@ -169,8 +178,10 @@ public final class RangeWriter implements Closeable {
   private static int alignment(Path dir) {
     return ALIGNMENT.computeIfAbsent(dir, d -> {
       try {
-        long block = Files.getFileStore(d).getBlockSize();
-        return block > 0 && block <= STAGING_ALIGNMENT && STAGING_BYTES % block == 0 ? (int) block : 0;
+        FileStore store = Files.getFileStore(d);
+        long block = store.getBlockSize();
+        return DIRECT_FILE_SYSTEMS.contains(store.type()) && block > 0 && block <= STAGING_ALIGNMENT
+            && STAGING_BYTES % block == 0 ? (int) block : 0;
       } catch (IOException | UnsupportedOperationException e) {
         return 0;
       }

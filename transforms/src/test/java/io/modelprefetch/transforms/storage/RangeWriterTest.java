@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +48,7 @@ class RangeWriterTest {
   }
 
   private static boolean fileSystemTakesDirectIo(Path dir) throws Exception {
-    return Set.of("ext4", "xfs", "btrfs").contains(Files.getFileStore(dir).type());
+    return RangeWriter.DIRECT_FILE_SYSTEMS.contains(Files.getFileStore(dir).type());
   }
 
   @Test

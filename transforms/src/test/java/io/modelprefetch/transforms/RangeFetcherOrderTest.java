@@ -1,0 +1,74 @@
+package io.modelprefetch.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.s3.ObjectUri;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** The fetch pools start the lowest range index first, then the earliest submitted. */
+class RangeFetcherOrderTest {
+
+  private static RangeTask range(String file, int index) {
+    ObjectRef object = new ObjectRef(new ModelKey("m", "s3://b/m/", "/models/m"), ObjectUri.Scheme.S3, "b",
+        "m/" + file, file, 4L << 30, "\"0123456789abcdef0123456789abcdef\"", null, null);
+    long size = 64L << 20;
+    return new RangeTask(object, index, 64, index * size, (index + 1) * size - 1, 0);
+  }
+
+  @Test
+  void queuedRangesStartByIndexSoFilesInterleave() throws Exception {
+    int threads = 1; // one thread: the queue order is the start order
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch busy = new CountDownLatch(1);
+    List<String> started = new CopyOnWriteArrayList<>();
+    CompletableFuture<FetchedRange> blocker = RangeFetcher.submit(range("blocker", 0), threads, () -> {
+      busy.countDown();
+      await(release);
+      return null;
+    });
+    busy.await();
+
+    List<RangeTask> queued = List.of(range("a", 0), range("a", 1), range("a", 2), range("b", 0), range("b", 1),
+        range("c", 0));
+    List<CompletableFuture<FetchedRange>> all = queued.stream()
+        .map(task -> RangeFetcher.submit(task, threads, () -> {
+          started.add(task.object().relativePath() + task.index());
+          return null;
+        }))
+        .toList();
+    release.countDown();
+    blocker.get();
+    for (CompletableFuture<FetchedRange> f : all) {
+      f.get();
+    }
+
+    assertEquals(List.of("a0", "b0", "c0", "a1", "b1", "a2"), started);
+  }
+
+  @Test
+  void aFetchThatThrowsFailsItsFuture() throws Exception {
+    CompletableFuture<FetchedRange> failed = RangeFetcher.submit(range("x", 0), 1, () -> {
+      throw new IllegalStateException("boom");
+    });
+
+    Throwable cause = failed.handle((r, t) -> t).get();
+    assertEquals("boom", cause.getMessage());
+    assertEquals(null, RangeFetcher.submit(range("y", 0), 1, () -> null).get(), "the pool still runs fetches");
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
