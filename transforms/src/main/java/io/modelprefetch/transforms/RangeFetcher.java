@@ -197,6 +197,14 @@ final class RangeFetcher {
       }
     }
 
+    /**
+     * Direct I/O, unless this range's bytes are to be read back for the object's MD5 (it landed
+     * out of order): those are written to the page cache, where the read finds them.
+     */
+    private boolean directIo() {
+      return settings.directIo() && (inOrder != null || !InOrderMd5.appliesTo(task, settings));
+    }
+
     private FetchedRange transfer() throws IOException {
       ObjectRef object = task.object();
       long expected = task.lengthBytes();
@@ -213,7 +221,7 @@ final class RangeFetcher {
         try (ResponseInputStream<GetObjectResponse> in =
                 s3.getObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
                     .range("bytes=" + task.first() + "-" + task.lastInclusive()));
-            RangeWriter out = RangeWriter.open(task, settings.directIo())) {
+            RangeWriter out = RangeWriter.open(task, directIo())) {
           Long length = in.response().contentLength();
           if (length != null && length != expected) {
             throw new IOException("server answered bytes=" + task.first() + "-" + task.lastInclusive()
