@@ -5,7 +5,6 @@ import io.modelprefetch.transforms.plan.DestinationPaths;
 import io.modelprefetch.transforms.verify.Etags;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -21,10 +20,10 @@ import java.util.Locale;
 /**
  * The layout of a model on a POSIX file system and the steps that write it.
  *
- * <p>Bytes go to a temporary file next to the target ({@code .<name>.<etag>.prefetch-part}), which
- * is renamed atomically after verification. The AIBrix sidecar {@code
- * <model>/.cache/<s3|tos>/download/<relative path>.metadata} holds the ETag and is written after
- * the rename, so a present sidecar never vouches for bytes that are not in place.
+ * <p>Bytes go to a temporary file next to the target ({@code .<name>.<etag>.prefetch-part}; {@link
+ * RangeWriter} writes each range), which is renamed atomically after verification. The AIBrix
+ * sidecar {@code <model>/.cache/<s3|tos>/download/<relative path>.metadata} holds the ETag and gets
+ * its name after the rename, so a present sidecar never vouches for bytes that are not in place.
  */
 public final class LocalFiles {
 
@@ -84,28 +83,6 @@ public final class LocalFiles {
   public static FileChannel openForWrite(ObjectRef object) throws LocalWriteException {
     try {
       return FileChannel.open(temporary(object), StandardOpenOption.WRITE);
-    } catch (IOException e) {
-      throw new LocalWriteException(temporary(object), e);
-    }
-  }
-
-  /** Writes all of {@code buffer} at {@code position} of {@code object}'s temporary file. */
-  public static void writeFully(FileChannel channel, ByteBuffer buffer, long position, ObjectRef object)
-      throws LocalWriteException {
-    long at = position;
-    try {
-      while (buffer.hasRemaining()) {
-        at += channel.write(buffer, at);
-      }
-    } catch (IOException e) {
-      throw new LocalWriteException(temporary(object), e);
-    }
-  }
-
-  /** Makes the written bytes durable. */
-  public static void force(FileChannel channel, ObjectRef object) throws LocalWriteException {
-    try {
-      channel.force(false);
     } catch (IOException e) {
       throw new LocalWriteException(temporary(object), e);
     }

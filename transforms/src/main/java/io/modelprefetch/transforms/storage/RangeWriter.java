@@ -150,13 +150,13 @@ public final class RangeWriter implements Closeable {
         at += direct.write(staging, at);
       }
     } catch (IOException e) {
-      // A file system may accept O_DIRECT at open and refuse it on write; buffered writes then
-      // decide (a full disk fails both).
+      // A file system may accept O_DIRECT at open and refuse it on write; a buffered write then
+      // decides. A full disk fails both, and leaves direct I/O on for later ranges.
+      staging.position(0).limit(bytes);
+      writeFully(channel, staging, position);
       ALIGNMENT.put(file.getParent(), 0);
       closeQuietly(direct);
       direct = null;
-      staging.position(0).limit(bytes);
-      writeFully(channel, staging, position);
     }
     position += bytes;
     staging.limit(staged).position(bytes);
