@@ -48,8 +48,8 @@ public interface PrefetchOptions extends PipelineOptions {
 
   void setVerify(FetchSettings.Verification value);
 
-  @Description("Write large ranges to local files with O_DIRECT, past the page cache, where the file system"
-      + " allows it (buffered writes where it refuses, e.g. tmpfs); false keeps the written files in the page"
+  @Description("Write ranges of 8 MiB and more to local files with O_DIRECT, past the page cache, on local ext4,"
+      + " xfs and btrfs (buffered elsewhere, e.g. NFS, FUSE, tmpfs); false keeps the written files in the page"
       + " cache. Default: true.")
   @Default.Boolean(true)
   boolean getDirectIo();

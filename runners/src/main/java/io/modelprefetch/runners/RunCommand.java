@@ -78,9 +78,9 @@ final class RunCommand implements Callable<Integer> {
   String verify;
 
   @Option(names = "--direct-io", paramLabel = "true|false",
-      description = "true: write large ranges with O_DIRECT, past the page cache, where the file system allows it"
-          + " (buffered writes where it refuses, e.g. tmpfs); false: keep the written files in the page cache, for"
-          + " a model served right after the download on this node. Env: DOWNLOADER_DIRECT_IO. Default: true.")
+      description = "true: write ranges of 8 MiB and more with O_DIRECT, past the page cache, on local ext4, xfs"
+          + " and btrfs (buffered elsewhere, e.g. NFS, FUSE, tmpfs); false: keep the written files in the page cache,"
+          + " for a model served right after the download on this node. Env: DOWNLOADER_DIRECT_IO. Default: true.")
   String directIo;
 
 

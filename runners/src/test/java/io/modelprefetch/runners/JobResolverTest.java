@@ -25,34 +25,30 @@ class JobResolverTest {
         numThreads, null, null, null, force, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
   }
 
-  JobResolver.Flags verifyFlag(String verify) {
+  /** Flags with only {@code --verify} and {@code --direct-io} (either may be null: not given). */
+  JobResolver.Flags fetchFlags(String verify, String directIo) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
-        null, null, null, null, null, verify, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, null, verify, directIo, "http://127.0.0.1:9000", null, null, null, List.of());
   }
 
   @Test
   void verificationIsFullUnlessTheFlagOrTheEnvironmentSaysSizeAndTheFlagWins() {
     Map<String, String> sizeEnv = Map.of("DOWNLOADER_VERIFY", "Size");
 
-    assertEquals(FetchSettings.Verification.FULL, resolve(Map.of(), verifyFlag(null)).fetch().verification());
-    assertEquals(FetchSettings.Verification.SIZE, resolve(sizeEnv, verifyFlag(null)).fetch().verification());
-    assertEquals(FetchSettings.Verification.FULL, resolve(sizeEnv, verifyFlag("full")).fetch().verification());
-    assertEquals(FetchSettings.Verification.SIZE, resolve(Map.of(), verifyFlag("size")).fetch().verification());
-  }
-
-  JobResolver.Flags directIoFlag(String directIo) {
-    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
-        null, null, null, null, null, null, directIo, "http://127.0.0.1:9000", null, null, null, List.of());
+    assertEquals(FetchSettings.Verification.FULL, resolve(Map.of(), fetchFlags(null, null)).fetch().verification());
+    assertEquals(FetchSettings.Verification.SIZE, resolve(sizeEnv, fetchFlags(null, null)).fetch().verification());
+    assertEquals(FetchSettings.Verification.FULL, resolve(sizeEnv, fetchFlags("full", null)).fetch().verification());
+    assertEquals(FetchSettings.Verification.SIZE, resolve(Map.of(), fetchFlags("size", null)).fetch().verification());
   }
 
   @Test
   void directIoIsOnUnlessTheFlagOrTheEnvironmentTurnsItOffAndTheFlagWins() {
     Map<String, String> offEnv = Map.of("DOWNLOADER_DIRECT_IO", "False");
 
-    assertEquals(true, resolve(Map.of(), directIoFlag(null)).fetch().directIo());
-    assertEquals(false, resolve(offEnv, directIoFlag(null)).fetch().directIo());
-    assertEquals(true, resolve(offEnv, directIoFlag("true")).fetch().directIo());
-    assertEquals(false, resolve(Map.of(), directIoFlag("false")).fetch().directIo());
+    assertEquals(true, resolve(Map.of(), fetchFlags(null, null)).fetch().directIo());
+    assertEquals(false, resolve(offEnv, fetchFlags(null, null)).fetch().directIo());
+    assertEquals(true, resolve(offEnv, fetchFlags(null, "true")).fetch().directIo());
+    assertEquals(false, resolve(Map.of(), fetchFlags(null, "false")).fetch().directIo());
   }
 
   @Test
