@@ -100,7 +100,7 @@ final class RangeFetcher {
   }
 
   /** The JVM's pool of fetch threads of the given size, created on first use. */
-  static ExecutorService pool(int threads) {
+  private static ExecutorService pool(int threads) {
     return POOLS.computeIfAbsent(threads, n -> ordered(n, "prefetch-range"));
   }
 
@@ -109,7 +109,7 @@ final class RangeFetcher {
    * small shards) waits on the round trip far more than it moves bytes, so small ranges get
    * {@link #SMALL_RANGE_FACTOR} times as many threads of their own; large ones keep {@code threads}.
    */
-  static ExecutorService poolFor(RangeTask task, int threads) {
+  private static ExecutorService poolFor(RangeTask task, int threads) {
     if (task.lengthBytes() > SMALL_RANGE_BYTES) {
       return pool(threads);
     }

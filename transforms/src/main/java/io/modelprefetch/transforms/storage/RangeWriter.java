@@ -85,7 +85,7 @@ public final class RangeWriter implements Closeable {
   /** Writes {@code bytes[offset..offset+length)} after the bytes written before. */
   public void write(byte[] bytes, int offset, int length) throws LocalFiles.LocalWriteException {
     if (direct == null) {
-      writeFully(channel, ByteBuffer.wrap(bytes, offset, length), position);
+      writeBuffered(ByteBuffer.wrap(bytes, offset, length), position);
       position += length;
       return;
     }
@@ -117,7 +117,7 @@ public final class RangeWriter implements Closeable {
       if (staging.position() > 0) { // the tail, shorter than a block (or all of it, buffered)
         int tail = staging.position();
         staging.flip();
-        writeFully(channel, staging, position);
+        writeBuffered(staging, position);
         position += tail;
         staging.clear();
       }
@@ -153,7 +153,7 @@ public final class RangeWriter implements Closeable {
       // A file system may accept O_DIRECT at open and refuse it on write; a buffered write then
       // decides. A full disk fails both, and leaves direct I/O on for later ranges.
       staging.position(0).limit(bytes);
-      writeFully(channel, staging, position);
+      writeBuffered(staging, position);
       ALIGNMENT.put(file.getParent(), 0);
       closeQuietly(direct);
       direct = null;
@@ -163,11 +163,12 @@ public final class RangeWriter implements Closeable {
     staging.compact();
   }
 
-  private void writeFully(FileChannel target, ByteBuffer buffer, long at) throws LocalFiles.LocalWriteException {
+  /** Writes all of {@code buffer} at {@code at} through the page cache. */
+  private void writeBuffered(ByteBuffer buffer, long at) throws LocalFiles.LocalWriteException {
     long offset = at;
     try {
       while (buffer.hasRemaining()) {
-        offset += target.write(buffer, offset);
+        offset += channel.write(buffer, offset);
       }
     } catch (IOException e) {
       throw new LocalFiles.LocalWriteException(file, e);
