@@ -5,10 +5,12 @@ import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.s3.SmallGets;
 import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.RangeWriter;
 import io.modelprefetch.transforms.verify.Crc64;
 import io.modelprefetch.transforms.verify.Digests;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -17,7 +19,6 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -205,6 +207,25 @@ final class RangeFetcher {
       return settings.directIo() && (inOrder != null || !InOrderMd5.appliesTo(task, settings));
     }
 
+    /** The ranged GET: through {@link SmallGets} for a small range, else through the SDK. */
+    private Body get() throws IOException {
+      ObjectRef object = task.object();
+      if (task.lengthBytes() <= SmallGets.MAX_RANGE_BYTES) {
+        SmallGets small = SmallGets.of(object.client(), s3);
+        SmallGets.Response response = small == null ? null
+            : small.get(object.bucket(), object.key(), object.etag(), task.first(), task.lastInclusive());
+        if (response != null) {
+          long length = response.contentLength();
+          return new Body(response.body(), length < 0 ? null : length, announcedCrc(response::header), response);
+        }
+      }
+      ResponseInputStream<GetObjectResponse> in =
+          s3.getObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
+              .range("bytes=" + task.first() + "-" + task.lastInclusive()));
+      return new Body(in, in.response().contentLength(),
+          announcedCrc(name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null)), in);
+    }
+
     private FetchedRange transfer() throws IOException {
       ObjectRef object = task.object();
       long expected = task.lengthBytes();
@@ -218,22 +239,19 @@ final class RangeFetcher {
       String announced = null;
       if (expected > 0) {
         byte[] buffer = BUFFERS.get();
-        try (ResponseInputStream<GetObjectResponse> in =
-                s3.getObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
-                    .range("bytes=" + task.first() + "-" + task.lastInclusive()));
-            RangeWriter out = RangeWriter.open(task, directIo())) {
-          Long length = in.response().contentLength();
+        try (Body in = get(); RangeWriter out = RangeWriter.open(task, directIo())) {
+          Long length = in.contentLength();
           if (length != null && length != expected) {
             throw new IOException("server answered bytes=" + task.first() + "-" + task.lastInclusive()
                 + " with " + length + " bytes instead of " + expected + "; it may not support Range requests");
           }
-          announced = digests ? announcedCrc(in.response()) : null;
+          announced = digests ? in.announcedCrc() : null;
           if (announced != null) {
             crc = new Crc64();
           }
           long remaining = expected;
           while (remaining > 0) {
-            int n = read(in, buffer, (int) Math.min(buffer.length, remaining));
+            int n = read(in.stream(), buffer, (int) Math.min(buffer.length, remaining));
             if (n < 0) {
               throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
             }
@@ -275,11 +293,20 @@ final class RangeFetcher {
     }
   }
 
-  private static String announcedCrc(GetObjectResponse response) {
-    for (String header : CRC64_HEADERS) {
-      Optional<String> value = response.sdkHttpResponse().firstMatchingHeader(header);
-      if (value.isPresent()) {
-        return value.get();
+  /** A response body being read: its stream, Content-Length (or null) and announced CRC-64 (or null). */
+  private record Body(InputStream stream, Long contentLength, String announcedCrc, Closeable response)
+      implements Closeable {
+    @Override
+    public void close() throws IOException {
+      response.close();
+    }
+  }
+
+  private static String announcedCrc(Function<String, String> header) {
+    for (String name : CRC64_HEADERS) {
+      String value = header.apply(name);
+      if (value != null) {
+        return value;
       }
     }
     return null;

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -183,12 +184,21 @@ public final class S3Clients {
     return () -> credentials;
   }
 
+  /** Trust built per bundle path: every client of a run shares its bundle's. */
+  private static final Map<Path, TrustManager[]> TRUST = new ConcurrentHashMap<>();
+
   /**
    * The JVM's default trust plus every certificate in a PEM bundle: the trust of every client
-   * built from a recipe with {@code caBundlePath}, also used by {@code prefetch doctor}.
+   * built from a recipe with {@code caBundlePath}, also used by {@code prefetch doctor}. Built once
+   * per JVM and bundle.
    */
   public static TrustManager[] trustManagers(Path pemBundle) {
-    try (InputStream in = Files.newInputStream(pemBundle)) {
+    return TRUST.computeIfAbsent(pemBundle.toAbsolutePath(), absolute -> readTrust(pemBundle));
+  }
+
+  private static TrustManager[] readTrust(Path pemBundle) {
+    // One read: the certificate parser reads an unbuffered stream a byte per system call.
+    try (InputStream in = new ByteArrayInputStream(Files.readAllBytes(pemBundle))) {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
       int i = 0;

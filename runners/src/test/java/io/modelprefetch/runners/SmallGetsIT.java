@@ -1,0 +1,148 @@
+package io.modelprefetch.runners;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.modelprefetch.runners.demo.EmbeddedS3;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.s3.InProcessCredentials;
+import io.modelprefetch.transforms.s3.S3Clients;
+import io.modelprefetch.transforms.s3.SmallGets;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * {@link SmallGets} against real servers: S3Proxy over HTTP with path-style addressing, and the
+ * TOS emulator over HTTPS with virtual-hosted addressing and a CA bundle. Every answer, bytes or
+ * error, must be what the SDK's own GET of the same range gives.
+ */
+class SmallGetsIT {
+
+  static final String BUCKET = "small";
+  static final List<String> KEYS = List.of("config.json", "dir/with space+plus=eq&at@.bin", "unicode/модель-é.json",
+      "deep/a/b/c/tokenizer.model");
+
+  @TempDir static Path serverDir;
+  static EmbeddedS3 server;
+  static byte[] content;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = EmbeddedS3.start(serverDir.resolve("data"));
+    server.admin().createBucket(b -> b.bucket(BUCKET));
+    content = new byte[300_000];
+    new Random(11).nextBytes(content);
+    for (String key : KEYS) {
+      server.admin().putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(content));
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  static ClientRecipe recipe(String endpoint, String region, boolean pathStyle, String accessKey, String secretKey,
+      String caBundle) {
+    CredentialsSource keys = InProcessCredentials.register("small-gets-" + UUID.randomUUID(), accessKey, secretKey, null);
+    return new ClientRecipe(endpoint, region, pathStyle, true, keys, caBundle, 8);
+  }
+
+  static ClientRecipe pathStyle(String secretKey) {
+    return recipe(server.endpoint().toString(), EmbeddedS3.REGION, true, server.accessKey(), secretKey, null);
+  }
+
+  static byte[] read(SmallGets.Response response) throws IOException {
+    try (response; InputStream in = response.body()) {
+      return in.readAllBytes();
+    }
+  }
+
+  static byte[] sdkGet(S3Client s3, String bucket, String key, String etag, long first, long last) {
+    return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key).ifMatch(etag).range("bytes=" + first + "-" + last))
+        .asByteArray();
+  }
+
+  @Test
+  void everyRangeOfEveryKeyIsTheSdksBytes() throws IOException {
+    ClientRecipe recipe = pathStyle(server.secretKey());
+    S3Client s3 = S3Clients.build(recipe);
+    SmallGets gets = SmallGets.of(recipe, s3);
+    assertNotNull(gets, "no proxy is configured here");
+    for (String key : KEYS) {
+      String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag();
+      for (long[] range : new long[][] {{0, content.length - 1}, {0, 0}, {1000, 70_000}, {content.length - 5, content.length - 1}}) {
+        SmallGets.Response response = gets.get(BUCKET, key, etag, range[0], range[1]);
+        assertEquals(range[1] - range[0] + 1, response.contentLength(), key);
+        byte[] bytes = read(response);
+        assertArrayEquals(sdkGet(s3, BUCKET, key, etag, range[0], range[1]), bytes, key + " " + range[0] + "-" + range[1]);
+        assertArrayEquals(java.util.Arrays.copyOfRange(content, (int) range[0], (int) range[1] + 1), bytes);
+      }
+    }
+    s3.close();
+  }
+
+  @Test
+  void errorAnswersAreTheExceptionsTheSdkRaises() {
+    ClientRecipe recipe = pathStyle(server.secretKey());
+    S3Client s3 = S3Clients.build(recipe);
+    SmallGets gets = SmallGets.of(recipe, s3);
+    String etag = s3.headObject(b -> b.bucket(BUCKET).key("config.json")).eTag();
+
+    S3Exception missing = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "absent.json", null, 0, 9));
+    assertInstanceOf(NoSuchKeyException.class, missing);
+    assertSameError(assertThrows(S3Exception.class, () -> sdkGet(s3, BUCKET, "absent.json", null, 0, 9)), missing);
+
+    S3Exception changed = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", 0, 9));
+    assertEquals(412, changed.statusCode());
+    assertSameError(assertThrows(S3Exception.class,
+        () -> sdkGet(s3, BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", 0, 9)), changed);
+
+    ClientRecipe wrongKey = pathStyle("not-the-secret");
+    S3Client wrong = S3Clients.build(wrongKey);
+    S3Exception denied = assertThrows(S3Exception.class, () -> SmallGets.of(wrongKey, wrong).get(BUCKET, "config.json", etag, 0, 9));
+    assertEquals(403, denied.statusCode());
+    assertSameError(assertThrows(S3Exception.class, () -> sdkGet(wrong, BUCKET, "config.json", etag, 0, 9)), denied);
+    wrong.close();
+    s3.close();
+  }
+
+  static void assertSameError(S3Exception sdk, S3Exception small) {
+    assertEquals(sdk.getClass(), small.getClass());
+    assertEquals(sdk.statusCode(), small.statusCode());
+    assertEquals(sdk.awsErrorDetails().errorCode(), small.awsErrorDetails().errorCode());
+    assertEquals(sdk.awsErrorDetails().errorMessage(), small.awsErrorDetails().errorMessage());
+  }
+
+  @Test
+  void virtualHostedHttpsWithCaBundleIsTheSdksBytes(@TempDir Path tosDir) throws Exception {
+    try (TosEmulator tos = TosEmulator.start(tosDir)) {
+      tos.admin().createBucket(b -> b.bucket("mybucket"));
+      tos.admin().putObject(b -> b.bucket("mybucket").key("models/config.json"), RequestBody.fromBytes(content));
+      ClientRecipe recipe = recipe("https://" + TosEmulator.S3_HOST + ":" + tos.port(), TosEmulator.REGION, false,
+          tos.accessKey(), tos.secretKey(), tos.caPem().toString());
+      S3Client s3 = S3Clients.build(recipe);
+      String etag = s3.headObject(b -> b.bucket("mybucket").key("models/config.json")).eTag();
+      byte[] bytes = read(SmallGets.of(recipe, s3).get("mybucket", "models/config.json", etag, 10, 200_009));
+      assertArrayEquals(sdkGet(s3, "mybucket", "models/config.json", etag, 10, 200_009), bytes);
+      assertArrayEquals(java.util.Arrays.copyOfRange(content, 10, 200_010), bytes);
+      s3.close();
+    }
+  }
+}

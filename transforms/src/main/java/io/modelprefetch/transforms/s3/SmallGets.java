@@ -1,0 +1,267 @@
+package io.modelprefetch.transforms.s3;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.IdentityProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
+
+/**
+ * Ranged GETs of small ranges over the JDK's HTTP client, signed by the SDK's SigV4 signer.
+ *
+ * <p>A small range (a config or tokenizer file, one of thousands of small shards) waits on its
+ * round trip, and the SDK's request pipeline (interceptors, endpoint rules, metrics, marshalling)
+ * costs several times the CPU its bytes do: with thousands of small files that pipeline was most of
+ * a run. These GETs go to the URL the recipe's SDK client would use (its own {@code getUrl} for the
+ * bucket), with its credentials, trust ({@code caBundlePath}) and timeouts, over pooled keep-alive
+ * connections. Failures surface as the SDK path's do: an error answer as an {@link S3Exception}
+ * (a {@link NoSuchKeyException} or {@link NoSuchBucketException} where the code says so) with its
+ * status, code and message; a reset or timeout as an {@link IOException}; so retries, their causes
+ * and messages are the same.
+ *
+ * <p>Where a proxy is configured (which the SDK's client would honour) there are none: {@link #of}
+ * answers null and the SDK fetches.
+ */
+public final class SmallGets {
+
+  /** Ranges of up to this many bytes are fetched here. */
+  public static final long MAX_RANGE_BYTES = 1 << 20;
+
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
+  private static final Map<ClientRecipe, Optional<SmallGets>> BY_RECIPE = new ConcurrentHashMap<>();
+  private static final List<String> PROXY_VARIABLES = List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy");
+  private static final Pattern ERROR_FIELD = Pattern.compile("<(Code|Message|RequestId)>([^<]*)</\\1>");
+
+  static {
+    // The JDK keeps 5 idle connections per server unless told otherwise; every fetch thread keeps one.
+    if (System.getProperty("http.maxConnections") == null) {
+      System.setProperty("http.maxConnections", "256");
+    }
+  }
+
+  private final S3Client s3;
+  private final String region;
+  private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
+  private final SSLSocketFactory tls; // null: the JVM's default trust
+  private final Map<String, Optional<String>> bucketUrls = new ConcurrentHashMap<>();
+
+  private SmallGets(S3Client s3, ClientRecipe recipe) {
+    this.s3 = s3;
+    this.region = recipe.region();
+    this.credentials = s3.serviceClientConfiguration().credentialsProvider();
+    this.tls = recipe.caBundlePath() == null ? null : socketFactory(Path.of(recipe.caBundlePath()));
+  }
+
+  /**
+   * The small GETs of {@code recipe}, sharing {@code s3}'s URLs and credentials; null when a proxy
+   * is configured and the SDK must fetch.
+   */
+  public static SmallGets of(ClientRecipe recipe, S3Client s3) {
+    return BY_RECIPE.computeIfAbsent(recipe, r -> proxyConfigured() ? Optional.empty() : Optional.of(new SmallGets(s3, r)))
+        .orElse(null);
+  }
+
+  private static boolean proxyConfigured() {
+    if (System.getProperty("http.proxyHost") != null || System.getProperty("https.proxyHost") != null) {
+      return true;
+    }
+    return PROXY_VARIABLES.stream().map(System::getenv).anyMatch(v -> v != null && !v.isBlank());
+  }
+
+  /** An answer with a body: 200 or 206. Close it once read, which returns its connection to the pool. */
+  public static final class Response implements Closeable {
+    private final HttpURLConnection connection;
+    private final InputStream body;
+
+    private Response(HttpURLConnection connection, InputStream body) {
+      this.connection = connection;
+      this.body = body;
+    }
+
+    public InputStream body() {
+      return body;
+    }
+
+    /** The Content-Length, or -1 when the server sent none. */
+    public long contentLength() {
+      return connection.getContentLengthLong();
+    }
+
+    /** The first value of a response header, or null. */
+    public String header(String name) {
+      return connection.getHeaderField(name);
+    }
+
+    @Override
+    public void close() throws IOException {
+      body.close();
+    }
+  }
+
+  /**
+   * GETs bytes {@code first..lastInclusive} of {@code bucket/key}, pinned to {@code etag} with
+   * {@code If-Match} when it is set; null when the bucket's URL cannot be derived (the SDK fetches).
+   *
+   * @throws S3Exception when the server answers anything but 200 or 206
+   * @throws IOException when the connection fails
+   */
+  public Response get(String bucket, String key, String etag, long first, long lastInclusive) throws IOException {
+    Optional<String> base = bucketUrls.computeIfAbsent(bucket, this::bucketUrl);
+    if (base.isEmpty()) {
+      return null;
+    }
+    SdkHttpRequest.Builder request = SdkHttpRequest.builder()
+        .method(SdkHttpMethod.GET)
+        .uri(URI.create(base.get() + SdkHttpUtils.urlEncodeIgnoreSlashes(key)))
+        .putHeader("Range", "bytes=" + first + "-" + lastInclusive);
+    if (etag != null && !etag.isEmpty()) {
+      request.putHeader("If-Match", etag);
+    }
+    SdkHttpRequest signed = sign(request.build());
+    HttpURLConnection connection = (HttpURLConnection) signed.getUri().toURL().openConnection(Proxy.NO_PROXY);
+    if (tls != null && connection instanceof HttpsURLConnection https) {
+      https.setSSLSocketFactory(tls);
+    }
+    connection.setInstanceFollowRedirects(false);
+    connection.setUseCaches(false);
+    connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+    connection.setReadTimeout((int) READ_TIMEOUT.toMillis());
+    signed.forEachHeader((name, values) -> {
+      if (!name.equalsIgnoreCase("Host")) { // the JDK sets it from the URL, as it was signed
+        connection.setRequestProperty(name, values.get(0));
+      }
+    });
+    int status;
+    try {
+      status = connection.getResponseCode();
+    } catch (IOException e) {
+      connection.disconnect();
+      throw e;
+    }
+    if (status != 200 && status != 206) {
+      throw error(connection, status);
+    }
+    return new Response(connection, connection.getInputStream());
+  }
+
+  /** The bucket's URL ending in '/', ready for an encoded key, as the SDK's client builds it. */
+  private Optional<String> bucketUrl(String bucket) {
+    String probe = s3.utilities().getUrl(b -> b.bucket(bucket).key("k")).toExternalForm();
+    return probe.endsWith("/k") ? Optional.of(probe.substring(0, probe.length() - 1)) : Optional.empty();
+  }
+
+  private SdkHttpRequest sign(SdkHttpRequest request) {
+    AwsCredentialsIdentity identity;
+    try {
+      identity = credentials.resolveIdentity().join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+    if (identity.accessKeyId() == null) {
+      return request; // anonymous: unsigned, as the SDK sends it
+    }
+    return SIGNER.sign(r -> r.identity(identity).request(request)
+        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+        // S3 signs the path as sent, and a GET has no payload to sign
+        .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
+        .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+        .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false))
+        .request();
+  }
+
+  /** The error answer as the SDK would raise it: status, code, message and request id. */
+  private static S3Exception error(HttpURLConnection connection, int status) throws IOException {
+    String body;
+    try (InputStream in = connection.getErrorStream()) {
+      body = in == null ? "" : readCapped(in, 64 * 1024);
+    } catch (IOException e) {
+      connection.disconnect();
+      throw e;
+    }
+    String code = null;
+    String message = null;
+    String requestId = connection.getHeaderField("x-amz-request-id");
+    Matcher m = ERROR_FIELD.matcher(body);
+    while (m.find()) {
+      String value = unescape(m.group(2));
+      switch (m.group(1)) {
+        case "Code" -> code = code == null ? value : code;
+        case "Message" -> message = message == null ? value : message;
+        default -> requestId = requestId == null ? value : requestId;
+      }
+    }
+    AwsErrorDetails details = AwsErrorDetails.builder()
+        .errorCode(code)
+        .errorMessage(message)
+        .serviceName("S3")
+        .sdkHttpResponse(SdkHttpResponse.builder().statusCode(status).statusText(connection.getResponseMessage()).build())
+        .build();
+    S3Exception.Builder builder = "NoSuchKey".equals(code) ? NoSuchKeyException.builder()
+        : "NoSuchBucket".equals(code) ? NoSuchBucketException.builder() : S3Exception.builder();
+    return (S3Exception) builder
+        .statusCode(status)
+        .requestId(requestId)
+        .awsErrorDetails(details)
+        .message((message == null ? "HTTP " + status : message) + " (Service: S3, Status Code: " + status
+            + ", Request ID: " + requestId + ")")
+        .build();
+  }
+
+  private static String readCapped(InputStream in, int max) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    for (int n; (n = in.read(buffer)) > 0; ) {
+      if (out.size() < max) {
+        out.write(buffer, 0, Math.min(n, max - out.size()));
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String unescape(String xml) {
+    return xml.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'")
+        .replace("&amp;", "&");
+  }
+
+  private static SSLSocketFactory socketFactory(Path caBundle) {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, S3Clients.trustManagers(caBundle), null);
+      return context.getSocketFactory();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up TLS with AWS_CA_BUNDLE '" + caBundle + "': " + e.getMessage(), e);
+    }
+  }
+}
