@@ -27,8 +27,10 @@ record ListingPlan(List<ModelPlan> models) {
    *
    * @param error why the listing yields nothing to fetch (failed or empty), or null
    * @param refused keys refused because they would leave the model folder
+   * @param listing the listing as made, for a pipeline in this JVM to reuse; null when it failed
    */
-  record ModelPlan(ModelSource model, List<Entry> entries, List<FileResult> refused, String error) {
+  record ModelPlan(ModelSource model, List<Entry> entries, List<FileResult> refused, String error,
+      ExpandListings.Recording listing) {
 
     long bytes() {
       return entries.stream().mapToLong(e -> e.object().sizeBytes()).sum();
@@ -56,34 +58,36 @@ record ListingPlan(List<ModelPlan> models) {
     List<Entry> entries = new ArrayList<>();
     List<FileResult> refused = new ArrayList<>();
     String[] error = {null};
+    ExpandListings.Recording listing = new ExpandListings.Recording(new ExpandListings.Sink() {
+      @Override
+      public void object(ObjectRef object) {
+        entries.add(new Entry(object, !force && LocalFiles.isPresent(object)));
+      }
+
+      @Override
+      public void refused(FileResult refusal) {
+        refused.add(refusal);
+      }
+
+      @Override
+      public void filtered(String relativePath) {}
+
+      @Override
+      public void modelFailed(FileResult failure) {
+        error[0] = failure.error();
+      }
+    });
     var s3 = S3Clients.acquire(model.client());
     try {
-      ExpandListings.list(s3, model, new ExpandListings.Sink() {
-        @Override
-        public void object(ObjectRef object) {
-          entries.add(new Entry(object, !force && LocalFiles.isPresent(object)));
-        }
-
-        @Override
-        public void refused(FileResult refusal) {
-          refused.add(refusal);
-        }
-
-        @Override
-        public void filtered(String relativePath) {}
-
-        @Override
-        public void modelFailed(FileResult failure) {
-          error[0] = failure.error();
-        }
-      });
+      ExpandListings.list(s3, model, listing);
     } catch (SdkException | IllegalStateException e) {
       error[0] = "listing failed: " + S3Errors.describe(e, model.uri());
+      listing = null; // the pipeline lists again and reports the failure itself
     } finally {
       S3Clients.release(model.client());
     }
     entries.sort(Comparator.comparing(e -> e.object().relativePath()));
-    return new ModelPlan(model, List.copyOf(entries), List.copyOf(refused), error[0]);
+    return new ModelPlan(model, List.copyOf(entries), List.copyOf(refused), error[0], listing);
   }
 
   long objects() {

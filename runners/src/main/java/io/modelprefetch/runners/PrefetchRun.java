@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
+import io.modelprefetch.transforms.ExpandListings;
 import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
@@ -187,6 +188,11 @@ final class PrefetchRun {
         }
         options.setReportPath(report == null ? "" : report.toString());
         Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes());
+        if (listing != null && !runner.remoteWorkers()) {
+          // The workers share this JVM: they report the listing just made instead of listing again.
+          listing.models().stream().filter(m -> m.listing() != null)
+              .forEach(m -> ExpandListings.prelisted(m.model(), m.listing()));
+        }
         PipelineResult.State state;
         try (ProgressReporter progress = runner.remoteWorkers() ? null
             : new ProgressReporter(job.models(), err, display.interval(), display.redraw())) {
@@ -219,6 +225,7 @@ final class PrefetchRun {
       err.println("model-prefetch: the pipeline failed: " + rootMessage(e));
       return FAILED;
     } finally {
+      ExpandListings.forgetPrelisted();
       if (temporaryReport && report != null) {
         Files.deleteIfExists(report);
       }
@@ -246,6 +253,30 @@ final class PrefetchRun {
     }
     List<ModelKey> keys = job.models().stream().map(ModelKey::of).toList();
     Report.write(Report.build(results, keys, Instant.ofEpochMilli(startedAtMillis), Instant.now(), job.notes()), report);
+  }
+
+  /**
+   * Builds {@code job}'s pipeline options and graph once on a background thread and drops them,
+   * where a pipeline will most likely run in this JVM (a model folder has no completion marker):
+   * the first build loads and checks Beam's option interfaces, about a second of one core, which
+   * then overlaps the listing instead of following it. A failure is left to the run's own build,
+   * which reports it.
+   */
+  static void warmUp(Job job, RunnerChoice runner) {
+    boolean likelyToRun = !runner.remoteWorkers() && job.models().stream()
+        .anyMatch(m -> HadoopFiles.isUri(m.modelDir()) || !Files.exists(CompletionMarker.path(ModelKey.of(m))));
+    if (!likelyToRun) {
+      return;
+    }
+    Thread warmUp = new Thread(() -> {
+      try {
+        PrefetchPipeline.build(Pipeline.create(pipelineOptions(job)), job.models(), job.notes());
+      } catch (RuntimeException e) {
+        // The run builds them again and says what is wrong.
+      }
+    }, "prefetch-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
   }
 
   static PrefetchOptions pipelineOptions(Job job) {

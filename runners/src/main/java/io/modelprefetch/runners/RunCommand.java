@@ -179,6 +179,7 @@ final class RunCommand implements Callable<Integer> {
     boolean measureHere = !runnerChoice.remoteWorkers() && !skipSpaceCheck;
     ListingPlan listing = null;
     if (measureHere || maxBytesLimit != null) {
+      PrefetchRun.warmUp(job, runnerChoice);
       listing = ListingPlan.of(job);
       SpaceCheck.check(listing, maxBytesLimit, usableSpace, measureHere);
     }

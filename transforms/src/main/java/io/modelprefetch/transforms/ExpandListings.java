@@ -9,7 +9,11 @@ import io.modelprefetch.transforms.plan.DestinationPaths;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -70,6 +74,72 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     void filtered(String relativePath);
 
     void modelFailed(FileResult failure);
+  }
+
+  /**
+   * One model's listing as {@link #list} reported it, to report again: a {@link Sink} that keeps
+   * what it is told and passes it on.
+   */
+  public static final class Recording implements Sink {
+    private final Sink next;
+    private final List<Consumer<Sink>> events = new ArrayList<>();
+    private long accepted;
+
+    /** Records what {@link #list} reports and passes each report on to {@code next}. */
+    public Recording(Sink next) {
+      this.next = next;
+    }
+
+    private void record(Consumer<Sink> event) {
+      events.add(event);
+      event.accept(next);
+    }
+
+    @Override
+    public void object(ObjectRef object) {
+      record(sink -> sink.object(object));
+      accepted++;
+    }
+
+    @Override
+    public void refused(FileResult refusal) {
+      record(sink -> sink.refused(refusal));
+      accepted++;
+    }
+
+    @Override
+    public void filtered(String relativePath) {
+      record(sink -> sink.filtered(relativePath));
+    }
+
+    @Override
+    public void modelFailed(FileResult failure) {
+      record(sink -> sink.modelFailed(failure));
+    }
+
+    /** Reports the listing again, in its order, to {@code sink}; returns what {@link #list} returned. */
+    public long replay(Sink sink) {
+      events.forEach(event -> event.accept(sink));
+      return accepted;
+    }
+  }
+
+  /** Listings this JVM made just before its run, by model; each is taken once. */
+  private static final Map<ModelSource, Recording> PRELISTED = new ConcurrentHashMap<>();
+
+  /**
+   * Hands the listing of {@code model} that this JVM just made (for the space check) to the
+   * pipeline's listing step when it runs in this JVM, which then reports it instead of listing the
+   * store again. Workers of another JVM list for themselves. Call {@link #forgetPrelisted} when the
+   * run ends.
+   */
+  public static void prelisted(ModelSource model, Recording listing) {
+    PRELISTED.put(model, listing);
+  }
+
+  /** Drops the listings {@link #prelisted} handed over and no step took. */
+  public static void forgetPrelisted() {
+    PRELISTED.clear();
   }
 
   /**
@@ -151,9 +221,10 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     public void process(@Element ModelSource model, MultiOutputReceiver out) {
       ModelKey key = ModelKey.of(model);
       ClientRecipe recipe = model.client();
-      S3Client s3 = S3Clients.acquire(recipe);
+      Recording prelisted = PRELISTED.remove(model);
+      S3Client s3 = prelisted == null ? S3Clients.acquire(recipe) : null;
       try {
-        long accepted = list(s3, model, new Sink() {
+        Sink sink = new Sink() {
           @Override
           public void object(ObjectRef object) {
             PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
@@ -178,7 +249,8 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
           public void modelFailed(FileResult failure) {
             out.get(Results.TAG).output(failure);
           }
-        });
+        };
+        long accepted = prelisted != null ? prelisted.replay(sink) : list(s3, model, sink);
         if (accepted == 0) {
           PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
         }
@@ -186,7 +258,9 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
         PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
         out.get(Results.TAG).output(FileResult.modelFailure(key, "listing failed: " + S3Errors.describe(e, model.uri())));
       } finally {
-        S3Clients.release(recipe);
+        if (s3 != null) {
+          S3Clients.release(recipe);
+        }
       }
     }
   }

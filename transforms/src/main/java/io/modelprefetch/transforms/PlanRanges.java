@@ -90,7 +90,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       List<RangeTask> tasks = ObjectPlans.tasks(object, settings, ObjectPlans.uploadPartBytes(s3, object));
       List<FetchedRange> resumed = resumable(object, tasks);
       if (resumed.isEmpty()) {
-        String problem = prepare(object);
+        String problem = prepare(object, tasks.size());
         if (problem != null) {
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
           Progress.fileDone(object.model(), true);
@@ -132,8 +132,12 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       return Journal.resumable(tasks);
     }
 
-    /** Creates the temporary file; returns why it could not, or null. */
-    private static String prepare(ObjectRef object) {
+    /**
+     * Creates the temporary file of an object of {@code ranges} ranges, unless its fetch creates it
+     * ({@link LocalFiles#createdByFetch}) and no killed run left one behind; returns why it could
+     * not, or null.
+     */
+    private static String prepare(ObjectRef object, int ranges) {
       Path temporary = LocalFiles.temporary(object);
       try {
         Journal.clear(object);
@@ -144,7 +148,9 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
           return "not enough space in " + temporary.getParent() + ": the file needs " + object.sizeBytes()
               + " bytes, " + free + " are free";
         }
-        LocalFiles.prepare(object);
+        if (!LocalFiles.createdByFetch(object, ranges) || Files.exists(temporary)) {
+          LocalFiles.prepare(object);
+        }
         return null;
       } catch (IOException e) {
         LocalFiles.discard(object);

@@ -133,7 +133,7 @@ public final class S3Clients {
             .connectionTimeout(Duration.ofSeconds(10))
             .socketTimeout(Duration.ofSeconds(60))
             .tcpKeepAlive(true);
-    if (recipe.caBundlePath() != null) {
+    if (usesTls(recipe) && recipe.caBundlePath() != null) {
       TrustManager[] trust = trustManagers(Path.of(recipe.caBundlePath()));
       http.tlsTrustManagersProvider(() -> trust);
     }
@@ -155,6 +155,11 @@ public final class S3Clients {
       builder.overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
     }
     return builder.build();
+  }
+
+  /** False for a plain {@code http://} endpoint, which never needs the CA bundle's trust. */
+  static boolean usesTls(ClientRecipe recipe) {
+    return recipe.endpoint() == null || !recipe.endpoint().regionMatches(true, 0, "http://", 0, 7);
   }
 
   static AwsCredentialsProvider credentials(CredentialsSource source) {

@@ -80,7 +80,8 @@ public final class SmallGets {
     this.s3 = s3;
     this.region = recipe.region();
     this.credentials = s3.serviceClientConfiguration().credentialsProvider();
-    this.tls = recipe.caBundlePath() == null ? null : socketFactory(Path.of(recipe.caBundlePath()));
+    this.tls = S3Clients.usesTls(recipe) && recipe.caBundlePath() != null
+        ? socketFactory(Path.of(recipe.caBundlePath())) : null;
   }
 
   /**

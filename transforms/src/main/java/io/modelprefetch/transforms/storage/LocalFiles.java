@@ -79,10 +79,28 @@ public final class LocalFiles {
     }
   }
 
-  /** Opens the temporary file for positional writes. */
-  public static FileChannel openForWrite(ObjectRef object) throws LocalWriteException {
+  /**
+   * Whether {@code object} is small enough that its fetch creates its temporary file, rather than
+   * the planning step ({@link #prepare}): a file of one small range is written whole, from its
+   * first byte, by that one fetch. Planning then only checks the space, and the thousands of small
+   * files a model may hold are created by the fetch threads, in parallel, instead of one by one.
+   */
+  public static boolean createdByFetch(ObjectRef object, int ranges) {
+    return ranges == 1 && object.sizeBytes() > 0 && object.sizeBytes() <= CREATED_BY_FETCH_MAX_BYTES;
+  }
+
+  /** The largest object {@link #createdByFetch} applies to. */
+  public static final long CREATED_BY_FETCH_MAX_BYTES = 1 << 20;
+
+  /**
+   * Opens the temporary file for positional writes; {@code create} creates it when missing (never
+   * truncating: a second fetch of the same range writes the same bytes at the same places).
+   */
+  public static FileChannel openForWrite(ObjectRef object, boolean create) throws LocalWriteException {
     try {
-      return FileChannel.open(temporary(object), StandardOpenOption.WRITE);
+      return create
+          ? FileChannel.open(temporary(object), StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+          : FileChannel.open(temporary(object), StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new LocalWriteException(temporary(object), e);
     }

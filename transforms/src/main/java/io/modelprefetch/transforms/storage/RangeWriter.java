@@ -64,7 +64,7 @@ public final class RangeWriter implements Closeable {
   /** Opens {@code task}'s range of its object's temporary file, with direct I/O when asked and possible. */
   public static RangeWriter open(RangeTask task, boolean directIo) throws LocalFiles.LocalWriteException {
     Path file = LocalFiles.temporary(task.object());
-    FileChannel channel = LocalFiles.openForWrite(task.object());
+    FileChannel channel = LocalFiles.openForWrite(task.object(), LocalFiles.createdByFetch(task.object(), task.count()));
     int alignment = directIo && task.lengthBytes() >= DIRECT_MIN_BYTES ? alignment(file.getParent()) : 0;
     FileChannel direct = null;
     if (alignment > 0 && task.first() % alignment == 0) {
