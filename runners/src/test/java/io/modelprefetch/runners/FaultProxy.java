@@ -47,6 +47,7 @@ final class FaultProxy implements AutoCloseable {
   private final Map<String, AtomicInteger> getsByPath = new ConcurrentHashMap<>();
   private final Map<Fault, AtomicInteger> injected = new ConcurrentHashMap<>();
   private final AtomicLong objectBodyBytes = new AtomicLong();
+  private final AtomicInteger listings = new AtomicInteger();
 
   FaultProxy(URI upstream, long seed) throws IOException {
     this.upstreamPort = upstream.getPort();
@@ -91,6 +92,11 @@ final class FaultProxy implements AutoCloseable {
     return n == null ? 0 : n.get();
   }
 
+  /** ListObjectsV2 requests (each page counts). */
+  int listings() {
+    return listings.get();
+  }
+
   long objectBodyBytes() {
     return objectBodyBytes.get();
   }
@@ -105,6 +111,7 @@ final class FaultProxy implements AutoCloseable {
     faultsByPath.clear();
     injected.clear();
     objectBodyBytes.set(0);
+    listings.set(0);
   }
 
   @Override
@@ -138,6 +145,9 @@ final class FaultProxy implements AutoCloseable {
       byte[] body = in.readNBytes((int) Math.max(0, bodyLength));
       String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
       boolean objectGet = method.equals("GET") && path.indexOf('/', 1) > 0 && !target.contains("list-type=");
+      if (method.equals("GET") && target.contains("list-type=")) {
+        listings.incrementAndGet();
+      }
       if (objectGet) {
         getsByPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
         beforeObjectGet.accept(path);

@@ -293,9 +293,22 @@ class ReliabilityIT {
   }
 
   @Test
+  void withoutTheSpaceCheckThePipelineListsTheStoreItself() throws IOException {
+    Map<String, String> seeded = seed("self/", MODEL);
+
+    Cli cli = run("self/", "--skip-space-check");
+
+    assertEquals(0, cli.status(), cli.toString());
+    assertEquals(1, proxy.listings());
+    assertEquals(seeded, PrefetchIT.digests(dest.resolve("m")));
+  }
+
+  @Test
   void rerunOfCompleteModelMakesNoGetAndAChangedObjectAloneIsFetched() throws IOException {
     seed("idem/", MODEL);
     assertEquals(0, run("idem/").status());
+    // The pipeline in this JVM reports the listing the space check made: the store is listed once.
+    assertEquals(1, proxy.listings());
     Path marker = dest.resolve("m/.prefetch/complete.json");
     assertTrue(Files.exists(marker));
     proxy.resetCounters();
@@ -303,6 +316,7 @@ class ReliabilityIT {
     Cli rerun = run("idem/");
     assertEquals(0, rerun.status(), rerun.toString());
     assertEquals(0, proxy.objectGets());
+    assertEquals(1, proxy.listings());
 
     byte[] changed = "{\"changed\": 1}\n".getBytes();
     server.admin().putObject(b -> b.bucket(BUCKET).key("idem/config.json"), RequestBody.fromBytes(changed));
@@ -310,6 +324,7 @@ class ReliabilityIT {
     proxy.resetCounters();
     Cli third = run("idem/");
     assertEquals(0, third.status(), third.toString());
+    assertEquals(1, proxy.listings());
     assertEquals(1, proxy.objectGets("/models/idem/config.json"));
     assertEquals(1, proxy.objectGets());
     assertEquals(changed.length, proxy.objectBodyBytes());

@@ -3,6 +3,8 @@ package io.modelprefetch.transforms.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.modelprefetch.transforms.model.ModelKey;
@@ -24,11 +26,16 @@ class RangeWriterTest {
 
   /** An object of {@code size} random bytes whose temporary file is prepared. */
   private ObjectRef object(byte[] bytes) throws Exception {
-    new Random(11).nextBytes(bytes);
-    ObjectRef object = new ObjectRef(new ModelKey("m", "s3://b/m/", dir.toString()), ObjectUri.Scheme.S3, "b",
-        "m/w.bin", "w.bin", bytes.length, "\"0123456789abcdef0123456789abcdef\"", null, null);
+    ObjectRef object = unprepared(bytes);
     LocalFiles.prepare(object);
     return object;
+  }
+
+  /** An object of {@code size} random bytes without a temporary file. */
+  private ObjectRef unprepared(byte[] bytes) {
+    new Random(11).nextBytes(bytes);
+    return new ObjectRef(new ModelKey("m", "s3://b/m/", dir.toString()), ObjectUri.Scheme.S3, "b",
+        "m/w.bin", "w.bin", bytes.length, "\"0123456789abcdef0123456789abcdef\"", null, null);
   }
 
   /** Writes {@code task}'s bytes in pieces of {@code piece} bytes, as a fetch does. */
@@ -79,6 +86,25 @@ class RangeWriterTest {
     assertFalse(write(offBlock, bytes, 1 << 20, true), "starts off a block boundary");
     assertFalse(write(optedOut, bytes, 1 << 20, false), "direct I/O not asked for");
     assertArrayEquals(sha256(bytes), sha256(Files.readAllBytes(LocalFiles.temporary(object))));
+  }
+
+  @Test
+  void aSmallWholeObjectsFetchCreatesItsFileAndAnotherRangeNeedsItPrepared() throws Exception {
+    byte[] small = new byte[(int) LocalFiles.CREATED_BY_FETCH_MAX_BYTES];
+    ObjectRef whole = unprepared(small);
+    assertTrue(LocalFiles.createdByFetch(whole, 1));
+
+    write(new RangeTask(whole, 0, 1, 0, small.length - 1, 0), small, 65_536, true);
+    write(new RangeTask(whole, 0, 1, 0, small.length - 1, 0), small, 65_536, true); // delivered twice
+
+    assertArrayEquals(sha256(small), sha256(Files.readAllBytes(LocalFiles.temporary(whole))));
+    Files.delete(LocalFiles.temporary(whole));
+    assertFalse(LocalFiles.createdByFetch(whole, 2), "one of several ranges");
+    assertFalse(LocalFiles.createdByFetch(unprepared(new byte[small.length + 1]), 1), "larger than 1 MiB");
+    assertFalse(LocalFiles.createdByFetch(unprepared(new byte[0]), 1), "empty: nothing is fetched");
+    LocalFiles.LocalWriteException missing = assertThrows(LocalFiles.LocalWriteException.class,
+        () -> write(new RangeTask(whole, 0, 2, 0, small.length / 2 - 1, 0), small, 65_536, true));
+    assertEquals("cannot write " + LocalFiles.temporary(whole) + ": " + LocalFiles.temporary(whole), missing.getMessage());
   }
 
   @Test
