@@ -83,7 +83,7 @@ class SmallGetsIT {
   void everyRangeOfEveryKeyIsTheSdksBytes() throws IOException {
     ClientRecipe recipe = pathStyle(server.secretKey());
     S3Client s3 = S3Clients.build(recipe);
-    SmallGets gets = SmallGets.of(recipe, s3);
+    SmallGets gets = SmallGets.of(recipe);
     assertNotNull(gets, "no proxy is configured here");
     for (String key : KEYS) {
       String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag();
@@ -102,7 +102,7 @@ class SmallGetsIT {
   void errorAnswersAreTheExceptionsTheSdkRaises() {
     ClientRecipe recipe = pathStyle(server.secretKey());
     S3Client s3 = S3Clients.build(recipe);
-    SmallGets gets = SmallGets.of(recipe, s3);
+    SmallGets gets = SmallGets.of(recipe);
     String etag = s3.headObject(b -> b.bucket(BUCKET).key("config.json")).eTag();
 
     S3Exception missing = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "absent.json", null, 0, 9));
@@ -116,7 +116,7 @@ class SmallGetsIT {
 
     ClientRecipe wrongKey = pathStyle("not-the-secret");
     S3Client wrong = S3Clients.build(wrongKey);
-    S3Exception denied = assertThrows(S3Exception.class, () -> SmallGets.of(wrongKey, wrong).get(BUCKET, "config.json", etag, 0, 9));
+    S3Exception denied = assertThrows(S3Exception.class, () -> SmallGets.of(wrongKey).get(BUCKET, "config.json", etag, 0, 9));
     assertEquals(403, denied.statusCode());
     assertSameError(assertThrows(S3Exception.class, () -> sdkGet(wrong, BUCKET, "config.json", etag, 0, 9)), denied);
     wrong.close();
@@ -139,7 +139,7 @@ class SmallGetsIT {
           tos.accessKey(), tos.secretKey(), tos.caPem().toString());
       S3Client s3 = S3Clients.build(recipe);
       String etag = s3.headObject(b -> b.bucket("mybucket").key("models/config.json")).eTag();
-      byte[] bytes = read(SmallGets.of(recipe, s3).get("mybucket", "models/config.json", etag, 10, 200_009));
+      byte[] bytes = read(SmallGets.of(recipe).get("mybucket", "models/config.json", etag, 10, 200_009));
       assertArrayEquals(sdkGet(s3, "mybucket", "models/config.json", etag, 10, 200_009), bytes);
       assertArrayEquals(java.util.Arrays.copyOfRange(content, 10, 200_010), bytes);
       s3.close();

@@ -211,7 +211,7 @@ final class RangeFetcher {
     private Body get() throws IOException {
       ObjectRef object = task.object();
       if (task.lengthBytes() <= SmallGets.MAX_RANGE_BYTES) {
-        SmallGets small = SmallGets.of(object.client(), s3);
+        SmallGets small = SmallGets.of(object.client());
         SmallGets.Response response = small == null ? null
             : small.get(object.bucket(), object.key(), object.etag(), task.first(), task.lastInclusive());
         if (response != null) {

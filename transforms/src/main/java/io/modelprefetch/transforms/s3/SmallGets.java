@@ -14,21 +14,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-import software.amazon.awssdk.identity.spi.IdentityProvider;
-import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.S3Utilities;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -40,9 +41,9 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * <p>A small range (a config or tokenizer file, one of thousands of small shards) waits on its
  * round trip, and the SDK's request pipeline (interceptors, endpoint rules, metrics, marshalling)
  * costs several times the CPU its bytes do: with thousands of small files that pipeline was most of
- * a run. These GETs go to the URL the recipe's SDK client would use (its own {@code getUrl} for the
- * bucket), with its credentials, trust ({@code caBundlePath}) and timeouts, over pooled keep-alive
- * connections. Failures surface as the SDK path's do: an error answer as an {@link S3Exception}
+ * a run. These GETs go to the URL the recipe's SDK client would use (the SDK's {@code getUrl} for
+ * the bucket, configured as {@link S3Clients} configures the client), with the recipe's credentials,
+ * trust ({@code caBundlePath}) and the client's timeouts, over pooled keep-alive connections. Failures surface as the SDK path's do: an error answer as an {@link S3Exception}
  * (a {@link NoSuchKeyException} or {@link NoSuchBucketException} where the code says so) with its
  * status, code and message; a reset or timeout as an {@link IOException}; so retries, their causes
  * and messages are the same.
@@ -70,26 +71,33 @@ public final class SmallGets {
     }
   }
 
-  private final S3Client s3;
+  private final S3Utilities urls;
   private final String region;
-  private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
+  private final AwsCredentialsProvider credentials;
   private final SSLSocketFactory tls; // null: the JVM's default trust
   private final Map<String, Optional<String>> bucketUrls = new ConcurrentHashMap<>();
 
-  private SmallGets(S3Client s3, ClientRecipe recipe) {
-    this.s3 = s3;
+  private SmallGets(ClientRecipe recipe) {
+    // What S3Clients#build gives the client: endpoint, region, addressing and credentials.
+    S3Utilities.Builder urls = S3Utilities.builder()
+        .region(Region.of(recipe.region()))
+        .s3Configuration(S3Configuration.builder().pathStyleAccessEnabled(recipe.pathStyle()).build());
+    if (recipe.endpoint() != null) {
+      urls.endpoint(URI.create(recipe.endpoint()));
+    }
+    this.urls = urls.build();
     this.region = recipe.region();
-    this.credentials = s3.serviceClientConfiguration().credentialsProvider();
+    this.credentials = S3Clients.credentials(recipe.credentials());
     this.tls = S3Clients.usesTls(recipe) && recipe.caBundlePath() != null
         ? socketFactory(Path.of(recipe.caBundlePath())) : null;
   }
 
   /**
-   * The small GETs of {@code recipe}, sharing {@code s3}'s URLs and credentials; null when a proxy
-   * is configured and the SDK must fetch.
+   * The JVM's small GETs for {@code recipe}, built on first use with its own credentials provider
+   * (they outlive any one client); null when a proxy is configured and the SDK must fetch.
    */
-  public static SmallGets of(ClientRecipe recipe, S3Client s3) {
-    return BY_RECIPE.computeIfAbsent(recipe, r -> proxyConfigured() ? Optional.empty() : Optional.of(new SmallGets(s3, r)))
+  public static SmallGets of(ClientRecipe recipe) {
+    return BY_RECIPE.computeIfAbsent(recipe, r -> proxyConfigured() ? Optional.empty() : Optional.of(new SmallGets(r)))
         .orElse(null);
   }
 
@@ -178,17 +186,12 @@ public final class SmallGets {
 
   /** The bucket's URL ending in '/', ready for an encoded key, as the SDK's client builds it. */
   private Optional<String> bucketUrl(String bucket) {
-    String probe = s3.utilities().getUrl(b -> b.bucket(bucket).key("k")).toExternalForm();
+    String probe = urls.getUrl(b -> b.bucket(bucket).key("k")).toExternalForm();
     return probe.endsWith("/k") ? Optional.of(probe.substring(0, probe.length() - 1)) : Optional.empty();
   }
 
   private SdkHttpRequest sign(SdkHttpRequest request) {
-    AwsCredentialsIdentity identity;
-    try {
-      identity = credentials.resolveIdentity().join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
+    AwsCredentialsIdentity identity = credentials.resolveCredentials();
     if (identity.accessKeyId() == null) {
       return request; // anonymous: unsigned, as the SDK sends it
     }
