@@ -2,6 +2,7 @@ package io.modelprefetch.runners;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +12,7 @@ import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.CredentialsSource;
 import io.modelprefetch.transforms.s3.InProcessCredentials;
 import io.modelprefetch.transforms.s3.S3Clients;
+import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.s3.SmallGets;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,6 +144,14 @@ class SmallGetsIT {
       byte[] bytes = read(SmallGets.of(recipe).get("mybucket", "models/config.json", etag, 10, 200_009));
       assertArrayEquals(sdkGet(s3, "mybucket", "models/config.json", etag, 10, 200_009), bytes);
       assertArrayEquals(java.util.Arrays.copyOfRange(content, 10, 200_010), bytes);
+
+      // An endpoint that already holds the bucket: the host contacted is not on the certificate.
+      ClientRecipe doubled = recipe("https://mybucket." + TosEmulator.S3_HOST + ":" + tos.port(), TosEmulator.REGION,
+          false, tos.accessKey(), tos.secretKey(), tos.caPem().toString());
+      IOException wrongHost = assertThrows(IOException.class,
+          () -> SmallGets.of(doubled).get("mybucket", "models/config.json", etag, 0, 9));
+      assertEquals(S3Errors.CERTIFICATE_DOES_NOT_COVER_HOST, S3Errors.explain(wrongHost), wrongHost.toString());
+      assertFalse(S3Errors.isRetryable(wrongHost));
       s3.close();
     }
   }

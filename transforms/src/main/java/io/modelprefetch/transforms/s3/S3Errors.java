@@ -132,7 +132,10 @@ public final class S3Errors {
       return null;
     }
     javax.net.ssl.SSLException tls = tlsFailure(e);
-    if (tls instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+    // The SDK's client reports a name mismatch as a peer not verified, the JDK's HTTP client
+    // (small GETs) as a failed handshake.
+    if (tls instanceof javax.net.ssl.SSLPeerUnverifiedException
+        || (tls != null && String.valueOf(tls.getMessage()).contains("No subject alternative"))) {
       return CERTIFICATE_DOES_NOT_COVER_HOST;
     }
     if (tls != null && String.valueOf(tls.getMessage()).contains("PKIX")) {

@@ -49,7 +49,8 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * and messages are the same.
  *
  * <p>Where a proxy is configured (which the SDK's client would honour) there are none: {@link #of}
- * answers null and the SDK fetches.
+ * answers null and the SDK fetches. One difference remains: the JDK sends a GET once more by
+ * itself when the connection fails before the response's headers, a retry no metric counts.
  */
 public final class SmallGets {
 

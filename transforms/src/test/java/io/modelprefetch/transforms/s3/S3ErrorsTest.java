@@ -104,6 +104,15 @@ class S3ErrorsTest {
   }
 
   @Test
+  void certificateForOtherHostsFromTheJdkClientSaysTheSame() {
+    IOException e = new SSLHandshakeException(
+        "No subject alternative DNS name matching mybucket.mybucket.tos-s3-cn-beijing.volces.com found.");
+
+    assertEquals(S3Errors.CERTIFICATE_DOES_NOT_COVER_HOST, S3Errors.explain(e));
+    assertFalse(S3Errors.isRetryable(e));
+  }
+
+  @Test
   void untrustedCertificateNamesAwsCaBundle() {
     SdkClientException e = SdkClientException.create("Unable to execute HTTP request: PKIX path building failed",
         new SSLHandshakeException("PKIX path building failed: unable to find valid certification path"));
