@@ -60,7 +60,7 @@ final class RangeFetcher {
     this.settings = settings;
   }
 
-  /** Ranges up to this size go to the pool for small ranges. */
+  /** Ranges up to this size go to the pool for small ranges, through {@link SmallGets}. */
   static final long SMALL_RANGE_BYTES = 1 << 20;
 
   /** How many more small ranges than large ones are in flight at once. */
@@ -210,7 +210,7 @@ final class RangeFetcher {
     /** The ranged GET: through {@link SmallGets} for a small range, else through the SDK. */
     private Body get() throws IOException {
       ObjectRef object = task.object();
-      if (task.lengthBytes() <= SmallGets.MAX_RANGE_BYTES) {
+      if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
         SmallGets small = SmallGets.of(object.client());
         SmallGets.Response response = small == null ? null
             : small.get(object.bucket(), object.key(), object.etag(), task.first(), task.lastInclusive());

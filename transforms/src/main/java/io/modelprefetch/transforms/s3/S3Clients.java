@@ -37,6 +37,10 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  */
 public final class S3Clients {
 
+  /** How long a connection may take to open, and a read to wait for bytes. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
+
   private static final Map<Key, Shared> POOL = new HashMap<>();
 
   /**
@@ -130,8 +134,8 @@ public final class S3Clients {
     ApacheHttpClient.Builder http =
         ApacheHttpClient.builder()
             .maxConnections(recipe.maxConnections())
-            .connectionTimeout(Duration.ofSeconds(10))
-            .socketTimeout(Duration.ofSeconds(60))
+            .connectionTimeout(CONNECT_TIMEOUT)
+            .socketTimeout(SOCKET_TIMEOUT)
             .tcpKeepAlive(true);
     if (usesTls(recipe) && recipe.caBundlePath() != null) {
       TrustManager[] trust = trustManagers(Path.of(recipe.caBundlePath()));

@@ -10,7 +10,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,12 +52,6 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * itself when the connection fails before the response's headers, a retry no metric counts.
  */
 public final class SmallGets {
-
-  /** Ranges of up to this many bytes are fetched here. */
-  public static final long MAX_RANGE_BYTES = 1 << 20;
-
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
   private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
   private static final Map<ClientRecipe, Optional<SmallGets>> BY_RECIPE = new ConcurrentHashMap<>();
@@ -165,8 +158,8 @@ public final class SmallGets {
     }
     connection.setInstanceFollowRedirects(false);
     connection.setUseCaches(false);
-    connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
-    connection.setReadTimeout((int) READ_TIMEOUT.toMillis());
+    connection.setConnectTimeout((int) S3Clients.CONNECT_TIMEOUT.toMillis());
+    connection.setReadTimeout((int) S3Clients.SOCKET_TIMEOUT.toMillis());
     signed.forEachHeader((name, values) -> {
       if (!name.equalsIgnoreCase("Host")) { // the JDK sets it from the URL, as it was signed
         connection.setRequestProperty(name, values.get(0));
