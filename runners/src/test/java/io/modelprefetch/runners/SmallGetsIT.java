@@ -122,6 +122,14 @@ class SmallGetsIT {
     assertEquals(403, denied.statusCode());
     assertSameError(assertThrows(S3Exception.class, () -> sdkGet(wrong, BUCKET, "config.json", etag, 0, 9)), denied);
     wrong.close();
+
+    ClientRecipe anonymous = new ClientRecipe(server.endpoint().toString(), EmbeddedS3.REGION, true, true,
+        CredentialsSource.of(CredentialsSource.Type.ANONYMOUS), null, 8);
+    S3Client unsigned = S3Clients.build(anonymous);
+    S3Exception refused = assertThrows(S3Exception.class, () -> SmallGets.of(anonymous).get(BUCKET, "config.json", etag, 0, 9));
+    assertEquals(403, refused.statusCode());
+    assertSameError(assertThrows(S3Exception.class, () -> sdkGet(unsigned, BUCKET, "config.json", etag, 0, 9)), refused);
+    unsigned.close();
     s3.close();
   }
 

@@ -29,7 +29,6 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.S3Utilities;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
@@ -42,10 +41,11 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * costs several times the CPU its bytes do: with thousands of small files that pipeline was most of
  * a run. These GETs go to the URL the recipe's SDK client would use (the SDK's {@code getUrl} for
  * the bucket, configured as {@link S3Clients} configures the client), with the recipe's credentials,
- * trust ({@code caBundlePath}) and the client's timeouts, over pooled keep-alive connections. Failures surface as the SDK path's do: an error answer as an {@link S3Exception}
- * (a {@link NoSuchKeyException} or {@link NoSuchBucketException} where the code says so) with its
- * status, code and message; a reset or timeout as an {@link IOException}; so retries, their causes
- * and messages are the same.
+ * trust ({@code caBundlePath}) and the client's timeouts, over pooled keep-alive connections.
+ * Failures surface as the SDK path's do: an error answer as the {@link S3Exception} the SDK raises
+ * for its code ({@link NoSuchKeyException} for {@code NoSuchKey}, and so on), with its status, code
+ * and message; a reset or timeout as an {@link IOException}; so retries, their causes and messages
+ * are the same.
  *
  * <p>Where a proxy is configured (which the SDK's client would honour) there are none: {@link #of}
  * answers null and the SDK fetches. One difference remains: the JDK sends a GET once more by
@@ -57,6 +57,7 @@ public final class SmallGets {
   private static final Map<ClientRecipe, Optional<SmallGets>> BY_RECIPE = new ConcurrentHashMap<>();
   private static final List<String> PROXY_VARIABLES = List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy");
   private static final Pattern ERROR_FIELD = Pattern.compile("<(Code|Message|RequestId)>([^<]*)</\\1>");
+  private static final Map<String, Class<?>> MODELED = new ConcurrentHashMap<>();
 
   static {
     // The JDK keeps 5 idle connections per server unless told otherwise; every fetch thread keeps one.
@@ -226,15 +227,37 @@ public final class SmallGets {
         .serviceName("S3")
         .sdkHttpResponse(SdkHttpResponse.builder().statusCode(status).statusText(connection.getResponseMessage()).build())
         .build();
-    S3Exception.Builder builder = "NoSuchKey".equals(code) ? NoSuchKeyException.builder()
-        : "NoSuchBucket".equals(code) ? NoSuchBucketException.builder() : S3Exception.builder();
-    return (S3Exception) builder
+    return (S3Exception) modeled(code)
         .statusCode(status)
         .requestId(requestId)
         .awsErrorDetails(details)
         .message((message == null ? "HTTP " + status : message) + " (Service: S3, Status Code: " + status
             + ", Request ID: " + requestId + ")")
         .build();
+  }
+
+  /**
+   * The builder of the exception the SDK raises for {@code code}: S3's modeled errors are named
+   * after their code ({@code NoSuchKey} → {@link NoSuchKeyException}, {@code AccessDenied} →
+   * {@code AccessDeniedException}); any other code is a plain {@link S3Exception}.
+   */
+  private static S3Exception.Builder modeled(String code) {
+    Class<?> type = code == null ? S3Exception.class : MODELED.computeIfAbsent(code, c -> {
+      if (!c.matches("[A-Za-z]{1,64}")) {
+        return S3Exception.class;
+      }
+      try {
+        Class<?> named = Class.forName(S3Exception.class.getPackageName() + "." + c + "Exception");
+        return S3Exception.class.isAssignableFrom(named) ? named : S3Exception.class;
+      } catch (ClassNotFoundException e) {
+        return S3Exception.class;
+      }
+    });
+    try {
+      return (S3Exception.Builder) type.getMethod("builder").invoke(null);
+    } catch (ReflectiveOperationException e) {
+      return S3Exception.builder();
+    }
   }
 
   private static String readCapped(InputStream in, int max) throws IOException {
