@@ -12,6 +12,7 @@ import io.modelprefetch.transforms.storage.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -88,9 +89,10 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       }
       S3Client s3 = clients.get(object.client());
       List<RangeTask> tasks = ObjectPlans.tasks(object, settings, ObjectPlans.uploadPartBytes(s3, object));
-      List<FetchedRange> resumed = resumable(object, tasks);
+      BasicFileAttributes leftover = leftover(object); // one stat serves the resume and the preparation
+      List<FetchedRange> resumed = resumable(object, tasks, leftover);
       if (resumed.isEmpty()) {
-        String problem = prepare(object, tasks.size());
+        String problem = prepare(object, tasks.size(), leftover != null);
         if (problem != null) {
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
           Progress.fileDone(object.model(), true);
@@ -120,13 +122,17 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       }
     }
 
-    private static List<FetchedRange> resumable(ObjectRef object, List<RangeTask> tasks) {
+    /** What a killed run left at the object's temporary path, or null when nothing is there. */
+    private static BasicFileAttributes leftover(ObjectRef object) {
       try {
-        Path temporary = LocalFiles.temporary(object);
-        if (!Files.isRegularFile(temporary) || Files.size(temporary) != object.sizeBytes()) {
-          return List.of();
-        }
+        return Files.readAttributes(LocalFiles.temporary(object), BasicFileAttributes.class);
       } catch (IOException e) {
+        return null;
+      }
+    }
+
+    private static List<FetchedRange> resumable(ObjectRef object, List<RangeTask> tasks, BasicFileAttributes leftover) {
+      if (leftover == null || !leftover.isRegularFile() || leftover.size() != object.sizeBytes()) {
         return List.of();
       }
       return Journal.resumable(tasks);
@@ -134,10 +140,10 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
 
     /**
      * Creates the temporary file of an object of {@code ranges} ranges, unless its fetch creates it
-     * ({@link LocalFiles#createdByFetch}) and no killed run left one behind; returns why it could
-     * not, or null.
+     * ({@link LocalFiles#createdByFetch}) and no killed run left one behind ({@code leftover});
+     * returns why it could not, or null.
      */
-    private static String prepare(ObjectRef object, int ranges) {
+    private static String prepare(ObjectRef object, int ranges, boolean leftover) {
       Path temporary = LocalFiles.temporary(object);
       try {
         Journal.clear(object);
@@ -148,7 +154,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
           return "not enough space in " + temporary.getParent() + ": the file needs " + object.sizeBytes()
               + " bytes, " + free + " are free";
         }
-        if (!LocalFiles.createdByFetch(object, ranges) || Files.exists(temporary)) {
+        if (!LocalFiles.createdByFetch(object, ranges) || leftover) {
           LocalFiles.prepare(object);
         }
         return null;

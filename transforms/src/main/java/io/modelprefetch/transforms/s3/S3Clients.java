@@ -137,8 +137,8 @@ public final class S3Clients {
             .connectionTimeout(CONNECT_TIMEOUT)
             .socketTimeout(SOCKET_TIMEOUT)
             .tcpKeepAlive(true);
-    if (usesTls(recipe) && recipe.caBundlePath() != null) {
-      TrustManager[] trust = trustManagers(Path.of(recipe.caBundlePath()));
+    TrustManager[] trust = bundleTrust(recipe);
+    if (trust != null) {
       http.tlsTrustManagersProvider(() -> trust);
     }
     S3ClientBuilder builder =
@@ -159,6 +159,14 @@ public final class S3Clients {
       builder.overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
     }
     return builder.build();
+  }
+
+  /**
+   * The trust of {@code recipe}'s CA bundle, or null when the JVM's default trust serves: no
+   * bundle, or a plain {@code http://} endpoint, which never makes a TLS connection.
+   */
+  static TrustManager[] bundleTrust(ClientRecipe recipe) {
+    return usesTls(recipe) && recipe.caBundlePath() != null ? trustManagers(Path.of(recipe.caBundlePath())) : null;
   }
 
   /** False for a plain {@code http://} endpoint, which never needs the CA bundle's trust. */

@@ -8,7 +8,6 @@ import java.net.HttpURLConnection;
 import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,7 @@ import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -83,8 +83,8 @@ public final class SmallGets {
     this.urls = urls.build();
     this.region = recipe.region();
     this.credentials = S3Clients.credentials(recipe.credentials());
-    this.tls = S3Clients.usesTls(recipe) && recipe.caBundlePath() != null
-        ? socketFactory(Path.of(recipe.caBundlePath())) : null;
+    TrustManager[] trust = S3Clients.bundleTrust(recipe);
+    this.tls = trust == null ? null : socketFactory(trust, recipe.caBundlePath());
   }
 
   /**
@@ -276,10 +276,10 @@ public final class SmallGets {
         .replace("&amp;", "&");
   }
 
-  private static SSLSocketFactory socketFactory(Path caBundle) {
+  private static SSLSocketFactory socketFactory(TrustManager[] trust, String caBundle) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, S3Clients.trustManagers(caBundle), null);
+      context.init(null, trust, null);
       return context.getSocketFactory();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS with AWS_CA_BUNDLE '" + caBundle + "': " + e.getMessage(), e);
