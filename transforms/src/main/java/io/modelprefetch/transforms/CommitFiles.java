@@ -20,7 +20,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -63,10 +62,10 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
         .apply("Key by file", MapElements
             .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(FetchedRange.class)))
             .via(r -> KV.of(key(r.task().object().destinationKey(), buckets), r)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FetchedRange.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), Coders.FETCHED))
         .apply("Gather ranges", GroupByKey.create())
         .apply("Verify and rename", ParDo.of(new CommitFn(settings)))
-        .setCoder(SerializableCoder.of(FileResult.class));
+        .setCoder(Coders.RESULT);
   }
 
   /** The file's own key, or with {@code buckets} its bucket: all ranges of a file share it. */

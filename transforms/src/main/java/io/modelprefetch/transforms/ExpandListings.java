@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -55,10 +54,10 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     PCollectionTuple listed =
         models.apply("List objects", ParDo.of(new ListFn()).withOutputTags(OBJECTS, TupleTagList.of(Results.TAG)));
     PCollection<ObjectRef> spread =
-        listed.get(OBJECTS).setCoder(SerializableCoder.of(ObjectRef.class))
+        listed.get(OBJECTS).setCoder(Coders.OBJECT)
             .apply("Spread objects", Spread.over(spreadBuckets));
     return PCollectionTuple.of(OBJECTS, spread)
-        .and(Results.TAG, listed.get(Results.TAG).setCoder(SerializableCoder.of(FileResult.class)));
+        .and(Results.TAG, listed.get(Results.TAG).setCoder(Coders.RESULT));
   }
 
   /**

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -51,8 +50,8 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
   public PCollectionTuple expand(PCollection<RangeTask> ranges) {
     PCollectionTuple fetched = ranges.apply("Ranged GET", ParDo.of(new FetchFn(settings))
         .withOutputTags(RANGES, TupleTagList.of(FILES)));
-    fetched.get(RANGES).setCoder(SerializableCoder.of(FetchedRange.class));
-    fetched.get(FILES).setCoder(SerializableCoder.of(FileResult.class));
+    fetched.get(RANGES).setCoder(Coders.FETCHED);
+    fetched.get(FILES).setCoder(Coders.RESULT);
     return fetched;
   }
 

@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -47,7 +46,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
   @Override
   public PCollection<FileResult> expand(PCollection<ObjectRef> objects) {
     return objects.apply("Fetch, verify and publish", ParDo.of(new WholeFileFn(settings)))
-        .setCoder(SerializableCoder.of(FileResult.class));
+        .setCoder(Coders.RESULT);
   }
 
   static final class WholeFileFn extends DoFn<ObjectRef, FileResult> {

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -37,7 +36,7 @@ public final class MarkComplete extends PTransform<PCollection<FileResult>, PDon
         .apply("Key by model", MapElements
             .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(FileResult.class)))
             .via(r -> KV.of(r.model().modelDir(), r)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FileResult.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), Coders.RESULT))
         .apply("Gather model", GroupByKey.create())
         .apply("Write marker", ParDo.of(new MarkFn()));
     return PDone.in(outcomes.getPipeline());

@@ -16,7 +16,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -53,11 +52,11 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
     PCollectionTuple planned = objects.apply("Plan object",
         ParDo.of(new PlanFn(settings)).withOutputTags(RANGES, TupleTagList.of(RESUMED).and(Results.TAG)));
     PCollection<RangeTask> spread =
-        planned.get(RANGES).setCoder(SerializableCoder.of(RangeTask.class))
+        planned.get(RANGES).setCoder(Coders.RANGE)
             .apply("Spread ranges", Spread.over(settings.spreadBuckets()));
     return PCollectionTuple.of(RANGES, spread)
-        .and(RESUMED, planned.get(RESUMED).setCoder(SerializableCoder.of(FetchedRange.class)))
-        .and(Results.TAG, planned.get(Results.TAG).setCoder(SerializableCoder.of(FileResult.class)));
+        .and(RESUMED, planned.get(RESUMED).setCoder(Coders.FETCHED))
+        .and(Results.TAG, planned.get(Results.TAG).setCoder(Coders.RESULT));
   }
 
   static final class PlanFn extends DoFn<ObjectRef, RangeTask> {

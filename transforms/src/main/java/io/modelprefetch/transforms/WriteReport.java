@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.ListCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -44,7 +43,7 @@ public final class WriteReport extends PTransform<PCollection<FileResult>, PDone
   public PDone expand(PCollection<FileResult> results) {
     results
         .apply("Gather outcomes", Combine.globally(new ToList()))
-        .setCoder(ListCoder.of(SerializableCoder.of(FileResult.class)))
+        .setCoder(ListCoder.of(Coders.RESULT))
         .apply("Write JSON", ParDo.of(new WriteFn(spec)));
     return PDone.in(results.getPipeline());
   }

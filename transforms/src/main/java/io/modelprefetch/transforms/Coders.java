@@ -1,0 +1,178 @@
+package io.modelprefetch.transforms;
+
+import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.MapCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+
+/**
+ * The coders of the elements that flow once per object or range: the listed object, its ranges,
+ * their outcomes and the object's result. Field by field, with Beam's own coders: Java
+ * serialization (Beam's {@code SerializableCoder}) writes class descriptors into every element
+ * and runs the reflective record path on each decode. That cost is paid at every shuffle on a
+ * cluster, and in every grouping step of the DirectRunner, which copies grouped elements through
+ * their coder.
+ */
+public final class Coders {
+
+  private static final Coder<String> TEXT = NullableCoder.of(StringUtf8Coder.of());
+  private static final Coder<Long> LONG = VarLongCoder.of();
+  private static final Coder<Integer> INT = VarIntCoder.of();
+  private static final Coder<Boolean> FLAG = BooleanCoder.of();
+  private static final Coder<List<String>> TEXTS = ListCoder.of(StringUtf8Coder.of());
+  private static final Coder<Map<String, Integer>> COUNTS = MapCoder.of(StringUtf8Coder.of(), VarIntCoder.of());
+
+  public static final Coder<ObjectRef> OBJECT = new ObjectCoder();
+  public static final Coder<RangeTask> RANGE = new RangeCoder();
+  public static final Coder<FetchedRange> FETCHED = new FetchedCoder();
+  public static final Coder<FileResult> RESULT = new ResultCoder();
+
+  private Coders() {}
+
+  private static final class ObjectCoder extends CustomCoder<ObjectRef> {
+    @Override
+    public void encode(ObjectRef o, OutputStream out) throws IOException {
+      encodeModel(o.model(), out);
+      TEXT.encode(o.scheme().name(), out);
+      TEXT.encode(o.bucket(), out);
+      TEXT.encode(o.key(), out);
+      TEXT.encode(o.relativePath(), out);
+      LONG.encode(o.sizeBytes(), out);
+      TEXT.encode(o.etag(), out);
+      TEXT.encode(o.expectedSha256(), out);
+      encodeRecipe(o.client(), out);
+    }
+
+    @Override
+    public ObjectRef decode(InputStream in) throws IOException {
+      return new ObjectRef(decodeModel(in), ObjectUri.Scheme.valueOf(TEXT.decode(in)), TEXT.decode(in),
+          TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in), TEXT.decode(in), decodeRecipe(in));
+    }
+  }
+
+  private static final class RangeCoder extends CustomCoder<RangeTask> {
+    @Override
+    public void encode(RangeTask t, OutputStream out) throws IOException {
+      OBJECT.encode(t.object(), out);
+      INT.encode(t.index(), out);
+      INT.encode(t.count(), out);
+      LONG.encode(t.first(), out);
+      LONG.encode(t.lastInclusive(), out);
+      LONG.encode(t.uploadPartBytes(), out);
+    }
+
+    @Override
+    public RangeTask decode(InputStream in) throws IOException {
+      return new RangeTask(OBJECT.decode(in), INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in),
+          LONG.decode(in));
+    }
+  }
+
+  private static final class FetchedCoder extends CustomCoder<FetchedRange> {
+    @Override
+    public void encode(FetchedRange r, OutputStream out) throws IOException {
+      RANGE.encode(r.task(), out);
+      LONG.encode(r.bytesFetched(), out);
+      LONG.encode(r.crc64(), out);
+      TEXT.encode(r.md5Hex(), out);
+      TEXTS.encode(r.partMd5Hex(), out);
+      TEXT.encode(r.objectCrc64(), out);
+      Map<String, Integer> retries = new HashMap<>();
+      r.retriesByCause().forEach((cause, n) -> retries.put(cause.name(), n));
+      COUNTS.encode(retries, out);
+      LONG.encode(r.fetchMillis(), out);
+      TEXT.encode(r.error(), out);
+      FLAG.encode(r.objectChanged(), out);
+    }
+
+    @Override
+    public FetchedRange decode(InputStream in) throws IOException {
+      RangeTask task = RANGE.decode(in);
+      long bytesFetched = LONG.decode(in);
+      long crc64 = LONG.decode(in);
+      String md5Hex = TEXT.decode(in);
+      List<String> partMd5Hex = TEXTS.decode(in);
+      String objectCrc64 = TEXT.decode(in);
+      Map<RetryCause, Integer> retries = new EnumMap<>(RetryCause.class);
+      COUNTS.decode(in).forEach((cause, n) -> retries.put(RetryCause.valueOf(cause), n));
+      return new FetchedRange(task, bytesFetched, crc64, md5Hex, partMd5Hex, objectCrc64, retries, LONG.decode(in),
+          TEXT.decode(in), FLAG.decode(in));
+    }
+  }
+
+  private static final class ResultCoder extends CustomCoder<FileResult> {
+    @Override
+    public void encode(FileResult r, OutputStream out) throws IOException {
+      encodeModel(r.model(), out);
+      TEXT.encode(r.uri(), out);
+      TEXT.encode(r.relativePath(), out);
+      LONG.encode(r.sizeBytes(), out);
+      TEXT.encode(r.etag(), out);
+      TEXT.encode(r.verifiedBy(), out);
+      TEXTS.encode(r.checks(), out);
+      TEXT.encode(r.status().name(), out);
+      LONG.encode(r.bytesFetched(), out);
+      INT.encode(r.retries(), out);
+      TEXT.encode(r.error(), out);
+    }
+
+    @Override
+    public FileResult decode(InputStream in) throws IOException {
+      return new FileResult(decodeModel(in), TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in),
+          TEXT.decode(in), TEXTS.decode(in), FileResult.Status.valueOf(TEXT.decode(in)), LONG.decode(in),
+          INT.decode(in), TEXT.decode(in));
+    }
+  }
+
+  private static void encodeModel(ModelKey model, OutputStream out) throws IOException {
+    TEXT.encode(model.name(), out);
+    TEXT.encode(model.uri(), out);
+    TEXT.encode(model.modelDir(), out);
+    FLAG.encode(model.destination() != null, out);
+    if (model.destination() != null) {
+      encodeRecipe(model.destination(), out);
+    }
+  }
+
+  private static ModelKey decodeModel(InputStream in) throws IOException {
+    return new ModelKey(TEXT.decode(in), TEXT.decode(in), TEXT.decode(in), FLAG.decode(in) ? decodeRecipe(in) : null);
+  }
+
+  private static void encodeRecipe(ClientRecipe recipe, OutputStream out) throws IOException {
+    TEXT.encode(recipe.endpoint(), out);
+    TEXT.encode(recipe.region(), out);
+    FLAG.encode(recipe.pathStyle(), out);
+    FLAG.encode(recipe.checksumWhenRequired(), out);
+    TEXT.encode(recipe.credentials().type().name(), out);
+    TEXT.encode(recipe.credentials().handle(), out);
+    TEXT.encode(recipe.caBundlePath(), out);
+    INT.encode(recipe.maxConnections(), out);
+  }
+
+  private static ClientRecipe decodeRecipe(InputStream in) throws IOException {
+    return new ClientRecipe(TEXT.decode(in), TEXT.decode(in), FLAG.decode(in), FLAG.decode(in),
+        new CredentialsSource(CredentialsSource.Type.valueOf(TEXT.decode(in)), TEXT.decode(in)), TEXT.decode(in),
+        INT.decode(in));
+  }
+}

@@ -1,0 +1,71 @@
+package io.modelprefetch.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.junit.jupiter.api.Test;
+
+class CodersTest {
+
+  private static final ClientRecipe TOS = new ClientRecipe("https://tos-s3-cn-beijing.volces.com", "cn-beijing", false,
+      true, CredentialsSource.of(CredentialsSource.Type.TOS_ENVIRONMENT), "/etc/ca.pem", 64);
+  private static final ClientRecipe ANONYMOUS = new ClientRecipe(null, "us-east-1", true, false,
+      new CredentialsSource(CredentialsSource.Type.IN_PROCESS, "keys-7"), null, 1);
+
+  /** Every optional field set, Unicode in names. */
+  private static final ObjectRef FULL = new ObjectRef(
+      new ModelKey("llama", "s3a://bucket/models/llama/", "/models/llama", ANONYMOUS), ObjectUri.Scheme.TOS, "b",
+      "models/llama/模型 +=&@.safetensors", "模型 +=&@.safetensors", 5L << 30, "\"abc-3\"", "a".repeat(64), TOS);
+  /** Every optional field null. */
+  private static final ObjectRef BARE = new ObjectRef(new ModelKey("m", "s3://b/m/", "/models/m"),
+      ObjectUri.Scheme.S3, "b", "m/config.json", "config.json", 0, null, null, ANONYMOUS);
+
+  @Test
+  void objectsRangesOutcomesAndResultsDecodeToEqualValues() throws Exception {
+    RangeTask range = new RangeTask(FULL, 3, 80, 3L << 26, (4L << 26) - 1, 1L << 26);
+    RangeTask whole = new RangeTask(BARE, 0, 1, 0, -1, 0);
+    FetchedRange fetched = new FetchedRange(range, 1L << 26, -7L, "d41d8cd98f00b204e9800998ecf8427e",
+        List.of("0cc175b9c0f1b6a831c399e269772661", "92eb5ffee6ae2fec3ad71c777531578f"), "1234567890",
+        Map.of(RetryCause.THROTTLED, 2, RetryCause.TRUNCATED, 1), 1234, null, false);
+    FetchedRange failed = FetchedRange.failed(whole, 10, Map.of(), 5, "NoSuchKey: gone", true);
+    FileResult verified = new FileResult(FULL.model(), FULL.uri(), FULL.relativePath(), FULL.sizeBytes(), FULL.etag(),
+        "sha256", List.of("size", "multipart-md5", "sha256"), FileResult.Status.VERIFIED, 5L << 30, 3, null);
+
+    roundTrip(Coders.OBJECT, FULL, BARE);
+    roundTrip(Coders.RANGE, range, whole);
+    roundTrip(Coders.FETCHED, fetched, failed);
+    roundTrip(Coders.RESULT, verified, FileResult.present(BARE), FileResult.modelFailure(BARE.model(), "listing: 403"));
+  }
+
+  @Test
+  void anObjectTakesAFractionOfItsJavaSerialization() throws Exception {
+    int fieldByField = CoderUtils.encodeToByteArray(Coders.OBJECT, FULL).length;
+    int java = CoderUtils.encodeToByteArray(SerializableCoder.of(ObjectRef.class), FULL).length;
+    assertTrue(fieldByField * 3 < java, fieldByField + " bytes field by field, " + java + " serialized");
+  }
+
+  /** Each value alone, and all of them one after another in one stream (as in a list or a KV). */
+  @SafeVarargs
+  private static <T> void roundTrip(Coder<T> coder, T... values) throws Exception {
+    for (T value : values) {
+      assertEquals(value, CoderUtils.decodeFromByteArray(coder, CoderUtils.encodeToByteArray(coder, value)));
+    }
+    Coder<List<T>> list = ListCoder.of(coder);
+    assertEquals(List.of(values), CoderUtils.decodeFromByteArray(list, CoderUtils.encodeToByteArray(list, List.of(values))));
+  }
+}
