@@ -3,6 +3,8 @@ package io.modelprefetch.transforms.s3;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +17,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.apache.http.HttpHost;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
+import org.apache.http.protocol.HttpContext;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -140,6 +146,8 @@ public final class S3Clients {
     TrustManager[] trust = bundleTrust(recipe);
     if (trust != null) {
       http.tlsTrustManagersProvider(() -> trust);
+    } else if (!usesTls(recipe)) {
+      http.socketFactory(NO_TLS); // else the client builds an SSL context it never uses (~0.2 s)
     }
     S3ClientBuilder builder =
         S3Client.builder()
@@ -160,6 +168,20 @@ public final class S3Clients {
     }
     return builder.build();
   }
+
+  /** The TLS sockets of a client of a plain {@code http://} endpoint: none. */
+  private static final ConnectionSocketFactory NO_TLS = new ConnectionSocketFactory() {
+    @Override
+    public Socket createSocket(HttpContext context) throws IOException {
+      throw new SSLException("this client's endpoint is plain http://; it makes no TLS connection");
+    }
+
+    @Override
+    public Socket connectSocket(int connectTimeout, Socket socket, HttpHost host, InetSocketAddress remoteAddress,
+        InetSocketAddress localAddress, HttpContext context) throws IOException {
+      throw new SSLException("this client's endpoint is plain http://; it makes no TLS connection");
+    }
+  };
 
   /**
    * The trust of {@code recipe}'s CA bundle, or null when the JVM's default trust serves: no
