@@ -13,6 +13,8 @@
 # Every timed run starts from an empty destination and is checked by sha256 against the source
 # afterwards (outside the timing). Clients run in rotating order per round; the summary reports
 # medians. Raw rows: <workdir>/results/runs.tsv; summary: <workdir>/results/summary.md.
+# The small-files case also times java-floor (bench/JavaFloor.java): a bare JVM client that lists
+# with the AWS SDK and GETs every object, writing and verifying nothing, as a floor for any JVM client.
 # Needs: java 17, mvn, curl, rclone, openssl, GNU time (/usr/bin/time), sha256sum.
 # On Debian: apt-get install -y rclone curl time openssl
 set -eu  # no pipefail: pipelines end in head, and each client exit status is checked explicitly
@@ -143,6 +145,8 @@ summarize() {
       echo "- $m: model-prefetch / rclone (verified) = $(ratio "$pf" "$rc")  (target <= 0.95)"
       if [ "$ps" != "-" ]; then
         echo "- $m: model-prefetch --verify size / rclone --ignore-checksum = $(ratio "$ps" "$rn")  (target <= 1.00)"
+      elif [ "${prefetch_has_verify:-1}" = 1 ]; then
+        echo "- $m: model-prefetch --verify size / rclone --ignore-checksum: n/a, client prefetch-size was not run"
       else
         echo "- $m: model-prefetch --verify size / rclone --ignore-checksum: n/a, this build has no --verify option; default model-prefetch / rclone --ignore-checksum = $(ratio "$pf" "$rn")"
       fi
@@ -153,6 +157,9 @@ summarize() {
     fi
     for m in $(awk -F'\t' 'NR>1 && $1 ~ /^small-/ {print $1}' "$tsv" | sort -u); do
       echo "- $m: model-prefetch / rclone = $(ratio "$(col "$m" prefetch '$4' | median)" "$(col "$m" rclone '$4' | median)")  (target <= 1.00)"
+      if awk -F'\t' -v m="$m" 'NR>1 && $1==m && $2=="java-floor" {f=1} END{exit !f}' "$tsv"; then
+        echo "- $m: java-floor (SDK listing + JDK GETs, nothing written or verified) / rclone = $(ratio "$(col "$m" java-floor '$4' | median)" "$(col "$m" rclone '$4' | median)")"
+      fi
     done
   } > "$res/summary.md"
   cat "$res/summary.md"
@@ -327,6 +334,7 @@ client_cmd() {
     rclone) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4) ;;
     rclone-nocheck) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4 --ignore-checksum) ;;
     jvm-start) cmd=("${launch[@]}" --version) ;;
+    java-floor) cmd=("${penv[@]}" java -XX:+UseSerialGC -cp "$jar:$workdir/floor" JavaFloor "$ep" "$bucket" "$k/" 16) ;;
     curl) mapfile -t keys < "$workdir/$k.keys"; cmd=("$0" __curl_fetch "$ep" "$bucket" "$k/" "$d/$k" "${keys[@]}") ;;
     *) echo "bench: unknown client '$c'" >&2; exit 2 ;;
   esac
@@ -364,7 +372,7 @@ run_one() {
   /usr/bin/time -f '%e %M %U %S' -o "$tfile" timeout "$client_timeout" "${cmd[@]}" > "$res/log-$label-$c-$r.txt" 2>&1 || rc=$?
   g1="$(gets_so_far "$k")"; s1="$(server_cpu)"; m1="$(machine_cpu)"
   read -r wall rss user sys < <(tail -n 1 "$tfile")
-  if [ "$c" = jvm-start ]; then
+  if [ "$c" = jvm-start ] || [ "$c" = java-floor ]; then # nothing written
     verified=n/a; bytes=0
   else
     if (cd "$dest/$k" 2>/dev/null && sha256sum -c --quiet --strict "$workdir/$k.sha256" >/dev/null 2>&1); then verified=ok; else verified=FAIL; fi
@@ -447,9 +455,11 @@ fi
 
 if [ "$small_files" -gt 0 ]; then
   seed_small
-  log "case small: $small_files files, ${small_runs:-$runs} rounds, model-prefetch vs rclone"
+  # The floor of a JVM client: bench/JavaFloor.java lists with the SDK and GETs, writing nothing.
+  rm -rf "$workdir/floor"; javac -cp "$jar" -d "$workdir/floor" "$here/JavaFloor.java"
+  log "case small: $small_files files, ${small_runs:-$runs} rounds, model-prefetch vs rclone (and the JVM floor)"
   for r in $(seq 1 "${small_runs:-$(( runs > 0 ? runs : 1 ))}"); do
-    for c in $(rotate "prefetch,rclone$(echo ",$active" | grep -o ',prefetch+[^,]*' | tr -d '\n')" $(( r - 1 ))); do run_one "small-$small_files" small "$c" "$r" fresh; done
+    for c in $(rotate "prefetch,rclone,java-floor$(echo ",$active" | grep -o ',prefetch+[^,]*' | tr -d '\n')" $(( r - 1 ))); do run_one "small-$small_files" small "$c" "$r" fresh; done
   done
 fi
 rm -rf "$dest"
