@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The layout of a model on a POSIX file system and the steps that write it.
@@ -28,6 +29,8 @@ import java.util.Locale;
 public final class LocalFiles {
 
   private static final String PART_SUFFIX = ".prefetch-part";
+  /** The characters of an ETag that a temporary file's name leaves out. */
+  private static final Pattern NOT_IN_TAG = Pattern.compile("[^0-9a-z-]");
 
   private LocalFiles() {}
 
@@ -38,7 +41,7 @@ public final class LocalFiles {
   /** The temporary file for {@code object}; deterministic, so a retried step finds it again. */
   public static Path temporary(ObjectRef object) {
     Path target = target(object);
-    String etag = Etags.normalize(object.etag()).replaceAll("[^0-9a-z-]", "");
+    String etag = NOT_IN_TAG.matcher(Etags.normalize(object.etag())).replaceAll("");
     String tag = etag.length() > 12 ? etag.substring(0, 12) : etag;
     String name = target.getFileName().toString();
     if (name.length() > 200) {
