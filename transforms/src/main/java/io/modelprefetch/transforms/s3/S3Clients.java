@@ -173,13 +173,17 @@ public final class S3Clients {
   private static final ConnectionSocketFactory NO_TLS = new ConnectionSocketFactory() {
     @Override
     public Socket createSocket(HttpContext context) throws IOException {
-      throw new SSLException("this client's endpoint is plain http://; it makes no TLS connection");
+      throw refused();
     }
 
     @Override
     public Socket connectSocket(int connectTimeout, Socket socket, HttpHost host, InetSocketAddress remoteAddress,
         InetSocketAddress localAddress, HttpContext context) throws IOException {
-      throw new SSLException("this client's endpoint is plain http://; it makes no TLS connection");
+      throw refused();
+    }
+
+    private SSLException refused() {
+      return new SSLException("this client's endpoint is plain http://; it makes no TLS connection");
     }
   };
 
