@@ -63,6 +63,13 @@ public interface PrefetchOptions extends PipelineOptions {
 
   void setSpreadBuckets(int value);
 
+  @Description("A response body that delivers less than 64 KiB in this many milliseconds is abandoned and its"
+      + " range retried. At least 1. Default: 30000 (30 s).")
+  @Default.Long(30_000)
+  long getStallTimeoutMillis();
+
+  void setStallTimeoutMillis(long value);
+
   @Description("Where the JSON report is written; empty for none. Default: none.")
   String getReportPath();
 
@@ -72,6 +79,6 @@ public interface PrefetchOptions extends PipelineOptions {
   static FetchSettings fetchSettings(PrefetchOptions options) {
     return new FetchSettings(options.getPartThresholdBytes(), options.getPartSizeBytes(), options.getNumThreads(),
         options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets(),
-        options.getDirectIo());
+        options.getDirectIo(), options.getStallTimeoutMillis());
   }
 }

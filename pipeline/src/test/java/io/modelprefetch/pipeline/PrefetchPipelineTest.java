@@ -61,7 +61,7 @@ class PrefetchPipelineTest {
     PrefetchOptions options = PipelineOptionsFactory.fromArgs("--numThreads=8", "--forceDownload=true")
         .as(PrefetchOptions.class);
 
-    assertEquals(new FetchSettings(64L << 20, 64L << 20, 8, 4, true, FetchSettings.Verification.FULL, 0, true), PrefetchOptions.fetchSettings(options));
+    assertEquals(FetchSettings.defaults().withMaxInFlightRanges(8).withForceDownload(true), PrefetchOptions.fetchSettings(options));
   }
 
   @Test
@@ -69,7 +69,7 @@ class PrefetchPipelineTest {
     PrefetchOptions off = PipelineOptionsFactory.fromArgs("--directIo=false").as(PrefetchOptions.class);
 
     assertEquals(true, PrefetchOptions.fetchSettings(PipelineOptionsFactory.create().as(PrefetchOptions.class)).directIo());
-    assertEquals(new FetchSettings(64L << 20, 64L << 20, 4, 4, false, FetchSettings.Verification.FULL, 0, false),
+    assertEquals(FetchSettings.defaults().withDirectIo(false),
         PrefetchOptions.fetchSettings(off));
   }
 }

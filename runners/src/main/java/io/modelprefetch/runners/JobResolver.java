@@ -106,8 +106,9 @@ final class JobResolver {
         env("DOWNLOADER_DIRECT_IO", v -> Values.bool("DOWNLOADER_DIRECT_IO", v)), true);
     FetchSettings fetch;
     try {
-      fetch = new FetchSettings(partThreshold, partSize, numThreads, FetchSettings.DEFAULT_MAX_ATTEMPTS, force,
-          verification, 0, directIo);
+      fetch = FetchSettings.defaults().withPartThresholdBytes(partThreshold).withPartSizeBytes(partSize)
+          .withMaxInFlightRanges(numThreads).withForceDownload(force).withVerification(verification)
+          .withDirectIo(directIo);
     } catch (IllegalArgumentException e) {
       throw new UsageException("part size: " + e.getMessage());
     }

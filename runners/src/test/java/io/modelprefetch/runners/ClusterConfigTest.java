@@ -42,8 +42,8 @@ class ClusterConfigTest {
         """.formatted(dir.resolve("from-file")));
 
     Job fromFile = new JobResolver(Map.of(), file).resolve(flags(null, null, null, null));
-    assertEquals(new FetchSettings(16L << 20, 8L << 20, 12, FetchSettings.DEFAULT_MAX_ATTEMPTS, false,
-        FetchSettings.Verification.FULL, 0, true), fromFile.fetch());
+    assertEquals(FetchSettings.defaults().withPartThresholdBytes(16L << 20).withPartSizeBytes(8L << 20)
+        .withMaxInFlightRanges(12), fromFile.fetch());
     assertEquals(dir.resolve("from-file").resolve("llama").toString(), fromFile.models().get(0).modelDir());
     assertEquals("http://10.0.0.1:9000", fromFile.models().get(0).client().endpoint());
     assertEquals("eu-west-1", fromFile.models().get(0).client().region());

@@ -21,7 +21,9 @@ import java.util.function.Consumer;
 /**
  * An HTTP proxy on 127.0.0.1 between the tool and a real S3 server (S3Proxy) that injects faults
  * into object GETs with seeded probabilities: connection resets mid-body, {@code 503 SlowDown},
- * truncated bodies and a flipped byte with intact headers. It adds the TOS whole-object CRC header
+ * truncated bodies, a flipped byte with intact headers, a body that trickles a byte every 100 ms
+ * after its first half (until the client gives up, or two minutes), and a {@code Content-Range}
+ * that names other bytes than those sent. It adds the TOS whole-object CRC header
  * ({@code x-tos-hash-crc64ecma}) where the test registered one, and counts what it served.
  *
  * <p>Requests are forwarded with their own {@code Host} header, so SigV4 signatures stay valid.
@@ -29,7 +31,7 @@ import java.util.function.Consumer;
  */
 final class FaultProxy implements AutoCloseable {
 
-  enum Fault { RESET, SLOWDOWN, TRUNCATE, FLIP }
+  enum Fault { RESET, SLOWDOWN, TRUNCATE, FLIP, TRICKLE, WRONG_RANGE }
 
   private final ServerSocket server;
   private final int upstreamPort;
@@ -178,6 +180,9 @@ final class FaultProxy implements AutoCloseable {
       if (crc != null) {
         responseHead += "x-tos-hash-crc64ecma: " + Long.toUnsignedString(crc) + "\r\n";
       }
+      if (fault == Fault.WRONG_RANGE && responseBody.length >= 2) {
+        responseHead = shiftedContentRange(responseHead);
+      }
       out.write((responseHead + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
       if (fault == null || responseBody.length < 2) {
         out.write(responseBody);
@@ -205,11 +210,43 @@ final class FaultProxy implements AutoCloseable {
           out.flush();
           client.setSoLinger(true, 0); // close sends RST
         }
+        case TRICKLE -> {
+          out.write(responseBody, 0, half);
+          objectBodyBytes.addAndGet(half);
+          out.flush();
+          long until = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+          for (int i = half; i < responseBody.length && System.nanoTime() < until; i++) {
+            Thread.sleep(100); // the server's pace, not the test's: the client must give up on it
+            out.write(responseBody[i]);
+            out.flush();
+            objectBodyBytes.incrementAndGet();
+          }
+        }
+        case WRONG_RANGE -> {
+          out.write(responseBody);
+          objectBodyBytes.addAndGet(responseBody.length);
+          out.flush();
+        }
         default -> throw new IllegalStateException("unexpected fault " + fault);
       }
     } catch (IOException e) {
       // The client went away; nothing to serve.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+  }
+
+  /** The response head with its {@code Content-Range} moved one byte on: the bytes stay as they are. */
+  private static String shiftedContentRange(String head) {
+    StringBuilder sb = new StringBuilder();
+    for (String line : head.split("\r\n")) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-range: bytes (\\d+)-(\\d+)/(.*)")
+          .matcher(line);
+      sb.append(m.matches()
+          ? "Content-Range: bytes " + (Long.parseLong(m.group(1)) + 1) + "-" + (Long.parseLong(m.group(2)) + 1) + "/" + m.group(3)
+          : line).append("\r\n");
+    }
+    return sb.toString();
   }
 
   private synchronized Fault pick(String path) {

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
@@ -14,10 +15,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -73,14 +70,6 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
     return buckets > 0 ? "bucket-" + Math.floorMod(destinationKey.hashCode(), buckets) : destinationKey;
   }
 
-  /**
-   * The JVM's pool that verifies and publishes files. Digests keep every core busy; the fsync and
-   * rename of many small files wait on the disk, and concurrent fsyncs share a journal commit, so
-   * the pool has at least 16 threads.
-   */
-  private static final ExecutorService VERIFY_POOL = Executors.newFixedThreadPool(
-      Math.max(16, Runtime.getRuntime().availableProcessors()), daemon("prefetch-verify"));
-
   /** A file verified and published (or failed), with the attempt whose metrics are to count. */
   record Verified(FileAttempt attempt, FileResult result) {
     /** Counts the outcome in the Beam metrics; call on the DoFn's thread. */
@@ -91,13 +80,13 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
   }
 
   /**
-   * Verifies and publishes one file on the JVM's verify pool once {@code ranges} (all of its
+   * Verifies and publishes one file on {@code runtime}'s verify pool once {@code ranges} (all of its
    * ranges, in index order) are in. Touches no Beam metric: the caller counts the outcome.
    */
-  static CompletableFuture<Verified> verify(FetchSettings settings, Function<ClientRecipe, S3Client> clients,
+  static CompletableFuture<Verified> verify(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients,
       CompletableFuture<List<FetchedRange>> ranges) {
     return ranges.thenApplyAsync(in -> {
-      FileAttempt attempt = new FileAttempt(settings, clients, in, FileAttempt.LOCAL);
+      FileAttempt attempt = new FileAttempt(runtime, clients, in, FileAttempt.LOCAL);
       try {
         FileResult result = attempt.run();
         Progress.fileDone(result.model(), result.status() == FileResult.Status.FAILED);
@@ -106,21 +95,13 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
         Thread.currentThread().interrupt();
         throw new CompletionException(e);
       }
-    }, VERIFY_POOL);
-  }
-
-  static ThreadFactory daemon(String name) {
-    AtomicInteger id = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + id.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    }, runtime.verifyPool());
   }
 
   static final class CommitFn extends DoFn<KV<String, Iterable<FetchedRange>>, FileResult> {
     private final FetchSettings settings;
     private transient S3Clients.Lease clients;
+    private transient FetchRuntime runtime;
 
     CommitFn(FetchSettings settings) {
       this.settings = settings;
@@ -129,6 +110,7 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
     @Setup
     public void setup() {
       clients = S3Clients.Lease.forFetch();
+      runtime = FetchRuntime.acquire(settings);
     }
 
     /** Verifies the files of one key (one file, or one bucket of them) in parallel. */
@@ -143,7 +125,7 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
       }
       List<CompletableFuture<Verified>> verified = new ArrayList<>();
       for (TreeMap<Integer, FetchedRange> file : files.values()) {
-        verified.add(verify(settings, clients::get, CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
+        verified.add(verify(runtime, clients::get, CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
       }
       for (CompletableFuture<Verified> file : verified) {
         out.output(file.get().counted());
@@ -155,6 +137,10 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
       if (clients != null) {
         clients.releaseAll();
         clients = null;
+      }
+      if (runtime != null) {
+        runtime.release();
+        runtime = null;
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
@@ -64,6 +65,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
   static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
     private final FetchSettings settings;
     private transient S3Clients.Lease clients;
+    private transient FetchRuntime runtime;
     private transient Map<String, InBundle> files;
 
     FetchFn(FetchSettings settings) {
@@ -73,6 +75,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     @Setup
     public void setup() {
       clients = S3Clients.Lease.forFetch();
+      runtime = FetchRuntime.acquire(settings);
     }
 
     @StartBundle
@@ -86,13 +89,13 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
       if (file.ranges.containsKey(task.index())) {
         return; // delivered twice: one fetch is enough
       }
-      RangeFetcher fetcher = new RangeFetcher(clients.get(task.object().client()), settings);
-      file.ranges.put(task.index(), RangeFetcher.submit(task, settings.maxInFlightRanges(), () -> fetcher.fetch(task)));
+      RangeFetcher fetcher = new RangeFetcher(clients.get(task.object().client()), runtime);
+      file.ranges.put(task.index(), fetcher.submit(task));
       if (file.ranges.size() == task.count()) {
         List<CompletableFuture<FetchedRange>> all = List.copyOf(file.ranges.values()); // in index order
         CompletableFuture<List<FetchedRange>> landed = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
             .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
-        file.verified = CommitFiles.verify(settings, clients::get, landed);
+        file.verified = CommitFiles.verify(runtime, clients::get, landed);
       }
     }
 
@@ -119,6 +122,10 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
       if (clients != null) {
         clients.releaseAll();
         clients = null;
+      }
+      if (runtime != null) {
+        runtime.release();
+        runtime = null;
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
@@ -52,6 +53,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
   static final class WholeFileFn extends DoFn<ObjectRef, FileResult> {
     private final FetchSettings settings;
     private transient S3Clients.Lease clients;
+    private transient FetchRuntime runtime;
     private transient Map<String, FileSystem> fileSystems;
     private transient java.util.Set<String> invalidated;
 
@@ -62,6 +64,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
     @Setup
     public void setup() {
       clients = S3Clients.Lease.forFetch();
+      runtime = FetchRuntime.acquire(settings);
       fileSystems = new HashMap<>();
       invalidated = new java.util.HashSet<>();
     }
@@ -90,10 +93,10 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       LocalFiles.prepare(staged);
       S3Client s3 = clients.get(staged.client());
       List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.uploadPartBytes(s3, staged));
-      List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, settings, tasks);
+      List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, runtime, tasks);
       ranges.forEach(PrefetchMetrics::countRange);
       FileSystem target = fs;
-      FileAttempt attempt = new FileAttempt(settings, clients::get, ranges,
+      FileAttempt attempt = new FileAttempt(runtime, clients::get, ranges,
           verified -> HadoopFiles.publish(target, destination, verified));
       FileResult result = attempt.run().withModel(destination);
       attempt.countMetrics(result);
@@ -108,6 +111,10 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       if (clients != null) {
         clients.releaseAll();
         clients = null;
+      }
+      if (runtime != null) {
+        runtime.release();
+        runtime = null;
       }
       if (fileSystems != null) {
         for (FileSystem fs : fileSystems.values()) {

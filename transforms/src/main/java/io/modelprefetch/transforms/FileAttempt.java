@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
@@ -37,6 +38,7 @@ final class FileAttempt {
   /** The local or shared POSIX folder: fsync and atomic rename next to the target. */
   static final Publisher LOCAL = LocalFiles::commit;
 
+  private final FetchRuntime runtime;
   private final FetchSettings settings;
   private final Function<ClientRecipe, S3Client> clients;
   private final Publisher publisher;
@@ -49,9 +51,10 @@ final class FileAttempt {
   private final List<FetchedRange> refetched = new ArrayList<>();
   private boolean restarted;
 
-  FileAttempt(FetchSettings settings, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
+  FileAttempt(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
       Publisher publisher) {
-    this.settings = settings;
+    this.runtime = runtime;
+    this.settings = runtime.settings();
     this.clients = clients;
     this.publisher = publisher;
     this.ranges = ranges;
@@ -149,7 +152,7 @@ final class FileAttempt {
   private void refetch(ObjectRef target) throws InterruptedException {
     S3Client s3 = client();
     List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.uploadPartBytes(s3, target));
-    ranges = ObjectPlans.fetchAll(s3, settings, tasks);
+    ranges = ObjectPlans.fetchAll(s3, runtime, tasks);
     refetched.addAll(ranges);
     count(ranges);
   }

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
@@ -57,16 +58,16 @@ final class ObjectPlans {
     return tasks;
   }
 
-  /** Fetches every range of {@code tasks} on the JVM's fetch pool and waits for them. */
-  static List<FetchedRange> fetchAll(S3Client s3, FetchSettings settings, List<RangeTask> tasks)
+  /** Fetches every range of {@code tasks} on {@code runtime}'s pools and waits for them. */
+  static List<FetchedRange> fetchAll(S3Client s3, FetchRuntime runtime, List<RangeTask> tasks)
       throws InterruptedException {
-    RangeFetcher fetcher = new RangeFetcher(s3, settings);
+    RangeFetcher fetcher = new RangeFetcher(s3, runtime);
     if (!tasks.isEmpty()) {
       InOrderMd5.forget(tasks.get(0).object());
     }
     List<Future<FetchedRange>> futures = new ArrayList<>();
     for (RangeTask task : tasks) {
-      futures.add(RangeFetcher.submit(task, settings.maxInFlightRanges(), () -> fetcher.fetch(task)));
+      futures.add(fetcher.submit(task));
     }
     List<FetchedRange> out = new ArrayList<>();
     for (Future<FetchedRange> f : futures) {

@@ -1,5 +1,8 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FetchRuntime;
+import io.modelprefetch.transforms.engine.RangeAnswer;
+import io.modelprefetch.transforms.engine.StallWatchdog;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
@@ -20,15 +23,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -49,78 +46,21 @@ final class RangeFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
   private static final int BUFFER_BYTES = 1 << 20;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
-  private static final Map<Integer, ExecutorService> POOLS = new ConcurrentHashMap<>();
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
 
   private final S3Client s3;
   private final FetchSettings settings;
+  private final FetchRuntime runtime;
 
-  RangeFetcher(S3Client s3, FetchSettings settings) {
+  RangeFetcher(S3Client s3, FetchRuntime runtime) {
     this.s3 = s3;
-    this.settings = settings;
+    this.settings = runtime.settings();
+    this.runtime = runtime;
   }
 
-  /** Ranges up to this size go to the pool for small ranges, through {@link SmallGets}. */
-  static final long SMALL_RANGE_BYTES = 1 << 20;
-
-  /** How many more small ranges than large ones are in flight at once. */
-  static final int SMALL_RANGE_FACTOR = 4;
-
-  private static final Map<Integer, ExecutorService> SMALL_POOLS = new ConcurrentHashMap<>();
-
-  private static final AtomicLong SUBMITTED = new AtomicLong();
-
-  /**
-   * Runs {@code fetch} of {@code task} on the JVM's pool for it ({@link #poolFor}). A pool takes the
-   * lowest range index first, then the earliest submitted: the ranges in flight at once belong to
-   * different files where there are enough files, so their writes do not queue on one file's lock,
-   * and each file's ranges land in order, which lets its MD5 follow the bytes as they pass.
-   */
-  static CompletableFuture<FetchedRange> submit(RangeTask task, int threads, Supplier<FetchedRange> fetch) {
-    CompletableFuture<FetchedRange> result = new CompletableFuture<>();
-    poolFor(task, threads).execute(new Queued(task.index(), SUBMITTED.incrementAndGet(), () -> {
-      try {
-        result.complete(fetch.get());
-      } catch (Throwable t) {
-        result.completeExceptionally(t);
-      }
-    }));
-    return result;
-  }
-
-  /** A queued fetch, in the order {@link #submit} describes. */
-  private record Queued(int index, long sequence, Runnable work) implements Runnable, Comparable<Queued> {
-    @Override
-    public void run() {
-      work.run();
-    }
-
-    @Override
-    public int compareTo(Queued other) {
-      return index != other.index ? Integer.compare(index, other.index) : Long.compare(sequence, other.sequence);
-    }
-  }
-
-  /** The JVM's pool of fetch threads of the given size, created on first use. */
-  private static ExecutorService pool(int threads) {
-    return POOLS.computeIfAbsent(threads, n -> ordered(n, "prefetch-range"));
-  }
-
-  /**
-   * The pool for {@code task}: a small range (a config file, a tokenizer, one of a model's many
-   * small shards) waits on the round trip far more than it moves bytes, so small ranges get
-   * {@link #SMALL_RANGE_FACTOR} times as many threads of their own; large ones keep {@code threads}.
-   */
-  private static ExecutorService poolFor(RangeTask task, int threads) {
-    if (task.lengthBytes() > SMALL_RANGE_BYTES) {
-      return pool(threads);
-    }
-    return SMALL_POOLS.computeIfAbsent(threads * SMALL_RANGE_FACTOR, n -> ordered(n, "prefetch-small"));
-  }
-
-  private static ExecutorService ordered(int threads, String name) {
-    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new PriorityBlockingQueue<>(),
-        CommitFiles.daemon(name));
+  /** Fetches {@code task} on {@code runtime}'s pools (see {@link FetchRuntime#submit}). */
+  CompletableFuture<FetchedRange> submit(RangeTask task) {
+    return runtime.submit(task, () -> fetch(task));
   }
 
   FetchedRange fetch(RangeTask task) {
@@ -210,20 +150,22 @@ final class RangeFetcher {
     /** The ranged GET: through {@link SmallGets} for a small range, else through the SDK. */
     private Body get() throws IOException {
       ObjectRef object = task.object();
-      if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
+      if (task.lengthBytes() <= FetchRuntime.SMALL_RANGE_BYTES) {
         SmallGets small = SmallGets.of(object.client());
         SmallGets.Response response = small == null ? null
             : small.get(object.bucket(), object.key(), object.etag(), task.first(), task.lastInclusive());
         if (response != null) {
           long length = response.contentLength();
-          return new Body(response.body(), length < 0 ? null : length, announcedCrc(response::header), response);
+          return new Body(response.body(), response.status(), response.header("Content-Range"),
+              length < 0 ? null : length, announcedCrc(response::header), response, response::abort);
         }
       }
       ResponseInputStream<GetObjectResponse> in =
           s3.getObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
               .range("bytes=" + task.first() + "-" + task.lastInclusive()));
-      return new Body(in, in.response().contentLength(),
-          announcedCrc(name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null)), in);
+      return new Body(in, in.response().sdkHttpResponse().statusCode(), in.response().contentRange(),
+          in.response().contentLength(),
+          announcedCrc(name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null)), in, in::abort);
     }
 
     private FetchedRange transfer() throws IOException {
@@ -239,11 +181,12 @@ final class RangeFetcher {
       String announced = null;
       if (expected > 0) {
         byte[] buffer = BUFFERS.get();
-        try (Body in = get(); RangeWriter out = RangeWriter.open(task, directIo())) {
-          Long length = in.contentLength();
-          if (length != null && length != expected) {
-            throw new IOException("server answered bytes=" + task.first() + "-" + task.lastInclusive()
-                + " with " + length + " bytes instead of " + expected + "; it may not support Range requests");
+        try (Body in = get(); StallWatchdog.Watch watch = runtime.stalls().watch(in.abort());
+            RangeWriter out = RangeWriter.open(task, directIo())) {
+          String wrong = RangeAnswer.problem(in.status(), in.contentRange(), in.contentLength(), task.first(),
+              task.lastInclusive(), object.sizeBytes());
+          if (wrong != null) {
+            throw new S3Errors.WrongRangeException(wrong);
           }
           announced = digests ? in.announcedCrc() : null;
           if (announced != null) {
@@ -251,7 +194,15 @@ final class RangeFetcher {
           }
           long remaining = expected;
           while (remaining > 0) {
-            int n = read(in.stream(), buffer, (int) Math.min(buffer.length, remaining));
+            int n;
+            try {
+              n = read(in.stream(), buffer, (int) Math.min(buffer.length, remaining), watch);
+            } catch (IOException | RuntimeException e) {
+              if (watch.stalled()) {
+                throw new S3Errors.StalledBodyException(expected - remaining, runtime.stalls().window(), e);
+              }
+              throw e;
+            }
             if (n < 0) {
               throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
             }
@@ -293,9 +244,12 @@ final class RangeFetcher {
     }
   }
 
-  /** A response body being read: its stream, Content-Length (or null) and announced CRC-64 (or null). */
-  private record Body(InputStream stream, Long contentLength, String announcedCrc, Closeable response)
-      implements Closeable {
+  /**
+   * A response body being read: its stream, status, Content-Range and Content-Length (or null),
+   * announced CRC-64 (or null), and how to abort it from another thread (a stalled body).
+   */
+  private record Body(InputStream stream, int status, String contentRange, Long contentLength, String announcedCrc,
+      Closeable response, Runnable abort) implements Closeable {
     @Override
     public void close() throws IOException {
       response.close();
@@ -312,13 +266,15 @@ final class RangeFetcher {
     return null;
   }
 
-  private static int read(InputStream in, byte[] buffer, int max) throws IOException {
+  /** Fills {@code buffer} up to {@code max} bytes (fewer at the end of the body), telling {@code watch} of each read. */
+  private static int read(InputStream in, byte[] buffer, int max, StallWatchdog.Watch watch) throws IOException {
     int total = 0;
     while (total < max) {
       int n = in.read(buffer, total, max - total);
       if (n < 0) {
         return total == 0 ? -1 : total;
       }
+      watch.bytes(n);
       total += n;
     }
     return total;

@@ -2,9 +2,11 @@ package io.modelprefetch.transforms.model;
 
 import io.modelprefetch.transforms.plan.RangePlanner;
 import java.io.Serializable;
+import java.time.Duration;
 
 /**
- * How objects are fetched.
+ * How objects are fetched. Start from {@link #defaults()} and change what differs with the {@code
+ * withX} methods, each of which checks its value and names it in the message.
  *
  * @param partThresholdBytes objects larger than this are split into ranges. Default: 64 MiB.
  * @param partSizeBytes the range size, at least 1 MiB. Default: 64 MiB.
@@ -20,10 +22,12 @@ import java.io.Serializable;
  *     most of its CPU on once the model no longer fits the dirty-page limit, and it pushes the
  *     node's working set out of memory; the price is a cold page cache for the files written.
  *     Default: true.
+ * @param stallTimeoutMillis a response body that delivers less than 64 KiB in this many
+ *     milliseconds is abandoned and its range retried (see {@code StallWatchdog}). Default: 30 s.
  */
 public record FetchSettings(
     long partThresholdBytes, long partSizeBytes, int maxInFlightRanges, int maxAttempts, boolean forceDownload,
-    Verification verification, int spreadBuckets, boolean directIo)
+    Verification verification, int spreadBuckets, boolean directIo, long stallTimeoutMillis)
     implements Serializable {
 
   /** What a fetched file is checked against. */
@@ -40,6 +44,7 @@ public record FetchSettings(
   public static final long DEFAULT_PART_SIZE_BYTES = 64L << 20;
   public static final int DEFAULT_IN_FLIGHT_RANGES = 4;
   public static final int DEFAULT_MAX_ATTEMPTS = 4;
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(30);
 
   public FetchSettings {
     if (partThresholdBytes < 0) {
@@ -58,11 +63,14 @@ public record FetchSettings(
     if (spreadBuckets < 0) {
       throw new IllegalArgumentException("spreadBuckets must be >= 0, was " + spreadBuckets);
     }
+    if (stallTimeoutMillis < 1) {
+      throw new IllegalArgumentException("stallTimeoutMillis must be >= 1, was " + stallTimeoutMillis);
+    }
   }
 
   public static FetchSettings defaults() {
     return new FetchSettings(DEFAULT_PART_SIZE_BYTES, DEFAULT_PART_SIZE_BYTES, DEFAULT_IN_FLIGHT_RANGES,
-        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true);
+        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true, DEFAULT_STALL_TIMEOUT.toMillis());
   }
 
   /** Whether digests are computed and checked, beyond the size (and a manifest's sha256). */
@@ -70,9 +78,53 @@ public record FetchSettings(
     return verification == Verification.FULL;
   }
 
+  public Duration stallTimeout() {
+    return Duration.ofMillis(stallTimeoutMillis);
+  }
+
+  public FetchSettings withPartThresholdBytes(long bytes) {
+    return new FetchSettings(bytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
+        spreadBuckets, directIo, stallTimeoutMillis);
+  }
+
+  public FetchSettings withPartSizeBytes(long bytes) {
+    return new FetchSettings(partThresholdBytes, bytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
+        spreadBuckets, directIo, stallTimeoutMillis);
+  }
+
+  public FetchSettings withMaxInFlightRanges(int ranges) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, ranges, maxAttempts, forceDownload, verification,
+        spreadBuckets, directIo, stallTimeoutMillis);
+  }
+
+  public FetchSettings withMaxAttempts(int attempts) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, attempts, forceDownload,
+        verification, spreadBuckets, directIo, stallTimeoutMillis);
+  }
+
+  public FetchSettings withForceDownload(boolean force) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, force, verification,
+        spreadBuckets, directIo, stallTimeoutMillis);
+  }
+
+  public FetchSettings withVerification(Verification level) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, level,
+        spreadBuckets, directIo, stallTimeoutMillis);
+  }
+
   /** These settings with the work spread over {@code buckets} keys between steps. */
   public FetchSettings withSpreadBuckets(int buckets) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, buckets, directIo);
+        verification, buckets, directIo, stallTimeoutMillis);
+  }
+
+  public FetchSettings withDirectIo(boolean direct) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
+        verification, spreadBuckets, direct, stallTimeoutMillis);
+  }
+
+  public FetchSettings withStallTimeout(Duration timeout) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
+        verification, spreadBuckets, directIo, timeout.toMillis());
   }
 }

@@ -41,6 +41,12 @@ public final class S3Errors {
       if (t instanceof TruncatedBodyException || t instanceof org.apache.http.ConnectionClosedException) {
         return RetryCause.TRUNCATED;
       }
+      if (t instanceof StalledBodyException) {
+        return RetryCause.TIMEOUT;
+      }
+      if (t instanceof WrongRangeException) {
+        return RetryCause.SERVER;
+      }
       if (t instanceof java.io.InterruptedIOException || t instanceof ApiCallTimeoutException
           || t instanceof ApiCallAttemptTimeoutException) {
         return RetryCause.TIMEOUT; // socket, connect and SDK call timeouts
@@ -64,7 +70,7 @@ public final class S3Errors {
     THROTTLED("throttled"),
     /** Any other 5xx. */
     SERVER("server"),
-    /** A connect, socket or request timeout. */
+    /** A connect, socket or request timeout, or a body that stalled (see {@code StallWatchdog}). */
     TIMEOUT("timeout"),
     /** A response body that ended before the bytes of its range. */
     TRUNCATED("truncated");
@@ -186,6 +192,25 @@ public final class S3Errors {
           + " with HTTP 400: use the S3 endpoint tos-s3-<region>.volces.com";
     }
     return null;
+  }
+
+  /**
+   * A response that does not hold the bytes asked for (see {@code RangeAnswer}): a wrong
+   * {@code Content-Range}, or the whole object for a part of it. Retried as a server error.
+   */
+  public static final class WrongRangeException extends IOException {
+    public WrongRangeException(String problem) {
+      super(problem);
+    }
+  }
+
+  /** A response body the stall watchdog ended: it delivered too little for too long. */
+  public static final class StalledBodyException extends IOException {
+    public StalledBodyException(long received, java.time.Duration window, Throwable cause) {
+      super("response body stalled after " + received + " bytes: less than 64 KiB in "
+          + (window.toMillis() % 1000 == 0 ? window.toSeconds() + " s" : window.toMillis() + " ms")
+          + " (--stall-timeout)", cause);
+    }
   }
 
   /** A response body that ended before the bytes of its range. */

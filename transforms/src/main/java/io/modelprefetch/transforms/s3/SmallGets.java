@@ -117,6 +117,20 @@ public final class SmallGets {
       return body;
     }
 
+    /** The HTTP status: 200 or 206. */
+    public int status() {
+      try {
+        return connection.getResponseCode(); // read already: no I/O
+      } catch (IOException e) {
+        throw new IllegalStateException("the status was read before the body", e);
+      }
+    }
+
+    /** Ends the exchange from another thread: a read in progress fails, the connection is dropped. */
+    public void abort() {
+      connection.disconnect();
+    }
+
     /** The Content-Length, or -1 when the server sent none. */
     public long contentLength() {
       return connection.getContentLengthLong();

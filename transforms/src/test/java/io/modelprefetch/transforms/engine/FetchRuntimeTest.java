@@ -1,7 +1,11 @@
-package io.modelprefetch.transforms;
+package io.modelprefetch.transforms.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
@@ -13,8 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-/** The fetch pools start the lowest range index first, then the earliest submitted. */
-class RangeFetcherOrderTest {
+/** The fetch pools start the lowest range index first, then the earliest submitted; the last user stops them. */
+class FetchRuntimeTest {
 
   private static RangeTask range(String file, int index) {
     ObjectRef object = new ObjectRef(new ModelKey("m", "s3://b/m/", "/models/m"), ObjectUri.Scheme.S3, "b",
@@ -25,11 +29,12 @@ class RangeFetcherOrderTest {
 
   @Test
   void queuedRangesStartByIndexSoFilesInterleave() throws Exception {
-    int threads = 1; // one thread: the queue order is the start order
+    // one thread: the queue order is the start order
+    FetchRuntime runtime = FetchRuntime.acquire(FetchSettings.defaults().withMaxInFlightRanges(1));
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch busy = new CountDownLatch(1);
     List<String> started = new CopyOnWriteArrayList<>();
-    CompletableFuture<FetchedRange> blocker = RangeFetcher.submit(range("blocker", 0), threads, () -> {
+    CompletableFuture<FetchedRange> blocker = runtime.submit(range("blocker", 0), () -> {
       busy.countDown();
       await(release);
       return null;
@@ -39,7 +44,7 @@ class RangeFetcherOrderTest {
     List<RangeTask> queued = List.of(range("a", 0), range("a", 1), range("a", 2), range("b", 0), range("b", 1),
         range("c", 0));
     List<CompletableFuture<FetchedRange>> all = queued.stream()
-        .map(task -> RangeFetcher.submit(task, threads, () -> {
+        .map(task -> runtime.<FetchedRange>submit(task, () -> {
           started.add(task.object().relativePath() + task.index());
           return null;
         }))
@@ -51,17 +56,38 @@ class RangeFetcherOrderTest {
     }
 
     assertEquals(List.of("a0", "b0", "c0", "a1", "b1", "a2"), started);
+    runtime.release();
   }
 
   @Test
   void aFetchThatThrowsFailsItsFuture() throws Exception {
-    CompletableFuture<FetchedRange> failed = RangeFetcher.submit(range("x", 0), 1, () -> {
+    FetchRuntime runtime = FetchRuntime.acquire(FetchSettings.defaults().withMaxInFlightRanges(1));
+    CompletableFuture<FetchedRange> failed = runtime.submit(range("x", 0), () -> {
       throw new IllegalStateException("boom");
     });
 
     Throwable cause = failed.handle((r, t) -> t).get();
     assertEquals("boom", cause.getMessage());
-    assertEquals(null, RangeFetcher.submit(range("y", 0), 1, () -> null).get(), "the pool still runs fetches");
+    assertEquals(null, runtime.submit(range("y", 0), () -> null).get(), "the pool still runs fetches");
+    runtime.release();
+  }
+
+  @Test
+  void theLastReleaseStopsTheRuntimeAndTheNextAcquireStartsAnother() throws Exception {
+    FetchSettings settings = FetchSettings.defaults().withMaxInFlightRanges(3);
+    int before = FetchRuntime.live();
+    FetchRuntime first = FetchRuntime.acquire(settings);
+    FetchRuntime second = FetchRuntime.acquire(settings);
+    assertSame(first, second, "one runtime per JVM and settings");
+    first.release();
+    assertEquals("still running", first.submit(range("z", 0), () -> "still running").get());
+    second.release();
+    assertEquals(before, FetchRuntime.live());
+    assertTrue(first.verifyPool().isShutdown(), "the last release stops its pools");
+
+    FetchRuntime third = FetchRuntime.acquire(settings);
+    assertNotSame(first, third);
+    third.release();
   }
 
   private static void await(CountDownLatch latch) {
