@@ -288,7 +288,9 @@ public final class AdaptiveExecutor {
 
     @Override
     public int compareTo(Job<?> other) {
-      return priority != other.priority ? Long.compare(priority, other.priority) : Long.compare(sequence, other.sequence);
+      return priority != other.priority
+          ? Long.compare(priority, other.priority)
+          : Long.compare(sequence, other.sequence);
     }
   }
 }

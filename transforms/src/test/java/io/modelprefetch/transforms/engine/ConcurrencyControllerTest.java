@@ -28,6 +28,12 @@ class ConcurrencyControllerTest {
     return link.aggregateBytesPerSecond / perStream;
   }
 
+  /** The link moved at least {@code bytesPerSecond} over the last {@code seconds}. */
+  private static void assertThroughput(SimulatedLink link, double seconds, double bytesPerSecond) {
+    double moved = link.throughputOverLast(seconds);
+    assertTrue(moved >= bytesPerSecond, moved / MB + " MB/s, not " + bytesPerSecond / MB + link.trace());
+  }
+
   /** The limit holds at one level but for probes one step either side of it. */
   private static void assertSettled(SimulatedLink link, double seconds) {
     List<Integer> limits = link.limitsOverLast(seconds);
@@ -50,7 +56,7 @@ class ConcurrencyControllerTest {
     double knee = knee(link); // 24.3
     int settled = link.limitsOverLast(60).stream().mapToInt(Integer::intValue).sum() / link.limitsOverLast(60).size();
     assertTrue(settled >= 22 && settled <= 32, "settles around 24-32, at " + settled + link.trace());
-    assertTrue(link.throughputOverLast(60) >= 0.9 * 600 * MB, link.throughputOverLast(60) / MB + " MB/s" + link.trace());
+    assertThroughput(link, 60, 0.9 * 600 * MB);
     assertTrue(link.maxLimit() <= 2 * knee, "peaks at " + link.maxLimit() + " for a knee of " + knee + link.trace());
     assertEquals(8, link.samples.get(0).limit(), "starts at 8");
     assertSettled(link, 60);
@@ -62,7 +68,7 @@ class ConcurrencyControllerTest {
 
     double knee = knee(link); // 60.9
     assertTrue(link.limitsOverLast(60).stream().allMatch(l -> l >= 48), link.trace());
-    assertTrue(link.throughputOverLast(60) >= 0.9 * 600 * MB, link.throughputOverLast(60) / MB + " MB/s" + link.trace());
+    assertThroughput(link, 60, 0.9 * 600 * MB);
     assertTrue(knee > 56, "the knee, " + knee + ", is near the ceiling");
     assertSettled(link, 60);
   }
@@ -75,8 +81,9 @@ class ConcurrencyControllerTest {
 
     double knee = knee(link); // 35.1: each 1 MiB range spends more than half its time waiting
     double settled = link.limitsOverLast(30).stream().mapToInt(Integer::intValue).average().orElseThrow();
-    assertTrue(settled >= 0.85 * knee && settled <= 1.5 * knee, "settles at " + settled + " for " + knee + link.trace());
-    assertTrue(link.throughputOverLast(30) >= 0.9 * 400 * MB, link.throughputOverLast(30) / MB + " MB/s" + link.trace());
+    assertTrue(settled >= 0.85 * knee && settled <= 1.5 * knee,
+        "settles at " + settled + " for " + knee + link.trace());
+    assertThroughput(link, 30, 0.9 * 400 * MB);
   }
 
   @Test
@@ -91,7 +98,7 @@ class ConcurrencyControllerTest {
     List<Integer> after = link.limitsOverLast(30);
     assertTrue(after.stream().allMatch(l -> l < before && l <= 1.5 * knee),
         "below " + before + " and near " + knee + ": " + new TreeSet<>(after) + link.trace());
-    assertTrue(link.throughputOverLast(30) >= 0.9 * 300 * MB, link.throughputOverLast(30) / MB + " MB/s" + link.trace());
+    assertThroughput(link, 30, 0.9 * 300 * MB);
     assertSettled(link, 30);
   }
 
@@ -106,8 +113,7 @@ class ConcurrencyControllerTest {
     assertTrue(link.throttledRequests * 4 <= link.requests,
         link.throttledRequests + " of " + link.requests + " requests throttled" + link.trace());
     assertTrue(link.limitsOverLast(60).stream().allMatch(l -> l <= 24), link.trace());
-    assertTrue(link.throughputOverLast(60) >= 0.85 * 40 * 8 * MIB,
-        link.throughputOverLast(60) / MB + " MB/s" + link.trace());
+    assertThroughput(link, 60, 0.85 * 40 * 8 * MIB);
     assertTrue(link.samples.stream().anyMatch(s -> s.phase() == Phase.BACKOFF));
     assertCutLevelsRemembered(link);
   }

@@ -59,7 +59,8 @@ final class SimulatedLink {
     long reported;
   }
 
-  SimulatedLink(ConcurrencyController controller, double perConnectionMBps, double aggregateMBps, long firstByteMillis) {
+  SimulatedLink(ConcurrencyController controller, double perConnectionMBps, double aggregateMBps,
+      long firstByteMillis) {
     this.controller = controller;
     this.perConnectionBytesPerSecond = perConnectionMBps * MB;
     this.aggregateBytesPerSecond = aggregateMBps * MB;
@@ -78,7 +79,8 @@ final class SimulatedLink {
     nowNanos += STEP_NANOS;
     double stepSeconds = STEP_NANOS / 1e9;
     if (requestsPerSecondLimit > 0) {
-      tokens = Double.isNaN(tokens) ? requestsPerSecondLimit * BURST_SECONDS : Math.min(requestsPerSecondLimit * BURST_SECONDS, tokens + requestsPerSecondLimit * stepSeconds);
+      double bucket = requestsPerSecondLimit * BURST_SECONDS;
+      tokens = Double.isNaN(tokens) ? bucket : Math.min(bucket, tokens + requestsPerSecondLimit * stepSeconds);
     }
     long moving = streams.stream().filter(s -> s.state == State.MOVING).count();
     double perStream = moving == 0 ? 0
