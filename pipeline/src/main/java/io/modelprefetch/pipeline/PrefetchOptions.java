@@ -11,8 +11,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
  */
 public interface PrefetchOptions extends PipelineOptions {
 
-  @Description("Ranged GETs in flight at once per worker JVM, 1..1024. Default: 4.")
-  @Default.Integer(FetchSettings.DEFAULT_IN_FLIGHT_RANGES)
+  @Description("Ranged GETs in flight at once per worker JVM: 0 adapts the number to the link (up to 64),"
+      + " 1..1024 holds it there (backing off only when the store throttles). Default: 0 (adaptive).")
+  @Default.Integer(FetchSettings.ADAPTIVE)
   int getNumThreads();
 
   void setNumThreads(int value);

@@ -78,10 +78,14 @@ final class JobResolver {
   Job resolve(Flags flags, RunnerChoice runner) {
     ExtraConfig extra = ExtraConfig.parse(flags.extraConfig());
 
-    int numThreads = first(flags.numThreads(), extra.numThreads(),
+    // Given anywhere, the number holds; else a controller adapts it to the link.
+    Integer givenThreads = first(flags.numThreads(), extra.numThreads(),
         env("DOWNLOADER_NUM_THREADS", v -> Values.count("DOWNLOADER_NUM_THREADS", v, 1, 1024)),
-        config.numThreads(), FetchSettings.DEFAULT_IN_FLIGHT_RANGES);
-    Values.checkRange("--num-threads", numThreads, 1, 1024);
+        config.numThreads());
+    if (givenThreads != null) {
+      Values.checkRange("--num-threads", givenThreads, 1, 1024);
+    }
+    int numThreads = givenThreads == null ? FetchSettings.ADAPTIVE : givenThreads;
     long partSize = first(
         flags.partSize() == null ? null : Values.size("--part-size", flags.partSize()),
         extra.partChunksize(),
@@ -251,8 +255,8 @@ final class JobResolver {
         resolved.addressing() == EndpointResolver.Addressing.PATH_STYLE, true,
         runner.remoteWorkers() ? workerCredentials(tos, extra) : credentials(tos, extra),
         caBundle == null || caBundle.isBlank() ? null : caBundle,
-        // the large ranges in flight, the small ones (four times as many), and room for listings
-        Math.max(16, numThreads * 6));
+        // every range in flight, and room for listings and HEADs
+        (numThreads == FetchSettings.ADAPTIVE ? FetchSettings.ADAPTIVE_CEILING : numThreads) + 16);
   }
 
   /**

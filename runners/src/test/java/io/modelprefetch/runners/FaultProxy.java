@@ -21,8 +21,8 @@ import java.util.function.Consumer;
 /**
  * An HTTP proxy on 127.0.0.1 between the tool and a real S3 server (S3Proxy) that injects faults
  * into object GETs with seeded probabilities: connection resets mid-body, {@code 503 SlowDown},
- * truncated bodies, a flipped byte with intact headers, a body that trickles a byte every 100 ms
- * after its first half (until the client gives up, or two minutes), and a {@code Content-Range}
+ * truncated bodies, a flipped byte with intact headers, a body of 1 KiB or more that trickles a
+ * byte every 100 ms after its first half (until the client gives up, or two minutes), and a {@code Content-Range}
  * that names other bytes than those sent. It adds the TOS whole-object CRC header
  * ({@code x-tos-hash-crc64ecma}) where the test registered one, and counts what it served.
  *
@@ -184,7 +184,8 @@ final class FaultProxy implements AutoCloseable {
         responseHead = shiftedContentRange(responseHead);
       }
       out.write((responseHead + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      if (fault == null || responseBody.length < 2) {
+      // A trickle of a short body would end within the client's patience: only long ones stall.
+      if (fault == null || responseBody.length < (fault == Fault.TRICKLE ? 1024 : 2)) {
         out.write(responseBody);
         objectBodyBytes.addAndGet(responseBody.length);
         out.flush();

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.ConcurrencyController;
 import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.engine.RangeAnswer;
 import io.modelprefetch.transforms.engine.StallWatchdog;
@@ -44,7 +45,16 @@ final class RangeFetcher {
   static final List<String> CRC64_HEADERS = List.of("x-tos-hash-crc64ecma", "x-amz-hash-crc64ecma");
 
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
-  private static final int BUFFER_BYTES = 1 << 20;
+  /**
+   * Each fetch thread's read buffer. With up to {@link FetchSettings#ADAPTIVE_CEILING} ranges in
+   * flight, small enough that their buffers (and the JDK's socket and file buffers, sized by each
+   * read and write) stay a few MiB each; large enough that a read is a few hundred microseconds of
+   * a fast link.
+   */
+  private static final int BUFFER_BYTES = 256 << 10;
+
+  /** Ranges up to this size are fetched through {@link SmallGets}. */
+  static final long SMALL_RANGE_BYTES = 1 << 20;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
 
@@ -105,6 +115,9 @@ final class RangeFetcher {
         retries++;
         S3Errors.RetryCause cause = S3Errors.retryCause(e);
         causes.merge(cause, 1, Integer::sum);
+        if (cause == S3Errors.RetryCause.THROTTLED) {
+          runtime.controller().throttled(); // fewer ranges in flight, for every file
+        }
         LOG.info("Retrying ({} of {}, {}): {}", retries, settings.maxAttempts() - 1, cause.label(), what);
         if (!backoff(retries)) {
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what + " (interrupted)", false);
@@ -147,10 +160,19 @@ final class RangeFetcher {
       return settings.directIo() && (inOrder != null || !InOrderMd5.appliesTo(task, settings));
     }
 
+    /** The ranged GET, its wait for the store reported to the controller however it ends. */
+    private Body answer() throws IOException {
+      try {
+        return get();
+      } finally {
+        runtime.controller().firstByte();
+      }
+    }
+
     /** The ranged GET: through {@link SmallGets} for a small range, else through the SDK. */
     private Body get() throws IOException {
       ObjectRef object = task.object();
-      if (task.lengthBytes() <= FetchRuntime.SMALL_RANGE_BYTES) {
+      if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
         SmallGets small = SmallGets.of(object.client());
         SmallGets.Response response = small == null ? null
             : small.get(object.bucket(), object.key(), object.etag(), task.first(), task.lastInclusive());
@@ -181,7 +203,9 @@ final class RangeFetcher {
       String announced = null;
       if (expected > 0) {
         byte[] buffer = BUFFERS.get();
-        try (Body in = get(); StallWatchdog.Watch watch = runtime.stalls().watch(in.abort());
+        ConcurrencyController controller = runtime.controller();
+        controller.started();
+        try (Body in = answer(); StallWatchdog.Watch watch = runtime.stalls().watch(in.abort());
             RangeWriter out = RangeWriter.open(task, directIo())) {
           String wrong = RangeAnswer.problem(in.status(), in.contentRange(), in.contentLength(), task.first(),
               task.lastInclusive(), object.sizeBytes());
@@ -208,6 +232,7 @@ final class RangeFetcher {
             }
             bytes += n;
             Progress.bytes(object.model(), n);
+            controller.bytes(n);
             if (crc != null) {
               crc.update(buffer, 0, n);
             }
@@ -234,6 +259,8 @@ final class RangeFetcher {
           if (!task.isWholeObject() && Journal.needsFsync()) {
             out.force(); // durable before the journal vouches for it
           }
+        } finally {
+          controller.finished();
         }
       }
       if (part != null && inPart > 0) {

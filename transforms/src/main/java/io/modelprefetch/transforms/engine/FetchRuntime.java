@@ -2,23 +2,23 @@ package io.modelprefetch.transforms.engine;
 
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.RangeTask;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * What the fetches of one JVM share for one set of {@link FetchSettings}: the pools that run
- * ranged GETs and verify files, and the watchdog that ends stalled bodies.
+ * What the fetches of one JVM share for one set of {@link FetchSettings}: the executor that runs
+ * ranged GETs under one {@link ConcurrencyController} for all files of all models, the pool that
+ * verifies files, and the watchdog that ends stalled bodies.
  *
  * <p>Reference-counted: each DoFn instance that fetches or verifies {@link #acquire}s it in
  * {@code @Setup} and {@link #release}s it in {@code @Teardown}; the last release shuts its threads
@@ -26,28 +26,22 @@ import java.util.function.Supplier;
  */
 public final class FetchRuntime {
 
-  /** Ranges up to this size go to the pool for small ranges. */
-  public static final long SMALL_RANGE_BYTES = 1 << 20;
-
-  /** How many more small ranges than large ones are in flight at once. */
-  static final int SMALL_RANGE_FACTOR = 4;
-
   private static final Map<FetchSettings, FetchRuntime> RUNTIMES = new HashMap<>(); // guarded by the class
 
   private final FetchSettings settings;
-  private final ExecutorService ranges;
-  private final ExecutorService smallRanges;
+  private final ConcurrencyController controller;
+  private final AdaptiveExecutor ranges;
   private final ExecutorService verify;
   private final StallWatchdog stalls;
   private final ScheduledExecutorService stallChecks;
-  private final AtomicLong submitted = new AtomicLong();
   private int users; // guarded by the class
 
   private FetchRuntime(FetchSettings settings) {
     this.settings = settings;
-    int threads = settings.maxInFlightRanges();
-    this.ranges = ordered(threads, "prefetch-range");
-    this.smallRanges = ordered(threads * SMALL_RANGE_FACTOR, "prefetch-small");
+    this.controller = settings.adaptiveConcurrency()
+        ? ConcurrencyController.adaptive(settings.inFlightCeiling())
+        : ConcurrencyController.fixed(settings.maxInFlightRanges());
+    this.ranges = new AdaptiveExecutor(controller, "prefetch-range");
     // Digests keep every core busy; the fsync and rename of many small files wait on the disk, and
     // concurrent fsyncs share a journal commit, so the pool has at least 16 threads.
     this.verify = Executors.newFixedThreadPool(Math.max(16, Runtime.getRuntime().availableProcessors()),
@@ -76,8 +70,7 @@ public final class FetchRuntime {
       RUNTIMES.remove(settings, this);
     }
     stallChecks.shutdownNow();
-    ranges.shutdownNow();
-    smallRanges.shutdownNow();
+    ranges.shutdown();
     verify.shutdownNow();
   }
 
@@ -88,29 +81,44 @@ public final class FetchRuntime {
     }
   }
 
+  /**
+   * The ranged GETs of this JVM now, summed over its runtimes, for the progress line of a run
+   * whose workers share the launching JVM.
+   */
+  public static Streams streamsNow() {
+    List<FetchRuntime> live;
+    synchronized (FetchRuntime.class) {
+      live = new ArrayList<>(RUNTIMES.values());
+    }
+    int inFlight = 0;
+    int limit = 0;
+    for (FetchRuntime runtime : live) {
+      inFlight += runtime.ranges.inFlight();
+      limit += runtime.ranges.limit();
+    }
+    return new Streams(inFlight, limit);
+  }
+
+  /** Ranged GETs running, and how many the controllers allow. */
+  public record Streams(int inFlight, int limit) {}
+
   public FetchSettings settings() {
     return settings;
   }
 
+  /** What the fetches of this runtime report their requests and bytes to. */
+  public ConcurrencyController controller() {
+    return controller;
+  }
+
   /**
-   * Runs {@code fetch} of {@code task} on the pool for its size. A pool takes the lowest range index
+   * Runs {@code fetch} of {@code task} when the controller's limit allows, the lowest range index
    * first, then the earliest submitted: the ranges in flight at once belong to different files
    * where there are enough files, so their writes do not queue on one file's lock, and each file's
-   * ranges land in order, which lets its MD5 follow the bytes as they pass. A small range (a config
-   * file, a tokenizer, one of a model's many small shards) waits on the round trip far more than it
-   * moves bytes, so small ranges get {@link #SMALL_RANGE_FACTOR} times as many threads of their own.
+   * ranges land in order, which lets its MD5 follow the bytes as they pass.
    */
   public <T> CompletableFuture<T> submit(RangeTask task, Supplier<T> fetch) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    ExecutorService pool = task.lengthBytes() > SMALL_RANGE_BYTES ? ranges : smallRanges;
-    pool.execute(new Queued(task.index(), submitted.incrementAndGet(), () -> {
-      try {
-        result.complete(fetch.get());
-      } catch (Throwable t) {
-        result.completeExceptionally(t);
-      }
-    }));
-    return result;
+    return ranges.submit(task.index(), fetch);
   }
 
   /** The pool that verifies and publishes files. */
@@ -121,24 +129,6 @@ public final class FetchRuntime {
   /** The watchdog every response body of these fetches is read under. */
   public StallWatchdog stalls() {
     return stalls;
-  }
-
-  /** A queued fetch, in the order {@link #submit} describes. */
-  private record Queued(int index, long sequence, Runnable work) implements Runnable, Comparable<Queued> {
-    @Override
-    public void run() {
-      work.run();
-    }
-
-    @Override
-    public int compareTo(Queued other) {
-      return index != other.index ? Integer.compare(index, other.index) : Long.compare(sequence, other.sequence);
-    }
-  }
-
-  private static ExecutorService ordered(int threads, String name) {
-    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new PriorityBlockingQueue<>(),
-        daemon(name));
   }
 
   /** Daemon threads named {@code name-N}. */

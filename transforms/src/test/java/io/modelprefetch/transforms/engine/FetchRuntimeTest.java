@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-/** The fetch pools start the lowest range index first, then the earliest submitted; the last user stops them. */
+/** The fetch executor starts the lowest range index first, then the earliest submitted; the last user stops it. */
 class FetchRuntimeTest {
 
   private static RangeTask range(String file, int index) {
