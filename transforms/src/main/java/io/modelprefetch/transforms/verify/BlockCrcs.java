@@ -3,14 +3,17 @@ package io.modelprefetch.transforms.verify;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.Checksum;
 
 /**
  * The CRCs of an object's consecutive fixed-size blocks over one span of it, computed while the
  * bytes stream ({@link #accumulate}) and joined across spans ({@link #concat}): from them, the CRC
  * of any span that starts and ends on block boundaries (or at the span's ends, such as the object's
- * tail) costs one {@link CrcAlgorithm#combine} per block, with no second pass over the bytes.
+ * tail) costs one {@link CrcAlgorithm#combine}, after one combine per block the first time, with no
+ * second pass over the bytes.
  *
  * <p>That checks both kinds of S3 checksum from one streamed pass: a {@code FULL_OBJECT} CRC is
  * {@link #crc()} of the whole object; a {@code COMPOSITE} one is the CRC of the parts' CRCs, which
@@ -23,7 +26,8 @@ import java.util.zip.Checksum;
  * the common uploaders use (all whole MiB: see {@link MultipartLayout#candidatePartSizes}); an
  * upload with a part size that is not a whole number of blocks needs a smaller block (the part
  * size's {@link MultipartLayout#gcd} with 1 MiB). Memory: one long per block (800 KiB for a 100 GiB
- * object in 1 MiB blocks). Immutable; the {@link Accumulator} is not thread-safe.
+ * object in 1 MiB blocks), twice that once a span's CRC has been asked. Immutable and thread-safe;
+ * the {@link Accumulator} is not thread-safe.
  */
 public final class BlockCrcs {
 
@@ -35,6 +39,8 @@ public final class BlockCrcs {
   private final long offsetBytes;
   private final long lengthBytes;
   private final long[] pieceCrcs;
+  // Racy single-check idiom: any thread may compute it; the value is always the same.
+  private volatile long[] prefixCrcs;
 
   private BlockCrcs(CrcAlgorithm algorithm, long blockBytes, long offsetBytes, long lengthBytes, long[] pieceCrcs) {
     this.algorithm = algorithm;
@@ -153,6 +159,10 @@ public final class BlockCrcs {
    * @throws IllegalArgumentException when an end is outside the span or inside a block
    */
   public long crcOf(long fromBytes, long toBytes) {
+    return crcOf(fromBytes, toBytes, null);
+  }
+
+  private long crcOf(long fromBytes, long toBytes, Map<Long, CrcAlgorithm.Shift> shifts) {
     long end = offsetBytes + lengthBytes;
     if (fromBytes < offsetBytes || toBytes > end || fromBytes > toBytes) {
       throw new IllegalArgumentException("bytes [" + fromBytes + ", " + toBytes + ") are not within the span ["
@@ -160,18 +170,31 @@ public final class BlockCrcs {
     }
     int from = pieceAt(fromBytes);
     int to = pieceAt(toBytes);
-    long crc = 0; // the CRC of no bytes
-    CrcAlgorithm.Shift wholeBlock = null;
-    for (int i = from; i < to; i++) {
-      long pieceBytes = pieceEnd(i) - pieceStart(i);
-      if (pieceBytes == blockBytes) {
-        wholeBlock = wholeBlock != null ? wholeBlock : algorithm.shift(blockBytes);
-        crc = algorithm.combine(crc, pieceCrcs[i], wholeBlock);
-      } else {
-        crc = algorithm.combine(crc, pieceCrcs[i], pieceBytes);
-      }
+    long[] prefix = prefixCrcs();
+    long length = toBytes - fromBytes;
+    if (from == 0 || length == 0) {
+      return from == 0 ? prefix[to] : 0;
     }
-    return crc;
+    // crc(A·B) = crc(A)·x^(8|B|) + crc(B), so crc(B) = crc(A·B) + crc(A)·x^(8|B|), A = [offset, from).
+    CrcAlgorithm.Shift shift = shifts == null ? algorithm.shift(length) : shifts.computeIfAbsent(length, algorithm::shift);
+    return algorithm.combine(prefix[from], prefix[to], shift);
+  }
+
+  /** prefix[i]: the CRC of the span's first i pieces; computed once, on first use. */
+  private long[] prefixCrcs() {
+    long[] prefix = prefixCrcs;
+    if (prefix == null) {
+      prefix = new long[pieceCrcs.length + 1];
+      CrcAlgorithm.Shift wholeBlock = algorithm.shift(blockBytes);
+      for (int i = 0; i < pieceCrcs.length; i++) {
+        long pieceBytes = pieceEnd(i) - pieceStart(i);
+        prefix[i + 1] = pieceBytes == blockBytes
+            ? algorithm.combine(prefix[i], pieceCrcs[i], wholeBlock)
+            : algorithm.combine(prefix[i], pieceCrcs[i], pieceBytes);
+      }
+      prefixCrcs = prefix;
+    }
+    return prefix;
   }
 
   /**
@@ -185,8 +208,9 @@ public final class BlockCrcs {
       throw new IllegalArgumentException("a layout needs at least 2 boundaries, got " + boundaries.length);
     }
     long[] crcs = new long[boundaries.length - 1];
+    Map<Long, CrcAlgorithm.Shift> shifts = new HashMap<>(); // a layout's parts share one or two lengths
     for (int k = 0; k < crcs.length; k++) {
-      crcs[k] = crcOf(boundaries[k], boundaries[k + 1]);
+      crcs[k] = crcOf(boundaries[k], boundaries[k + 1], shifts);
     }
     return crcs;
   }
