@@ -68,7 +68,8 @@ public final class BlockCrcs {
    *
    * @throws IllegalArgumentException when {@code pieceCrcs} does not hold one CRC per piece
    */
-  public static BlockCrcs of(CrcAlgorithm algorithm, long blockBytes, long offsetBytes, long lengthBytes, long[] pieceCrcs) {
+  public static BlockCrcs of(
+      CrcAlgorithm algorithm, long blockBytes, long offsetBytes, long lengthBytes, long[] pieceCrcs) {
     checkBlock(blockBytes);
     if (offsetBytes < 0 || lengthBytes < 0) {
       throw new IllegalArgumentException(
@@ -176,7 +177,8 @@ public final class BlockCrcs {
       return from == 0 ? prefix[to] : 0;
     }
     // crc(A·B) = crc(A)·x^(8|B|) + crc(B), so crc(B) = crc(A·B) + crc(A)·x^(8|B|), A = [offset, from).
-    CrcAlgorithm.Shift shift = shifts == null ? algorithm.shift(length) : shifts.computeIfAbsent(length, algorithm::shift);
+    CrcAlgorithm.Shift shift =
+        shifts == null ? algorithm.shift(length) : shifts.computeIfAbsent(length, algorithm::shift);
     return algorithm.combine(prefix[from], prefix[to], shift);
   }
 

@@ -105,7 +105,7 @@ public enum CrcAlgorithm {
         p = multiply(powersOfX[k], p);
       }
     }
-    return new Shift(this, lengthBytes, p);
+    return new Shift(this, p);
   }
 
   /** The CRC of A followed by B, where {@code shiftB} is {@link #shift} of B's length. */
@@ -162,17 +162,11 @@ public enum CrcAlgorithm {
   /** x^(8·lengthBytes) mod P for one algorithm: see {@link CrcAlgorithm#shift}. */
   static final class Shift {
     private final CrcAlgorithm algorithm;
-    private final long lengthBytes;
     private final long operator;
 
-    private Shift(CrcAlgorithm algorithm, long lengthBytes, long operator) {
+    private Shift(CrcAlgorithm algorithm, long operator) {
       this.algorithm = algorithm;
-      this.lengthBytes = lengthBytes;
       this.operator = operator;
-    }
-
-    long lengthBytes() {
-      return lengthBytes;
     }
   }
 }

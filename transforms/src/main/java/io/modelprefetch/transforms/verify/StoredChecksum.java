@@ -100,6 +100,9 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
 
     /** The algorithm a response header carries, or null for any other header. */
     public static Algorithm ofHeader(String headerName) {
+      if (headerName == null) {
+        return null;
+      }
       for (Algorithm a : values()) {
         if (a.headerName().equalsIgnoreCase(headerName.strip())) {
           return a;
