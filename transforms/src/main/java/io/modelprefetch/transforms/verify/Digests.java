@@ -16,7 +16,8 @@ public final class Digests {
     return get("SHA-256");
   }
 
-  private static MessageDigest get(String name) {
+  /** The JDK's digest {@code name} (e.g. {@code SHA-1}); every JVM has MD5, SHA-1 and SHA-256. */
+  static MessageDigest get(String name) {
     try {
       return MessageDigest.getInstance(name);
     } catch (NoSuchAlgorithmException e) {
