@@ -25,7 +25,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 /**
  * The prefetch graph: read manifest → expand listings → plan ranges → fetch ranges → verify and
  * commit → report (and each complete model's marker). Listings and ranges are redistributed after
- * each fan-out; ranges a killed run already wrote join the fetched ones before the commit.
+ * each fan-out.
  */
 public final class PrefetchPipeline {
 
@@ -54,12 +54,10 @@ public final class PrefetchPipeline {
     } else {
       PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply("Plan ranges", PlanRanges.with(settings));
       // Files whose ranges all came in one bundle are committed by the fetch step; the others'
-      // ranges (some resumed, or spread over workers) are gathered and committed after it.
+      // ranges (spread over workers) are gathered and committed after it.
       PCollectionTuple fetched = planned.get(PlanRanges.RANGES).apply("Fetch ranges", FetchRanges.with(settings));
       PCollection<FileResult> committed =
-          PCollectionList.of(fetched.get(FetchRanges.RANGES)).and(planned.get(PlanRanges.RESUMED))
-              .apply("Join resumed ranges", Flatten.pCollections())
-              .apply("Verify and commit", CommitFiles.with(settings));
+          fetched.get(FetchRanges.RANGES).apply("Verify and commit", CommitFiles.with(settings));
       outcomes = PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG))
           .and(fetched.get(FetchRanges.FILES)).and(committed)
           .apply("Gather outcomes", Flatten.pCollections());

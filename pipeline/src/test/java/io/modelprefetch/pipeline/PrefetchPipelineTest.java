@@ -51,7 +51,7 @@ class PrefetchPipelineTest {
       }
     });
 
-    assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges", "Join resumed ranges",
+    assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges",
         "Verify and commit", "Gather outcomes", "Mark complete", "Report"), topLevel);
     assertEquals(List.of("Expand listings/Spread objects/Reshuffle", "Plan ranges/Spread ranges/Reshuffle"), reshuffles);
   }

@@ -71,10 +71,11 @@ final class RunCommand implements Callable<Integer> {
       description = "Fetch files even when already present. Env: DOWNLOADER_FORCE_DOWNLOAD. Default: false.")
   Boolean forceDownload;
 
-  @Option(names = "--verify", paramLabel = "full|size",
-      description = "full: check every digest the object offers (MD5, multipart MD5, CRC-64) and a manifest's"
-          + " sha256; size: only sizes and a manifest's sha256, no digest computed (faster, weaker, like rclone"
-          + " --ignore-checksum). Env: DOWNLOADER_VERIFY. Default: full.")
+  @Option(names = "--verify", paramLabel = "full|all|size",
+      description = "full: check every object by the cheapest digest the store keeps (a CRC before a SHA before"
+          + " an MD5) and a manifest's sha256; all: every digest the store keeps; size: only sizes and a manifest's"
+          + " sha256, no digest computed (faster, weaker, like rclone --ignore-checksum). Env: DOWNLOADER_VERIFY."
+          + " Default: full.")
   String verify;
 
   @Option(names = "--direct-io", paramLabel = "true|false",

@@ -64,9 +64,10 @@ final class Values {
   static FetchSettings.Verification verification(String source, String value) {
     return switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "full" -> FetchSettings.Verification.FULL;
+      case "all" -> FetchSettings.Verification.ALL;
       case "size" -> FetchSettings.Verification.SIZE;
-      default -> throw new UsageException(source + " '" + value + "' is not a verification level; give full (every"
-          + " digest) or size (sizes only)");
+      default -> throw new UsageException(source + " '" + value + "' is not a verification level; give full (the"
+          + " cheapest digest the store keeps), all (every digest) or size (sizes only)");
     };
   }
 

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * truncated bodies, a flipped byte with intact headers, a body of 1 KiB or more that trickles a
  * byte every 100 ms after its first half (until the client gives up, or two minutes), and a {@code Content-Range}
  * that names other bytes than those sent. It adds the TOS whole-object CRC header
- * ({@code x-tos-hash-crc64ecma}) where the test registered one, and counts what it served.
+ * ({@code x-tos-hash-crc64ecma}) to GET and HEAD answers where the test registered one, and counts what it served.
  *
  * <p>Requests are forwarded with their own {@code Host} header, so SigV4 signatures stay valid.
  * Every exchange uses a fresh upstream connection and ends with {@code Connection: close}.
@@ -171,6 +171,14 @@ final class FaultProxy implements AutoCloseable {
       String responseHead = new String(response, 0, split - 2, StandardCharsets.ISO_8859_1);
       byte[] responseBody = java.util.Arrays.copyOfRange(response, split, response.length);
       int status = Integer.parseInt(responseHead.split(" ")[1]);
+      if (method.equals("HEAD") && status == 200 && crcByPath.containsKey(path)) {
+        // TOS sends the whole object's CRC-64 with a HEAD's answer too
+        out.write((responseHead + "x-tos-hash-crc64ecma: " + Long.toUnsignedString(crcByPath.get(path)) + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        out.write(responseBody);
+        out.flush();
+        return;
+      }
       if (!objectGet || (status != 200 && status != 206)) {
         out.write(response);
         out.flush();
@@ -179,6 +187,9 @@ final class FaultProxy implements AutoCloseable {
       Long crc = crcByPath.get(path);
       if (crc != null) {
         responseHead += "x-tos-hash-crc64ecma: " + Long.toUnsignedString(crc) + "\r\n";
+      }
+      if (fault == Fault.WRONG_RANGE && status != 206) {
+        fault = null; // a whole object's answer names no range to misstate
       }
       if (fault == Fault.WRONG_RANGE && responseBody.length >= 2) {
         responseHead = shiftedContentRange(responseHead);

@@ -90,7 +90,7 @@ class SmallGetsIT {
     for (String key : KEYS) {
       String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag();
       for (long[] range : new long[][] {{0, content.length - 1}, {0, 0}, {1000, 70_000}, {content.length - 5, content.length - 1}}) {
-        SmallGets.Response response = gets.get(BUCKET, key, etag, range[0], range[1]);
+        SmallGets.Response response = gets.get(BUCKET, key, etag, range[0] + "-" + range[1], false);
         assertEquals(range[1] - range[0] + 1, response.contentLength(), key);
         byte[] bytes = read(response);
         assertArrayEquals(sdkGet(s3, BUCKET, key, etag, range[0], range[1]), bytes, key + " " + range[0] + "-" + range[1]);
@@ -107,18 +107,18 @@ class SmallGetsIT {
     SmallGets gets = SmallGets.of(recipe);
     String etag = s3.headObject(b -> b.bucket(BUCKET).key("config.json")).eTag();
 
-    S3Exception missing = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "absent.json", null, 0, 9));
+    S3Exception missing = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "absent.json", null, "0-9", false));
     assertInstanceOf(NoSuchKeyException.class, missing);
     assertSameError(assertThrows(S3Exception.class, () -> sdkGet(s3, BUCKET, "absent.json", null, 0, 9)), missing);
 
-    S3Exception changed = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", 0, 9));
+    S3Exception changed = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", "0-9", false));
     assertEquals(412, changed.statusCode());
     assertSameError(assertThrows(S3Exception.class,
         () -> sdkGet(s3, BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", 0, 9)), changed);
 
     ClientRecipe wrongKey = pathStyle("not-the-secret");
     S3Client wrong = S3Clients.build(wrongKey);
-    S3Exception denied = assertThrows(S3Exception.class, () -> SmallGets.of(wrongKey).get(BUCKET, "config.json", etag, 0, 9));
+    S3Exception denied = assertThrows(S3Exception.class, () -> SmallGets.of(wrongKey).get(BUCKET, "config.json", etag, "0-9", false));
     assertEquals(403, denied.statusCode());
     assertSameError(assertThrows(S3Exception.class, () -> sdkGet(wrong, BUCKET, "config.json", etag, 0, 9)), denied);
     wrong.close();
@@ -126,7 +126,7 @@ class SmallGetsIT {
     ClientRecipe anonymous = new ClientRecipe(server.endpoint().toString(), EmbeddedS3.REGION, true, true,
         CredentialsSource.of(CredentialsSource.Type.ANONYMOUS), null, 8);
     S3Client unsigned = S3Clients.build(anonymous);
-    S3Exception refused = assertThrows(S3Exception.class, () -> SmallGets.of(anonymous).get(BUCKET, "config.json", etag, 0, 9));
+    S3Exception refused = assertThrows(S3Exception.class, () -> SmallGets.of(anonymous).get(BUCKET, "config.json", etag, "0-9", false));
     assertEquals(403, refused.statusCode());
     assertSameError(assertThrows(S3Exception.class, () -> sdkGet(unsigned, BUCKET, "config.json", etag, 0, 9)), refused);
     unsigned.close();
@@ -149,7 +149,7 @@ class SmallGetsIT {
           tos.accessKey(), tos.secretKey(), tos.caPem().toString());
       S3Client s3 = S3Clients.build(recipe);
       String etag = s3.headObject(b -> b.bucket("mybucket").key("models/config.json")).eTag();
-      byte[] bytes = read(SmallGets.of(recipe).get("mybucket", "models/config.json", etag, 10, 200_009));
+      byte[] bytes = read(SmallGets.of(recipe).get("mybucket", "models/config.json", etag, "10-200009", false));
       assertArrayEquals(sdkGet(s3, "mybucket", "models/config.json", etag, 10, 200_009), bytes);
       assertArrayEquals(java.util.Arrays.copyOfRange(content, 10, 200_010), bytes);
 
@@ -157,7 +157,7 @@ class SmallGetsIT {
       ClientRecipe doubled = recipe("https://mybucket." + TosEmulator.S3_HOST + ":" + tos.port(), TosEmulator.REGION,
           false, tos.accessKey(), tos.secretKey(), tos.caPem().toString());
       IOException wrongHost = assertThrows(IOException.class,
-          () -> SmallGets.of(doubled).get("mybucket", "models/config.json", etag, 0, 9));
+          () -> SmallGets.of(doubled).get("mybucket", "models/config.json", etag, "0-9", false));
       assertEquals(S3Errors.CERTIFICATE_DOES_NOT_COVER_HOST, S3Errors.explain(wrongHost), wrongHost.toString());
       assertFalse(S3Errors.isRetryable(wrongHost));
       s3.close();

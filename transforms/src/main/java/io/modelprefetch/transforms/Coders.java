@@ -16,6 +16,13 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import io.modelprefetch.transforms.verify.BlockCrcs;
+import io.modelprefetch.transforms.verify.CrcAlgorithm;
+import io.modelprefetch.transforms.verify.DigestPlan;
+import io.modelprefetch.transforms.verify.RangeDigests;
+import io.modelprefetch.transforms.verify.StoredChecksum;
+import io.modelprefetch.transforms.verify.StoredEvidence;
+import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
@@ -42,6 +49,9 @@ public final class Coders {
   private static final Coder<Boolean> FLAG = BooleanCoder.of();
   private static final Coder<List<String>> TEXTS = ListCoder.of(StringUtf8Coder.of());
   private static final Coder<Map<String, Integer>> COUNTS = MapCoder.of(StringUtf8Coder.of(), VarIntCoder.of());
+  private static final Coder<List<Long>> SIZES = ListCoder.of(VarLongCoder.of());
+  private static final Coder<Map<String, String>> HEXES = MapCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
+  private static final Coder<Map<Long, List<String>>> PARTS = MapCoder.of(VarLongCoder.of(), TEXTS);
 
   public static final Coder<ObjectRef> OBJECT = new ObjectCoder();
   public static final Coder<RangeTask> RANGE = new RangeCoder();
@@ -79,13 +89,14 @@ public final class Coders {
       INT.encode(t.count(), out);
       LONG.encode(t.first(), out);
       LONG.encode(t.lastInclusive(), out);
-      LONG.encode(t.uploadPartBytes(), out);
+      encodePlan(t.plan(), out);
+      FLAG.encode(t.local(), out);
     }
 
     @Override
     public RangeTask decode(InputStream in) throws IOException {
       return new RangeTask(OBJECT.decode(in), INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in),
-          LONG.decode(in));
+          decodePlan(in), FLAG.decode(in));
     }
   }
 
@@ -94,10 +105,12 @@ public final class Coders {
     public void encode(FetchedRange r, OutputStream out) throws IOException {
       RANGE.encode(r.task(), out);
       LONG.encode(r.bytesFetched(), out);
-      LONG.encode(r.crc64(), out);
-      TEXT.encode(r.md5Hex(), out);
-      TEXTS.encode(r.partMd5Hex(), out);
-      TEXT.encode(r.objectCrc64(), out);
+      boolean tasksPlan = r.plan().equals(r.task().plan());
+      FLAG.encode(tasksPlan, out);
+      if (!tasksPlan) {
+        encodePlan(r.plan(), out);
+      }
+      encodeDigests(r.digests(), out);
       Map<String, Integer> retries = new HashMap<>();
       r.retriesByCause().forEach((cause, n) -> retries.put(cause.name(), n));
       COUNTS.encode(retries, out);
@@ -110,14 +123,12 @@ public final class Coders {
     public FetchedRange decode(InputStream in) throws IOException {
       RangeTask task = RANGE.decode(in);
       long bytesFetched = LONG.decode(in);
-      long crc64 = LONG.decode(in);
-      String md5Hex = TEXT.decode(in);
-      List<String> partMd5Hex = TEXTS.decode(in);
-      String objectCrc64 = TEXT.decode(in);
+      DigestPlan plan = FLAG.decode(in) ? task.plan() : decodePlan(in);
+      RangeDigests.Result digests = decodeDigests(in);
       Map<RetryCause, Integer> retries = new EnumMap<>(RetryCause.class);
       COUNTS.decode(in).forEach((cause, n) -> retries.put(RetryCause.valueOf(cause), n));
-      return new FetchedRange(task, bytesFetched, crc64, md5Hex, partMd5Hex, objectCrc64, retries, LONG.decode(in),
-          TEXT.decode(in), FLAG.decode(in));
+      return new FetchedRange(task, bytesFetched, plan, digests, retries, LONG.decode(in), TEXT.decode(in),
+          FLAG.decode(in));
     }
   }
 
@@ -143,6 +154,73 @@ public final class Coders {
           TEXT.decode(in), TEXTS.decode(in), FileResult.Status.valueOf(TEXT.decode(in)), LONG.decode(in),
           INT.decode(in), TEXT.decode(in));
     }
+  }
+
+  private static void encodePlan(DigestPlan plan, OutputStream out) throws IOException {
+    StoredEvidence known = plan.known();
+    StoredChecksum checksum = known.checksum();
+    FLAG.encode(checksum != null, out);
+    if (checksum != null) {
+      TEXT.encode(checksum.algorithm().name(), out);
+      TEXT.encode(checksum.type().name(), out);
+      INT.encode(checksum.partCount(), out);
+      TEXT.encode(checksum.base64(), out);
+    }
+    TEXT.encode(known.tosCrc64(), out);
+    TEXT.encode(known.uploaderMd5Hex(), out);
+    LONG.encode(known.partBytes(), out);
+    TEXT.encode(known.problem(), out);
+    TEXT.encode(plan.crc() == null ? null : plan.crc().name(), out);
+    TEXTS.encode(plan.wholeDigests(), out);
+    SIZES.encode(plan.partMd5Bytes(), out);
+    LONG.encode(plan.shaPartBytes(), out);
+  }
+
+  private static DigestPlan decodePlan(InputStream in) throws IOException {
+    StoredChecksum checksum = FLAG.decode(in)
+        ? new StoredChecksum(StoredChecksum.Algorithm.valueOf(TEXT.decode(in)),
+            StoredChecksum.Type.valueOf(TEXT.decode(in)), INT.decode(in), TEXT.decode(in))
+        : null;
+    StoredEvidence known = new StoredEvidence(checksum, TEXT.decode(in), TEXT.decode(in), LONG.decode(in),
+        TEXT.decode(in));
+    String crc = TEXT.decode(in);
+    return new DigestPlan(known, crc == null ? null : CrcAlgorithm.valueOf(crc), TEXTS.decode(in), SIZES.decode(in),
+        LONG.decode(in));
+  }
+
+  private static void encodeDigests(RangeDigests.Result digests, OutputStream out) throws IOException {
+    BlockCrcs crcs = digests.crcs();
+    FLAG.encode(crcs != null, out);
+    if (crcs != null) {
+      TEXT.encode(crcs.algorithm().name(), out);
+      LONG.encode(crcs.blockBytes(), out);
+      LONG.encode(crcs.offsetBytes(), out);
+      LONG.encode(crcs.lengthBytes(), out);
+      long[] pieces = crcs.pieceCrcs();
+      INT.encode(pieces.length, out);
+      for (long crc : pieces) {
+        BigEndianLongCoder.of().encode(crc, out);
+      }
+    }
+    HEXES.encode(digests.wholeHex(), out);
+    PARTS.encode(digests.partMd5Hex(), out);
+    TEXTS.encode(digests.partShaHex(), out);
+  }
+
+  private static RangeDigests.Result decodeDigests(InputStream in) throws IOException {
+    BlockCrcs crcs = null;
+    if (FLAG.decode(in)) {
+      CrcAlgorithm algorithm = CrcAlgorithm.valueOf(TEXT.decode(in));
+      long block = LONG.decode(in);
+      long offset = LONG.decode(in);
+      long length = LONG.decode(in);
+      long[] pieces = new long[INT.decode(in)];
+      for (int i = 0; i < pieces.length; i++) {
+        pieces[i] = BigEndianLongCoder.of().decode(in);
+      }
+      crcs = BlockCrcs.of(algorithm, block, offset, length, pieces);
+    }
+    return new RangeDigests.Result(crcs, HEXES.decode(in), PARTS.decode(in), TEXTS.decode(in));
   }
 
   private static void encodeModel(ModelKey model, OutputStream out) throws IOException {

@@ -92,7 +92,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
           object.expectedSha256(), object.client());
       LocalFiles.prepare(staged);
       S3Client s3 = clients.get(staged.client());
-      List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.uploadPartBytes(s3, staged));
+      List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.plan(s3, staged, settings));
       List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, runtime, tasks);
       ranges.forEach(PrefetchMetrics::countRange);
       FileSystem target = fs;

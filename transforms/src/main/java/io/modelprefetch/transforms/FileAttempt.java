@@ -94,7 +94,7 @@ final class FileAttempt {
       }
       Evidence.Verdict verdict;
       try {
-        verdict = Evidence.check(object, ranges, LocalFiles.temporary(object), settings.digests());
+        verdict = Evidence.check(object, ranges, LocalFiles.temporary(object));
       } catch (IOException e) {
         return fail("cannot read " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e));
       }
@@ -113,7 +113,7 @@ final class FileAttempt {
   }
 
   private FileResult commit(Evidence.Verdict verdict) {
-    InOrderMd5.forget(object); // what a range given up on left behind
+    runtime.inOrder().forget(object); // what a range given up on left behind
     try {
       publisher.publish(object);
     } catch (IOException e) {
@@ -151,7 +151,7 @@ final class FileAttempt {
 
   private void refetch(ObjectRef target) throws InterruptedException {
     S3Client s3 = client();
-    List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.uploadPartBytes(s3, target));
+    List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.plan(s3, target, settings));
     ranges = ObjectPlans.fetchAll(s3, runtime, tasks);
     refetched.addAll(ranges);
     count(ranges);
@@ -170,7 +170,7 @@ final class FileAttempt {
 
   private FileResult fail(String error) {
     LocalFiles.discard(object);
-    InOrderMd5.forget(object); // a digest its failed ranges left unfinished
+    runtime.inOrder().forget(object); // a digest its failed ranges left unfinished
     return FileResult.objectFailure(object, bytesFetched, retries, error);
   }
 }

@@ -1,7 +1,6 @@
 package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.model.FetchSettings;
-import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
@@ -9,12 +8,15 @@ import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.verify.DigestPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -27,15 +29,15 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Decides, per object, whether it must be fetched and how. An object already present with the
- * same size and ETag is reported as present. Any other gets its temporary file and is cut into
- * ranges (aligned to its upload parts when known), emitted under {@link #RANGES} and redistributed
- * across workers; ranges a killed run already wrote and journaled are emitted under {@link
- * #RESUMED} and not fetched again.
+ * same size and ETag is reported as present. Any other gets its temporary file, its {@link
+ * DigestPlan} (what its ranges compute, from what the store keeps) and is cut into ranges (aligned
+ * to its upload parts when the plan digests them), emitted under {@link #RANGES} and redistributed
+ * across workers. Ranges a killed run already wrote and journaled are emitted as {@link
+ * RangeTask#local} ranges: read back from the file for their digests, not fetched again.
  */
 public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollectionTuple> {
 
   public static final TupleTag<RangeTask> RANGES = new TupleTag<>("ranges") {};
-  public static final TupleTag<FetchedRange> RESUMED = new TupleTag<>("resumed") {};
 
   private final FetchSettings settings;
 
@@ -50,12 +52,11 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
   @Override
   public PCollectionTuple expand(PCollection<ObjectRef> objects) {
     PCollectionTuple planned = objects.apply("Plan object",
-        ParDo.of(new PlanFn(settings)).withOutputTags(RANGES, TupleTagList.of(RESUMED).and(Results.TAG)));
+        ParDo.of(new PlanFn(settings)).withOutputTags(RANGES, TupleTagList.of(Results.TAG)));
     PCollection<RangeTask> spread =
         planned.get(RANGES).setCoder(Coders.RANGE)
             .apply("Spread ranges", Spread.over(settings.spreadBuckets()));
     return PCollectionTuple.of(RANGES, spread)
-        .and(RESUMED, planned.get(RESUMED).setCoder(Coders.FETCHED))
         .and(Results.TAG, planned.get(Results.TAG).setCoder(Coders.RESULT));
   }
 
@@ -87,9 +88,9 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
         CompletionMarker.invalidate(object.model());
       }
       S3Client s3 = clients.get(object.client());
-      List<RangeTask> tasks = ObjectPlans.tasks(object, settings, ObjectPlans.uploadPartBytes(s3, object));
+      List<RangeTask> tasks = ObjectPlans.tasks(object, settings, ObjectPlans.plan(s3, object, settings));
       BasicFileAttributes leftover = leftover(object); // one stat serves the resume and the preparation
-      List<FetchedRange> resumed = resumable(object, tasks, leftover);
+      List<RangeTask> resumed = resumable(object, tasks, leftover);
       if (resumed.isEmpty()) {
         String problem = prepare(object, tasks.size(), leftover != null);
         if (problem != null) {
@@ -99,17 +100,12 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
           return;
         }
       }
-      Set<Integer> done = new HashSet<>();
-      for (FetchedRange range : resumed) {
-        done.add(range.task().index());
-        out.get(RESUMED).output(range);
-      }
+      Map<Integer, RangeTask> written = new HashMap<>();
+      resumed.forEach(task -> written.put(task.index(), task));
       PrefetchMetrics.counter(PrefetchMetrics.RANGES_RESUMED).inc(resumed.size());
-      Progress.resumed(object.model(), resumed.stream().mapToLong(r -> r.task().lengthBytes()).sum());
+      Progress.resumed(object.model(), resumed.stream().mapToLong(RangeTask::lengthBytes).sum());
       for (RangeTask task : tasks) {
-        if (!done.contains(task.index())) {
-          out.get(RANGES).output(task);
-        }
+        out.get(RANGES).output(written.getOrDefault(task.index(), task));
       }
     }
 
@@ -130,7 +126,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       }
     }
 
-    private static List<FetchedRange> resumable(ObjectRef object, List<RangeTask> tasks, BasicFileAttributes leftover) {
+    private static List<RangeTask> resumable(ObjectRef object, List<RangeTask> tasks, BasicFileAttributes leftover) {
       if (leftover == null || !leftover.isRegularFile() || leftover.size() != object.sizeBytes()) {
         return List.of();
       }

@@ -43,6 +43,9 @@ public final class PrefetchMetrics {
    * threads have no metrics container. Every cause is counted, 0 included, so each counter exists.
    */
   public static void countRange(FetchedRange range) {
+    if (range.task().local()) {
+      return; // read back from a killed run's file, counted in rangesResumed when planned
+    }
     if (range.ok()) {
       counter(RANGES_FETCHED).inc();
       Metrics.distribution(NAMESPACE, RANGE_MILLIS).update(range.fetchMillis());

@@ -2,6 +2,7 @@ package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.engine.ConcurrencyController;
 import io.modelprefetch.transforms.engine.FetchRuntime;
+import io.modelprefetch.transforms.engine.InOrderDigests;
 import io.modelprefetch.transforms.engine.RangeAnswer;
 import io.modelprefetch.transforms.engine.StallWatchdog;
 import io.modelprefetch.transforms.model.FetchSettings;
@@ -11,17 +12,18 @@ import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.s3.SmallGets;
 import io.modelprefetch.transforms.storage.Journal;
+import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.storage.RangeWriter;
-import io.modelprefetch.transforms.verify.Crc64;
-import io.modelprefetch.transforms.verify.Digests;
+import io.modelprefetch.transforms.verify.DigestPlan;
+import io.modelprefetch.transforms.verify.RangeDigests;
+import io.modelprefetch.transforms.verify.StoredEvidence;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.util.ArrayList;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.EnumMap;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,20 +33,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Fetches one range into the object's temporary file: a ranged GET pinned to the listed ETag
- * ({@code If-Match}), digests computed while the bytes pass, positional writes, fsync, then a
- * journal record. Retries what can succeed on a retry. Runs on pool threads, outside Beam's metric
- * context: the calling DoFn counts the outcome.
+ * ({@code If-Match}), the digests of its {@link DigestPlan} computed while the bytes pass,
+ * positional writes, then a journal record. Retries what can succeed on a retry. A range a killed
+ * run already wrote and journaled ({@link RangeTask#local}) is read back from the file for its
+ * digests instead: the evidence always describes the bytes that will get the final name. Runs on
+ * the runtime's fetch threads, outside Beam's metric context: the calling DoFn counts the outcome.
  */
 final class RangeFetcher {
 
-  static final List<String> CRC64_HEADERS = List.of("x-tos-hash-crc64ecma", "x-amz-hash-crc64ecma");
-
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
   /**
    * Each fetch thread's read buffer. With up to {@link FetchSettings#ADAPTIVE_CEILING} ranges in
    * flight, small enough that their buffers (and the JDK's socket and file buffers, sized by each
@@ -53,10 +58,13 @@ final class RangeFetcher {
    */
   private static final int BUFFER_BYTES = 256 << 10;
 
+  private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
+
   /** Ranges up to this size are fetched through {@link SmallGets}. */
   static final long SMALL_RANGE_BYTES = 1 << 20;
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
-  private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
+
+  /** The header that asks a store for an object's checksums with a whole-object GET. */
+  private static final String CHECKSUM_MODE = "x-amz-checksum-mode";
 
   private final S3Client s3;
   private final FetchSettings settings;
@@ -68,12 +76,19 @@ final class RangeFetcher {
     this.runtime = runtime;
   }
 
-  /** Fetches {@code task} on {@code runtime}'s pools (see {@link FetchRuntime#submit}). */
+  /** Fetches {@code task} on {@code runtime}'s executor (see {@link FetchRuntime#submit}). */
   CompletableFuture<FetchedRange> submit(RangeTask task) {
     return runtime.submit(task, () -> fetch(task));
   }
 
   FetchedRange fetch(RangeTask task) {
+    if (task.local()) {
+      FetchedRange read = readBack(task);
+      if (read != null) {
+        return read;
+      }
+      task = task.withLocal(false); // the file could not be read there: fetch the range again
+    }
     ObjectRef object = task.object();
     long startedNanos = System.nanoTime();
     Map<S3Errors.RetryCause, Integer> causes = new EnumMap<>(S3Errors.RetryCause.class);
@@ -84,23 +99,13 @@ final class RangeFetcher {
       try {
         FetchedRange range = transfer.run();
         fetched += transfer.bytes;
-        range = new FetchedRange(task, fetched, range.crc64(), range.md5Hex(), range.partMd5Hex(), range.objectCrc64(),
-            causes, millisSince(startedNanos), null, false);
+        range = new FetchedRange(task, fetched, range.plan(), range.digests(), causes, millisSince(startedNanos), null,
+            false);
         if (!task.isWholeObject()) {
           // A whole object is simply fetched again after a crash; a part of a large one is kept.
           Journal.record(range);
         }
-        if (range.objectCrc64() != null && transfer.inOrder != null) {
-          transfer.inOrder.abandon(); // a CRC-64 vouches instead
-        }
-        if (range.objectCrc64() == null && InOrderMd5.appliesTo(task, settings)) {
-          String md5 = InOrderMd5.landed(task, transfer.inOrder);
-          if (md5 != null) { // this range completed the object's MD5
-            range = new FetchedRange(task, range.bytesFetched(), range.crc64(), md5, range.partMd5Hex(),
-                range.objectCrc64(), range.retriesByCause(), range.fetchMillis(), null, false);
-          }
-        }
-        return range;
+        return inOrder(range, transfer.inOrder);
       } catch (Exception e) {
         fetched += transfer.bytes;
         Progress.bytes(object.model(), -transfer.bytes); // only bytes that stay count as progress
@@ -126,6 +131,54 @@ final class RangeFetcher {
     }
   }
 
+  /** Hands a landed range to the object's in-order digests; the range that completes them carries them. */
+  private FetchedRange inOrder(FetchedRange range, InOrderDigests.Stream streamed) {
+    if (!InOrderDigests.appliesTo(range.task(), settings)) {
+      return range;
+    }
+    Map<String, String> whole = runtime.inOrder().landed(range.task(), streamed);
+    return whole == null ? range : range.withWholeDigests(whole);
+  }
+
+  /**
+   * A range a killed run wrote, read back from the temporary file for its digests; null when the
+   * file cannot be read there (the range is then fetched again).
+   */
+  private FetchedRange readBack(RangeTask task) {
+    DigestPlan plan = task.plan();
+    if (!plan.computesDigests()) {
+      return new FetchedRange(task, 0, plan, RangeDigests.Result.NONE, Map.of(), 0, null, false);
+    }
+    InOrderDigests.Stream inOrder = InOrderDigests.appliesTo(task, settings) ? runtime.inOrder().claim(task) : null;
+    RangeDigests digests = new RangeDigests(plan, task.object().sizeBytes(), task.first(), task.lastInclusive(), false);
+    byte[] buffer = BUFFERS.get();
+    ByteBuffer wrapped = ByteBuffer.wrap(buffer);
+    try (FileChannel file = FileChannel.open(LocalFiles.temporary(task.object()), StandardOpenOption.READ)) {
+      long position = task.first();
+      long end = task.lastInclusive() + 1;
+      while (position < end) {
+        wrapped.clear().limit((int) Math.min(buffer.length, end - position));
+        int n = file.read(wrapped, position);
+        if (n < 0) {
+          throw new IOException("the temporary file ends at byte " + position + ", before " + end);
+        }
+        digests.update(buffer, 0, n);
+        if (inOrder != null) {
+          inOrder.update(buffer, 0, n);
+        }
+        position += n;
+      }
+    } catch (IOException e) {
+      if (inOrder != null) {
+        inOrder.abandon();
+      }
+      LOG.info("Cannot read back {} bytes={}-{} written by an earlier run ({}); fetching it again",
+          task.object().uri(), task.first(), task.lastInclusive(), e.toString());
+      return null;
+    }
+    return inOrder(new FetchedRange(task, 0, plan, digests.finish(), Map.of(), 0, null, false), inOrder);
+  }
+
   private static long millisSince(long startedNanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
   }
@@ -134,14 +187,14 @@ final class RangeFetcher {
   private final class Transfer {
     private final RangeTask task;
     private long bytes;
-    private InOrderMd5.Stream inOrder; // this range's bytes feed the object's MD5 as they pass
+    private InOrderDigests.Stream inOrder; // this range's bytes feed the object's digests as they pass
 
     Transfer(RangeTask task) {
       this.task = task;
     }
 
     FetchedRange run() throws IOException {
-      inOrder = InOrderMd5.appliesTo(task, settings) ? InOrderMd5.claim(task) : null;
+      inOrder = InOrderDigests.appliesTo(task, settings) ? runtime.inOrder().claim(task) : null;
       try {
         return transfer();
       } catch (IOException | RuntimeException e) {
@@ -153,14 +206,14 @@ final class RangeFetcher {
     }
 
     /**
-     * Direct I/O, unless this range's bytes are to be read back for the object's MD5 (it landed
+     * Direct I/O, unless this range's bytes are to be read back for the object's digests (it landed
      * out of order): those are written to the page cache, where the read finds them.
      */
     private boolean directIo() {
-      return settings.directIo() && (inOrder != null || !InOrderMd5.appliesTo(task, settings));
+      return settings.directIo() && (inOrder != null || !InOrderDigests.appliesTo(task, settings));
     }
 
-    /** The ranged GET, its wait for the store reported to the controller however it ends. */
+    /** The GET, its wait for the store reported to the controller however it ends. */
     private Body answer() throws IOException {
       try {
         return get();
@@ -169,38 +222,47 @@ final class RangeFetcher {
       }
     }
 
-    /** The ranged GET: through {@link SmallGets} for a small range, else through the SDK. */
+    /**
+     * The GET: through {@link SmallGets} for a small range, else through the SDK. A range that is
+     * the whole object is asked for without {@code Range} and with checksum mode, so the answer
+     * carries the checksums the store keeps (S3 sends none with a partial answer).
+     */
     private Body get() throws IOException {
       ObjectRef object = task.object();
+      boolean whole = task.isWholeObject();
+      boolean checksums = whole && settings.digests();
       if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
         SmallGets small = SmallGets.of(object.client());
         SmallGets.Response response = small == null ? null
-            : small.get(object.bucket(), object.key(), object.etag(), task.first(), task.lastInclusive());
+            : small.get(object.bucket(), object.key(), object.etag(), whole ? null : task.first() + "-" + task.lastInclusive(),
+                checksums);
         if (response != null) {
           long length = response.contentLength();
           return new Body(response.body(), response.status(), response.header("Content-Range"),
-              length < 0 ? null : length, announcedCrc(response::header), response, response::abort);
+              length < 0 ? null : length, response::header, response, response::abort);
         }
       }
-      ResponseInputStream<GetObjectResponse> in =
-          s3.getObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
-              .range("bytes=" + task.first() + "-" + task.lastInclusive()));
+      GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(object.bucket()).key(object.key())
+          .ifMatch(object.etag());
+      if (!whole) {
+        request.range("bytes=" + task.first() + "-" + task.lastInclusive());
+      }
+      if (checksums) {
+        // The header, not the request's checksumMode: that would have the SDK check a full-object
+        // CRC itself too (twice the work, and CRC-64/NVME silently unchecked without the CRT).
+        request.overrideConfiguration(o -> o.putHeader(CHECKSUM_MODE, "ENABLED"));
+      }
+      ResponseInputStream<GetObjectResponse> in = s3.getObject(request.build());
       return new Body(in, in.response().sdkHttpResponse().statusCode(), in.response().contentRange(),
           in.response().contentLength(),
-          announcedCrc(name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null)), in, in::abort);
+          name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null), in, in::abort);
     }
 
     private FetchedRange transfer() throws IOException {
       ObjectRef object = task.object();
       long expected = task.lengthBytes();
-      Crc64 crc = null; // only when the server announces a CRC to check it against
-      boolean digests = settings.digests();
-      MessageDigest whole = digests && task.isWholeObject() ? Digests.md5() : null;
-      long partBytes = digests ? task.uploadPartBytes() : 0;
-      List<String> partMd5s = new ArrayList<>();
-      MessageDigest part = partBytes > 0 ? Digests.md5() : null;
-      long inPart = 0;
-      String announced = null;
+      DigestPlan plan = task.plan();
+      RangeDigests digests = null;
       if (expected > 0) {
         byte[] buffer = BUFFERS.get();
         ConcurrencyController controller = runtime.controller();
@@ -212,10 +274,10 @@ final class RangeFetcher {
           if (wrong != null) {
             throw new S3Errors.WrongRangeException(wrong);
           }
-          announced = digests ? in.announcedCrc() : null;
-          if (announced != null) {
-            crc = new Crc64();
+          if (task.isWholeObject() && settings.digests()) {
+            plan = withAnswer(plan, in.header());
           }
+          digests = new RangeDigests(plan, object.sizeBytes(), task.first(), task.lastInclusive(), task.isWholeObject());
           long remaining = expected;
           while (remaining > 0) {
             int n;
@@ -228,29 +290,17 @@ final class RangeFetcher {
               throw e;
             }
             if (n < 0) {
+              if (watch.stalled()) { // aborted between two reads: the stream just ends
+                throw new S3Errors.StalledBodyException(expected - remaining, runtime.stalls().window(), null);
+              }
               throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
             }
             bytes += n;
             Progress.bytes(object.model(), n);
             controller.bytes(n);
-            if (crc != null) {
-              crc.update(buffer, 0, n);
-            }
-            if (whole != null) {
-              whole.update(buffer, 0, n);
-            }
+            digests.update(buffer, 0, n);
             if (inOrder != null) {
               inOrder.update(buffer, 0, n);
-            }
-            for (int off = 0; part != null && off < n; ) {
-              int take = (int) Math.min(n - off, partBytes - inPart);
-              part.update(buffer, off, take);
-              off += take;
-              inPart += take;
-              if (inPart == partBytes) {
-                partMd5s.add(HexFormat.of().formatHex(part.digest()));
-                inPart = 0;
-              }
             }
             out.write(buffer, 0, n);
             remaining -= n;
@@ -263,34 +313,38 @@ final class RangeFetcher {
           controller.finished();
         }
       }
-      if (part != null && inPart > 0) {
-        partMd5s.add(HexFormat.of().formatHex(part.digest()));
+      return new FetchedRange(task, bytes, plan, digests == null ? RangeDigests.Result.NONE : digests.finish(),
+          Map.of(), 0, null, false);
+    }
+
+    /**
+     * The plan of an object fetched in one range, chosen again with what the GET's answer says of
+     * it (the checksums the store keeps, the uploader's MD5): no request beyond the GET asks.
+     */
+    private DigestPlan withAnswer(DigestPlan plan, Function<String, String> header) {
+      StoredEvidence answered = StoredEvidence.fromHeaders(name -> header.apply(name));
+      if (answered.problem() != null) {
+        LOG.warn("{}: {}; checked by the rest of its evidence", task.object().uri(), answered.problem());
       }
-      return new FetchedRange(task, bytes, crc == null ? 0 : crc.value(), whole == null ? null : HexFormat.of().formatHex(whole.digest()),
-          partMd5s, announced, Map.of(), 0, null, false);
+      if (answered.isEmpty()) {
+        return plan;
+      }
+      ObjectRef object = task.object();
+      return DigestPlan.choose(object.sizeBytes(), object.etag(), object.expectedSha256() != null,
+          plan.known().or(answered), settings.verification());
     }
   }
 
   /**
    * A response body being read: its stream, status, Content-Range and Content-Length (or null),
-   * announced CRC-64 (or null), and how to abort it from another thread (a stalled body).
+   * its headers by lower-case name, and how to abort it from another thread (a stalled body).
    */
-  private record Body(InputStream stream, int status, String contentRange, Long contentLength, String announcedCrc,
-      Closeable response, Runnable abort) implements Closeable {
+  private record Body(InputStream stream, int status, String contentRange, Long contentLength,
+      Function<String, String> header, Closeable response, Runnable abort) implements Closeable {
     @Override
     public void close() throws IOException {
       response.close();
     }
-  }
-
-  private static String announcedCrc(Function<String, String> header) {
-    for (String name : CRC64_HEADERS) {
-      String value = header.apply(name);
-      if (value != null) {
-        return value;
-      }
-    }
-    return null;
   }
 
   /** Fills {@code buffer} up to {@code max} bytes (fewer at the end of the body), telling {@code watch} of each read. */

@@ -3,6 +3,7 @@ package io.modelprefetch.transforms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
@@ -12,6 +13,12 @@ import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.CredentialsSource;
 import io.modelprefetch.transforms.s3.ObjectUri;
 import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
+import io.modelprefetch.transforms.verify.BlockCrcs;
+import io.modelprefetch.transforms.verify.CrcAlgorithm;
+import io.modelprefetch.transforms.verify.DigestPlan;
+import io.modelprefetch.transforms.verify.RangeDigests;
+import io.modelprefetch.transforms.verify.StoredChecksum;
+import io.modelprefetch.transforms.verify.StoredEvidence;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -37,18 +44,32 @@ class CodersTest {
 
   @Test
   void objectsRangesOutcomesAndResultsDecodeToEqualValues() throws Exception {
-    RangeTask range = new RangeTask(FULL, 3, 80, 3L << 26, (4L << 26) - 1, 1L << 26);
-    RangeTask whole = new RangeTask(BARE, 0, 1, 0, -1, 0);
-    FetchedRange fetched = new FetchedRange(range, 1L << 26, -7L, "d41d8cd98f00b204e9800998ecf8427e",
-        List.of("0cc175b9c0f1b6a831c399e269772661", "92eb5ffee6ae2fec3ad71c777531578f"), "1234567890",
+    StoredEvidence known = new StoredEvidence(
+        StoredChecksum.fromHeader("x-amz-checksum-crc32c", "d52a0A==-6", "COMPOSITE"), "1234567890",
+        "0cc175b9c0f1b6a831c399e269772661", 5L << 20, "x-amz-checksum-sha1 value \"@\" is not base64");
+    DigestPlan plan = new DigestPlan(known, CrcAlgorithm.CRC32C, List.of(DigestPlan.MD5, DigestPlan.SHA256),
+        List.of(8L << 20, 5L << 20), 16L << 20);
+    RangeTask range = new RangeTask(FULL, 3, 80, 3L << 26, (4L << 26) - 1, plan, false);
+    RangeTask whole = new RangeTask(BARE, 0, 1, 0, -1, DigestPlan.SIZE_ONLY, true);
+    BlockCrcs.Accumulator crcs = BlockCrcs.accumulate(CrcAlgorithm.CRC32C, 1 << 20, 3L << 26);
+    crcs.update(new byte[(3 << 20) + 5], 0, (3 << 20) + 5);
+    RangeDigests.Result digests = new RangeDigests.Result(crcs.finish(),
+        Map.of(DigestPlan.MD5, "d41d8cd98f00b204e9800998ecf8427e"),
+        Map.of(8L << 20, List.of("0cc175b9c0f1b6a831c399e269772661", "92eb5ffee6ae2fec3ad71c777531578f")),
+        List.of("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+    FetchedRange fetched = new FetchedRange(range, 1L << 26, plan, digests,
         Map.of(RetryCause.THROTTLED, 2, RetryCause.TRUNCATED, 1), 1234, null, false);
+    DigestPlan answered = DigestPlan.choose(0, null, false,
+        new StoredEvidence(StoredChecksum.fromHeader("x-amz-checksum-crc32", "v7h4HQ==", null), null, null, 0, null),
+        FetchSettings.Verification.FULL);
+    FetchedRange fromAnswer = new FetchedRange(whole, 0, answered, RangeDigests.Result.NONE, Map.of(), 0, null, false);
     FetchedRange failed = FetchedRange.failed(whole, 10, Map.of(), 5, "NoSuchKey: gone", true);
     FileResult verified = new FileResult(FULL.model(), FULL.uri(), FULL.relativePath(), FULL.sizeBytes(), FULL.etag(),
         "sha256", List.of("size", "multipart-md5", "sha256"), FileResult.Status.VERIFIED, 5L << 30, 3, null);
 
     roundTrip(Coders.OBJECT, FULL, BARE);
     roundTrip(Coders.RANGE, range, whole);
-    roundTrip(Coders.FETCHED, fetched, failed);
+    roundTrip(Coders.FETCHED, fetched, fromAnswer, failed);
     roundTrip(Coders.RESULT, verified, FileResult.present(BARE), FileResult.modelFailure(BARE.model(), "listing: 403"));
   }
 

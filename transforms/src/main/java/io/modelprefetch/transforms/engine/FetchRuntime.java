@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 /**
  * What the fetches of one JVM share for one set of {@link FetchSettings}: the executor that runs
  * ranged GETs under one {@link ConcurrencyController} for all files of all models, the pool that
- * verifies files, and the watchdog that ends stalled bodies.
+ * verifies files, the watchdog that ends stalled bodies, and the digests that follow the download
+ * ({@link InOrderDigests}).
  *
  * <p>Reference-counted: each DoFn instance that fetches or verifies {@link #acquire}s it in
  * {@code @Setup} and {@link #release}s it in {@code @Teardown}; the last release shuts its threads
@@ -34,6 +35,7 @@ public final class FetchRuntime {
   private final ExecutorService verify;
   private final StallWatchdog stalls;
   private final ScheduledExecutorService stallChecks;
+  private final InOrderDigests inOrder = new InOrderDigests();
   private int users; // guarded by the class
 
   private FetchRuntime(FetchSettings settings) {
@@ -124,6 +126,11 @@ public final class FetchRuntime {
   /** The pool that verifies and publishes files. */
   public ExecutorService verifyPool() {
     return verify;
+  }
+
+  /** The whole-object digests that follow the download of objects fetched in several ranges. */
+  public InOrderDigests inOrder() {
+    return inOrder;
   }
 
   /** The watchdog every response body of these fetches is read under. */

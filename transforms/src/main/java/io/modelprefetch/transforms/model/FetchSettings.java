@@ -34,8 +34,13 @@ public record FetchSettings(
 
   /** What a fetched file is checked against. */
   public enum Verification {
-    /** Every digest the object and the manifest offer (see {@code Evidence}). */
+    /**
+     * Every object by at least one digest the store keeps, the cheapest sufficient one (a CRC the
+     * store keeps before a SHA before an MD5; see {@code DigestPlan}), and a manifest's sha256.
+     */
     FULL,
+    /** Every digest the store keeps and the manifest gives, however much each costs. */
+    ALL,
     /**
      * The size alone, and a manifest's sha256 where one is given: no digest is computed while the
      * bytes pass nor read back, like {@code rclone --ignore-checksum}.
@@ -85,7 +90,7 @@ public record FetchSettings(
 
   /** Whether digests are computed and checked, beyond the size (and a manifest's sha256). */
   public boolean digests() {
-    return verification == Verification.FULL;
+    return verification != Verification.SIZE;
   }
 
   /** Whether a controller chooses the ranges in flight ({@link #ADAPTIVE}). */

@@ -148,21 +148,29 @@ public final class SmallGets {
   }
 
   /**
-   * GETs bytes {@code first..lastInclusive} of {@code bucket/key}, pinned to {@code etag} with
-   * {@code If-Match} when it is set; null when the bucket's URL cannot be derived (the SDK fetches).
+   * GETs {@code bucket/key}, pinned to {@code etag} with {@code If-Match} when it is set; null when
+   * the bucket's URL cannot be derived (the SDK fetches).
    *
+   * @param range {@code first-lastInclusive} for a part of the object, or null for all of it
+   * @param checksumMode ask for the checksums the store keeps ({@code x-amz-checksum-mode: ENABLED};
+   *     stores send them with a whole-object answer only)
    * @throws S3Exception when the server answers anything but 200 or 206
    * @throws IOException when the connection fails
    */
-  public Response get(String bucket, String key, String etag, long first, long lastInclusive) throws IOException {
+  public Response get(String bucket, String key, String etag, String range, boolean checksumMode) throws IOException {
     Optional<String> base = bucketUrls.computeIfAbsent(bucket, this::bucketUrl);
     if (base.isEmpty()) {
       return null;
     }
     SdkHttpRequest.Builder request = SdkHttpRequest.builder()
         .method(SdkHttpMethod.GET)
-        .uri(URI.create(base.get() + SdkHttpUtils.urlEncodeIgnoreSlashes(key)))
-        .putHeader("Range", "bytes=" + first + "-" + lastInclusive);
+        .uri(URI.create(base.get() + SdkHttpUtils.urlEncodeIgnoreSlashes(key)));
+    if (range != null) {
+      request.putHeader("Range", "bytes=" + range);
+    }
+    if (checksumMode) {
+      request.putHeader("x-amz-checksum-mode", "ENABLED");
+    }
     if (etag != null && !etag.isEmpty()) {
       request.putHeader("If-Match", etag);
     }

@@ -3,14 +3,12 @@ package io.modelprefetch.transforms.storage;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.verify.Crc64;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -30,6 +28,9 @@ import java.util.stream.Stream;
  * cannot be read, each range is made durable (fsync) before it is recorded.
  */
 public final class Journal {
+
+  /** The version of a record's line: a record of another version is not trusted. */
+  private static final String FORMAT = "v2";
 
   /** This boot's id, or null where the system does not say. */
   public static final String BOOT_ID = readBootId();
@@ -55,15 +56,16 @@ public final class Journal {
     return temporary.resolveSibling(temporary.getFileName() + ".journal");
   }
 
-  /** Records a successful range. */
+  /**
+   * Records a successful range: its bytes and the boot that wrote them. No digest is kept: a
+   * resumed range is read back from the file for its digests, so the evidence is always of the
+   * bytes that will get the final name, whatever touched the file in between.
+   */
   public static void record(FetchedRange range) throws IOException {
     RangeTask t = range.task();
     Path dir = folder(t.object());
     Files.createDirectories(dir);
-    String line = String.join(" ", Long.toString(t.first()), Long.toString(t.lastInclusive()),
-        Crc64.format(range.crc64()), orDash(range.md5Hex()),
-        range.partMd5Hex().isEmpty() ? "-" : String.join(",", range.partMd5Hex()), orDash(range.objectCrc64()),
-        orDash(BOOT_ID));
+    String line = String.join(" ", FORMAT, Long.toString(t.first()), Long.toString(t.lastInclusive()), orDash(BOOT_ID));
     Path entry = dir.resolve(Integer.toString(t.index()));
     Path temp = dir.resolve("." + t.index() + ".tmp");
     Files.writeString(temp, line + "\n", StandardCharsets.US_ASCII);
@@ -71,12 +73,12 @@ public final class Journal {
   }
 
   /**
-   * The recorded ranges that match {@code plan} exactly (same index, first and last byte), as
-   * outcomes that fetched nothing in this run. Returns nothing when any record disagrees with the
-   * plan (the part size changed): the file is then fetched afresh. A record of another boot (see
-   * above) is left out: its range is fetched again.
+   * The tasks of {@code plan} whose bytes a killed run wrote and recorded, as tasks to read back
+   * from the file ({@link RangeTask#local}). Returns nothing when any record disagrees with the plan
+   * (the part size changed, or a record of an older format): the file is then fetched afresh. A
+   * record of another boot (see above) is left out: its range is fetched again.
    */
-  public static List<FetchedRange> resumable(List<RangeTask> plan) {
+  public static List<RangeTask> resumable(List<RangeTask> plan) {
     if (plan.isEmpty()) {
       return List.of();
     }
@@ -86,25 +88,24 @@ public final class Journal {
     }
     Map<Integer, RangeTask> byIndex = new HashMap<>();
     plan.forEach(t -> byIndex.put(t.index(), t));
-    List<FetchedRange> out = new ArrayList<>();
+    List<RangeTask> out = new ArrayList<>();
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path entry : entries.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
         RangeTask task = byIndex.get(Integer.parseInt(entry.getFileName().toString()));
         String[] f = Files.readString(entry, StandardCharsets.US_ASCII).strip().split(" ");
-        if (task == null || f.length != 7 || Long.parseLong(f[0]) != task.first()
-            || Long.parseLong(f[1]) != task.lastInclusive()) {
+        if (task == null || f.length != 4 || !f[0].equals(FORMAT) || Long.parseLong(f[1]) != task.first()
+            || Long.parseLong(f[2]) != task.lastInclusive()) {
           return List.of();
         }
-        if (!f[6].equals(orDash(BOOT_ID))) {
+        if (!f[3].equals(orDash(BOOT_ID))) {
           continue; // written in another boot: the bytes may not have survived it
         }
-        out.add(new FetchedRange(task, 0, Crc64.parseHeader(f[2]), dash(f[3]),
-            f[4].equals("-") ? List.of() : Arrays.asList(f[4].split(",")), dash(f[5]), Map.of(), 0, null, false));
+        out.add(task.withLocal(true));
       }
     } catch (IOException | RuntimeException e) {
       return List.of();
     }
-    out.sort(Comparator.comparingInt(r -> r.task().index()));
+    out.sort(Comparator.comparingInt(RangeTask::index));
     return out;
   }
 
@@ -128,7 +129,4 @@ public final class Journal {
     return s == null ? "-" : s;
   }
 
-  private static String dash(String s) {
-    return s.equals("-") ? null : s;
-  }
 }

@@ -29,7 +29,7 @@ import java.util.zip.Checksum;
  * object in 1 MiB blocks), twice that once a span's CRC has been asked. Immutable and thread-safe;
  * the {@link Accumulator} is not thread-safe.
  */
-public final class BlockCrcs {
+public final class BlockCrcs implements java.io.Serializable {
 
   /** The default block: 1 MiB, a divisor of every common part size. */
   public static final long DEFAULT_BLOCK_BYTES = 1L << 20;
@@ -40,7 +40,7 @@ public final class BlockCrcs {
   private final long lengthBytes;
   private final long[] pieceCrcs;
   // Racy single-check idiom: any thread may compute it; the value is always the same.
-  private volatile long[] prefixCrcs;
+  private transient volatile long[] prefixCrcs;
 
   private BlockCrcs(CrcAlgorithm algorithm, long blockBytes, long offsetBytes, long lengthBytes, long[] pieceCrcs) {
     this.algorithm = algorithm;
@@ -312,6 +312,18 @@ public final class BlockCrcs {
     if (blockBytes < 1) {
       throw new IllegalArgumentException("blockBytes must be >= 1, was " + blockBytes);
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BlockCrcs other && algorithm == other.algorithm && blockBytes == other.blockBytes
+        && offsetBytes == other.offsetBytes && lengthBytes == other.lengthBytes
+        && Arrays.equals(pieceCrcs, other.pieceCrcs);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(algorithm, blockBytes, offsetBytes, lengthBytes, Arrays.hashCode(pieceCrcs));
   }
 
   @Override

@@ -17,7 +17,7 @@ public final class Digests {
   }
 
   /** The JDK's digest {@code name} (e.g. {@code SHA-1}); every JVM has MD5, SHA-1 and SHA-256. */
-  static MessageDigest get(String name) {
+  public static MessageDigest get(String name) {
     try {
       return MessageDigest.getInstance(name);
     } catch (NoSuchAlgorithmException e) {

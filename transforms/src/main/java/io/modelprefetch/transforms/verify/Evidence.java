@@ -10,23 +10,34 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Checks a fetched file against every evidence available, strongest first in the report:
+ * Checks a fetched file against what its {@link DigestPlan} computed while the bytes passed, and
+ * names the evidence in the report. Each name is one kind of evidence:
  *
  * <ul>
- *   <li>{@code sha256}: the manifest's expected digest (one pass over the file);
- *   <li>{@code md5}: an ETag without {@code -N} is the object's MD5 (computed while the bytes
- *       stream when the object came in one range, right behind the download when its ranges were
- *       all fetched in this JVM, else one pass; skipped when the CRC-64 already vouches for the
- *       bytes);
- *   <li>{@code multipart-md5}: an ETag {@code <hex>-N} is the MD5 of the N part MD5s, computed
- *       while the bytes stream when the ranges were aligned to the upload's parts;
- *   <li>{@code crc64ecma}: the server's whole-object CRC ({@code x-tos-hash-crc64ecma}) against the
- *       combined CRCs of the ranges;
- *   <li>{@code size}: only the length, when nothing else exists (weak).
+ *   <li>{@code sha256}: the manifest's sha256 of the file;
+ *   <li>{@code s3-sha256}, {@code s3-sha1}: the store's full-object SHA checksum ({@code
+ *       x-amz-checksum-sha256}); {@code s3-sha256-composite}, {@code s3-sha1-composite}: a multipart
+ *       upload's composite SHA, checked for its known part layout;
+ *   <li>{@code md5}: an ETag without {@code -N} is the object's MD5 (a single PUT);
+ *   <li>{@code multipart-md5}: an ETag {@code <hex>-N} is the MD5 of the N part MD5s, checked for
+ *       the part size the store says, or the common part sizes that fit;
+ *   <li>{@code uploader-md5}: the whole object's MD5 that rclone or s3cmd recorded in its metadata;
+ *   <li>{@code crc64nvme}, {@code crc32c}, {@code crc32}: the store's full-object CRC, from the
+ *       ranges' CRCs combined; {@code crc64nvme-composite}, {@code crc32c-composite}, {@code
+ *       crc32-composite}: a multipart upload's composite CRC, from the blocks' CRCs combined into
+ *       parts for every part size that fits; {@code crc64ecma}: TOS's CRC-64 ({@code
+ *       x-tos-hash-crc64ecma});
+ *   <li>{@code size}: only the length (weak).
  * </ul>
  */
 public final class Evidence {
@@ -34,10 +45,18 @@ public final class Evidence {
   public static final String SHA256 = "sha256";
   public static final String MD5 = "md5";
   public static final String MULTIPART_MD5 = "multipart-md5";
+  public static final String UPLOADER_MD5 = "uploader-md5";
   public static final String CRC64 = "crc64ecma";
   public static final String SIZE = "size";
+  public static final String COMPOSITE_SUFFIX = "-composite";
 
-  private static final List<String> STRENGTH = List.of(SHA256, MD5, MULTIPART_MD5, CRC64);
+  /**
+   * Every evidence name, strongest first: a cryptographic digest over a CRC, the whole object over
+   * a composite of parts.
+   */
+  public static final List<String> STRENGTH = List.of(SHA256, "s3-sha256", "s3-sha256-composite", "s3-sha1",
+      "s3-sha1-composite", MD5, MULTIPART_MD5, UPLOADER_MD5, "crc64nvme", CRC64, "crc64nvme-composite", "crc32c",
+      "crc32c-composite", "crc32", "crc32-composite");
 
   /** The outcome: what was checked, and the first mismatch (expected and actual), if any. */
   public record Verdict(String verifiedBy, List<String> checks, String mismatch) {
@@ -49,105 +68,184 @@ public final class Evidence {
   private Evidence() {}
 
   /**
-   * Checks {@code file} (the fetched bytes of {@code object}) using the digests its {@code ranges}
-   * computed, in index order, all successful. Without {@code digests}, only the size and a
-   * manifest's sha256 are checked.
+   * Checks {@code file} (the fetched bytes of {@code object}) with what its {@code ranges} (in
+   * index order, all successful, sharing one plan) computed. A whole-object digest the plan asks for
+   * that no range computed (the ranges were fetched on several workers) is computed by one pass over
+   * the file.
    */
-  public static Verdict check(ObjectRef object, List<FetchedRange> ranges, Path file, boolean digests)
-      throws IOException {
+  public static Verdict check(ObjectRef object, List<FetchedRange> ranges, Path file) throws IOException {
     List<String> checks = new ArrayList<>(List.of(SIZE));
     long size = Files.size(file);
     if (size != object.sizeBytes()) {
       return new Verdict(null, checks, "size: expected " + object.sizeBytes() + " bytes, got " + size);
     }
-    if (!digests) {
-      return object.expectedSha256() == null ? new Verdict(SIZE, checks, null) : sha256(object, file, checks);
+    DigestPlan plan = ranges.get(0).plan();
+    StoredEvidence known = plan.known();
+    String mismatch = null;
+    if (plan.crc() != null) {
+      mismatch = checkCrc(object, plan, ranges, checks);
     }
-
-    String announced = ranges.stream().map(FetchedRange::objectCrc64).filter(c -> c != null).findFirst().orElse(null);
-    if (announced != null) {
-      long combined = ranges.get(0).crc64();
-      for (int i = 1; i < ranges.size(); i++) {
-        combined = Crc64.combine(combined, ranges.get(i).crc64(), ranges.get(i).task().lengthBytes());
-      }
-      String actual = Crc64.format(combined);
-      if (!actual.equals(announced.strip())) {
-        return new Verdict(null, checks, "crc64ecma: expected " + announced.strip() + " (x-tos-hash-crc64ecma), got " + actual);
-      }
-      checks.add(CRC64);
+    StoredChecksum stored = known.checksum();
+    Map<String, String> whole = wholeDigests(plan, ranges, file);
+    if (mismatch == null && stored != null && stored.algorithm().crc() == null) {
+      mismatch = checkSha(plan, stored, ranges, whole, checks);
     }
-
     String etag = Etags.normalize(object.etag());
-    int parts = MultipartLayout.partCount(etag);
-    List<byte[]> partMd5s = new ArrayList<>();
-    ranges.forEach(r -> r.partMd5Hex().forEach(h -> partMd5s.add(HexFormat.of().parseHex(h))));
-    if (parts > 0 && partMd5s.size() == parts) {
-      String actual = MultipartLayout.etagOf(partMd5s);
-      if (!actual.equals(etag)) {
-        return new Verdict(null, checks, "multipart-md5: expected " + etag + " (ETag), got " + actual);
-      }
-      checks.add(MULTIPART_MD5);
+    String md5 = whole.get(DigestPlan.MD5);
+    if (mismatch == null && md5 != null && Etags.isPlainMd5(etag)) {
+      mismatch = md5.equals(etag) ? pass(checks, MD5) : "md5: expected " + etag + " (ETag), got " + md5;
     }
-
-    boolean plainMd5 = Etags.isPlainMd5(etag);
-    // The MD5 of the whole object, computed as it streamed in one range, or right behind the
-    // download of several (then the range that completed it carries it).
-    String streamedMd5 = ranges.stream().map(FetchedRange::md5Hex).filter(m -> m != null).findFirst().orElse(null);
-    boolean md5Pass = plainMd5 && streamedMd5 == null && (!checks.contains(CRC64) || object.expectedSha256() != null);
-    boolean shaPass = object.expectedSha256() != null;
-    String[] passed = md5Pass || shaPass ? pass(file, md5Pass, shaPass) : new String[2];
-    String md5 = streamedMd5 != null ? streamedMd5 : passed[0];
-    if (plainMd5 && md5 != null) {
-      if (!md5.equals(etag)) {
-        return new Verdict(null, checks, "md5: expected " + etag + " (ETag), got " + md5);
-      }
-      checks.add(MD5);
+    if (mismatch == null && md5 != null && known.uploaderMd5Hex() != null) {
+      mismatch = md5.equals(known.uploaderMd5Hex()) ? pass(checks, UPLOADER_MD5)
+          : "uploader-md5: expected " + known.uploaderMd5Hex() + " (the uploader's metadata), got " + md5;
     }
-    if (shaPass) {
-      String mismatch = sha256Mismatch(object, passed[1]);
-      if (mismatch != null) {
-        return new Verdict(null, checks, mismatch);
-      }
-      checks.add(SHA256);
+    if (mismatch == null && !plan.partMd5Bytes().isEmpty()) {
+      mismatch = checkMultipartMd5(plan, ranges, etag, checks);
+    }
+    String sha256 = whole.get(DigestPlan.SHA256);
+    if (mismatch == null && object.expectedSha256() != null && sha256 != null) {
+      String expected = object.expectedSha256().strip().toLowerCase(Locale.ROOT);
+      mismatch = sha256.equals(expected) ? pass(checks, SHA256)
+          : "sha256: expected " + expected + " (manifest), got " + sha256;
+    }
+    if (mismatch != null) {
+      return new Verdict(null, checks, mismatch);
     }
     String strongest = STRENGTH.stream().filter(checks::contains).findFirst().orElse(SIZE);
     return new Verdict(strongest, checks, null);
   }
 
-  /** The size alone having matched: the manifest's sha256, one pass over the file. */
-  private static Verdict sha256(ObjectRef object, Path file, List<String> checks) throws IOException {
-    String mismatch = sha256Mismatch(object, pass(file, false, true)[1]);
-    if (mismatch != null) {
-      return new Verdict(null, checks, mismatch);
+  private static String pass(List<String> checks, String name) {
+    checks.add(name);
+    return null;
+  }
+
+  /** The evidence name of a CRC: {@code crc32c}, or {@code crc32c-composite}. */
+  public static String crcName(CrcAlgorithm algorithm, boolean composite) {
+    return algorithm.name().toLowerCase(Locale.ROOT) + (composite ? COMPOSITE_SUFFIX : "");
+  }
+
+  private static String checkCrc(ObjectRef object, DigestPlan plan, List<FetchedRange> ranges, List<String> checks) {
+    List<BlockCrcs> spans = new ArrayList<>();
+    for (FetchedRange r : ranges) {
+      if (r.digests().crcs() == null) {
+        return crcName(plan.crc(), false) + ": range " + r.task().index() + " computed no CRC";
+      }
+      spans.add(r.digests().crcs());
     }
-    checks.add(SHA256);
-    return new Verdict(SHA256, checks, null);
+    BlockCrcs crcs = BlockCrcs.concat(spans);
+    StoredEvidence known = plan.known();
+    StoredChecksum stored = known.checksum();
+    if (plan.crc() == CrcAlgorithm.CRC64ECMA) {
+      String actual = Long.toUnsignedString(crcs.crc());
+      return actual.equals(known.tosCrc64()) ? pass(checks, CRC64)
+          : CRC64 + ": expected " + known.tosCrc64() + " (" + StoredEvidence.TOS_CRC64_HEADER + "), got " + actual;
+    }
+    String header = stored.algorithm().headerName();
+    if (!stored.composite()) {
+      String actual = Base64.getEncoder().encodeToString(plan.crc().toBytes(crcs.crc()));
+      return stored.matchesCrc(crcs.crc()) ? pass(checks, crcName(plan.crc(), false))
+          : crcName(plan.crc(), false) + ": expected " + stored.base64() + " (" + header + "), got " + actual;
+    }
+    Set<Long> candidates = new LinkedHashSet<>(
+        MultipartLayout.candidatePartSizes(object.sizeBytes(), stored.partCount(), known.partBytes()));
+    candidates.addAll(MultipartLayout.wholeMibPartSizes(object.sizeBytes(), stored.partCount()));
+    if (!crcs.matchingPartSizes(stored, candidates).isEmpty()) {
+      return pass(checks, crcName(plan.crc(), true));
+    }
+    String name = crcName(plan.crc(), true);
+    if (candidates.isEmpty()) {
+      return name + ": expected " + stored.headerValue() + " (" + header + "), but no whole-MiB part size makes "
+          + stored.partCount() + " parts of " + object.sizeBytes() + " bytes";
+    }
+    long likely = candidates.iterator().next();
+    String actual = Base64.getEncoder().encodeToString(crcs.compositeValue(likely)) + "-" + stored.partCount();
+    return name + ": expected " + stored.headerValue() + " (" + header + "), got " + actual + " for "
+        + mib(likely) + " parts, and no other of the " + candidates.size() + " part sizes that fit gives it";
   }
 
-  private static String sha256Mismatch(ObjectRef object, String actual) {
-    String expected = object.expectedSha256().strip().toLowerCase(java.util.Locale.ROOT);
-    return actual.equals(expected) ? null : "sha256: expected " + expected + " (manifest), got " + actual;
+  private static String checkSha(DigestPlan plan, StoredChecksum stored, List<FetchedRange> ranges,
+      Map<String, String> whole, List<String> checks) {
+    String name = "s3-" + stored.algorithm().name().toLowerCase(Locale.ROOT);
+    String header = stored.algorithm().headerName();
+    if (!stored.composite()) {
+      String hex = whole.get(stored.algorithm() == StoredChecksum.Algorithm.SHA256 ? DigestPlan.SHA256 : DigestPlan.SHA1);
+      if (hex == null) {
+        return null; // not computed: a cheaper digest vouches
+      }
+      byte[] actual = HexFormat.of().parseHex(hex);
+      return stored.matches(actual) ? pass(checks, name)
+          : name + ": expected " + stored.base64() + " (" + header + "), got " + Base64.getEncoder().encodeToString(actual);
+    }
+    if (plan.shaPartBytes() == 0) {
+      return null;
+    }
+    List<byte[]> parts = new ArrayList<>();
+    ranges.forEach(r -> r.digests().partShaHex().forEach(h -> parts.add(HexFormat.of().parseHex(h))));
+    if (parts.size() != stored.partCount()) {
+      return name + COMPOSITE_SUFFIX + ": expected " + stored.partCount() + " parts of " + mib(plan.shaPartBytes())
+          + ", the ranges held " + parts.size();
+    }
+    byte[] actual = stored.algorithm().compositeOf(parts);
+    return stored.matches(actual) ? pass(checks, name + COMPOSITE_SUFFIX)
+        : name + COMPOSITE_SUFFIX + ": expected " + stored.headerValue() + " (" + header + "), got "
+            + Base64.getEncoder().encodeToString(actual) + "-" + parts.size() + " for " + mib(plan.shaPartBytes()) + " parts";
   }
 
-  /** One read of the file feeding the digests asked for: {md5, sha256}. */
-  private static String[] pass(Path file, boolean md5, boolean sha256) throws IOException {
-    MessageDigest m = md5 ? Digests.md5() : null;
-    MessageDigest s = sha256 ? Digests.sha256() : null;
+  private static String checkMultipartMd5(DigestPlan plan, List<FetchedRange> ranges, String etag, List<String> checks) {
+    String first = null;
+    for (long partBytes : plan.partMd5Bytes()) {
+      List<byte[]> parts = new ArrayList<>();
+      ranges.forEach(r -> r.digests().partMd5Hex().getOrDefault(partBytes, List.of())
+          .forEach(h -> parts.add(HexFormat.of().parseHex(h))));
+      String actual = MultipartLayout.etagOf(parts);
+      if (actual.equals(etag)) {
+        return pass(checks, MULTIPART_MD5);
+      }
+      if (first == null) {
+        first = actual + " for " + mib(partBytes) + " parts";
+      }
+    }
+    return MULTIPART_MD5 + ": expected " + etag + " (ETag), got " + first
+        + (plan.partMd5Bytes().size() > 1 ? ", and no other of the " + plan.partMd5Bytes().size()
+            + " part sizes tried gives it (the bytes differ from the upload, or it used another part size)" : "");
+  }
+
+  /**
+   * The whole object's digests the plan asks for: from the range that computed them (a whole-object
+   * range, or the one that completed an in-order digest), else from one pass over the file.
+   */
+  private static Map<String, String> wholeDigests(DigestPlan plan, List<FetchedRange> ranges, Path file)
+      throws IOException {
+    Map<String, String> found = new LinkedHashMap<>();
+    ranges.forEach(r -> found.putAll(r.digests().wholeHex()));
+    List<String> missing = plan.wholeDigests().stream().filter(name -> !found.containsKey(name)).toList();
+    if (!missing.isEmpty()) {
+      found.putAll(pass(file, missing));
+    }
+    return found;
+  }
+
+  /** One read of the file feeding the digests named. */
+  private static Map<String, String> pass(Path file, List<String> names) throws IOException {
+    Map<String, MessageDigest> digests = new LinkedHashMap<>();
+    names.forEach(name -> digests.put(name, Digests.get(name)));
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
       while (channel.read(buffer) >= 0) {
         buffer.flip();
-        if (m != null) {
-          m.update(buffer.duplicate());
-        }
-        if (s != null) {
-          s.update(buffer);
+        for (MessageDigest digest : digests.values()) {
+          digest.update(buffer.duplicate());
         }
         buffer.clear();
       }
     }
-    return new String[] {
-      m == null ? null : HexFormat.of().formatHex(m.digest()), s == null ? null : HexFormat.of().formatHex(s.digest())
-    };
+    Map<String, String> hex = new LinkedHashMap<>();
+    digests.forEach((name, digest) -> hex.put(name, HexFormat.of().formatHex(digest.digest())));
+    return hex;
+  }
+
+  private static String mib(long bytes) {
+    return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB" : bytes + "-byte";
   }
 }

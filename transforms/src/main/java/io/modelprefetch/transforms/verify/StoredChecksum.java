@@ -25,7 +25,8 @@ import java.util.Map;
  * @param partCount N of a composite checksum; 0 for a full-object one
  * @param base64 the value without its {@code -N} suffix
  */
-public record StoredChecksum(Algorithm algorithm, Type type, int partCount, String base64) {
+public record StoredChecksum(Algorithm algorithm, Type type, int partCount, String base64)
+    implements java.io.Serializable {
 
   /** The highest part count S3 allows in one upload. */
   public static final int MAX_PARTS = 10_000;

@@ -11,6 +11,7 @@ import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.verify.DigestPlan;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,7 +25,7 @@ class FetchRuntimeTest {
     ObjectRef object = new ObjectRef(new ModelKey("m", "s3://b/m/", "/models/m"), ObjectUri.Scheme.S3, "b",
         "m/" + file, file, 4L << 30, "\"0123456789abcdef0123456789abcdef\"", null, null);
     long size = 64L << 20;
-    return new RangeTask(object, index, 64, index * size, (index + 1) * size - 1, 0);
+    return new RangeTask(object, index, 64, index * size, (index + 1) * size - 1, DigestPlan.SIZE_ONLY, false);
   }
 
   @Test

@@ -7,6 +7,9 @@ import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.verify.DigestPlan;
+import io.modelprefetch.transforms.verify.RangeDigests;
+import io.modelprefetch.transforms.verify.StoredEvidence;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,13 +26,14 @@ class JournalTest {
   private List<RangeTask> plan() {
     ObjectRef object = new ObjectRef(new ModelKey("m", "s3://b/m/", dir.toString()), ObjectUri.Scheme.S3, "b",
         "m/w.safetensors", "w.safetensors", 30, "\"abc-3\"", null, null);
-    return List.of(new RangeTask(object, 0, 3, 0, 9, 10), new RangeTask(object, 1, 3, 10, 19, 10),
-        new RangeTask(object, 2, 3, 20, 29, 10));
+    return List.of(new RangeTask(object, 0, 3, 0, 9, PLAN, false), new RangeTask(object, 1, 3, 10, 19, PLAN, false),
+        new RangeTask(object, 2, 3, 20, 29, PLAN, false));
   }
 
+  private static final DigestPlan PLAN = new DigestPlan(StoredEvidence.NONE, null, List.of(), List.of(10L), 0);
+
   private static FetchedRange written(RangeTask task) {
-    return new FetchedRange(task, 10, 0, null, List.of("0123456789abcdef0123456789abcdef"), null, Map.of(), 5, null,
-        false);
+    return new FetchedRange(task, 10, task.plan(), RangeDigests.Result.NONE, Map.of(), 5, null, false);
   }
 
   @Test
@@ -38,11 +42,20 @@ class JournalTest {
     Journal.record(written(plan.get(0)));
     Journal.record(written(plan.get(2)));
 
-    List<FetchedRange> resumed = Journal.resumable(plan);
+    List<RangeTask> resumed = Journal.resumable(plan);
 
-    assertEquals(List.of(0, 2), resumed.stream().map(r -> r.task().index()).toList());
-    assertEquals(List.of("0123456789abcdef0123456789abcdef"), resumed.get(0).partMd5Hex());
-    assertEquals(0, resumed.get(0).bytesFetched(), "a resumed range fetched nothing in this run");
+    assertEquals(List.of(plan.get(0).withLocal(true), plan.get(2).withLocal(true)), resumed,
+        "read back from the file for their digests: the journal vouches for no digest");
+  }
+
+  @Test
+  void aRecordOfTheEarlierFormatIsNotTrusted() throws Exception {
+    List<RangeTask> plan = plan();
+    Journal.record(written(plan.get(0)));
+    Path entry = Journal.folder(plan.get(0).object()).resolve("0");
+    Files.writeString(entry, "0 9 0 - 0123456789abcdef0123456789abcdef - " + Journal.BOOT_ID + "\n");
+
+    assertEquals(List.of(), Journal.resumable(plan));
   }
 
   @Test
@@ -55,14 +68,14 @@ class JournalTest {
     String otherBoot = line.substring(0, line.lastIndexOf(' ') + 1) + "00000000-0000-0000-0000-000000000000";
     Files.writeString(entry, otherBoot + "\n", StandardCharsets.US_ASCII);
 
-    assertEquals(List.of(0), Journal.resumable(plan).stream().map(r -> r.task().index()).toList());
+    assertEquals(List.of(0), Journal.resumable(plan).stream().map(RangeTask::index).toList());
   }
 
   @Test
   void aRecordThatDisagreesWithThePlanDiscardsTheJournal() throws Exception {
     List<RangeTask> plan = plan();
     Journal.record(written(plan.get(0)));
-    RangeTask other = new RangeTask(plan.get(1).object(), 1, 3, 10, 24, 10); // another part size
+    RangeTask other = new RangeTask(plan.get(1).object(), 1, 3, 10, 24, PLAN, false); // another part size
     Journal.record(written(other));
 
     assertEquals(List.of(), Journal.resumable(plan));

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.s3.ObjectUri;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +64,8 @@ class RangeWriterTest {
     byte[] bytes = new byte[(int) (2 * RangeWriter.DIRECT_MIN_BYTES) + 12_345];
     ObjectRef object = object(bytes);
     int half = (int) RangeWriter.DIRECT_MIN_BYTES;
-    RangeTask first = new RangeTask(object, 0, 2, 0, half - 1, 0);
-    RangeTask last = new RangeTask(object, 1, 2, half, bytes.length - 1, 0);
+    RangeTask first = new RangeTask(object, 0, 2, 0, half - 1, DigestPlan.SIZE_ONLY, false);
+    RangeTask last = new RangeTask(object, 1, 2, half, bytes.length - 1, DigestPlan.SIZE_ONLY, false);
 
     boolean direct = write(last, bytes, 1_000_003, true) & write(first, bytes, 65_536, true);
 
@@ -78,9 +79,9 @@ class RangeWriterTest {
     byte[] bytes = new byte[(int) (3 * RangeWriter.DIRECT_MIN_BYTES)];
     ObjectRef object = object(bytes);
     long big = RangeWriter.DIRECT_MIN_BYTES;
-    RangeTask small = new RangeTask(object, 0, 3, 0, 4096, 0);
-    RangeTask offBlock = new RangeTask(object, 1, 3, 4096 + 1, 4096 + big, 0);
-    RangeTask optedOut = new RangeTask(object, 2, 3, 4096 + big + 1, bytes.length - 1, 0);
+    RangeTask small = new RangeTask(object, 0, 3, 0, 4096, DigestPlan.SIZE_ONLY, false);
+    RangeTask offBlock = new RangeTask(object, 1, 3, 4096 + 1, 4096 + big, DigestPlan.SIZE_ONLY, false);
+    RangeTask optedOut = new RangeTask(object, 2, 3, 4096 + big + 1, bytes.length - 1, DigestPlan.SIZE_ONLY, false);
 
     assertFalse(write(small, bytes, 1000, true), "smaller than " + big + " bytes");
     assertFalse(write(offBlock, bytes, 1 << 20, true), "starts off a block boundary");
@@ -94,8 +95,8 @@ class RangeWriterTest {
     ObjectRef whole = unprepared(small);
     assertTrue(LocalFiles.createdByFetch(whole, 1));
 
-    write(new RangeTask(whole, 0, 1, 0, small.length - 1, 0), small, 65_536, true);
-    write(new RangeTask(whole, 0, 1, 0, small.length - 1, 0), small, 65_536, true); // delivered twice
+    write(new RangeTask(whole, 0, 1, 0, small.length - 1, DigestPlan.SIZE_ONLY, false), small, 65_536, true);
+    write(new RangeTask(whole, 0, 1, 0, small.length - 1, DigestPlan.SIZE_ONLY, false), small, 65_536, true); // delivered twice
 
     assertArrayEquals(sha256(small), sha256(Files.readAllBytes(LocalFiles.temporary(whole))));
     Files.delete(LocalFiles.temporary(whole));
@@ -103,7 +104,7 @@ class RangeWriterTest {
     assertFalse(LocalFiles.createdByFetch(unprepared(new byte[small.length + 1]), 1), "larger than 1 MiB");
     assertFalse(LocalFiles.createdByFetch(unprepared(new byte[0]), 1), "empty: nothing is fetched");
     LocalFiles.LocalWriteException missing = assertThrows(LocalFiles.LocalWriteException.class,
-        () -> write(new RangeTask(whole, 0, 2, 0, small.length / 2 - 1, 0), small, 65_536, true));
+        () -> write(new RangeTask(whole, 0, 2, 0, small.length / 2 - 1, DigestPlan.SIZE_ONLY, false), small, 65_536, true));
     assertEquals("cannot write " + LocalFiles.temporary(whole) + ": " + LocalFiles.temporary(whole), missing.getMessage());
   }
 
@@ -111,10 +112,10 @@ class RangeWriterTest {
   void aRangeWrittenAgainReplacesItsBytesOnly() throws Exception {
     byte[] bytes = new byte[(int) (2 * RangeWriter.DIRECT_MIN_BYTES)];
     ObjectRef object = object(bytes);
-    RangeTask second = new RangeTask(object, 1, 2, bytes.length / 2, bytes.length - 1, 0);
+    RangeTask second = new RangeTask(object, 1, 2, bytes.length / 2, bytes.length - 1, DigestPlan.SIZE_ONLY, false);
     byte[] stale = Arrays.copyOf(bytes, bytes.length);
     Arrays.fill(stale, bytes.length / 2, bytes.length, (byte) 7);
-    write(new RangeTask(object, 0, 2, 0, bytes.length / 2 - 1, 0), bytes, 1 << 20, true);
+    write(new RangeTask(object, 0, 2, 0, bytes.length / 2 - 1, DigestPlan.SIZE_ONLY, false), bytes, 1 << 20, true);
     write(second, stale, 1 << 20, true); // a first attempt with other bytes
 
     write(second, bytes, 1 << 20, true);

@@ -1,0 +1,226 @@
+package io.modelprefetch.transforms.engine;
+
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.verify.Digests;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The whole-object digests (MD5, SHA-256, SHA-1: see {@code DigestPlan#wholeDigests}) of objects
+ * fetched in several ranges, computed as the download goes. A digest runs in byte order. The range
+ * that is next in order when its fetch starts feeds the digests as its bytes pass ({@link #claim});
+ * a range that lands out of order waits, and the thread that completes the one before it reads it
+ * back from the file and goes on with the ranges after it that have landed. The range that
+ * completes the digests carries them, so the commit step has nothing to read again. The fetch
+ * executor starts ranges lowest index first, so with a few files in flight most ranges are next in
+ * order when they start. Used where all ranges of an object are fetched in this JVM.
+ *
+ * <p>One per {@link FetchRuntime}: what it holds lives and ends with the runtime.
+ */
+public final class InOrderDigests {
+
+  private static final int BUFFER_BYTES = 256 << 10;
+
+  private final Map<String, Digest> objects = new ConcurrentHashMap<>();
+
+  /** One object's digests and how far they got. */
+  private static final class Digest {
+    private final Map<String, MessageDigest> digests = new LinkedHashMap<>();
+    private final TreeMap<Integer, RangeTask> landed = new TreeMap<>(); // guarded by this
+    private int next; // guarded by this
+    private boolean draining; // guarded by this
+
+    Digest(List<String> names) {
+      names.forEach(name -> digests.put(name, Digests.get(name)));
+    }
+
+    void update(byte[] bytes, int offset, int length) {
+      for (MessageDigest d : digests.values()) {
+        d.update(bytes, offset, length);
+      }
+    }
+
+    void update(ByteBuffer buffer) {
+      for (MessageDigest d : digests.values()) {
+        d.update(buffer.duplicate());
+      }
+    }
+
+    Map<String, String> finish() {
+      Map<String, String> hex = new LinkedHashMap<>();
+      digests.forEach((name, d) -> hex.put(name, HexFormat.of().formatHex(d.digest())));
+      return hex;
+    }
+  }
+
+  /**
+   * Whether {@code task}'s object gets in-order digests: its plan asks for whole-object digests, it
+   * comes in several ranges, and all its ranges stay in this JVM.
+   */
+  public static boolean appliesTo(RangeTask task, FetchSettings settings) {
+    return settings.spreadBuckets() > 0 && !task.isWholeObject() && !task.plan().wholeDigests().isEmpty();
+  }
+
+  private Digest digestOf(RangeTask task) {
+    return objects.computeIfAbsent(key(task.object()), k -> new Digest(task.plan().wholeDigests()));
+  }
+
+  /**
+   * Claims the object's digests for {@code task}'s bytes as they pass, when {@code task} is the
+   * next range in order and no other thread is digesting the object: the bytes are then never read
+   * back. The caller feeds every byte of the range to {@link Stream#update}, then hands the claim
+   * to {@link #landed}, or gives it up with {@link Stream#abandon}.
+   *
+   * @return the claim, or null when the range is not next (it is read back once it is)
+   */
+  public Stream claim(RangeTask task) {
+    Digest digest = digestOf(task);
+    synchronized (digest) {
+      if (digest.draining || digest.next != task.index()) {
+        return null;
+      }
+      digest.draining = true;
+    }
+    return new Stream(key(task.object()), digest);
+  }
+
+  /** A claim on an object's digests: the range's bytes are fed to them as they pass. */
+  public final class Stream {
+    private final String key;
+    private final Digest digest;
+    private long fed;
+
+    private Stream(String key, Digest digest) {
+      this.key = key;
+      this.digest = digest;
+    }
+
+    public void update(byte[] bytes, int offset, int length) {
+      digest.update(bytes, offset, length);
+      fed += length;
+    }
+
+    /**
+     * Gives the claim up after a failed attempt. Before any byte was fed the digests are intact and
+     * the range can claim them again; after, the object's digests are left to the commit step.
+     */
+    public void abandon() {
+      if (fed == 0) {
+        synchronized (digest) {
+          digest.draining = false;
+        }
+      } else {
+        objects.remove(key, digest);
+      }
+    }
+  }
+
+  /**
+   * Records that {@code task}'s bytes are in the temporary file and digests what is now in order:
+   * the ranges that landed out of order are read back from the file.
+   *
+   * @param streamed the claim whose bytes were fed while they passed, or null
+   * @return the object's digests (hex, by JDK name) when this call completed them, else null
+   */
+  public Map<String, String> landed(RangeTask task, Stream streamed) {
+    String key = key(task.object());
+    Digest digest;
+    if (streamed != null) {
+      digest = streamed.digest;
+      synchronized (digest) {
+        digest.next++; // digested; this thread goes on with what landed behind it
+      }
+    } else {
+      digest = digestOf(task);
+      synchronized (digest) {
+        digest.landed.put(task.index(), task);
+        if (digest.draining) {
+          return null; // the thread digesting this object takes this range too
+        }
+        digest.draining = true;
+      }
+    }
+    FileChannel file = null;
+    try {
+      ByteBuffer buffer = null;
+      while (true) {
+        RangeTask inOrder;
+        synchronized (digest) {
+          inOrder = digest.landed.remove(digest.next);
+          if (inOrder == null) {
+            digest.draining = false;
+            if (digest.next < task.count()) {
+              return null;
+            }
+            objects.remove(key, digest);
+            return digest.finish();
+          }
+        }
+        if (file == null) {
+          file = FileChannel.open(LocalFiles.temporary(task.object()), StandardOpenOption.READ);
+          buffer = ByteBuffer.allocate(BUFFER_BYTES);
+        }
+        readInto(file, inOrder, digest, buffer);
+        synchronized (digest) {
+          digest.next++;
+        }
+      }
+    } catch (IOException e) {
+      objects.remove(key, digest); // the commit step reads the file instead
+      return null;
+    } finally {
+      closeQuietly(file);
+    }
+  }
+
+  /** Drops what was digested of {@code object}: its ranges are about to be fetched again, or it is done. */
+  public void forget(ObjectRef object) {
+    objects.remove(key(object));
+  }
+
+  /** Objects with digests under way (for tests). */
+  int tracked() {
+    return objects.size();
+  }
+
+  private static String key(ObjectRef object) {
+    return LocalFiles.temporary(object).toString();
+  }
+
+  private static void closeQuietly(FileChannel file) {
+    if (file != null) {
+      try {
+        file.close();
+      } catch (IOException e) {
+        // read only
+      }
+    }
+  }
+
+  private static void readInto(FileChannel file, RangeTask range, Digest digest, ByteBuffer buffer) throws IOException {
+    long position = range.first();
+    long end = range.lastInclusive() + 1;
+    while (position < end) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
+      int n = file.read(buffer, position);
+      if (n < 0) {
+        throw new IOException("the temporary file ends at " + position + ", before " + end);
+      }
+      buffer.flip();
+      digest.update(buffer);
+      position += n;
+    }
+  }
+}
