@@ -24,13 +24,16 @@ import java.util.function.IntSupplier;
  * ETA 12s}; with several, the whole first ({@code 2 models 40% [...] ..., ETA 12s}), then each
  * model ({@code ; llama 42% [...] 3/7 files, 8.0/21.0 GiB}), which a redrawn line leaves out to
  * stay on one line of the terminal. The percentage and the bar count bytes in place (already
- * present, resumed or fetched) out of the bytes listed; the throughput is the bytes fetched since
- * the start, per second; the ETA is the bytes still missing at that throughput.
+ * present, resumed or fetched) out of the bytes listed; the throughput is the bytes fetched per
+ * second over the last {@link #RATE_WINDOW} (since the start until then); the ETA is the bytes still
+ * missing at that throughput.
  */
 final class ProgressReporter implements AutoCloseable {
 
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
   static final int BAR_WIDTH = 10;
+  /** How far back the throughput looks: long enough to smooth ranges landing in bursts, short enough to follow. */
+  static final Duration RATE_WINDOW = Duration.ofSeconds(10);
   private static final String PREFIX = "model-prefetch: progress: ";
 
   private final List<ModelSource> models;
@@ -40,6 +43,8 @@ final class ProgressReporter implements AutoCloseable {
   private final Runnable onTick;
   private final long startedAtNanos = System.nanoTime();
   private final ScheduledExecutorService timer;
+  /** (nanoTime, bytes fetched) of recent ticks, oldest first, for the throughput. */
+  private final java.util.ArrayDeque<long[]> samples = new java.util.ArrayDeque<>();
   private int drawnWidth;
   private boolean closed;
 
@@ -82,8 +87,9 @@ final class ProgressReporter implements AutoCloseable {
     if (closed) {
       return;
     }
-    String line = PREFIX + line(snapshots(), elapsedNanos(), inFlightRanges == null ? null : inFlightRanges.getAsInt(),
-        redraw);
+    List<Progress.Snapshot> snapshots = snapshots();
+    String line = PREFIX + line(snapshots, bytesPerSecond(snapshots),
+        inFlightRanges == null ? null : inFlightRanges.getAsInt(), redraw);
     if (redraw) {
       // Pad over the previous, longer line.
       err.print("\r" + line + " ".repeat(Math.max(0, drawnWidth - line.length())));
@@ -111,35 +117,49 @@ final class ProgressReporter implements AutoCloseable {
     return System.nanoTime() - startedAtNanos;
   }
 
+  /** Bytes fetched per second over the last {@link #RATE_WINDOW}; records this tick's figures. */
+  private long bytesPerSecond(List<Progress.Snapshot> snapshots) {
+    long now = System.nanoTime();
+    long fetched = snapshots.stream().mapToLong(Progress.Snapshot::bytesFetched).sum();
+    if (samples.isEmpty()) {
+      samples.add(new long[] {startedAtNanos, 0});
+    }
+    while (samples.size() > 1 && now - samples.peekFirst()[0] > RATE_WINDOW.toNanos()) {
+      samples.pollFirst();
+    }
+    long[] oldest = samples.peekFirst();
+    samples.addLast(new long[] {now, fetched});
+    double seconds = Math.max(0.001, (now - oldest[0]) / 1e9);
+    return Math.round((fetched - oldest[1]) / seconds);
+  }
+
   /** The line for the current figures of each model ({@code streams} null: not shown). */
-  String line() {
-    return line(snapshots(), elapsedNanos(), inFlightRanges == null ? null : inFlightRanges.getAsInt(), false);
+  synchronized String line() {
+    List<Progress.Snapshot> snapshots = snapshots();
+    return line(snapshots, bytesPerSecond(snapshots), inFlightRanges == null ? null : inFlightRanges.getAsInt(), false);
   }
 
   /**
-   * The progress line for {@code models} after {@code elapsedNanos}; {@code streams} (ranged GETs
-   * in flight) is shown when not null; {@code oneLine} leaves out the per-model part of several.
+   * The progress line for {@code models} fetching {@code bytesPerSecond}; {@code streams} (ranged
+   * GETs in flight) is shown when not null; {@code oneLine} leaves out the per-model part of several.
    */
-  static String line(List<Progress.Snapshot> models, long elapsedNanos, Integer streams, boolean oneLine) {
+  static String line(List<Progress.Snapshot> models, long bytesPerSecond, Integer streams, boolean oneLine) {
     long filesDone = 0;
     long filesTotal = 0;
     long filesFailed = 0;
     long done = 0;
     long total = 0;
-    long fetched = 0;
     for (Progress.Snapshot s : models) {
       filesDone += s.filesDone();
       filesTotal += s.filesTotal();
       filesFailed += s.filesFailed();
       done += s.bytesDone();
       total += s.bytesTotal();
-      fetched += s.bytesFetched();
     }
     String name = models.size() == 1 ? models.get(0).name() : models.size() + " models";
     StringBuilder b = new StringBuilder();
     segment(b, name, filesDone, filesTotal, filesFailed, done, total);
-    double seconds = Math.max(0.001, elapsedNanos / 1e9);
-    long perSecond = Math.round(fetched / seconds);
+    long perSecond = Math.max(0, bytesPerSecond);
     b.append(", ").append(PrefetchRun.bytes(perSecond)).append("/s");
     if (streams != null) {
       b.append(", streams ").append(streams);
