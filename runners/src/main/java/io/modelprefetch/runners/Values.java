@@ -110,9 +110,4 @@ final class Values {
   static List<String> aibrixList(String value) {
     return Arrays.stream(value.split(",", -1)).map(String::strip).toList();
   }
-
-  /** A comma-separated list, blanks dropped. */
-  static List<String> list(String value) {
-    return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-  }
 }
