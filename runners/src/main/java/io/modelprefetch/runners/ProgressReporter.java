@@ -25,8 +25,8 @@ import java.util.function.IntSupplier;
  * model ({@code ; llama 42% [...] 3/7 files, 8.0/21.0 GiB}), which a redrawn line leaves out to
  * stay on one line of the terminal. The percentage and the bar count bytes in place (already
  * present, resumed or fetched) out of the bytes listed; the throughput is the bytes fetched per
- * second over the last {@link #RATE_WINDOW} (since the start until then); the ETA is the bytes still
- * missing at that throughput.
+ * second over the last {@link #RATE_WINDOW}, from the last tick before bytes came in when that is
+ * later; the ETA is the bytes still missing at that throughput.
  */
 final class ProgressReporter implements AutoCloseable {
 
@@ -124,13 +124,22 @@ final class ProgressReporter implements AutoCloseable {
     if (samples.isEmpty()) {
       samples.add(new long[] {startedAtNanos, 0});
     }
-    while (samples.size() > 1 && now - samples.peekFirst()[0] > RATE_WINDOW.toNanos()) {
+    // The window starts no earlier than the last tick before bytes came in (the listing, a stall),
+    // which would otherwise dilute the rate for a whole window.
+    while (samples.size() > 1 && (now - samples.peekFirst()[0] > RATE_WINDOW.toNanos()
+        || second(samples)[1] == samples.peekFirst()[1])) {
       samples.pollFirst();
     }
     long[] oldest = samples.peekFirst();
     samples.addLast(new long[] {now, fetched});
     double seconds = Math.max(0.001, (now - oldest[0]) / 1e9);
     return Math.round((fetched - oldest[1]) / seconds);
+  }
+
+  private static long[] second(java.util.ArrayDeque<long[]> samples) {
+    var it = samples.iterator();
+    it.next();
+    return it.next();
   }
 
   /** The line for the current figures of each model ({@code streams} null: not shown). */
