@@ -79,6 +79,7 @@ final class JobResolver {
    */
   Job resolve(Flags flags, RunnerChoice runner) {
     ExtraConfig extra = ExtraConfig.parse(flags.extraConfig());
+    logIgnoredAibrixVariables();
 
     int numThreads = first(flags.numThreads(), extra.numThreads(),
         env("DOWNLOADER_NUM_THREADS", v -> Values.count("DOWNLOADER_NUM_THREADS", v, 1, 1024)),
@@ -114,7 +115,6 @@ final class JobResolver {
     boolean directIo = first(
         flags.directIo() == null ? null : Values.bool("--direct-io", flags.directIo()),
         env("DOWNLOADER_DIRECT_IO", v -> Values.bool("DOWNLOADER_DIRECT_IO", v)), true);
-    logIgnoredAibrixVariables();
     // Every value was checked where it was read, naming its flag, variable or key.
     FetchSettings fetch = new FetchSettings(partThreshold, partSize, numThreads, FetchSettings.DEFAULT_MAX_ATTEMPTS,
         force, verification, 0, directIo);

@@ -82,7 +82,7 @@ public final class Main {
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
     setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
     setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
-    setIfAbsent("org.slf4j.simpleLogger.log.io.modelprefetch", "info");
+    setIfAbsent("org.slf4j.simpleLogger.log.io.modelprefetch", verbose ? "debug" : "info");
     if (!verbose) {
       // Embedded Flink warns once per operator whose Beam name is longer than 80 characters.
       setIfAbsent("org.slf4j.simpleLogger.log.org.apache.flink.metrics.MetricGroup", "error");

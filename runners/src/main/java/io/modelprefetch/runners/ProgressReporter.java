@@ -41,7 +41,7 @@ final class ProgressReporter implements AutoCloseable {
   private final boolean redraw;
   private final IntSupplier inFlightRanges;
   private final Runnable onTick;
-  private final long startedAtNanos = System.nanoTime();
+  private final long startedAtNanos;
   private final ScheduledExecutorService timer;
   /** (nanoTime, bytes fetched) of recent ticks, oldest first, for the throughput. */
   private final java.util.ArrayDeque<long[]> samples = new java.util.ArrayDeque<>();
@@ -70,6 +70,7 @@ final class ProgressReporter implements AutoCloseable {
     this.redraw = redraw;
     this.inFlightRanges = inFlightRanges;
     this.onTick = onTick;
+    this.startedAtNanos = System.nanoTime();
     Progress.reset();
     if (interval.isZero() || interval.isNegative()) {
       timer = null;
@@ -119,20 +120,26 @@ final class ProgressReporter implements AutoCloseable {
 
   /** Bytes fetched per second over the last {@link #RATE_WINDOW}; records this tick's figures. */
   private long bytesPerSecond(List<Progress.Snapshot> snapshots) {
-    long now = System.nanoTime();
-    long fetched = snapshots.stream().mapToLong(Progress.Snapshot::bytesFetched).sum();
+    return bytesPerSecond(System.nanoTime(), snapshots.stream().mapToLong(Progress.Snapshot::bytesFetched).sum());
+  }
+
+  /**
+   * Bytes fetched per second at {@code nowNanos}, when {@code fetched} bytes have come in since the
+   * start, over the last {@link #RATE_WINDOW}; records this sample for the next call.
+   */
+  long bytesPerSecond(long nowNanos, long fetched) {
     if (samples.isEmpty()) {
       samples.add(new long[] {startedAtNanos, 0});
     }
     // The window starts no earlier than the last tick before bytes came in (the listing, a stall),
     // which would otherwise dilute the rate for a whole window.
-    while (samples.size() > 1 && (now - samples.peekFirst()[0] > RATE_WINDOW.toNanos()
+    while (samples.size() > 1 && (nowNanos - samples.peekFirst()[0] > RATE_WINDOW.toNanos()
         || second(samples)[1] == samples.peekFirst()[1])) {
       samples.pollFirst();
     }
     long[] oldest = samples.peekFirst();
-    samples.addLast(new long[] {now, fetched});
-    double seconds = Math.max(0.001, (now - oldest[0]) / 1e9);
+    samples.addLast(new long[] {nowNanos, fetched});
+    double seconds = Math.max(0.001, (nowNanos - oldest[0]) / 1e9);
     return Math.round((fetched - oldest[1]) / seconds);
   }
 

@@ -132,6 +132,27 @@ class AibrixCompatibilityTest {
   }
 
   @Test
+  void keysWithNoMeaningHereAreNamedOnceAtDebugLevelWithoutTheirValues() throws Exception {
+    // In a JVM of its own: its logging is configured from --verbose at start. The run stops on the
+    // bad --num-threads after the extra config and the environment are read, before any request.
+    Map<String, String> env = new HashMap<>(ENV);
+    env.put("HF_TOKEN", "hf_env_secret");
+    env.put("DOWNLOADER_S3_MAX_IO_QUEUE", "100");
+    Cli cli = ChildJvm.runCli(env, dir, "--verbose", "--local-dir", dir.toString(), "--model-uri",
+        "s3://bkt/models/m/", "--num-threads", "0", "--download-extra-config",
+        "{\"hf_token\": \"hf_secret\", \"max_io_queue\": 100, \"io_chunksize\": 1}");
+
+    assertEquals(2, cli.status(), cli.toString());
+    String keys = "--download-extra-config keys [hf_token, max_io_queue, io_chunksize] are AIBrix settings with no"
+        + " meaning here (its Hugging Face source, boto3's transfer tuning); ignored";
+    assertEquals(1, OperabilityIT.occurrences(cli.err(), keys), cli.err());
+    assertEquals(1, OperabilityIT.occurrences(cli.err(),
+        "[DOWNLOADER_S3_MAX_IO_QUEUE, HF_TOKEN] are AIBrix settings with no meaning here; ignored"), cli.err());
+    assertTrue(cli.err().contains("DEBUG"), "at debug level: " + cli.err());
+    assertFalse(cli.err().contains("hf_secret") || cli.err().contains("hf_env_secret"), "no token shown");
+  }
+
+  @Test
   void tuningKeysWithNoMeaningHereLeaveTheJobAsWithoutThem() {
     Job with = job(Map.of(), "--download-extra-config",
         "{\"max_io_queue\": 7, \"io_chunksize\": \"any value\", \"hf_revision\": null, \"hf_endpoint\": 3}");

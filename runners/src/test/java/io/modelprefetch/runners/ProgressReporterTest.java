@@ -68,6 +68,32 @@ class ProgressReporterTest {
         ProgressReporter.line(models, GIB, null, true));
   }
 
+  @Test
+  void throughputLooksBackTenSecondsFromTheLastTickBeforeBytesCameIn() {
+    try (ProgressReporter reporter = new ProgressReporter(List.of(), new java.io.PrintStream(
+        java.io.OutputStream.nullOutputStream()), java.time.Duration.ZERO, false)) {
+      long t0 = System.nanoTime();
+      assertEquals(0, reporter.bytesPerSecond(t0 + 5 * SECOND, 0), "listing: nothing yet");
+      assertEquals(0, reporter.bytesPerSecond(t0 + 6 * SECOND, 0));
+      // 8 MiB in the second since the last idle tick, not diluted by the 6 s of listing
+      assertEquals(8 * MIB, reporter.bytesPerSecond(t0 + 7 * SECOND, 8 * MIB));
+      assertEquals(8 * MIB, reporter.bytesPerSecond(t0 + 8 * SECOND, 16 * MIB));
+      // at 2 MiB/s from then on, the window forgets the fast start after 10 s
+      for (int s = 9; s <= 18; s++) {
+        reporter.bytesPerSecond(t0 + s * SECOND, 16 * MIB + (s - 8) * 2 * MIB);
+      }
+      assertEquals(2 * MIB, reporter.bytesPerSecond(t0 + 19 * SECOND, 16 * MIB + 11 * 2 * MIB));
+      // a stall brings the rate down as it fills the window: 18 MiB over the 10 s since t=10 ...
+      assertEquals(Math.round(18 * MIB / 10.0), reporter.bytesPerSecond(t0 + 20 * SECOND, 38 * MIB));
+      // ... to 0 once it fills it, and the rate after it counts from its last tick
+      for (int s = 21; s <= 30; s++) {
+        reporter.bytesPerSecond(t0 + s * SECOND, 38 * MIB);
+      }
+      assertEquals(0, reporter.bytesPerSecond(t0 + 31 * SECOND, 38 * MIB));
+      assertEquals(4 * MIB, reporter.bytesPerSecond(t0 + 32 * SECOND, 42 * MIB));
+    }
+  }
+
   @ParameterizedTest
   @CsvSource({"0, 100, 0", "9, 100, 0", "10, 100, 1", "99, 100, 9", "100, 100, 10", "5, 0, 0"})
   void barCountsWholeTenthsInPlace(long done, long total, int full) {
