@@ -105,12 +105,14 @@ record ClusterConfig(
         string(s3, "s3.region", "region", text, source),
         string(tos, "tos.endpoint", "endpoint", text, source),
         string(tos, "tos.region", "region", text, source),
-        string(root, "addressing", "addressing", text, source),
-        sizeText(root, "partSize", text, source),
-        sizeText(root, "partThreshold", text, source),
+        oneOf(root, "addressing", List.of("auto", "virtual", "virtual-hosted", "path", "path-style"),
+            "is not auto, virtual or path", text, source),
+        sizeText(root, "partSize", text, source, Values::partSize),
+        sizeText(root, "partThreshold", text, source, Values::size),
         integer(root, "numThreads", 1024, text, source),
         string(root, "localDir", "localDir", text, source),
-        string(root, "runner", "runner", text, source),
+        oneOf(root, "runner", List.of("direct", "directrunner", "flink", "flinkrunner"), "is not direct or flink", text,
+            source),
         integer(root, "parallelism", 4096, text, source));
   }
 
@@ -153,10 +155,22 @@ record ClusterConfig(
     return value.asText();
   }
 
-  private static String sizeText(JsonNode node, String name, String text, String source) {
+  /** A value that must be one of {@code allowed} (any case), named by its file, line and key when not. */
+  private static String oneOf(JsonNode node, String name, List<String> allowed, String problem, String text,
+      String source) {
+    String value = string(node, name, name, text, source);
+    if (value != null && !allowed.contains(value.strip().toLowerCase(Locale.ROOT))) {
+      throw new UsageException("--config " + source + line(text, name) + ": " + name + " '" + value + "' " + problem);
+    }
+    return value;
+  }
+
+  /** The text of a size, checked by {@code check} as given by its file, line and key. */
+  private static String sizeText(JsonNode node, String name, String text, String source,
+      java.util.function.ToLongBiFunction<String, String> check) {
     String value = string(node, name, name, text, source);
     if (value != null) {
-      Values.size("--config " + source + line(text, name) + ": " + name, value);
+      check.applyAsLong("--config " + source + line(text, name) + ": " + name, value);
     }
     return value;
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.runners.demo.DemoModel;
 import io.modelprefetch.runners.demo.EmbeddedS3;
+import io.modelprefetch.runners.demo.ThrottledRelay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Report path. Default: DIR/../report.json")
   Path report;
 
+  @Option(names = "--bandwidth", paramLabel = "SIZE",
+      description = "The server's answers per second, so the progress display has time to show; 0 for no limit."
+          + " Default: 8MiB.")
+  String bandwidth = "8MiB";
+
+  @Option(names = "--progress-interval", paramLabel = "DURATION",
+      description = "How often progress is shown: redrawn in place on a terminal, lines otherwise. Default: 250ms.")
+  String progressInterval = "250ms";
+
   private final Main.Context context;
 
   DemoCommand(Main.Context context) {
@@ -53,14 +63,20 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path reportPath = report != null ? report : localDir.toAbsolutePath().getParent().resolve("report.json");
     Path data = Files.createTempDirectory("model-prefetch-demo-s3-");
-    try (EmbeddedS3 server = EmbeddedS3.start(data)) {
+    long bytesPerSecond = Values.size("--bandwidth", bandwidth);
+    PrefetchRun.Display display = new PrefetchRun.Display(Values.duration("--progress-interval", progressInterval),
+        ProgressReporter.stderrIsTerminal());
+    try (EmbeddedS3 server = EmbeddedS3.start(data);
+        ThrottledRelay relay = bytesPerSecond > 0 ? ThrottledRelay.start(server.endpoint(), bytesPerSecond) : null) {
       DemoModel.upload(server.admin(), BUCKET, PREFIX, DemoModel.SMALL_MODEL);
       context.err().println("model-prefetch demo: S3Proxy serves s3://" + BUCKET + "/" + PREFIX + " ("
-          + DemoModel.SMALL_MODEL.size() + " files) at " + server.endpoint());
-      Map<String, String> env = server.environment();
+          + DemoModel.SMALL_MODEL.size() + " files) at " + server.endpoint()
+          + (relay == null ? "" : ", through " + relay.endpoint() + " at " + PrefetchRun.bytes(bytesPerSecond) + "/s"));
+      Map<String, String> env = server.environment(relay == null ? server.endpoint() : relay.endpoint());
       var flags = new JobResolver.Flags(List.of("s3://" + BUCKET + "/" + PREFIX), localDir.toString(), null, null, null,
           null, null, null, partThreshold, partSize, null, null, null, null, null, null, null, reportPath.toString(), List.of());
-      int status = PrefetchRun.execute(new JobResolver(env).resolve(flags), context.out(), context.err());
+      int status = PrefetchRun.execute(new JobResolver(env).resolve(flags), null, RunnerChoice.DIRECT,
+          PrefetchRun.LockPolicy.NO_WAIT, display, context.out(), context.err());
       printTable(reportPath);
       context.err().println("model-prefetch demo: report written to " + reportPath);
       return status;

@@ -28,6 +28,8 @@ import java.util.Set;
  */
 final class JobResolver {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobResolver.class);
+
   static final String DEFAULT_LOCAL_DIR = "/tmp/aibrix/models/";
 
   /** The values given on the command line; null when not given. */
@@ -77,6 +79,7 @@ final class JobResolver {
    */
   Job resolve(Flags flags, RunnerChoice runner) {
     ExtraConfig extra = ExtraConfig.parse(flags.extraConfig());
+    logIgnoredAibrixVariables();
 
     // Given anywhere, the number holds; else a controller adapts it to the link.
     Integer givenThreads = first(flags.numThreads(), extra.numThreads(),
@@ -87,9 +90,9 @@ final class JobResolver {
     }
     int numThreads = givenThreads == null ? FetchSettings.ADAPTIVE : givenThreads;
     long partSize = first(
-        flags.partSize() == null ? null : Values.size("--part-size", flags.partSize()),
+        flags.partSize() == null ? null : Values.partSize("--part-size", flags.partSize()),
         extra.partChunksize(),
-        env("DOWNLOADER_PART_CHUNKSIZE", v -> Values.size("DOWNLOADER_PART_CHUNKSIZE", v)),
+        env("DOWNLOADER_PART_CHUNKSIZE", v -> Values.partSize("DOWNLOADER_PART_CHUNKSIZE", v)),
         config.partSize() == null ? null : Values.size("--config partSize", config.partSize()),
         FetchSettings.DEFAULT_PART_SIZE_BYTES);
     long partThreshold = first(
@@ -98,24 +101,28 @@ final class JobResolver {
         env("DOWNLOADER_PART_THRESHOLD", v -> Values.size("DOWNLOADER_PART_THRESHOLD", v)),
         config.partThreshold() == null ? null : Values.size("--config partThreshold", config.partThreshold()),
         FetchSettings.DEFAULT_PART_SIZE_BYTES);
-    boolean force = first(flags.forceDownload(), extra.forceDownload(),
+    // AIBrix trusts a file already in place only while DOWNLOADER_CHECK_FILE_EXIST is true (default
+    // "1"): with "0" its need_to_download (aibrix/downloader/utils.py) fetches every file again,
+    // whatever force_download says.
+    boolean trustLocalFiles = first(
+        env("DOWNLOADER_CHECK_FILE_EXIST", v -> Values.bool("DOWNLOADER_CHECK_FILE_EXIST", v)), true);
+    boolean force = !trustLocalFiles || first(flags.forceDownload(), extra.forceDownload(),
         env("DOWNLOADER_FORCE_DOWNLOAD", v -> Values.bool("DOWNLOADER_FORCE_DOWNLOAD", v)), false);
-    List<String> suffixes = first(flags.allowFileSuffix(), extra.allowFileSuffix(),
-        env("DOWNLOADER_ALLOW_FILE_SUFFIX", Values::list), List.of());
+    List<String> suffixes = first(
+        flags.allowFileSuffix() == null ? null
+            : flags.allowFileSuffix().stream().flatMap(v -> Values.aibrixList(v).stream()).toList(),
+        extra.allowFileSuffix(),
+        env("DOWNLOADER_ALLOW_FILE_SUFFIX", Values::aibrixList), List.of());
     FetchSettings.Verification verification = first(
         flags.verify() == null ? null : Values.verification("--verify", flags.verify()),
         env("DOWNLOADER_VERIFY", v -> Values.verification("DOWNLOADER_VERIFY", v)), FetchSettings.Verification.FULL);
     boolean directIo = first(
         flags.directIo() == null ? null : Values.bool("--direct-io", flags.directIo()),
         env("DOWNLOADER_DIRECT_IO", v -> Values.bool("DOWNLOADER_DIRECT_IO", v)), true);
-    FetchSettings fetch;
-    try {
-      fetch = FetchSettings.defaults().withPartThresholdBytes(partThreshold).withPartSizeBytes(partSize)
-          .withMaxInFlightRanges(numThreads).withForceDownload(force).withVerification(verification)
-          .withDirectIo(directIo);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("part size: " + e.getMessage());
-    }
+    // Every value was checked where it was read, naming its flag, variable or key.
+    FetchSettings fetch = FetchSettings.defaults().withPartThresholdBytes(partThreshold).withPartSizeBytes(partSize)
+        .withMaxInFlightRanges(numThreads).withForceDownload(force).withVerification(verification)
+        .withDirectIo(directIo);
 
     Manifest manifest = null;
     if (flags.manifest() != null) {
@@ -328,6 +335,21 @@ final class JobResolver {
   private static void checkModelName(String uri, String name) {
     if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\0")) {
       throw new UsageException("model name '" + name + "' for " + uri + " is not a folder name; give --model-name (or 'name' in the manifest) without '/'");
+    }
+  }
+
+  /**
+   * AIBrix variables that mean nothing here (aibrix/envs.py): boto3's transfer tuning, the TOS SDK's
+   * version and CRC switch, the Hugging Face source. Named at debug level so a switched job's
+   * environment is accounted for; their values are never shown (HF_TOKEN is a secret).
+   */
+  private static final List<String> IGNORED_AIBRIX_VARIABLES = List.of("DOWNLOADER_S3_MAX_IO_QUEUE",
+      "DOWNLOADER_S3_IO_CHUNKSIZE", "DOWNLOADER_TOS_VERSION", "TOS_ENABLE_CRC", "HF_TOKEN", "HF_ENDPOINT", "HF_REVISION");
+
+  private void logIgnoredAibrixVariables() {
+    List<String> set = IGNORED_AIBRIX_VARIABLES.stream().filter(env::containsKey).toList();
+    if (!set.isEmpty()) {
+      LOG.debug("{} are AIBrix settings with no meaning here; ignored", set);
     }
   }
 

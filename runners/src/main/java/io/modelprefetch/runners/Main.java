@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     version = "model-prefetch 0.1.0")
 public final class Main {
 
-  private static final Set<String> COMMANDS = Set.of("run", "doctor", "demo", "help");
+  private static final Set<String> COMMANDS = Set.of("run", "status", "doctor", "demo", "help");
 
   /** What a command reads and writes: the environment and the two output streams. */
   record Context(Map<String, String> env, PrintStream out, PrintStream err) {}
@@ -30,13 +30,17 @@ public final class Main {
   /** Runs the command line in this JVM and returns the exit status. */
   static int execute(String[] args, Context context) {
     String[] effective = args;
-    if (args.length == 0 || (!COMMANDS.contains(args[0]) && !isTopLevelFlag(args[0]))) {
+    if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
+      // run is the default command: its options are what a user asking for help needs.
+      effective = new String[] {"run", "--help"};
+    } else if (args.length == 0 || (!COMMANDS.contains(args[0]) && !isTopLevelFlag(args[0]))) {
       effective = new String[args.length + 1];
       effective[0] = "run";
       System.arraycopy(args, 0, effective, 1, args.length);
     }
     CommandLine cli = new CommandLine(new Main())
         .addSubcommand(new CommandLine(new RunCommand(context)))
+        .addSubcommand(new CommandLine(new StatusCommand(context)))
         .addSubcommand(new CommandLine(new DoctorCommand(context)))
         .addSubcommand(new CommandLine(new DemoCommand(context)))
         .addSubcommand(new CommandLine.HelpCommand());
@@ -54,11 +58,18 @@ public final class Main {
       context.err().println("model-prefetch: " + e);
       return PrefetchRun.FAILED;
     });
+    if (args.length == 0) {
+      // Nothing to do: what could be done, on stderr (stdout carries only model paths), as bad input.
+      cli.getSubcommands().get("run").usage(context.err());
+      context.err().println("model-prefetch: nothing to fetch: give --model-uri s3://bucket/prefix/ (or tos://...) or"
+          + " --manifest FILE");
+      return PrefetchRun.USAGE;
+    }
     return cli.execute(effective);
   }
 
   private static boolean isTopLevelFlag(String arg) {
-    return arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version");
+    return arg.equals("-V") || arg.equals("--version");
   }
 
   private static String commandName(CommandLine.ParameterException e) {
@@ -71,7 +82,7 @@ public final class Main {
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
     setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
     setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
-    setIfAbsent("org.slf4j.simpleLogger.log.io.modelprefetch", "info");
+    setIfAbsent("org.slf4j.simpleLogger.log.io.modelprefetch", verbose ? "debug" : "info");
     if (!verbose) {
       // Embedded Flink warns once per operator whose Beam name is longer than 80 characters.
       setIfAbsent("org.slf4j.simpleLogger.log.org.apache.flink.metrics.MetricGroup", "error");

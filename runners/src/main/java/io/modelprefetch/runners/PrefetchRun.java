@@ -73,10 +73,15 @@ final class PrefetchRun {
 
   /**
    * How progress is shown while the pipeline runs in this JVM: a line every {@code interval} (zero:
-   * only the final figures), or one line redrawn in place when {@code redraw} (a terminal).
+   * only the final figures), or one line redrawn in place when {@code redraw} (a terminal); and
+   * {@code metricsFile} ({@code --metrics-file}, or null), rewritten every interval and at the end.
    */
-  record Display(Duration interval, boolean redraw) {
+  record Display(Duration interval, boolean redraw, Path metricsFile) {
     static final Display LINES = new Display(ProgressReporter.DEFAULT_INTERVAL, false);
+
+    Display(Duration interval, boolean redraw) {
+      this(interval, redraw, null);
+    }
   }
 
   /** Whether to wait for another run that holds a model's lock, and for how long. */
@@ -171,6 +176,8 @@ final class PrefetchRun {
     // The report's startedAt is taken while the graph is built, after this instant; an older
     // report at the same path is a leftover of another run.
     long launchedAtMillis = System.currentTimeMillis();
+    MetricsFile metrics = display.metricsFile() == null ? null
+        : new MetricsFile(display.metricsFile(), job.models(), Instant.ofEpochMilli(launchedAtMillis));
     if (runner.remoteWorkers()) {
       LOG.info("Progress: the TaskManagers do the work; the figures come from the job's metrics at the end");
     }
@@ -195,35 +202,40 @@ final class PrefetchRun {
         }
         PipelineResult.State state;
         try (ProgressReporter progress = runner.remoteWorkers() ? null
-            : new ProgressReporter(job.models(), err, display.interval(), display.redraw())) {
+            : new ProgressReporter(job.models(), err, display.interval(), display.redraw(), null,
+                metrics == null ? null : metrics::writeLive)) {
+          if (metrics != null && !runner.remoteWorkers()) {
+            metrics.writeLive();
+          }
           result = pipeline.run();
           state = result.waitUntilFinish();
         }
         if (state != PipelineResult.State.DONE) {
           err.println("model-prefetch: the pipeline ended in state " + state);
-          return FAILED;
+          return finalMetrics(metrics, FAILED, null, result.metrics(), err);
         }
       }
       JsonNode written = readReport(report, launchedAtMillis);
-      if (written != null) {
-        if (reportToStdout) {
-          int status = summarize(written, new PrintStream(OutputStream.nullOutputStream()), err);
-          out.print(Files.readString(report));
-          out.println();
-          out.flush();
-          return status;
-        }
-        return summarize(written, out, err);
+      int status;
+      if (written != null && reportToStdout) {
+        status = summarize(written, new PrintStream(OutputStream.nullOutputStream()), err);
+        out.print(Files.readString(report));
+        out.println();
+        out.flush();
+      } else if (written != null) {
+        status = summarize(written, out, err);
+      } else {
+        err.println(report == null
+            ? "model-prefetch: no report on a cluster without --report (give one on a folder shared with the TaskManagers for per-object details); the job's metrics decide the exit status"
+            : "model-prefetch: report " + report + " is not readable here (written on a TaskManager's own disk?); the job's metrics decide the exit status");
+        status = summarizeMetrics(result.metrics(), job.models(), out, err);
       }
-      err.println(report == null
-          ? "model-prefetch: no report on a cluster without --report (give one on a folder shared with the TaskManagers for per-object details); the job's metrics decide the exit status"
-          : "model-prefetch: report " + report + " is not readable here (written on a TaskManager's own disk?); the job's metrics decide the exit status");
-      return summarizeMetrics(result.metrics(), job.models(), out, err);
+      return finalMetrics(metrics, status, written, result == null ? null : result.metrics(), err);
     } catch (UsageException e) {
       throw e; // a bad pipeline option: bad input, not a failed run
     } catch (RuntimeException e) {
       err.println("model-prefetch: the pipeline failed: " + rootMessage(e));
-      return FAILED;
+      return finalMetrics(metrics, FAILED, null, null, err);
     } finally {
       ExpandListings.forgetPrelisted();
       if (temporaryReport && report != null) {
@@ -232,7 +244,25 @@ final class PrefetchRun {
     }
   }
 
-  /** The pipeline options of {@code job}: its Beam options, then its fetch settings. */
+  /**
+   * Writes the metrics file at the end of a run that ended with {@code status}, when there is one;
+   * returns the status, or {@link #FAILED} when the file could not be written (monitoring would
+   * otherwise keep showing the last run's figures).
+   */
+  private static int finalMetrics(MetricsFile metrics, int status, JsonNode report, MetricResults beam,
+      PrintStream err) {
+    if (metrics == null) {
+      return status;
+    }
+    try {
+      metrics.writeFinal(status == OK, report, beam);
+      return status;
+    } catch (IOException | RuntimeException e) {
+      err.println("model-prefetch: --metrics-file could not be written: " + e);
+      return FAILED;
+    }
+  }
+
   /**
    * What the pipeline writes for a job whose files are all in place: each model's completion
    * marker, then the report.

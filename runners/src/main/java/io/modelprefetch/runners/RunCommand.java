@@ -16,12 +16,26 @@ import picocli.CommandLine.Option;
     description = "Prefetch models from s3:// or tos:// into a local folder, verified.",
     sortOptions = false,
     mixinStandardHelpOptions = true,
+    // One string per paragraph: picocli wraps each on its own.
     footer = {
       "",
+      "Credentials: for tos://, TOS_ACCESS_KEY and TOS_SECRET_KEY (and TOS_SECURITY_TOKEN for temporary keys);"
+          + " for s3://, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or else the AWS SDK's"
+          + " default chain (profile, web identity/IRSA, container or instance role); or \"ak\" and \"sk\" in"
+          + " --download-extra-config. On a Flink cluster (--flink-master host:port) each TaskManager takes its keys"
+          + " from its own environment. Extra trusted CAs: AWS_CA_BUNDLE=ca.pem.",
+      "",
+      "AIBrix variables: DOWNLOADER_LOCAL_DIR, DOWNLOADER_NUM_THREADS, DOWNLOADER_PART_THRESHOLD,"
+          + " DOWNLOADER_PART_CHUNKSIZE, DOWNLOADER_ALLOW_FILE_SUFFIX, DOWNLOADER_FORCE_DOWNLOAD,"
+          + " DOWNLOADER_CHECK_FILE_EXIST (0: fetch every file again), TOS_ENDPOINT, TOS_REGION, AWS_ENDPOINT_URL,"
+          + " AWS_REGION. A flag wins over --download-extra-config, which wins over the environment, then --config.",
+      "",
       "Any other --name=value is passed to Beam as a pipeline option (e.g. --maxBundleSize=100).",
-      "On a Flink cluster (--flink-master host:port) each TaskManager takes its keys from its own environment.",
-      "Exit status: 0 every object verified in place; 1 some object failed; 2 bad input or configuration;",
-      "3 another run is writing a model and --wait was not given (or its --lock-timeout ran out)."
+      "",
+      "Commands: run (the default: 'prefetch [run] [OPTIONS]'), status, doctor, demo, help [COMMAND].",
+      "",
+      "Exit status: 0 every object verified in place; 1 some object failed; 2 bad input or configuration;"
+          + " 3 another run is writing a model and --wait was not given (or its --lock-timeout ran out)."
     })
 final class RunCommand implements Callable<Integer> {
 
@@ -59,12 +73,18 @@ final class RunCommand implements Callable<Integer> {
       description = "Objects larger than this are fetched in parallel ranges. Env: DOWNLOADER_PART_THRESHOLD. Default: 64MiB.")
   String partThreshold;
 
-  @Option(names = {"--part-size", "--part-chunksize"}, paramLabel = "SIZE",
+  @Option(names = "--part-size", paramLabel = "SIZE",
       description = "Size of each ranged GET, at least 1MiB. Env: DOWNLOADER_PART_CHUNKSIZE. Default: 64MiB.")
   String partSize;
 
-  @Option(names = "--allow-file-suffix", paramLabel = "SUFFIX", split = ",",
-      description = "Fetch only files with these suffixes. Env: DOWNLOADER_ALLOW_FILE_SUFFIX. Default: all files.")
+  // Its own field, so that an error names the flag that was typed.
+  @Option(names = "--part-chunksize", paramLabel = "SIZE", description = "The same as --part-size.")
+  String partChunksize;
+
+  @Option(names = "--allow-file-suffix", paramLabel = "SUFFIX[,SUFFIX...]",
+      description = "Fetch only the listed objects whose key ends with one of these, as AIBrix matches them: a plain,"
+          + " case-sensitive ends-with (config.json also keeps generation_config.json; an empty item keeps"
+          + " everything). Env: DOWNLOADER_ALLOW_FILE_SUFFIX. Default: all files.")
   List<String> allowFileSuffix;
 
   @Option(names = "--force-download", arity = "0..1", paramLabel = "BOOL",
@@ -96,6 +116,12 @@ final class RunCommand implements Callable<Integer> {
       description = "How often progress (files, bytes, throughput, ETA per model) is shown on stderr, e.g. 5s, 500ms;"
           + " 0 shows only the final figures. Default: 5s.")
   String progressInterval;
+
+  @Option(names = "--metrics-file", paramLabel = "FILE",
+      description = "Write the run's counters, bytes, durations and per-model outcome here in the Prometheus text"
+          + " format (node_exporter's textfile collector: FILE in its directory, named *.prom), atomically, every"
+          + " --progress-interval while the run goes on (in this JVM) and at its end.")
+  String metricsFile;
 
   @Option(names = "--report", paramLabel = "FILE",
       description = "Write the JSON report here; '-' writes it to stdout instead of the model paths.")
@@ -192,7 +218,8 @@ final class RunCommand implements Callable<Integer> {
         ? ProgressReporter.DEFAULT_INTERVAL
         : Values.duration("--progress-interval", progressInterval);
     // A redrawn line only makes sense on a terminal; a log file gets whole lines.
-    return new PrefetchRun.Display(interval, Boolean.TRUE.equals(enableProgressBar) && System.console() != null);
+    return new PrefetchRun.Display(interval, Boolean.TRUE.equals(enableProgressBar) && ProgressReporter.stderrIsTerminal(),
+        metricsFile == null ? null : MetricsFile.check(metricsFile));
   }
 
   private PrefetchRun.LockPolicy lockPolicy() {
@@ -213,8 +240,8 @@ final class RunCommand implements Callable<Integer> {
         passThroughMaster = arg.substring(FLINK_MASTER_OPTION.length());
       }
     }
-    return RunnerChoice.of(runner != null ? runner : config.runner(), flinkMaster, passThroughMaster,
-        parallelism != null ? parallelism : config.parallelism());
+    return RunnerChoice.of(runner != null ? "--runner" : "--config runner", runner != null ? runner : config.runner(),
+        flinkMaster, passThroughMaster, parallelism != null ? parallelism : config.parallelism());
   }
 
   private List<String> passThrough() {
@@ -236,8 +263,14 @@ final class RunCommand implements Callable<Integer> {
         passThrough.add(arg);
       }
     }
+    if (partSize != null && partChunksize != null) {
+      throw new UsageException("both --part-size and --part-chunksize were given; they are the same option, keep one");
+    }
+    if (partChunksize != null) {
+      Values.partSize("--part-chunksize", partChunksize);
+    }
     return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, connection.extraConfig, numThreads,
-        partThreshold, partSize, allowFileSuffix, forceDownload, verify, directIo, connection.endpoint, connection.region,
+        partThreshold, partSize != null ? partSize : partChunksize, allowFileSuffix, forceDownload, verify, directIo, connection.endpoint, connection.region,
         connection.addressing != null ? addressing("--addressing", connection.addressing)
             : addressing("--config addressing", config.addressing()),
         report, passThrough);

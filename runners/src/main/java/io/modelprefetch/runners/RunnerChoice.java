@@ -53,6 +53,12 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
    * --flinkMaster=} given among the pipeline options, or null.
    */
   static RunnerChoice of(String runner, String flinkMaster, String passThroughMaster, Integer parallelism) {
+    return of("--runner", runner, flinkMaster, passThroughMaster, parallelism);
+  }
+
+  /** As {@link #of(String, String, String, Integer)}, naming {@code runnerSource} when the runner is unknown. */
+  static RunnerChoice of(String runnerSource, String runner, String flinkMaster, String passThroughMaster,
+      Integer parallelism) {
     if (flinkMaster != null && passThroughMaster != null) {
       throw new UsageException("both --flink-master and --flinkMaster= were given; keep --flink-master");
     }
@@ -61,7 +67,7 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
     Kind kind = switch (name) {
       case "direct", "directrunner" -> Kind.DIRECT;
       case "flink", "flinkrunner" -> Kind.FLINK;
-      default -> throw new UsageException("--runner '" + runner + "' is not direct or flink");
+      default -> throw new UsageException(runnerSource + " '" + runner + "' is not direct or flink");
     };
     return new RunnerChoice(kind, master, parallelism);
   }

@@ -1,6 +1,7 @@
 package io.modelprefetch.runners;
 
 import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.plan.RangePlanner;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,19 @@ final class Values {
     } catch (ArithmeticException | NumberFormatException e) {
       throw new UsageException(source + " '" + value + "' is too large");
     }
+  }
+
+  /**
+   * A part size ({@link #size}) of at least {@link RangePlanner#MIN_PART_SIZE_BYTES}; {@code source}
+   * (the flag, variable or file key that carried it) is named when it is smaller.
+   */
+  static long partSize(String source, String value) {
+    long bytes = size(source, value);
+    if (bytes < RangePlanner.MIN_PART_SIZE_BYTES) {
+      throw new UsageException(source + " '" + value + "' is below the smallest part size, 1MiB ("
+          + RangePlanner.MIN_PART_SIZE_BYTES + " bytes); give 1MiB or more, e.g. 64MiB");
+    }
+    return bytes;
   }
 
   static int count(String source, String value, int min, int max) {
@@ -88,8 +102,13 @@ final class Values {
     };
   }
 
-  /** A comma-separated list, blanks dropped. */
-  static List<String> list(String value) {
-    return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+  /**
+   * A comma-separated list as AIBrix reads {@code DOWNLOADER_ALLOW_FILE_SUFFIX} ({@code
+   * _parse_list_str} in aibrix/envs.py: {@code [item.strip() for item in value.split(",")]}):
+   * every item kept, empty ones too ({@code "json,"} is {@code json} and the empty suffix, which
+   * keeps every file).
+   */
+  static List<String> aibrixList(String value) {
+    return Arrays.stream(value.split(",", -1)).map(String::strip).toList();
   }
 }

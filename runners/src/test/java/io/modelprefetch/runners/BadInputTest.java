@@ -29,6 +29,12 @@ class BadInputTest {
             "model URI 'gs://bucket/m/' has unsupported scheme 'gs'; use s3:// or tos://"),
         Arguments.of(Map.of(), List.of("--model-uri", "bucket/m/"),
             "model URI 'bucket/m/' has no scheme; write it as s3://bucket/prefix/ or tos://bucket/prefix/"),
+        Arguments.of(Map.of(), List.of("--model-uri", "deepseek-ai/deepseek-coder-6.7b-instruct"),
+            "model URI 'deepseek-ai/deepseek-coder-6.7b-instruct' is a Hugging Face repo id (the AIBrix downloader's"
+                + " default source); Hugging Face is not supported here: copy the model to a bucket and give"
+                + " s3://bucket/prefix/ or tos://bucket/prefix/"),
+        Arguments.of(Map.of("DOWNLOADER_CHECK_FILE_EXIST", "perhaps"), List.of("--model-uri", "s3://bkt/m/"),
+            "DOWNLOADER_CHECK_FILE_EXIST 'perhaps' is not a boolean; give 1 or 0 (true or false)"),
         Arguments.of(Map.of(), List.of("--model-uri", "s3://My_Bucket/m/"),
             "model URI 's3://My_Bucket/m/' has invalid bucket name 'My_Bucket'; bucket names are 3-63 lower-case letters, digits, dots or hyphens"),
         Arguments.of(Map.of(), List.of("--model-uri", "s3:///m/"),
@@ -38,7 +44,8 @@ class BadInputTest {
         Arguments.of(Map.of("DOWNLOADER_PART_CHUNKSIZE", "64 parsecs"), List.of("--model-uri", "s3://bkt/m/"),
             "DOWNLOADER_PART_CHUNKSIZE '64 parsecs' is not a size; give bytes (67108864) or a size such as 64MiB"),
         Arguments.of(Map.of("DOWNLOADER_PART_CHUNKSIZE", "1000"), List.of("--model-uri", "s3://bkt/m/"),
-            "part size: partSizeBytes must be >= 1048576 (1 MiB), was 1000"),
+            "DOWNLOADER_PART_CHUNKSIZE '1000' is below the smallest part size, 1MiB (1048576 bytes); give 1MiB or more,"
+                + " e.g. 64MiB"),
         Arguments.of(Map.of("DOWNLOADER_FORCE_DOWNLOAD", "perhaps"), List.of("--model-uri", "s3://bkt/m/"),
             "DOWNLOADER_FORCE_DOWNLOAD 'perhaps' is not a boolean; give 1 or 0 (true or false)"),
         Arguments.of(Map.of("DOWNLOADER_VERIFY", "nope"), List.of("--model-uri", "s3://bkt/m/"),
@@ -52,7 +59,8 @@ class BadInputTest {
         Arguments.of(Map.of(), List.of("--model-uri", "s3://bkt/m/", "--num-threads", "0"),
             "--num-threads is 0; give a number from 1 to 1024"),
         Arguments.of(Map.of(), List.of("--model-uri", "s3://bkt/m/", "--download-extra-config", "{\"threads\": 4}"),
-            "--download-extra-config has unknown key 'threads'; known keys: ak, allow_file_suffix, endpoint, force_download, num_threads, part_chunksize, part_threshold, region, sk"),
+            "--download-extra-config has unknown key 'threads'; known keys: ak, allow_file_suffix, endpoint, force_download, hf_endpoint, hf_revision, hf_token,"
+                + " io_chunksize, max_io_queue, num_threads, part_chunksize, part_threshold, region, sk"),
         Arguments.of(Map.of(), List.of("--model-uri", "s3://bkt/m/", "--download-extra-config", "{\"sk\": S3CR3T}"),
             "--download-extra-config is not valid JSON (line 1, column 8); give an object such as {\"endpoint\": \"https://tos-s3-cn-beijing.volces.com\", \"num_threads\": 8}"),
         Arguments.of(Map.of(), List.of("--model-uri", "s3://bkt/m/", "--download-extra-config", "{\"ak\": \"A\"}"),

@@ -99,8 +99,9 @@ class FlinkClusterIT {
   @Test
   void bothTaskManagersFetchRangesIntoASharedFolderExitFromMetricsAndNoSecretReachesTheCluster() throws Exception {
     Path shared = Files.createDirectories(work.resolve("shared"));
+    Path metricsFile = work.resolve("model-prefetch.prom");
 
-    Cli cli = submit(shared);
+    Cli cli = submit(shared, "--metrics-file", metricsFile.toString());
 
     assertEquals(0, cli.status(), cli + "\n--- cluster\n" + cluster.logs());
     Path model = shared.resolve("large");
@@ -110,6 +111,16 @@ class FlinkClusterIT {
     assertTrue(cli.err().contains("Submitting with "), "the job jar was staged: " + cli.err());
     assertTrue(cli.err().contains("model-prefetch: 1 model(s), from the job's metrics: 5 verified, 0 already present,"
         + " 0 failed, 0 model(s) failed"), cli.err());
+
+    // The metrics file of a cluster run: the end figures only, from the job's metrics (no report here).
+    Map<String, Double> metrics = MetricsFileTest.samples(PrometheusText.parse(Files.readString(metricsFile)));
+    long bytes = LARGE_MODEL.stream().mapToLong(f -> DemoModel.content(f).length).sum();
+    assertEquals(1.0, metrics.get("model_prefetch_run_success"), metrics.toString());
+    assertEquals(0.0, metrics.get("model_prefetch_running"));
+    assertEquals(5.0, metrics.get("model_prefetch_objects_total{status=verified}"));
+    assertEquals((double) bytes, metrics.get("model_prefetch_bytes_fetched_total"));
+    assertEquals(1.0, metrics.get("model_prefetch_model_success{model=large}"));
+    assertEquals(null, metrics.get("model_prefetch_model_bytes_done{model=large}"), "no live figures from a cluster");
 
     String jobId = latestJob();
     Map<Integer, String> fetched = subtasksThatFetched(jobId);

@@ -197,7 +197,8 @@ class OperabilityIT {
       }
     });
     long total = size("config.json") + 3 * MIB + 5 + 4097;
-    String waiting = "model-prefetch: progress: m 0/3 files, 0 B/" + PrefetchRun.bytes(total) + "; 0 B/s, ETA unknown\n";
+    String waiting = "model-prefetch: progress: m 0% [..........] 0/3 files, " + ProgressReporter.pair(0, total)
+        + ", 0 B/s, ETA unknown\n";
     try {
       Cli.Running running = Cli.start(env(), "--local-dir", dest.toString(), "--model-uri", "s3://models/op/",
           "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "2MiB", "--progress-interval", "200ms");
@@ -255,7 +256,7 @@ class OperabilityIT {
     });
     reader.start();
     try {
-      String redrawn = "\rmodel-prefetch: progress: m 0/3 files, 0 B/";
+      String redrawn = "\rmodel-prefetch: progress: m 0% [..........] 0/3 files, 0.0/";
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (occurrences(terminal.toString(), redrawn) < 2 && process.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(20); // polling a condition, bounded by the deadline

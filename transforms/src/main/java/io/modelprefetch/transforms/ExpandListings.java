@@ -194,7 +194,7 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
           FileResult.Status.FAILED, 0, 0, "refused: " + mapping.refusal()));
       return true;
     }
-    if (!model.filters().accepts(mapping.relativePath())) {
+    if (!model.filters().accepts(objectKey, mapping.relativePath(), !single)) {
       sink.filtered(mapping.relativePath());
       return false;
     }

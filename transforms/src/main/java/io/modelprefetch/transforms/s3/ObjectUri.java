@@ -27,6 +27,14 @@ public record ObjectUri(Scheme scheme, String bucket, String key) implements Ser
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
   /**
+   * What the AIBrix downloader takes for a Hugging Face repo id: a URI that is neither {@code
+   * s3://} nor {@code tos://} goes to its Hugging Face source ({@code get_downloader},
+   * aibrix/downloader/base.py), which wants exactly {@code owner/name} ({@code
+   * HuggingFaceDownloader._valid_config}, huggingface.py: {@code len(model_uri.split("/")) == 2}).
+   */
+  private static final Pattern HUGGING_FACE_REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+");
+
+  /**
    * Parses {@code uri}.
    *
    * @throws IllegalArgumentException naming the URI and what is wrong with it
@@ -37,6 +45,11 @@ public record ObjectUri(Scheme scheme, String bucket, String key) implements Ser
     }
     String trimmed = uri.strip();
     int sep = trimmed.indexOf("://");
+    if (sep <= 0 && HUGGING_FACE_REPO_ID.matcher(trimmed).matches()) {
+      throw new IllegalArgumentException("model URI '" + uri + "' is a Hugging Face repo id (the AIBrix downloader's"
+          + " default source); Hugging Face is not supported here: copy the model to a bucket and give"
+          + " s3://bucket/prefix/ or tos://bucket/prefix/");
+    }
     if (sep <= 0) {
       throw new IllegalArgumentException(
           "model URI '" + uri + "' has no scheme; write it as s3://bucket/prefix/ or tos://bucket/prefix/");

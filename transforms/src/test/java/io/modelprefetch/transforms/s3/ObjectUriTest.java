@@ -67,6 +67,18 @@ class ObjectUriTest {
         parseError(uri));
   }
 
+  /**
+   * AIBrix sends every URI that is not s3:// or tos:// to Hugging Face ({@code get_downloader},
+   * aibrix/downloader/base.py), as {@code owner/name} ({@code HuggingFaceDownloader._valid_config}).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"deepseek-ai/deepseek-coder-6.7b-instruct", "Qwen/Qwen2.5-0.5B", "meta-llama/Llama-3.1-8B"})
+  void huggingFaceRepoIdIsRefusedSayingWhatToGiveInstead(String uri) {
+    assertEquals("model URI '" + uri + "' is a Hugging Face repo id (the AIBrix downloader's default source);"
+        + " Hugging Face is not supported here: copy the model to a bucket and give s3://bucket/prefix/ or"
+        + " tos://bucket/prefix/", parseError(uri));
+  }
+
   @ParameterizedTest
   @CsvSource({
     "gs://bucket/models/, gs",
