@@ -41,9 +41,11 @@ import java.util.concurrent.locks.LockSupport;
  *       once, so the upstream's own time to first byte is hidden unless it exceeds the latency
  *       (counted as {@code upstream_late}).
  *   <li>Bandwidth: each client connection's response bodies pass a token bucket of {@code --mbps}
- *       (10^6 bytes/s) that holds at most {@code --burst-kib} (default: 20 ms of the rate, at least
- *       256 KiB, 500 KB at 25 MB/s); bodies leave in pieces of 256 KiB. The bucket lives as long as
- *       the connection. Request bodies (uploads) and heads are not shaped.
+ *       (10^6 bytes/s): a body of S bytes ends S / rate after its first byte. Each body starts with
+ *       16 KiB of credit (a link waiting for the first byte earns none), then leaves in pieces of
+ *       256 KiB; within a body the bucket holds up to {@code --burst-kib} (default: 50 ms of the
+ *       rate, at least 256 KiB), so pieces the proxy sent late are caught up. Request bodies
+ *       (uploads) and heads are not shaped.
  *   <li>Request rate: with {@code --rps N}, a request that would make more than N forwarded
  *       requests within the last second (all connections) is answered {@code 503 Slow Down} with
  *       S3's XML error, after the latency, instead of being forwarded; its body is read and dropped
@@ -84,10 +86,10 @@ public final class WanProxy {
   /** Heads are read through buffers of this size; body reads of a whole piece bypass them. */
   private static final int HEAD_BUFFER_BYTES = 16 * 1024;
   /**
-   * The default burst: 20 ms of the rate (at least one piece). A bucket that holds less loses rate
-   * whenever the proxy is scheduled late, which on 2 busy cores happens every few milliseconds.
+   * The default catch-up credit within a body: 50 ms of the rate (at least one piece). Less loses
+   * rate whenever the proxy is scheduled late, which on 2 busy cores happens every few ms.
    */
-  private static final long DEFAULT_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long DEFAULT_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final int MAX_HEAD_BYTES = 64 * 1024;
   /** Jetty's default idle timeout is 30 s: reconnect before reusing an older upstream connection. */
   private static final long UPSTREAM_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
@@ -269,9 +271,13 @@ public final class WanProxy {
 
   /**
    * A token bucket of one connection. The balance may go negative: the caller then sleeps the
-   * debt off, so oversleeping never loses rate (the refill counts the whole time slept).
+   * debt off before it writes, so a body of S bytes ends S / rate after its first piece went out.
+   * Within a body the bucket holds up to {@code capacityBytes}, so a piece the proxy sent late
+   * (scheduled late on busy cores) is caught up; each body starts with at most {@link
+   * #FIRST_PIECE_BYTES}, because a real link earns no credit while it waits for the first byte.
    */
   static final class Bucket {
+    static final int FIRST_PIECE_BYTES = 16 * 1024;
     private final double bytesPerNano;
     private final double capacityBytes;
     private double tokens;
@@ -280,7 +286,12 @@ public final class WanProxy {
     Bucket(double bytesPerSecond, long capacityBytes) {
       this.bytesPerNano = bytesPerSecond / 1e9;
       this.capacityBytes = capacityBytes;
-      this.tokens = capacityBytes;
+    }
+
+    /** A response body starts: its first piece of up to FIRST_PIECE_BYTES goes out at once. */
+    void startBody() {
+      lastNanos = System.nanoTime();
+      tokens = FIRST_PIECE_BYTES;
     }
 
     void take(int bytes) {
@@ -502,6 +513,7 @@ public final class WanProxy {
     private InputStream upstreamIn;
     private OutputStream upstreamOut;
     private long upstreamUsedNanos;
+    private boolean firstPiece;
 
     Connection(Socket client) {
       this.client = client;
@@ -575,6 +587,8 @@ public final class WanProxy {
       clientOut.write(response.raw);
       boolean upstreamCloses = response.closes();
       if (!(head || status == 204 || status == 304)) {
+        bucket.startBody();
+        firstPiece = true;
         if (response.chunked() || response.contentLength() >= 0) {
           relayBody(response, upstreamIn, clientOut, true);
         } else {
@@ -686,7 +700,7 @@ public final class WanProxy {
       // than the cap, and one wake-up per piece costs less CPU than one per socket read.
       boolean fill = response && settings.bytesPerSecond() > 0;
       for (long left = bytes; left > 0; ) {
-        int want = (int) Math.min(buf.length, left);
+        int want = (int) Math.min(response && firstPiece ? Bucket.FIRST_PIECE_BYTES : buf.length, left);
         int n = fill ? in.readNBytes(buf, 0, want) : in.read(buf, 0, want);
         if (n <= 0) {
           if (bytes == Long.MAX_VALUE) {
@@ -701,6 +715,7 @@ public final class WanProxy {
         if (response) {
           bucket.take(n);
           out.write(buf, 0, n);
+          firstPiece = false;
           stats.bodyBytesOut.addAndGet(n);
         } else {
           out.write(buf, 0, n);
