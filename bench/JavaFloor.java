@@ -52,7 +52,12 @@ public class JavaFloor {
     long listed = System.nanoTime();
     AwsV4HttpSigner signer = AwsV4HttpSigner.create();
     AtomicLong bytes = new AtomicLong();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    // Daemon threads: the first failed GET ends the run (no retries here) instead of leaving it hung.
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r);
+      t.setDaemon(true);
+      return t;
+    });
     List<Future<?>> gets = new ArrayList<>();
     for (S3Object object : objects) {
       gets.add(pool.submit(() -> {
