@@ -6,6 +6,7 @@ import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
 import io.modelprefetch.transforms.ExpandListings;
 import io.modelprefetch.transforms.PrefetchMetrics;
+import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
@@ -202,7 +203,8 @@ final class PrefetchRun {
         }
         PipelineResult.State state;
         try (ProgressReporter progress = runner.remoteWorkers() ? null
-            : new ProgressReporter(job.models(), err, display.interval(), display.redraw(), null,
+            : new ProgressReporter(job.models(), err, display.interval(), display.redraw(),
+                () -> FetchRuntime.streamsNow().inFlight(),
                 metrics == null ? null : metrics::writeLive)) {
           if (metrics != null && !runner.remoteWorkers()) {
             metrics.writeLive();
