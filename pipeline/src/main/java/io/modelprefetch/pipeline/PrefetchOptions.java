@@ -71,6 +71,13 @@ public interface PrefetchOptions extends PipelineOptions {
 
   void setStallTimeoutMillis(long value);
 
+  @Description("Fail an object whose store keeps no digest of it instead of committing it checked by its size"
+      + " alone. Default: false.")
+  @Default.Boolean(false)
+  boolean getRequireDigest();
+
+  void setRequireDigest(boolean value);
+
   @Description("Where the JSON report is written; empty for none. Default: none.")
   String getReportPath();
 
@@ -80,6 +87,6 @@ public interface PrefetchOptions extends PipelineOptions {
   static FetchSettings fetchSettings(PrefetchOptions options) {
     return new FetchSettings(options.getPartThresholdBytes(), options.getPartSizeBytes(), options.getNumThreads(),
         options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets(),
-        options.getDirectIo(), options.getStallTimeoutMillis());
+        options.getDirectIo(), options.getStallTimeoutMillis(), options.getRequireDigest());
   }
 }

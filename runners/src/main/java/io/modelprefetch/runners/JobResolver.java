@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,7 +53,9 @@ final class JobResolver {
       String region,
       EndpointResolver.Addressing addressing,
       String report,
-      List<String> pipelineArgs) {}
+      List<String> pipelineArgs,
+      Boolean requireDigest,
+      String stallTimeout) {}
 
   private final Map<String, String> env;
   private final ClusterConfig config;
@@ -119,10 +122,24 @@ final class JobResolver {
     boolean directIo = first(
         flags.directIo() == null ? null : Values.bool("--direct-io", flags.directIo()),
         env("DOWNLOADER_DIRECT_IO", v -> Values.bool("DOWNLOADER_DIRECT_IO", v)), true);
+    boolean requireDigest = first(flags.requireDigest(),
+        env("DOWNLOADER_REQUIRE_DIGEST", v -> Values.bool("DOWNLOADER_REQUIRE_DIGEST", v)), false);
+    if (requireDigest && verification == FetchSettings.Verification.SIZE) {
+      throw new UsageException("--require-digest asks for a digest of every object, but --verify size computes none;"
+          + " give --verify full (or all) with it, or drop --require-digest");
+    }
+    Duration stallTimeout = first(
+        flags.stallTimeout() == null ? null : Values.duration("--stall-timeout", flags.stallTimeout()),
+        env("DOWNLOADER_STALL_TIMEOUT", v -> Values.duration("DOWNLOADER_STALL_TIMEOUT", v)),
+        FetchSettings.DEFAULT_STALL_TIMEOUT);
+    if (stallTimeout.toMillis() < 100) {
+      throw new UsageException("--stall-timeout " + stallTimeout.toMillis() + "ms is shorter than 100ms: a body that"
+          + " pauses that briefly is not stalled; give e.g. 30s");
+    }
     // Every value was checked where it was read, naming its flag, variable or key.
     FetchSettings fetch = FetchSettings.defaults().withPartThresholdBytes(partThreshold).withPartSizeBytes(partSize)
         .withMaxInFlightRanges(numThreads).withForceDownload(force).withVerification(verification)
-        .withDirectIo(directIo);
+        .withDirectIo(directIo).withRequireDigest(requireDigest).withStallTimeout(stallTimeout);
 
     Manifest manifest = null;
     if (flags.manifest() != null) {

@@ -312,6 +312,7 @@ final class PrefetchRun {
   }
 
   static PrefetchOptions pipelineOptions(Job job) {
+    refuseOptionsSetByFlags(job.pipelineArgs());
     PrefetchOptions options;
     try {
       options = PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
@@ -322,11 +323,33 @@ final class PrefetchRun {
     options.setNumThreads(job.fetch().maxInFlightRanges());
     options.setPartThresholdBytes(job.fetch().partThresholdBytes());
     options.setPartSizeBytes(job.fetch().partSizeBytes());
-    options.setMaxAttempts(job.fetch().maxAttempts());
     options.setForceDownload(job.fetch().forceDownload());
     options.setVerify(job.fetch().verification());
     options.setDirectIo(job.fetch().directIo());
+    options.setRequireDigest(job.fetch().requireDigest());
+    options.setStallTimeoutMillis(job.fetch().stallTimeoutMillis());
     return options;
+  }
+
+  /**
+   * The pipeline options the command line sets from its own flags, with the flag to give instead: a
+   * pass-through value would otherwise be silently overwritten.
+   */
+  private static final Map<String, String> SET_BY_FLAGS = Map.of("numThreads", "--num-threads",
+      "partThresholdBytes", "--part-threshold", "partSizeBytes", "--part-size", "forceDownload", "--force-download",
+      "verify", "--verify", "directIo", "--direct-io", "requireDigest", "--require-digest",
+      "stallTimeoutMillis", "--stall-timeout", "reportPath", "--report");
+
+  /** Refuses a pass-through pipeline option that one of the command line's flags sets. */
+  static void refuseOptionsSetByFlags(List<String> pipelineArgs) {
+    for (String arg : pipelineArgs) {
+      String name = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
+      String flag = SET_BY_FLAGS.get(name);
+      if (flag != null) {
+        throw new UsageException("pipeline option " + arg + " is set by the command line's " + flag
+            + " flag, which would overwrite it; give " + flag + " instead");
+      }
+    }
   }
 
   /**
@@ -475,11 +498,14 @@ final class PrefetchRun {
     }
     double seconds = totals.path("seconds").asDouble();
     long fetched = totals.path("bytesFetched").asLong();
+    long sizeOnly = totals.path("sizeOnlyObjects").asLong();
     err.println(String.format(Locale.ROOT,
-        "model-prefetch: %d model(s), %d object(s): %d verified, %d already present, %d failed; %s fetched in %.1f s (%s/s)",
+        "model-prefetch: %d model(s), %d object(s): %d verified, %d already present, %d failed; %s fetched in %.1f s (%s/s)%s",
         totals.path("models").asLong(), totals.path("objects").asLong(), totals.path("verified").asLong(),
         totals.path("present").asLong(), totals.path("failed").asLong(), bytes(fetched), seconds,
-        bytes(totals.path("throughputBytesPerSecond").asLong())));
+        bytes(totals.path("throughputBytesPerSecond").asLong()),
+        sizeOnly == 0 ? "" : String.format(Locale.ROOT, "; %d of them (%s) checked by size only", sizeOnly,
+            bytes(totals.path("sizeOnlyBytes").asLong()))));
     for (JsonNode model : report.path("models")) {
       if (model.path("status").asText().equals("ok")) {
         out.println(model.path("localPath").asText());

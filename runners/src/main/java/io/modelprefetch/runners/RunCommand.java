@@ -104,8 +104,16 @@ final class RunCommand implements Callable<Integer> {
           + " for a model served right after the download on this node. Env: DOWNLOADER_DIRECT_IO. Default: true.")
   String directIo;
 
+  @Option(names = "--require-digest", arity = "0..1", paramLabel = "BOOL",
+      description = "Fail an object whose store keeps no digest of it (no MD5 ETag, no S3 or TOS checksum, no"
+          + " uploader's MD5) instead of committing it checked by its size alone. Env: DOWNLOADER_REQUIRE_DIGEST."
+          + " Default: false.")
+  Boolean requireDigest;
 
-
+  @Option(names = "--stall-timeout", paramLabel = "DURATION",
+      description = "A response body that delivers less than 64 KiB in this long is abandoned and its range"
+          + " retried; at least 100ms. Env: DOWNLOADER_STALL_TIMEOUT. Default: 30s.")
+  String stallTimeout;
 
   @Option(names = "--enable-progress-bar", arity = "0..1", paramLabel = "BOOL",
       description = "On a terminal, show progress as one line redrawn in place; elsewhere a line every"
@@ -273,7 +281,7 @@ final class RunCommand implements Callable<Integer> {
         partThreshold, partSize != null ? partSize : partChunksize, allowFileSuffix, forceDownload, verify, directIo, connection.endpoint, connection.region,
         connection.addressing != null ? addressing("--addressing", connection.addressing)
             : addressing("--config addressing", config.addressing()),
-        report, passThrough);
+        report, passThrough, requireDigest, stallTimeout);
   }
 
   static EndpointResolver.Addressing addressing(String source, String value) {

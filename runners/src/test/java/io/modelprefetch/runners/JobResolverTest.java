@@ -22,13 +22,13 @@ class JobResolverTest {
 
   JobResolver.Flags flags(String extraConfig, Integer numThreads, Boolean force, String localDir) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, extraConfig,
-        numThreads, null, null, null, force, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        numThreads, null, null, null, force, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
   }
 
   /** Flags with only {@code --verify} and {@code --direct-io} (either may be null: not given). */
   JobResolver.Flags fetchFlags(String verify, String directIo) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
-        null, null, null, null, null, verify, directIo, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, null, verify, directIo, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
   }
 
   @Test
@@ -98,9 +98,9 @@ class JobResolverTest {
     Map<String, String> env = Map.of("DOWNLOADER_LOCAL_DIR", dir.resolve("from-env").toString());
     JobResolver resolver = new JobResolver(env);
     JobResolver.Flags noDir = new JobResolver.Flags(null, null, null, manifest, null, null, null, null, null, null,
-        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
     JobResolver.Flags withDir = new JobResolver.Flags(null, dir.resolve("from-flag").toString(), null, manifest, null,
-        null, null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of());
+        null, null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
 
     assertEquals(dir.resolve("from-manifest/x").toString(), resolver.resolve(noDir).models().get(0).modelDir());
     assertEquals(dir.resolve("from-flag/x").toString(), resolver.resolve(withDir).models().get(0).modelDir());

@@ -198,7 +198,8 @@ class OperabilityIT {
     });
     long total = size("config.json") + 3 * MIB + 5 + 4097;
     String waiting = "model-prefetch: progress: m 0% [..........] 0/3 files, " + ProgressReporter.pair(0, total)
-        + ", 0 B/s, ETA unknown\n";
+        // six GETs held at the proxy: the config, four ranges of the 3 MiB file, the small one
+        + ", 0 B/s, streams 6, ETA unknown\n";
     try {
       Cli.Running running = Cli.start(env(), "--local-dir", dest.toString(), "--model-uri", "s3://models/op/",
           "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "2MiB", "--progress-interval", "200ms");

@@ -119,7 +119,7 @@ class ReliabilityIT {
         "s3://" + BUCKET + "/" + prefix, "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "4MiB",
         "--report", dest.resolve("report.json").toString(),
         // A trickling body is given up after 2 s instead of 30: short for the test, long beside a range here.
-        "--stallTimeoutMillis=2000"));
+        "--stall-timeout", "2s"));
     args.addAll(List.of(extra));
     return args.toArray(String[]::new);
   }

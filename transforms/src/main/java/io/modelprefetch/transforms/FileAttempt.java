@@ -6,6 +6,7 @@ import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.LocalFiles;
@@ -50,6 +51,7 @@ final class FileAttempt {
   private int refetches;
   private final List<FetchedRange> refetched = new ArrayList<>();
   private boolean restarted;
+  private String guessedFingerprint; // the bytes of the last fetch whose part layout no guess matched
 
   FileAttempt(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
       Publisher publisher) {
@@ -97,6 +99,20 @@ final class FileAttempt {
         verdict = Evidence.check(object, ranges, LocalFiles.temporary(object));
       } catch (IOException e) {
         return fail("cannot read " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e));
+      }
+      if (verdict.layoutGuessed()) {
+        if (verdict.fingerprint().equals(guessedFingerprint)) {
+          // The same bytes twice: what the store holds, uploaded with a part size not guessed.
+          LOG.warn("{}: {}; the same bytes came twice, so they are what the store holds, uploaded with another"
+              + " part size: checked by size only", Printable.escape(object.uri()), verdict.mismatch());
+          verdict = new Evidence.Verdict(Evidence.SIZE, verdict.checks(), null);
+        } else {
+          guessedFingerprint = verdict.fingerprint();
+        }
+      }
+      if (verdict.ok() && settings.requireDigest() && Evidence.SIZE.equals(verdict.verifiedBy())) {
+        return fail("only its size could be checked: the store keeps no digest of it (no MD5 ETag, no S3 or TOS"
+            + " checksum, no uploader's MD5), and --require-digest refuses size alone");
       }
       if (verdict.ok()) {
         return commit(verdict);
@@ -150,6 +166,8 @@ final class FileAttempt {
   }
 
   private void refetch(ObjectRef target) throws InterruptedException {
+    // The bytes in place are thrown away: they are done again by the refetch.
+    Progress.undone(object.model(), ranges.stream().filter(FetchedRange::ok).mapToLong(r -> r.task().lengthBytes()).sum());
     S3Client s3 = client();
     List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.plan(s3, target, settings));
     ranges = ObjectPlans.fetchAll(s3, runtime, tasks);

@@ -74,6 +74,11 @@ public final class Progress {
     of(model).bytesDone.addAndGet(n);
   }
 
+  /** {@code n} bytes of {@code model} counted as done are to be fetched again (a file that failed verification). */
+  public static void undone(ModelKey model, long n) {
+    of(model).bytesDone.addAndGet(-n);
+  }
+
   /** A file of {@code model} was committed, or failed. */
   public static void fileDone(ModelKey model, boolean failed) {
     Counters c = of(model);

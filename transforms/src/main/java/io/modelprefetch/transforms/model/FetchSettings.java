@@ -26,10 +26,12 @@ import java.time.Duration;
  *     Default: true.
  * @param stallTimeoutMillis a response body that delivers less than 64 KiB in this many
  *     milliseconds is abandoned and its range retried (see {@code StallWatchdog}). Default: 30 s.
+ * @param requireDigest an object the store keeps no digest of fails instead of being committed
+ *     checked by its size alone. Default: false.
  */
 public record FetchSettings(
     long partThresholdBytes, long partSizeBytes, int maxInFlightRanges, int maxAttempts, boolean forceDownload,
-    Verification verification, int spreadBuckets, boolean directIo, long stallTimeoutMillis)
+    Verification verification, int spreadBuckets, boolean directIo, long stallTimeoutMillis, boolean requireDigest)
     implements Serializable {
 
   /** What a fetched file is checked against. */
@@ -85,7 +87,7 @@ public record FetchSettings(
 
   public static FetchSettings defaults() {
     return new FetchSettings(DEFAULT_PART_SIZE_BYTES, DEFAULT_PART_SIZE_BYTES, ADAPTIVE,
-        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true, DEFAULT_STALL_TIMEOUT.toMillis());
+        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true, DEFAULT_STALL_TIMEOUT.toMillis(), false);
   }
 
   /** Whether digests are computed and checked, beyond the size (and a manifest's sha256). */
@@ -109,47 +111,52 @@ public record FetchSettings(
 
   public FetchSettings withPartThresholdBytes(long bytes) {
     return new FetchSettings(bytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
   }
 
   public FetchSettings withPartSizeBytes(long bytes) {
     return new FetchSettings(partThresholdBytes, bytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
   }
 
   public FetchSettings withMaxInFlightRanges(int ranges) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, ranges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
   }
 
   public FetchSettings withMaxAttempts(int attempts) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, attempts, forceDownload,
-        verification, spreadBuckets, directIo, stallTimeoutMillis);
+        verification, spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
   }
 
   public FetchSettings withForceDownload(boolean force) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, force, verification,
-        spreadBuckets, directIo, stallTimeoutMillis);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
   }
 
   public FetchSettings withVerification(Verification level) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, level,
-        spreadBuckets, directIo, stallTimeoutMillis);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
   }
 
   /** These settings with the work spread over {@code buckets} keys between steps. */
   public FetchSettings withSpreadBuckets(int buckets) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, buckets, directIo, stallTimeoutMillis);
+        verification, buckets, directIo, stallTimeoutMillis, requireDigest);
   }
 
   public FetchSettings withDirectIo(boolean direct) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, direct, stallTimeoutMillis);
+        verification, spreadBuckets, direct, stallTimeoutMillis, requireDigest);
+  }
+
+  public FetchSettings withRequireDigest(boolean require) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
+        verification, spreadBuckets, directIo, stallTimeoutMillis, require);
   }
 
   public FetchSettings withStallTimeout(Duration timeout) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, directIo, timeout.toMillis());
+        verification, spreadBuckets, directIo, timeout.toMillis(), requireDigest);
   }
 }

@@ -24,6 +24,9 @@ public final class Report {
   public static final String OK = "ok";
   public static final String FAILED = "failed";
 
+  /** The {@code verifiedBy} of an object whose size alone was checked. */
+  private static final String SIZE_ONLY = "size";
+
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Report() {}
@@ -80,10 +83,23 @@ public final class Report {
       bytes += mBytes;
     }
 
+    // What vouched for the objects fetched now: per evidence, how many objects and bytes.
+    Map<String, Map<String, Long>> evidence = new java.util.TreeMap<>();
+    long sizeOnlyObjects = 0;
+    long sizeOnlyBytes = 0;
     List<Map<String, Object>> objectEntries = new ArrayList<>();
     for (FileResult r : sorted) {
       if (r.isModelLevel()) {
         continue;
+      }
+      if (r.status() == FileResult.Status.VERIFIED && r.verifiedBy() != null) {
+        Map<String, Long> kind = evidence.computeIfAbsent(r.verifiedBy(), k -> new LinkedHashMap<>());
+        kind.merge("objects", 1L, Long::sum);
+        kind.merge("bytes", r.sizeBytes(), Long::sum);
+        if (r.verifiedBy().equals(SIZE_ONLY)) {
+          sizeOnlyObjects++;
+          sizeOnlyBytes += r.sizeBytes();
+        }
       }
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("model", r.model().name());
@@ -110,6 +126,9 @@ public final class Report {
     totals.put("bytesFetched", bytesFetched);
     totals.put("seconds", Math.round(seconds * 1000) / 1000.0);
     totals.put("throughputBytesPerSecond", Math.round(bytesFetched / seconds));
+    totals.put("evidence", evidence);
+    totals.put("sizeOnlyObjects", sizeOnlyObjects);
+    totals.put("sizeOnlyBytes", sizeOnlyBytes);
 
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("status", anyFailure ? FAILED : OK);

@@ -58,10 +58,35 @@ public final class Evidence {
       "s3-sha1-composite", MD5, MULTIPART_MD5, UPLOADER_MD5, "crc64nvme", CRC64, "crc64nvme-composite", "crc32c",
       "crc32c-composite", "crc32", "crc32-composite");
 
-  /** The outcome: what was checked, and the first mismatch (expected and actual), if any. */
-  public record Verdict(String verifiedBy, List<String> checks, String mismatch) {
+  /**
+   * The outcome: what was checked, and the first mismatch (expected and actual), if any.
+   *
+   * @param layoutGuessed the mismatch is of a multipart checksum or ETag whose part size was guessed
+   *     (several part sizes fit and the store did not say which) and no other digest vouched for the
+   *     bytes: they may be right and the upload's part size another one. Fetching again tells:
+   *     bytes that come the same twice are what the store holds (see {@code FileAttempt})
+   * @param fingerprint what identifies the bytes checked when {@code layoutGuessed} (their CRC, or
+   *     their part digests), else null
+   */
+  public record Verdict(String verifiedBy, List<String> checks, String mismatch, boolean layoutGuessed,
+      String fingerprint) {
+    public Verdict(String verifiedBy, List<String> checks, String mismatch) {
+      this(verifiedBy, checks, mismatch, false, null);
+    }
+
     public boolean ok() {
       return mismatch == null;
+    }
+  }
+
+  /** A check's mismatch; {@code fingerprint} non-null when it rests on a guessed part layout. */
+  private record Mismatch(String message, String fingerprint) {
+    static Mismatch definite(String message) {
+      return new Mismatch(message, null);
+    }
+
+    boolean guessed() {
+      return fingerprint != null;
     }
   }
 
@@ -71,7 +96,8 @@ public final class Evidence {
    * Checks {@code file} (the fetched bytes of {@code object}) with what its {@code ranges} (in
    * index order, all successful, sharing one plan) computed. A whole-object digest the plan asks for
    * that no range computed (the ranges were fetched on several workers) is computed by one pass over
-   * the file.
+   * the file. A mismatch of a composite checksum or multipart ETag for a guessed part layout fails
+   * only when no other digest vouched for the bytes ({@link Verdict#layoutGuessed}).
    */
   public static Verdict check(ObjectRef object, List<FetchedRange> ranges, Path file) throws IOException {
     List<String> checks = new ArrayList<>(List.of(SIZE));
@@ -81,41 +107,55 @@ public final class Evidence {
     }
     DigestPlan plan = ranges.get(0).plan();
     StoredEvidence known = plan.known();
-    String mismatch = null;
+    List<Mismatch> mismatches = new ArrayList<>();
     if (plan.crc() != null) {
-      mismatch = checkCrc(object, plan, ranges, checks);
+      add(mismatches, checkCrc(object, plan, ranges, checks));
     }
     StoredChecksum stored = known.checksum();
     Map<String, String> whole = wholeDigests(plan, ranges, file);
-    if (mismatch == null && stored != null && stored.algorithm().crc() == null) {
-      mismatch = checkSha(plan, stored, ranges, whole, checks);
+    if (stored != null && stored.algorithm().crc() == null) {
+      add(mismatches, checkSha(plan, stored, ranges, whole, checks));
     }
     String etag = Etags.normalize(object.etag());
     String md5 = whole.get(DigestPlan.MD5);
-    if (mismatch == null && md5 != null && Etags.isPlainMd5(etag)) {
-      mismatch = md5.equals(etag) ? pass(checks, MD5) : "md5: expected " + etag + " (ETag), got " + md5;
+    if (md5 != null && Etags.isPlainMd5(etag)) {
+      add(mismatches, md5.equals(etag) ? pass(checks, MD5)
+          : Mismatch.definite("md5: expected " + etag + " (ETag), got " + md5));
     }
-    if (mismatch == null && md5 != null && known.uploaderMd5Hex() != null) {
-      mismatch = md5.equals(known.uploaderMd5Hex()) ? pass(checks, UPLOADER_MD5)
-          : "uploader-md5: expected " + known.uploaderMd5Hex() + " (the uploader's metadata), got " + md5;
+    if (md5 != null && known.uploaderMd5Hex() != null) {
+      add(mismatches, md5.equals(known.uploaderMd5Hex()) ? pass(checks, UPLOADER_MD5)
+          : Mismatch.definite("uploader-md5: expected " + known.uploaderMd5Hex() + " (the uploader's metadata), got "
+              + md5));
     }
-    if (mismatch == null && !plan.partMd5Bytes().isEmpty()) {
-      mismatch = checkMultipartMd5(plan, ranges, etag, checks);
+    if (!plan.partMd5Bytes().isEmpty()) {
+      add(mismatches, checkMultipartMd5(plan, ranges, etag, checks));
     }
     String sha256 = whole.get(DigestPlan.SHA256);
-    if (mismatch == null && object.expectedSha256() != null && sha256 != null) {
+    if (object.expectedSha256() != null && sha256 != null) {
       String expected = object.expectedSha256().strip().toLowerCase(Locale.ROOT);
-      mismatch = sha256.equals(expected) ? pass(checks, SHA256)
-          : "sha256: expected " + expected + " (manifest), got " + sha256;
+      add(mismatches, sha256.equals(expected) ? pass(checks, SHA256)
+          : Mismatch.definite("sha256: expected " + expected + " (manifest), got " + sha256));
     }
-    if (mismatch != null) {
-      return new Verdict(null, checks, mismatch);
+    var definite = mismatches.stream().filter(m -> !m.guessed()).findFirst();
+    if (definite.isPresent()) {
+      return new Verdict(null, checks, definite.get().message());
     }
+    if (!mismatches.isEmpty() && checks.size() == 1) { // only a guessed layout's check, and it failed
+      Mismatch guessed = mismatches.get(0);
+      return new Verdict(null, checks, guessed.message(), true, guessed.fingerprint());
+    }
+    // A guessed layout that another digest contradicts was simply not the upload's.
     String strongest = STRENGTH.stream().filter(checks::contains).findFirst().orElse(SIZE);
     return new Verdict(strongest, checks, null);
   }
 
-  private static String pass(List<String> checks, String name) {
+  private static void add(List<Mismatch> mismatches, Mismatch mismatch) {
+    if (mismatch != null) {
+      mismatches.add(mismatch);
+    }
+  }
+
+  private static Mismatch pass(List<String> checks, String name) {
     checks.add(name);
     return null;
   }
@@ -125,11 +165,12 @@ public final class Evidence {
     return algorithm.name().toLowerCase(Locale.ROOT) + (composite ? COMPOSITE_SUFFIX : "");
   }
 
-  private static String checkCrc(ObjectRef object, DigestPlan plan, List<FetchedRange> ranges, List<String> checks) {
+  private static Mismatch checkCrc(ObjectRef object, DigestPlan plan, List<FetchedRange> ranges,
+      List<String> checks) {
     List<BlockCrcs> spans = new ArrayList<>();
     for (FetchedRange r : ranges) {
       if (r.digests().crcs() == null) {
-        return crcName(plan.crc(), false) + ": range " + r.task().index() + " computed no CRC";
+        return Mismatch.definite(crcName(plan.crc(), false) + ": range " + r.task().index() + " computed no CRC");
       }
       spans.add(r.digests().crcs());
     }
@@ -138,33 +179,39 @@ public final class Evidence {
     StoredChecksum stored = known.checksum();
     if (plan.crc() == CrcAlgorithm.CRC64ECMA) {
       String actual = Long.toUnsignedString(crcs.crc());
-      return actual.equals(known.tosCrc64()) ? pass(checks, CRC64)
-          : CRC64 + ": expected " + known.tosCrc64() + " (" + StoredEvidence.TOS_CRC64_HEADER + "), got " + actual;
+      return actual.equals(known.tosCrc64()) ? pass(checks, CRC64) : Mismatch.definite(
+          CRC64 + ": expected " + known.tosCrc64() + " (" + StoredEvidence.TOS_CRC64_HEADER + "), got " + actual);
     }
     String header = stored.algorithm().headerName();
     if (!stored.composite()) {
       String actual = Base64.getEncoder().encodeToString(plan.crc().toBytes(crcs.crc()));
-      return stored.matchesCrc(crcs.crc()) ? pass(checks, crcName(plan.crc(), false))
-          : crcName(plan.crc(), false) + ": expected " + stored.base64() + " (" + header + "), got " + actual;
+      return stored.matchesCrc(crcs.crc()) ? pass(checks, crcName(plan.crc(), false)) : Mismatch.definite(
+          crcName(plan.crc(), false) + ": expected " + stored.base64() + " (" + header + "), got " + actual);
     }
+    long exact = known.partBytes() > 0 && MultipartLayout.fits(object.sizeBytes(), stored.partCount(), known.partBytes())
+        ? known.partBytes() : 0;
     Set<Long> candidates = new LinkedHashSet<>(
         MultipartLayout.candidatePartSizes(object.sizeBytes(), stored.partCount(), known.partBytes()));
-    candidates.addAll(MultipartLayout.wholeMibPartSizes(object.sizeBytes(), stored.partCount()));
+    if (exact == 0) {
+      candidates.addAll(MultipartLayout.wholeMibPartSizes(object.sizeBytes(), stored.partCount()));
+    }
     if (!crcs.matchingPartSizes(stored, candidates).isEmpty()) {
       return pass(checks, crcName(plan.crc(), true));
     }
     String name = crcName(plan.crc(), true);
+    String fingerprint = exact > 0 ? null : plan.crc() + ":" + Long.toUnsignedString(crcs.crc());
     if (candidates.isEmpty()) {
-      return name + ": expected " + stored.headerValue() + " (" + header + "), but no whole-MiB part size makes "
-          + stored.partCount() + " parts of " + object.sizeBytes() + " bytes";
+      return new Mismatch(name + ": expected " + stored.headerValue() + " (" + header + "), but no whole-MiB part"
+          + " size makes " + stored.partCount() + " parts of " + object.sizeBytes() + " bytes", fingerprint);
     }
     long likely = candidates.iterator().next();
     String actual = Base64.getEncoder().encodeToString(crcs.compositeValue(likely)) + "-" + stored.partCount();
-    return name + ": expected " + stored.headerValue() + " (" + header + "), got " + actual + " for "
-        + mib(likely) + " parts, and no other of the " + candidates.size() + " part sizes that fit gives it";
+    return new Mismatch(name + ": expected " + stored.headerValue() + " (" + header + "), got " + actual + " for "
+        + mib(likely) + " parts" + (candidates.size() > 1 ? ", and no other of the " + candidates.size()
+            + " part sizes that fit gives it" : ""), fingerprint);
   }
 
-  private static String checkSha(DigestPlan plan, StoredChecksum stored, List<FetchedRange> ranges,
+  private static Mismatch checkSha(DigestPlan plan, StoredChecksum stored, List<FetchedRange> ranges,
       Map<String, String> whole, List<String> checks) {
     String name = "s3-" + stored.algorithm().name().toLowerCase(Locale.ROOT);
     String header = stored.algorithm().headerName();
@@ -174,8 +221,8 @@ public final class Evidence {
         return null; // not computed: a cheaper digest vouches
       }
       byte[] actual = HexFormat.of().parseHex(hex);
-      return stored.matches(actual) ? pass(checks, name)
-          : name + ": expected " + stored.base64() + " (" + header + "), got " + Base64.getEncoder().encodeToString(actual);
+      return stored.matches(actual) ? pass(checks, name) : Mismatch.definite(
+          name + ": expected " + stored.base64() + " (" + header + "), got " + Base64.getEncoder().encodeToString(actual));
     }
     if (plan.shaPartBytes() == 0) {
       return null;
@@ -183,17 +230,19 @@ public final class Evidence {
     List<byte[]> parts = new ArrayList<>();
     ranges.forEach(r -> r.digests().partShaHex().forEach(h -> parts.add(HexFormat.of().parseHex(h))));
     if (parts.size() != stored.partCount()) {
-      return name + COMPOSITE_SUFFIX + ": expected " + stored.partCount() + " parts of " + mib(plan.shaPartBytes())
-          + ", the ranges held " + parts.size();
+      return Mismatch.definite(name + COMPOSITE_SUFFIX + ": expected " + stored.partCount() + " parts of "
+          + mib(plan.shaPartBytes()) + ", the ranges held " + parts.size());
     }
     byte[] actual = stored.algorithm().compositeOf(parts);
-    return stored.matches(actual) ? pass(checks, name + COMPOSITE_SUFFIX)
-        : name + COMPOSITE_SUFFIX + ": expected " + stored.headerValue() + " (" + header + "), got "
-            + Base64.getEncoder().encodeToString(actual) + "-" + parts.size() + " for " + mib(plan.shaPartBytes()) + " parts";
+    return stored.matches(actual) ? pass(checks, name + COMPOSITE_SUFFIX) : Mismatch.definite(
+        name + COMPOSITE_SUFFIX + ": expected " + stored.headerValue() + " (" + header + "), got "
+            + Base64.getEncoder().encodeToString(actual) + "-" + parts.size() + " for " + mib(plan.shaPartBytes()) + " parts");
   }
 
-  private static String checkMultipartMd5(DigestPlan plan, List<FetchedRange> ranges, String etag, List<String> checks) {
+  private static Mismatch checkMultipartMd5(DigestPlan plan, List<FetchedRange> ranges, String etag,
+      List<String> checks) {
     String first = null;
+    String fingerprint = null;
     for (long partBytes : plan.partMd5Bytes()) {
       List<byte[]> parts = new ArrayList<>();
       ranges.forEach(r -> r.digests().partMd5Hex().getOrDefault(partBytes, List.of())
@@ -204,11 +253,14 @@ public final class Evidence {
       }
       if (first == null) {
         first = actual + " for " + mib(partBytes) + " parts";
+        fingerprint = "md5:" + mib(partBytes) + ":" + actual;
       }
     }
-    return MULTIPART_MD5 + ": expected " + etag + " (ETag), got " + first
-        + (plan.partMd5Bytes().size() > 1 ? ", and no other of the " + plan.partMd5Bytes().size()
-            + " part sizes tried gives it (the bytes differ from the upload, or it used another part size)" : "");
+    boolean guessed = plan.partMd5Bytes().size() > 1;
+    return new Mismatch(MULTIPART_MD5 + ": expected " + etag + " (ETag), got " + first
+        + (guessed ? ", and no other of the " + plan.partMd5Bytes().size()
+            + " part sizes tried gives it (the bytes differ from the upload, or it used another part size)" : ""),
+        guessed ? fingerprint : null);
   }
 
   /**

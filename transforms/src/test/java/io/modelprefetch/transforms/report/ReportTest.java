@@ -69,6 +69,9 @@ class ReportTest {
     expectedTotals.put("bytesFetched", 1600L);
     expectedTotals.put("seconds", 2.0);
     expectedTotals.put("throughputBytesPerSecond", 800L);
+    expectedTotals.put("evidence", Map.of("md5", Map.of("objects", 2L, "bytes", 1500L)));
+    expectedTotals.put("sizeOnlyObjects", 0L);
+    expectedTotals.put("sizeOnlyBytes", 0L);
     assertEquals(expectedTotals, totals(report));
     assertEquals(List.copyOf(expectedTotals.keySet()), List.copyOf(totals(report).keySet()));
   }
