@@ -39,7 +39,11 @@ public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wh
   /** The most part sizes whose multipart MD5 one pass computes. */
   public static final int MAX_MD5_CANDIDATES = 4;
 
-  /** The largest range alignment for several part sizes at once (their least common multiple). */
+  /**
+   * The largest range alignment for several part sizes at once (their least common multiple), for
+   * an object larger than it; an object no larger is one range at most whatever the alignment, so
+   * every candidate is kept for it.
+   */
   public static final long MAX_ALIGNMENT_BYTES = 1L << 30;
 
   public DigestPlan {
@@ -95,7 +99,7 @@ public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wh
         enough = true;
       } else {
         partMd5 = MultipartLayout.onePassCandidates(MultipartLayout.candidatePartSizes(sizeBytes, parts),
-            MAX_MD5_CANDIDATES, MAX_ALIGNMENT_BYTES);
+            MAX_MD5_CANDIDATES, sizeBytes <= MAX_ALIGNMENT_BYTES ? Long.MAX_VALUE : MAX_ALIGNMENT_BYTES);
         enough |= !partMd5.isEmpty();
       }
     }

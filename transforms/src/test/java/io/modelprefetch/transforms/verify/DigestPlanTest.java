@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.modelprefetch.transforms.model.FetchSettings.Verification;
+import io.modelprefetch.transforms.plan.RangePlanner;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,18 @@ class DigestPlanTest {
     assertFalse(plan(THREE_PARTS, CRC32, Verification.SIZE).computesDigests());
     assertEquals(List.of(DigestPlan.SHA256), DigestPlan.choose(24 * MIB, MD5_ETAG, true, CRC32, Verification.SIZE)
         .wholeDigests(), "a manifest's sha256 is checked at every level");
+  }
+
+  @Test
+  void everyLayoutThatFitsIsTriedWhenTheObjectIsOneRangeAtMost() {
+    // The aws CLI with multipart_chunksize = 100MB: 101 MiB in 2 parts, which 64 and 100 MiB both
+    // fit. Their lcm (1600 MiB) is above the alignment cap, but the object is one range whatever
+    // the alignment: dropping 100 MiB failed the correct object after 3 attempts.
+    String twoParts = "\"0123456789abcdef0123456789abcdef-2\"";
+    DigestPlan full = DigestPlan.choose(101 * MIB, twoParts, false, StoredEvidence.NONE, Verification.FULL);
+    assertEquals(List.of(64 * MIB, 100 * MIB), full.partMd5Bytes());
+    assertEquals(List.of(new RangePlanner.Range(0, 101 * MIB - 1)),
+        RangePlanner.planAligned(101 * MIB, full.alignmentBytes(), 4 * MIB), "one range holds both layouts' parts");
   }
 
   @Test
