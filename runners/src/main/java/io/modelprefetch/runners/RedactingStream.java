@@ -14,9 +14,10 @@ import java.nio.charset.StandardCharsets;
  * wire logs, Flink's and Beam's) and {@code System.out}. Each line is {@link Redaction#redact}ed
  * before it reaches the real stream.
  *
- * <p>Bytes are held until a line ends; a {@link #flush} passes on what is held (a progress line
- * redrawn in place ends in no newline), so a credential is redacted as long as one write does not
- * split it, which no logger does. A line longer than {@link #MAX_LINE_BYTES} is passed on in pieces.
+ * <p>Bytes are held until a line ends, then passed on at once; an explicit {@link #flush} passes on
+ * what is held (a progress line redrawn in place ends in no newline). So a credential is redacted as
+ * long as no flush splits its line, which no logger does. A line longer than {@link
+ * #MAX_LINE_BYTES} is passed on in pieces.
  * Lines are handled as ISO-8859-1, byte for byte, so text in any encoding passes unchanged.
  */
 final class RedactingStream extends OutputStream {
@@ -47,7 +48,9 @@ final class RedactingStream extends OutputStream {
     if (charset.equals(StandardCharsets.US_ASCII)) {
       charset = StandardCharsets.UTF_8;
     }
-    return new PrintStream(new RedactingStream(stream), true, charset);
+    // Not auto-flushing: a print stream that does flushes after every write, which would pass a
+    // line on in the pieces it was printed in. Lines pass when they end, the rest on an explicit flush.
+    return new PrintStream(new RedactingStream(stream), false, charset);
   }
 
   @Override
