@@ -184,6 +184,7 @@ class HostileStoreIT {
 
     Cli dryRun = run("forge/", "--dry-run");
     Cli cli = run("forge/");
+    Cli doctor = Cli.run(env(), "doctor", "--model-uri", "s3://models/forge/");
 
     for (Cli c : List.of(dryRun, cli)) {
       assertEquals(1, c.status(), c.toString());
@@ -192,6 +193,10 @@ class HostileStoreIT {
           + escaped + "' would overwrite the download bookkeeping in .prefetch/\n"), c.err());
     }
     assertTrue(dryRun.out().contains("  fetch            100  evil" + escaped + "\n"), dryRun.out());
+    assertEquals(0, doctor.status(), doctor.toString());
+    assertFalse(doctor.out().lines().anyMatch(line -> line.startsWith(forged)), doctor.out());
+    assertTrue(doctor.out().contains(".prefetch/x" + escaped + " (100 bytes), config.json (") , doctor.out());
+    assertTrue(doctor.out().contains("evil" + escaped + " (100 bytes)"), doctor.out());
     assertTrue(cli.err().contains("\nmodel-prefetch: 1 model(s), 3 object(s): 2 verified, 0 already present, 1 failed;"),
         cli.err());
     assertTrue(Files.isRegularFile(dest.resolve("m").resolve("evil\n" + forged)), "the file has its exact name");
