@@ -1,6 +1,7 @@
 package io.modelprefetch.runners;
 
 import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.report.Printable;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -23,17 +24,20 @@ final class DryRun {
    */
   static int print(ListingPlan plan, PrintStream out, PrintStream err) {
     for (ListingPlan.ModelPlan model : plan.models()) {
-      out.println(model.model().name() + " " + model.model().uri() + " -> " + model.model().modelDir());
+      out.println(Printable.escape(model.model().name()) + " " + Printable.escape(model.model().uri()) + " -> "
+          + Printable.escape(model.model().modelDir()));
+      // Keys are the store's to choose: escaped, so none can forge or disguise a line.
       for (ListingPlan.Entry entry : model.entries()) {
         out.println(String.format(Locale.ROOT, "  %-7s %12d  %s", entry.present() ? "present" : "fetch",
-            entry.object().sizeBytes(), entry.object().relativePath()));
+            entry.object().sizeBytes(), Printable.escape(entry.object().relativePath())));
       }
       for (FileResult refused : model.refused()) {
-        out.println(String.format(Locale.ROOT, "  %-7s %12d  %s", "refused", refused.sizeBytes(), refused.relativePath()));
-        err.println("FAILED " + refused.uri() + ": " + refused.error());
+        out.println(String.format(Locale.ROOT, "  %-7s %12d  %s", "refused", refused.sizeBytes(),
+            Printable.escape(refused.relativePath())));
+        err.println("FAILED " + Printable.escape(refused.uri()) + ": " + Printable.oneLine(refused.error()));
       }
       if (model.error() != null) {
-        err.println("FAILED " + model.model().uri() + ": " + model.error());
+        err.println("FAILED " + Printable.escape(model.model().uri()) + ": " + Printable.oneLine(model.error()));
       }
     }
     out.println(String.format(Locale.ROOT,

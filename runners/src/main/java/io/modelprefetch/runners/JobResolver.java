@@ -3,6 +3,7 @@ package io.modelprefetch.runners;
 import io.modelprefetch.transforms.manifest.Manifest;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.plan.DestinationPaths;
 import io.modelprefetch.transforms.plan.Filters;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.CredentialsSource;
@@ -194,7 +195,13 @@ final class JobResolver {
       }
       String name = entry.name() != null ? entry.name() : location.inferModelName();
       checkModelName(entry.uri(), name);
-      String modelDir = hadoop ? root + "/" + name : Path.of(root).resolve(name).toString();
+      String modelDir;
+      try {
+        modelDir = hadoop ? root + "/" + name : Path.of(root).resolve(name).toString();
+      } catch (java.nio.file.InvalidPathException e) {
+        throw new UsageException("model name '" + name + "' for " + entry.uri() + " cannot be a folder name in this JVM,"
+            + " whose file names are in " + DestinationPaths.FILE_NAME_ENCODING + "; run it with LC_ALL=C.UTF-8");
+      }
       if (!dirs.add(modelDir.toString())) {
         throw new UsageException("two models would land in " + modelDir + "; give each a distinct name");
       }
@@ -209,6 +216,7 @@ final class JobResolver {
       models.add(new ModelSource(entry.uri().strip(), location, name, modelDir, filters, recipe,
           entry.sha256OrEmpty(), destination));
     }
+    checkReportOutsideModels(flags.report(), models, root);
     if (PrefetchRun.STDOUT.equals(flags.report()) && runner.remoteWorkers()) {
       throw new UsageException("--report - cannot print a report that a TaskManager of the cluster writes;"
           + " give --report a path on a folder shared with the TaskManagers");
@@ -332,7 +340,13 @@ final class JobResolver {
 
   /** Refuses a destination that is a file or cannot be written; writes nothing. */
   private static Path checkDestination(String localDir) {
-    Path root = Path.of(localDir).toAbsolutePath().normalize();
+    Path root;
+    try {
+      root = Path.of(localDir).toAbsolutePath().normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new UsageException("--local-dir '" + localDir + "' is not a path this JVM can write (" + e.getReason()
+          + "): its file names are in " + DestinationPaths.FILE_NAME_ENCODING + "; run it with LC_ALL=C.UTF-8");
+    }
     Path existing = root;
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
@@ -347,6 +361,46 @@ final class JobResolver {
       throw new UsageException("--local-dir '" + localDir + "': " + existing + " is not writable by this user; choose another destination or fix its permissions");
     }
     return root;
+  }
+
+  /**
+   * Refuses a {@code --report} path inside a model folder (also through a link): the report's
+   * rename could replace one of the model's verified files.
+   */
+  private static void checkReportOutsideModels(String report, List<ModelSource> models, String root) {
+    if (report == null || PrefetchRun.STDOUT.equals(report) || HadoopFiles.isUri(report)) {
+      return;
+    }
+    Path path;
+    try {
+      path = Path.of(report).toAbsolutePath().normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new UsageException("--report '" + report + "' is not a path this JVM can write: " + e.getReason());
+    }
+    for (ModelSource model : models) {
+      if (HadoopFiles.isUri(model.modelDir())) {
+        continue;
+      }
+      Path dir = Path.of(model.modelDir());
+      if (path.startsWith(dir) || real(path).startsWith(real(dir))) {
+        throw new UsageException("--report '" + report + "' is inside the model folder " + dir
+            + ", where writing it could replace one of the model's files; write the report outside every model folder,"
+            + " e.g. --report " + Path.of(root).resolve(".reports").resolve("report.json"));
+      }
+    }
+  }
+
+  /** {@code path} with the links of its existing part resolved. */
+  private static Path real(Path path) {
+    Path existing = path;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    try {
+      return existing == null ? path : existing.toRealPath().resolve(existing.relativize(path));
+    } catch (java.io.IOException e) {
+      return path;
+    }
   }
 
   private static void checkModelName(String uri, String name) {

@@ -6,7 +6,10 @@ import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.storage.HadoopFiles;
 import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.storage.SafeFolder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -55,6 +58,10 @@ record ListingPlan(List<ModelPlan> models) {
   }
 
   private static ModelPlan list(ModelSource model, boolean force) {
+    String refusal = HadoopFiles.isUri(model.modelDir()) ? null : SafeFolder.modelRefusal(Path.of(model.modelDir()));
+    if (refusal != null) { // nothing of it is listed: the pipeline refuses it the same way
+      return new ModelPlan(model, List.of(), List.of(), "refused: " + refusal, null);
+    }
     List<Entry> entries = new ArrayList<>();
     List<FileResult> refused = new ArrayList<>();
     String[] error = {null};

@@ -3,6 +3,7 @@ package io.modelprefetch.runners;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.transforms.storage.CompletionMarker;
+import io.modelprefetch.transforms.storage.LocalFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -60,6 +61,14 @@ record ModelStatus(String name, Path dir, State state, String uri, long files, l
     if (PART_NEXT_TO_TARGET.matcher(name).matches()
         || name.endsWith(".prefetch-part.journal") && name.startsWith(".")) {
       return true;
+    }
+    String path = relative.toString().replace('\\', '/');
+    if (path.equals(LocalFiles.PARTS) || path.equals(LocalFiles.LONG_NAME_SIDECARS)
+        || path.startsWith(LocalFiles.LONG_NAME_SIDECARS + "/")) {
+      return false; // the folder of temporaries is looked into; long names' sidecars are no leftover
+    }
+    if (relative.getNameCount() == 3 && path.startsWith(LocalFiles.PARTS + "/")) {
+      return true; // a temporary file or journal of an interrupted run
     }
     return relative.getNameCount() == 2 && relative.getName(0).toString().equals(CompletionMarker.FOLDER)
         && !name.equals(CompletionMarker.FILE) && !name.equals("lock");

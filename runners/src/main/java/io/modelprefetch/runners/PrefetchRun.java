@@ -10,14 +10,18 @@ import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.report.Report;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.HadoopFiles;
+import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.storage.ModelLock;
+import io.modelprefetch.transforms.storage.SafeFolder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -115,10 +119,19 @@ final class PrefetchRun {
       // Hadoop file system destinations have no OS lock to take: the schedule keeps runs apart there.
       for (Path dir : job.models().stream().map(ModelSource::modelDir).filter(d -> !HadoopFiles.isUri(d))
           .map(Path::of).sorted().distinct().toList()) {
-        if (!Files.exists(dir)) {
+        if (SafeFolder.modelRefusal(dir) != null) {
+          continue; // a link in the model's place: the listing step refuses the model by name, writing nothing
+        }
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
           created.add(dir);
         }
-        Optional<ModelLock> taken = ModelLock.tryAcquire(dir);
+        Optional<ModelLock> taken;
+        try {
+          taken = ModelLock.tryAcquire(dir);
+        } catch (ModelLock.LockException e) {
+          err.println("model-prefetch: " + e.getMessage());
+          return USAGE; // found before anything of the models is written
+        }
         if (taken.isEmpty() && lock.waitForLock()) {
           err.println("model-prefetch: waiting up to " + lock.timeout() + " for " + dir + ", which another prefetch is writing ("
               + ModelLock.holder(dir) + ")");
@@ -281,7 +294,11 @@ final class PrefetchRun {
       }
     }
     for (List<FileResult> files : byModel.values()) {
-      CompletionMarker.write(files.get(0).model(), files, Instant.now());
+      try {
+        CompletionMarker.write(files.get(0).model(), files, Instant.now());
+      } catch (CompletionMarker.MarkerException e) {
+        results.add(FileResult.modelFailure(files.get(0).model(), e.getMessage())); // the files are in place, the model is not marked
+      }
     }
     List<ModelKey> keys = job.models().stream().map(ModelKey::of).toList();
     Report.write(Report.build(results, keys, Instant.ofEpochMilli(startedAtMillis), Instant.now(), job.notes()), report);
@@ -359,19 +376,23 @@ final class PrefetchRun {
    * and creates it again.
    */
   private static void removeIfOnlyTheLock(Path modelDir) {
-    Path lockFile = ModelLock.file(modelDir);
-    try (var entries = Files.list(modelDir)) {
-      if (entries.anyMatch(p -> !p.equals(lockFile.getParent()))) {
+    try (SafeFolder model = SafeFolder.model(modelDir, false)) {
+      if (!model.names().equals(List.of(CompletionMarker.FOLDER))) {
         return;
       }
-      try (var bookkeeping = Files.list(lockFile.getParent())) {
-        if (bookkeeping.anyMatch(p -> !p.equals(lockFile))) {
+      String lock = ModelLock.file(modelDir).getFileName().toString();
+      String parts = Path.of(LocalFiles.PARTS).getFileName().toString();
+      try (SafeFolder bookkeeping = model.child(CompletionMarker.FOLDER, false)) {
+        if (!List.of(lock, parts).containsAll(bookkeeping.names())) {
           return;
         }
+        if (bookkeeping.names().contains(parts)) {
+          bookkeeping.deleteEmptyFolder(parts); // the failed files' temporary files are gone already
+        }
+        bookkeeping.delete(lock);
       }
-      Files.deleteIfExists(lockFile);
-      Files.deleteIfExists(lockFile.getParent());
-      Files.deleteIfExists(modelDir);
+      model.deleteEmptyFolder(CompletionMarker.FOLDER);
+      Files.delete(modelDir); // rmdir: a link or a folder that is no longer empty stays
     } catch (IOException e) {
       LOG.debug("Kept {}: {}", modelDir, e.toString());
     }
@@ -488,12 +509,12 @@ final class PrefetchRun {
     JsonNode totals = report.path("totals");
     for (JsonNode object : report.path("objects")) {
       if (object.path("status").asText().equals("failed")) {
-        err.println("FAILED " + object.path("uri").asText() + ": " + object.path("error").asText());
+        err.println(failedLine(object));
       }
     }
     for (JsonNode model : report.path("models")) {
       if (!model.path("error").isNull() && !model.path("error").isMissingNode()) {
-        err.println("FAILED " + model.path("uri").asText() + ": " + model.path("error").asText());
+        err.println(failedLine(model));
       }
     }
     double seconds = totals.path("seconds").asDouble();
@@ -508,10 +529,18 @@ final class PrefetchRun {
             bytes(totals.path("sizeOnlyBytes").asLong()))));
     for (JsonNode model : report.path("models")) {
       if (model.path("status").asText().equals("ok")) {
-        out.println(model.path("localPath").asText());
+        out.println(Printable.escape(model.path("localPath").asText()));
       }
     }
     return report.path("status").asText().equals("ok") ? OK : FAILED;
+  }
+
+  /**
+   * {@code FAILED <uri>: <error>} on one line: the URI's key is the store's to choose, so it is
+   * escaped ({@link Printable#escape}); the error already quotes keys escaped and is kept on one line.
+   */
+  static String failedLine(JsonNode entry) {
+    return "FAILED " + Printable.escape(entry.path("uri").asText()) + ": " + Printable.oneLine(entry.path("error").asText());
   }
 
   static String bytes(long n) {
@@ -533,7 +562,7 @@ final class PrefetchRun {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    return firstLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+    return Printable.oneLine(firstLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
   }
 
   private static String firstLine(String s) {

@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A destination that runs out of space: a 4 MiB tmpfs mounted by the test (root only; skipped
- * where mounting is not allowed). The failing file is named with its path, no temporary file is
- * left, and an existing file is not damaged.
+ * A destination that runs out of space, or cannot be written at all: a 4 MiB tmpfs and a read-only
+ * one mounted by the test (root only, which also ignores permission bits: a read-only mount holds
+ * for root; skipped where mounting is not allowed). The failing file is named with its path, no
+ * temporary file is left, and an existing file is not damaged.
  */
 class DiskFullIT {
 
@@ -27,8 +28,10 @@ class DiskFullIT {
 
   @TempDir static Path serverDir;
   @TempDir static Path mountPoint;
+  @TempDir static Path readOnlyRoot;
   static EmbeddedS3 server;
   static boolean mounted;
+  static boolean readOnlyMounted;
 
   @BeforeAll
   static void start() throws Exception {
@@ -36,6 +39,9 @@ class DiskFullIT {
         .redirectErrorStream(true).start();
     mounted = mount.waitFor() == 0;
     Assumptions.assumeTrue(mounted, "mounting a tmpfs needs root: " + new String(mount.getInputStream().readAllBytes()));
+    Files.createDirectories(readOnlyRoot.resolve("m"));
+    readOnlyMounted = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs",
+        readOnlyRoot.resolve("m").toString()).inheritIO().start().waitFor() == 0;
     server = EmbeddedS3.start(serverDir.resolve("data"));
   }
 
@@ -46,6 +52,75 @@ class DiskFullIT {
     }
     if (mounted) {
       new ProcessBuilder("umount", mountPoint.toString()).inheritIO().start().waitFor();
+    }
+    if (readOnlyMounted) {
+      new ProcessBuilder("umount", readOnlyRoot.resolve("m").toString()).inheritIO().start().waitFor();
+    }
+  }
+
+  @Test
+  void aReadOnlyModelFolderIsOneLineNamingItBeforeAnythingIsWritten() throws IOException {
+    Assumptions.assumeTrue(readOnlyMounted, "a read-only tmpfs could not be mounted");
+    DemoModel.upload(server.admin(), "models", "ro/", List.of(DemoModel.File.single("config.json", 0)));
+
+    Cli cli = Cli.run(env(), "--local-dir", readOnlyRoot.toString(), "--model-uri", "s3://models/ro/", "--model-name", "m");
+
+    assertEquals(2, cli.status(), cli.toString());
+    assertEquals("model-prefetch: cannot take the lock " + readOnlyRoot.resolve("m/.prefetch/lock")
+        + ": Read-only file system; the file system is mounted read-only: remount it read-write or choose another"
+        + " --local-dir\n", cli.err());
+    assertEquals("", cli.out());
+  }
+
+  @Test
+  void aRerunOnAFullDiskSaysSoInOneLineAndLeavesNoTemporaryMarker() throws IOException {
+    DemoModel.upload(server.admin(), "models", "rerun/",
+        List.of(DemoModel.File.single("config.json", 0), DemoModel.File.single("w.bin", MIB)));
+    Path model = mountPoint.resolve("c/m");
+    String[] args = {"--local-dir", mountPoint.resolve("c").toString(), "--model-uri", "s3://models/rerun/",
+        "--model-name", "m"};
+    assertEquals(0, Cli.run(env(), args).status());
+    Files.delete(model.resolve(".prefetch/complete.json")); // a rerun must write it again
+    fill(mountPoint.resolve("filler"));
+
+    try {
+      Cli rerun;
+      try {
+        rerun = Cli.run(env(), args);
+      } finally {
+        Files.delete(mountPoint.resolve("filler"));
+      }
+
+      assertEquals(1, rerun.status(), rerun.toString());
+      assertTrue(rerun.err().contains("FAILED s3://models/rerun/: cannot write " + model.resolve(".prefetch/complete.json")
+          + ": No space left on device; free space on its file system (or raise the quota) and run again\n"), rerun.err());
+      assertTrue(rerun.err().contains("model-prefetch: 1 model(s), 2 object(s): 0 verified, 2 already present, 0 failed;"),
+          rerun.err());
+      assertEquals(List.of("lock", "parts"), OperabilityIT.tree(model.resolve(".prefetch")), "no .complete.json.tmp");
+    } finally {
+      deleteTree(mountPoint.resolve("c")); // the other tests need the tmpfs's space
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    try (var all = Files.walk(root)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** Writes {@code file} until its file system is full. */
+  static void fill(Path file) throws IOException {
+    byte[] block = new byte[64 * 1024];
+    try (var out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(block);
+      }
+    } catch (IOException full) {
+      if (!String.valueOf(full.getMessage()).contains("No space left")) {
+        throw full;
+      }
     }
   }
 

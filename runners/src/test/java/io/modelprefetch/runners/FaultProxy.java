@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +29,12 @@ import java.util.function.Consumer;
  *
  * <p>Requests are forwarded with their own {@code Host} header, so SigV4 signatures stay valid.
  * Every exchange uses a fresh upstream connection and ends with {@code Connection: close}.
+ *
+ * <p>An {@link #answers answer hook} misbehaves as a broken store, proxy or captive portal would: it
+ * sees each request and the upstream's answer (its body de-chunked) and may send another answer
+ * instead (a rewritten listing, a login page, a Content-Length that does not match the body). Such
+ * an answer keeps the connection open unless it says {@code Connection: close}, as a keep-alive
+ * server would, so what it sends wrong can reach the client's next request too.
  */
 final class FaultProxy implements AutoCloseable {
 
@@ -50,6 +57,65 @@ final class FaultProxy implements AutoCloseable {
   private final Map<Fault, AtomicInteger> injected = new ConcurrentHashMap<>();
   private final AtomicLong objectBodyBytes = new AtomicLong();
   private final AtomicInteger listings = new AtomicInteger();
+  private volatile AnswerHook answers = (request, upstream) -> null;
+
+  /** A request as the proxy received it. */
+  record Request(String method, String target) {
+    /** The value of query parameter {@code name} (URL-decoded), or null. */
+    String query(String name) {
+      int q = target.indexOf('?');
+      if (q < 0) {
+        return null;
+      }
+      for (String pair : target.substring(q + 1).split("&")) {
+        int eq = pair.indexOf('=');
+        String key = eq < 0 ? pair : pair.substring(0, eq);
+        if (key.equals(name)) {
+          return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        }
+      }
+      return null;
+    }
+
+    boolean isListing() {
+      return method.equals("GET") && target.contains("list-type=");
+    }
+  }
+
+  /** An upstream answer: its status line, its header lines (without Content-Length and Transfer-Encoding) and its body. */
+  record Upstream(String statusLine, List<String> headers, byte[] body) {
+    String text() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+
+    /** The same answer with {@code newBody} and a Content-Length of {@code contentLength}, as bytes to send. */
+    byte[] with(byte[] newBody, long contentLength) {
+      StringBuilder head = new StringBuilder(statusLine).append("\r\n");
+      headers.forEach(h -> head.append(h).append("\r\n"));
+      head.append("Content-Length: ").append(contentLength).append("\r\n\r\n");
+      byte[] h = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+      byte[] out = java.util.Arrays.copyOf(h, h.length + newBody.length);
+      System.arraycopy(newBody, 0, out, h.length, newBody.length);
+      return out;
+    }
+
+    /** The same answer with {@code newBody}, its Content-Length right. */
+    byte[] with(String newBody) {
+      byte[] bytes = newBody.getBytes(StandardCharsets.UTF_8);
+      return with(bytes, bytes.length);
+    }
+  }
+
+  /** Decides what the client gets instead of the upstream's answer: the bytes to send, or null to pass it on. */
+  interface AnswerHook {
+    byte[] answer(Request request, Upstream upstream) throws IOException;
+  }
+
+  /** Builds an answer of the proxy's own: {@code status}, one header, {@code body}, and a right Content-Length. */
+  static byte[] ownAnswer(String statusLine, String contentType, String body, boolean close) {
+    return new Upstream(statusLine, close ? List.of("Content-Type: " + contentType, "Connection: close")
+        : List.of("Content-Type: " + contentType), new byte[0]).with(body);
+  }
 
   FaultProxy(URI upstream, long seed) throws IOException {
     this.upstreamPort = upstream.getPort();
@@ -71,6 +137,12 @@ final class FaultProxy implements AutoCloseable {
   /** Injects at most {@code max} faults into the GETs of any one object. */
   FaultProxy maxFaultsPerPath(int max) {
     this.maxFaultsPerPath = max;
+    return this;
+  }
+
+  /** Sends what {@code hook} answers instead of the upstream's answer; pass null to stop. */
+  FaultProxy answers(AnswerHook hook) {
+    this.answers = hook == null ? (request, upstream) -> null : hook;
     return this;
   }
 
@@ -136,9 +208,20 @@ final class FaultProxy implements AutoCloseable {
   private void serve(Socket client) {
     try (client) {
       InputStream in = client.getInputStream();
+      while (serveOne(client, in)) {
+        // a keep-alive answer of the hook: the client may send its next request on this connection
+      }
+    } catch (IOException e) {
+      // The client went away; nothing to serve.
+    }
+  }
+
+  /** Serves one exchange; true when the connection stays open for another. */
+  private boolean serveOne(Socket client, InputStream in) throws IOException {
+    {
       String head = readHead(in);
       if (head == null) {
-        return;
+        return false;
       }
       String[] requestLine = head.substring(0, head.indexOf("\r\n")).split(" ");
       String method = requestLine[0];
@@ -164,9 +247,16 @@ final class FaultProxy implements AutoCloseable {
             + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(xml);
         out.flush();
-        return;
+        return false;
       }
       byte[] response = forward(withConnectionClose(head), body);
+      byte[] own = answers.answer(new Request(method, target), parse(response));
+      if (own != null) {
+        out.write(own);
+        out.flush();
+        return !new String(own, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT)
+            .contains("\r\nconnection: close\r\n");
+      }
       int split = indexOf(response, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII)) + 4;
       String responseHead = new String(response, 0, split - 2, StandardCharsets.ISO_8859_1);
       byte[] responseBody = java.util.Arrays.copyOfRange(response, split, response.length);
@@ -177,12 +267,12 @@ final class FaultProxy implements AutoCloseable {
             .getBytes(StandardCharsets.ISO_8859_1));
         out.write(responseBody);
         out.flush();
-        return;
+        return false;
       }
       if (!objectGet || (status != 200 && status != 206)) {
         out.write(response);
         out.flush();
-        return;
+        return false;
       }
       Long crc = crcByPath.get(path);
       if (crc != null) {
@@ -200,7 +290,7 @@ final class FaultProxy implements AutoCloseable {
         out.write(responseBody);
         objectBodyBytes.addAndGet(responseBody.length);
         out.flush();
-        return;
+        return false;
       }
       count(fault);
       int half = responseBody.length / 2;
@@ -228,7 +318,12 @@ final class FaultProxy implements AutoCloseable {
           out.flush();
           long until = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
           for (int i = half; i < responseBody.length && System.nanoTime() < until; i++) {
-            Thread.sleep(100); // the server's pace, not the test's: the client must give up on it
+            try {
+              Thread.sleep(100); // the server's pace, not the test's: the client must give up on it
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return false;
+            }
             out.write(responseBody[i]);
             out.flush();
             objectBodyBytes.incrementAndGet();
@@ -241,10 +336,41 @@ final class FaultProxy implements AutoCloseable {
         }
         default -> throw new IllegalStateException("unexpected fault " + fault);
       }
-    } catch (IOException e) {
-      // The client went away; nothing to serve.
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** An upstream answer with its body de-chunked. */
+  private static Upstream parse(byte[] response) throws IOException {
+    int split = indexOf(response, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII)) + 4;
+    String[] lines = new String(response, 0, split - 4, StandardCharsets.ISO_8859_1).split("\r\n");
+    List<String> headers = new java.util.ArrayList<>();
+    boolean chunked = false;
+    for (int i = 1; i < lines.length; i++) {
+      String lower = lines[i].toLowerCase(java.util.Locale.ROOT);
+      if (lower.startsWith("transfer-encoding:")) {
+        chunked = lower.contains("chunked");
+      } else if (!lower.startsWith("content-length:")) {
+        headers.add(lines[i]);
+      }
+    }
+    byte[] body = java.util.Arrays.copyOfRange(response, split, response.length);
+    return new Upstream(lines[0], List.copyOf(headers), chunked ? dechunk(body) : body);
+  }
+
+  private static byte[] dechunk(byte[] chunked) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int at = 0;
+    while (true) {
+      int lineEnd = indexOf(java.util.Arrays.copyOfRange(chunked, at, chunked.length),
+          "\r\n".getBytes(StandardCharsets.US_ASCII)) + at;
+      String size = new String(chunked, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].strip();
+      int n = Integer.parseInt(size, 16);
+      if (n == 0) {
+        return out.toByteArray();
+      }
+      out.write(chunked, lineEnd + 2, n);
+      at = lineEnd + 2 + n + 2;
     }
   }
 

@@ -121,7 +121,11 @@ class StatusCommandTest {
     assertTrue(ModelStatus.isLeftover(Path.of(".model.safetensors.0123456789ab.prefetch-part")));
     assertTrue(ModelStatus.isLeftover(Path.of("sub/.model.safetensors.0123456789ab.prefetch-part")));
     assertTrue(ModelStatus.isLeftover(Path.of(".model.safetensors.0123456789ab.prefetch-part.journal")));
-    assertTrue(ModelStatus.isLeftover(Path.of(".prefetch/parts")), "temporaries under .prefetch/");
+    assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/parts")), "the temporaries' folder is looked into");
+    assertTrue(ModelStatus.isLeftover(Path.of(".prefetch/parts/9d75c1098fc54a1f7bd270f148884f59-0123456789ab.prefetch-part")),
+        "temporaries under .prefetch/parts/");
+    assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/sidecars/9d75c1098fc54a1f.metadata")),
+        "the sidecar of a name too long for its own");
     assertTrue(ModelStatus.isLeftover(Path.of(".prefetch/.complete.json.tmp")));
     assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/complete.json")));
     assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/lock")));

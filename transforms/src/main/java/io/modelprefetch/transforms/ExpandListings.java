@@ -6,12 +6,18 @@ import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.plan.DestinationPaths;
+import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.storage.HadoopFiles;
+import io.modelprefetch.transforms.storage.SafeFolder;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -25,6 +31,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -123,6 +130,21 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     }
   }
 
+  /** A sink that keeps nothing: a {@link Recording}'s when its events are replayed later. */
+  private static final Sink IGNORED = new Sink() {
+    @Override
+    public void object(ObjectRef object) {}
+
+    @Override
+    public void refused(FileResult refusal) {}
+
+    @Override
+    public void filtered(String relativePath) {}
+
+    @Override
+    public void modelFailed(FileResult failure) {}
+  };
+
   /** Listings this JVM made just before its run, by model; each is taken once. */
   private static final Map<ModelSource, Recording> PRELISTED = new ConcurrentHashMap<>();
 
@@ -162,16 +184,39 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     String prefix = location.keyAsPrefix();
     long seen = 0;
     long accepted = 0;
-    var pages = s3.listObjectsV2Paginator(
-        ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix).build());
-    for (S3Object object : pages.contents()) {
-      if (object.key().endsWith("/")) {
-        continue; // a folder marker, not a file
+    // Page by page rather than with the SDK's paginator, which asks forever for a token the store
+    // keeps giving back.
+    Set<String> tokens = new HashSet<>();
+    String token = null;
+    for (int page = 1; ; page++) {
+      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix);
+      ListObjectsV2Response response = s3.listObjectsV2(token == null ? request.build()
+          : request.continuationToken(token).build());
+      for (S3Object object : response.contents()) {
+        if (object.key() == null || object.key().endsWith("/")) {
+          continue; // a folder marker, not a file
+        }
+        seen++;
+        if (emit(model, key, object.key(), prefix, false, object.size(), object.eTag(), sink)) {
+          accepted++;
+        }
       }
-      seen++;
-      if (emit(model, key, object.key(), prefix, false, object.size(), object.eTag(), sink)) {
-        accepted++;
+      String next = response.nextContinuationToken();
+      if (next == null || next.isEmpty()) {
+        if (Boolean.TRUE.equals(response.isTruncated())) {
+          throw new MalformedListingException("the store answered page " + page + " of the listing of " + location
+              + " as truncated but gave no continuation token, so the rest cannot be listed; check the endpoint and any"
+              + " proxy in front of it");
+        }
+        break;
       }
+      if (!tokens.add(next)) {
+        throw new MalformedListingException("the listing of " + location + " loops: page " + page
+            + " gave the continuation token '" + Printable.escape(abbreviate(next)) + "' that an earlier page gave"
+            + (response.contents().isEmpty() ? " (with no object)" : "") + "; the store (or a proxy in front of it)"
+            + " does not page correctly: check the endpoint");
+      }
+      token = next;
     }
     if (accepted == 0 && seen == 0) {
       sink.modelFailed(FileResult.modelFailure(key,
@@ -183,13 +228,32 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     return accepted;
   }
 
+  /** A listing that cannot be right (it loops, or stops in the middle): the model fails, named. */
+  public static final class MalformedListingException extends IllegalStateException {
+    MalformedListingException(String message) {
+      super(message);
+    }
+  }
+
+  private static String abbreviate(String token) {
+    return token.length() <= 64 ? token : token.substring(0, 64) + "...";
+  }
+
   /** Reports one object, or its refusal; returns false only when the filters dropped it. */
   private static boolean emit(ModelSource model, ModelKey key, String objectKey, String prefix, boolean single,
-      long size, String etag, Sink sink) {
+      Long size, String etag, Sink sink) {
     var location = model.location();
+    String uri = location.scheme().prefix() + location.bucket() + "/" + objectKey;
+    if (size == null || size < 0) {
+      // One malformed entry fails its own object, never the whole run.
+      sink.refused(new FileResult(key, uri, objectKey, 0, etag, null, List.of(), FileResult.Status.FAILED, 0, 0,
+          "refused: the listing gives " + Printable.escape(uri) + " " + (size == null ? "no size" : "a size of " + size
+              + " bytes") + ", which no object has; the store's listing is malformed (check the endpoint and any proxy"
+              + " in front of it)"));
+      return true;
+    }
     DestinationPaths.Mapping mapping = DestinationPaths.relativePath(prefix, objectKey, single);
     if (mapping.relativePath() == null) {
-      String uri = location.scheme().prefix() + location.bucket() + "/" + objectKey;
       sink.refused(new FileResult(key, uri, objectKey, size, etag, null, List.of(),
           FileResult.Status.FAILED, 0, 0, "refused: " + mapping.refusal()));
       return true;
@@ -219,6 +283,13 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     @ProcessElement
     public void process(@Element ModelSource model, MultiOutputReceiver out) {
       ModelKey key = ModelKey.of(model);
+      String refusal = HadoopFiles.isUri(model.modelDir()) ? null : SafeFolder.modelRefusal(Path.of(model.modelDir()));
+      if (refusal != null) { // a link in the model's place: nothing of it is listed, fetched or written
+        PRELISTED.remove(model);
+        PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
+        out.get(Results.TAG).output(FileResult.modelFailure(key, "refused: " + refusal));
+        return;
+      }
       ClientRecipe recipe = model.client();
       Recording prelisted = PRELISTED.remove(model);
       S3Client s3 = prelisted == null ? S3Clients.acquire(recipe) : null;
@@ -249,7 +320,13 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
             out.get(Results.TAG).output(failure);
           }
         };
-        long accepted = prelisted != null ? prelisted.replay(sink) : list(s3, model, sink);
+        // A listing is reported once it is whole: one that fails on a later page fetches nothing.
+        Recording listing = prelisted;
+        if (listing == null) {
+          listing = new Recording(IGNORED);
+          list(s3, model, listing);
+        }
+        long accepted = listing.replay(sink);
         if (accepted == 0) {
           PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
         }

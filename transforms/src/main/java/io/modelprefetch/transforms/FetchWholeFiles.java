@@ -7,13 +7,20 @@ import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -28,7 +35,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Fetches objects for a Hadoop file system destination ({@link HadoopFiles}): each object whole
- * on one worker, its ranges in parallel into a node-local staging file, verified with the same
+ * on one worker, its ranges in parallel into a node-local staging file (in a folder of the user's
+ * alone under {@code java.io.tmpdir}), verified with the same
  * evidence and refetches as {@link CommitFiles}, then published to the destination. Objects are
  * spread across workers by the listing step's redistribution.
  */
@@ -125,14 +133,39 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
     }
 
     /** A node-local folder for one destination model's staging files. */
-    private static String stagingDir(ModelKey destination) {
+    private static String stagingDir(ModelKey destination) throws IOException {
       try {
         byte[] digest = MessageDigest.getInstance("SHA-256").digest(destination.modelDir().getBytes(StandardCharsets.UTF_8));
-        return Path.of(System.getProperty("java.io.tmpdir"), "model-prefetch-staging",
-            HexFormat.of().formatHex(digest, 0, 8)).toString();
+        return privateRoot(Path.of(System.getProperty("java.io.tmpdir"),
+            "model-prefetch-staging-" + System.getProperty("user.name"))).resolve(HexFormat.of().formatHex(digest, 0, 8))
+            .toString();
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
       }
+    }
+
+    /**
+     * {@code root}, made when missing as a folder only this user may enter: {@code java.io.tmpdir}
+     * ({@code /tmp}) is every user's, and another could have planted a link or a folder of their
+     * own at its name, which a run (as root, say) would then write through. Such a one is refused.
+     */
+    static Path privateRoot(Path root) throws IOException {
+      try {
+        Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (FileAlreadyExistsException e) {
+        // made by an earlier run of this user, or planted: the check below decides
+      } catch (UnsupportedOperationException e) {
+        return root; // not a POSIX file system: no other user to fear there
+      }
+      PosixFileAttributes attributes = Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      boolean othersMayWrite = attributes.permissions().contains(PosixFilePermission.GROUP_WRITE)
+          || attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE);
+      if (!attributes.isDirectory() || othersMayWrite
+          || !attributes.owner().getName().equals(System.getProperty("user.name"))) {
+        throw new IOException("the staging folder " + Printable.escape(root.toString()) + " is not a folder of this user's"
+            + " alone (a link, a file, another user's or writable by others); remove it, it is made afresh");
+      }
+      return root;
     }
   }
 }

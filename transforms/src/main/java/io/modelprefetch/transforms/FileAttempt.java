@@ -8,7 +8,9 @@ import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.storage.IoErrors;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.verify.Evidence;
 import java.io.IOException;
@@ -36,7 +38,7 @@ final class FileAttempt {
     void publish(ObjectRef object) throws IOException;
   }
 
-  /** The local or shared POSIX folder: fsync and atomic rename next to the target. */
+  /** The local or shared POSIX folder: fsync and atomic rename into place, links never followed. */
   static final Publisher LOCAL = LocalFiles::commit;
 
   private final FetchRuntime runtime;
@@ -98,7 +100,7 @@ final class FileAttempt {
       try {
         verdict = Evidence.check(object, ranges, LocalFiles.temporary(object));
       } catch (IOException e) {
-        return fail("cannot read " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e));
+        return fail(IoErrors.describe("read", LocalFiles.temporary(object), e));
       }
       if (verdict.layoutGuessed()) {
         if (verdict.fingerprint().equals(guessedFingerprint)) {
@@ -120,7 +122,7 @@ final class FileAttempt {
       if (attempt >= CommitFiles.MAX_VERIFY_ATTEMPTS) {
         return fail(verdict.mismatch() + " after " + attempt + " attempts");
       }
-      LOG.warn("{} failed verification ({}); fetching it again ({} of {})", object.uri(), verdict.mismatch(),
+      LOG.warn("{} failed verification ({}); fetching it again ({} of {})", Printable.escape(object.uri()), verdict.mismatch(),
           attempt + 1, CommitFiles.MAX_VERIFY_ATTEMPTS);
       refetches++;
       retries++; // a whole-object retry
@@ -133,7 +135,7 @@ final class FileAttempt {
     try {
       publisher.publish(object);
     } catch (IOException e) {
-      return fail("cannot commit " + LocalFiles.target(object) + ": " + PlanRanges.describe(e));
+      return fail(IoErrors.describe("commit", LocalFiles.target(object), e));
     }
     return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(),
         object.etag(), verdict.verifiedBy(), verdict.checks(), FileResult.Status.VERIFIED, bytesFetched, retries,
@@ -153,13 +155,13 @@ final class FileAttempt {
       return S3Errors.describe(e, object.uri());
     }
     LOG.warn("{} changed during the download (ETag {} is now {}); restarting from the new version",
-        object.uri(), object.etag(), head.eTag());
+        Printable.escape(object.uri()), Printable.oneLine(object.etag()), Printable.oneLine(head.eTag()));
     LocalFiles.discard(object);
     object = object.withVersion(head.contentLength(), head.eTag());
     try {
       LocalFiles.prepare(object);
     } catch (IOException e) {
-      return "cannot create " + LocalFiles.temporary(object) + ": " + PlanRanges.describe(e);
+      return IoErrors.describe("create", LocalFiles.temporary(object), e);
     }
     refetch(object);
     return null;

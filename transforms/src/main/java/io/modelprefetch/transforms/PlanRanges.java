@@ -5,12 +5,15 @@ import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Clients;
+import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.storage.CompletionMarker;
+import io.modelprefetch.transforms.storage.IoErrors;
 import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
@@ -77,6 +80,11 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
 
     @ProcessElement
     public void process(@Element ObjectRef object, MultiOutputReceiver out) {
+      String unsafe = LocalFiles.unsafe(object);
+      if (unsafe != null) { // a link on the way: nothing is fetched or written for this file
+        fail(object, "refused: " + unsafe, out);
+        return;
+      }
       if (!settings.forceDownload() && LocalFiles.isPresent(object)) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_PRESENT).inc();
         Progress.present(object);
@@ -94,9 +102,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       if (resumed.isEmpty()) {
         String problem = prepare(object, tasks.size(), leftover != null);
         if (problem != null) {
-          PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
-          Progress.fileDone(object.model(), true);
-          out.get(Results.TAG).output(FileResult.objectFailure(object, 0, 0, problem));
+          fail(object, problem, out);
           return;
         }
       }
@@ -117,20 +123,42 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       }
     }
 
-    /** What a killed run left at the object's temporary path, or null when nothing is there. */
+    private static void fail(ObjectRef object, String error, MultiOutputReceiver out) {
+      PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
+      Progress.fileDone(object.model(), true);
+      out.get(Results.TAG).output(FileResult.objectFailure(object, 0, 0, error));
+    }
+
+    /**
+     * What a killed run left at the object's temporary path (the entry itself: a link is not
+     * followed), or null when nothing is there.
+     */
     private static BasicFileAttributes leftover(ObjectRef object) {
       try {
-        return Files.readAttributes(LocalFiles.temporary(object), BasicFileAttributes.class);
+        return Files.readAttributes(LocalFiles.temporary(object), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       } catch (IOException e) {
         return null;
       }
     }
 
+    /**
+     * The journaled ranges of a leftover that is this run's kind of file: a regular file of the
+     * object's size with one name (a hard link elsewhere is never written into).
+     */
     private static List<RangeTask> resumable(ObjectRef object, List<RangeTask> tasks, BasicFileAttributes leftover) {
-      if (leftover == null || !leftover.isRegularFile() || leftover.size() != object.sizeBytes()) {
+      if (leftover == null || !leftover.isRegularFile() || leftover.size() != object.sizeBytes()
+          || !singleLink(LocalFiles.temporary(object))) {
         return List.of();
       }
       return Journal.resumable(tasks);
+    }
+
+    private static boolean singleLink(Path file) {
+      try {
+        return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() == 1;
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        return true; // a file system without link counts has no hard links to fear
+      }
     }
 
     /**
@@ -142,12 +170,12 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       Path temporary = LocalFiles.temporary(object);
       try {
         Journal.clear(object);
-        Files.createDirectories(temporary.getParent());
+        LocalFiles.partsFolder(object.model(), true).close();
         // File.getUsableSpace is one statvfs; Files.getFileStore re-reads the mount table each call.
         long free = temporary.getParent().toFile().getUsableSpace();
         if (free < object.sizeBytes()) {
-          return "not enough space in " + temporary.getParent() + ": the file needs " + object.sizeBytes()
-              + " bytes, " + free + " are free";
+          return "not enough space in " + Printable.escape(object.model().modelDir()) + ": the file needs "
+              + object.sizeBytes() + " bytes, " + free + " are free; free space on its file system and run again";
         }
         if (!LocalFiles.createdByFetch(object, ranges) || leftover) {
           LocalFiles.prepare(object);
@@ -155,13 +183,8 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
         return null;
       } catch (IOException e) {
         LocalFiles.discard(object);
-        return "cannot create " + temporary + ": " + describe(e);
+        return IoErrors.describe("create", temporary, e);
       }
     }
-  }
-
-  static String describe(IOException e) {
-    String kind = e.getClass().getSimpleName();
-    return e.getMessage() == null ? kind : kind + " " + e.getMessage();
   }
 }

@@ -10,6 +10,8 @@ import java.util.Map;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -47,14 +49,36 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   /** Starts a server whose objects live under {@code dataDir} (created if missing). */
   public static EmbeddedS3 start(Path dataDir) throws Exception {
+    return start(dataDir, false);
+  }
+
+  /**
+   * As {@link #start(Path)}; with {@code acceptSessionTokens} the server also takes requests
+   * signed with temporary credentials (S3Proxy answers 501 to an {@code x-amz-security-token}
+   * header unless it ignores headers it does not know).
+   */
+  public static EmbeddedS3 start(Path dataDir, boolean acceptSessionTokens) throws Exception {
     Files.createDirectories(dataDir);
+    return start(new FilesystemNio2BlobStore(dataDir.toString()), acceptSessionTokens);
+  }
+
+  /**
+   * A server whose objects live in memory: keys whose names the file-system store cannot hold (it
+   * writes each object under its key's name plus a suffix, so names near 255 bytes fail there).
+   */
+  public static EmbeddedS3 inMemory() throws Exception {
+    return start(new TransientNio2BlobStore(), false);
+  }
+
+  private static EmbeddedS3 start(BlobStore store, boolean acceptSessionTokens) throws Exception {
     String accessKey = "demo-" + randomHex(6);
     String secretKey = randomHex(20);
     S3Proxy proxy = S3Proxy.builder()
-        .blobStore(new FilesystemNio2BlobStore(dataDir.toString()))
+        .blobStore(store)
         .endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .v4MaxNonChunkedRequestSize(1L << 30)
+        .ignoreUnknownHeaders(acceptSessionTokens)
         .build();
     proxy.start();
     if (proxy.getPort() <= 0) {

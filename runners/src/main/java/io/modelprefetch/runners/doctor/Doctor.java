@@ -1,5 +1,6 @@
 package io.modelprefetch.runners.doctor;
 
+import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.ObjectUri;
 import io.modelprefetch.transforms.s3.S3Clients;
@@ -97,9 +98,9 @@ public final class Doctor {
         continue;
       }
       try {
-        out.println("OK   " + step + ": " + check(step, host, port, https));
+        out.println("OK   " + step + ": " + Printable.oneLine(check(step, host, port, https)));
       } catch (StepFailed e) {
-        out.println("FAIL " + step + ": " + e.getMessage());
+        out.println("FAIL " + step + ": " + Printable.oneLine(e.getMessage()));
         out.println("     fix: " + e.fix);
         failed = step;
       }
@@ -233,8 +234,8 @@ public final class Doctor {
       throw new StepFailed("no object under " + location,
           "check the prefix (keys are case-sensitive) and the bucket; the request itself was accepted");
     }
-    String shown = listing.contents().stream()
-        .map(o -> relative(o, prefix) + " (" + o.size() + " bytes)").collect(Collectors.joining(", "));
+    String shown = listing.contents().stream() // keys are the store's to choose: escaped
+        .map(o -> Printable.escape(relative(o, prefix)) + " (" + o.size() + " bytes)").collect(Collectors.joining(", "));
     return (Boolean.TRUE.equals(listing.isTruncated()) ? "first " + listing.contents().size() + " objects" : "objects")
         + " under " + location + ": " + shown;
   }

@@ -50,7 +50,8 @@ public final class RangeAnswer {
       return "server answered " + asked + " with HTTP " + status + ", neither 200 nor 206";
     }
     if (contentLength != null && contentLength != expected) {
-      return "server answered " + asked + " with " + contentLength + " bytes instead of " + expected;
+      return "server answered " + asked + " with " + contentLength + " bytes instead of " + expected
+          + " (a Content-Length that does not match the range asked for)";
     }
     return null;
   }

@@ -20,14 +20,27 @@ public final class Printable {
    * non-ASCII letters included, is kept. Null stays null.
    */
   public static String escape(String text) {
-    if (text == null || !needsEscape(text)) {
+    return escape(text, true);
+  }
+
+  /**
+   * {@code text} (a message that may quote an outside text, such as a server's error message or an
+   * exception's) on one line: as {@link #escape}, but a backslash is kept as it is, so a message
+   * whose keys were escaped already is left unchanged. Null stays null.
+   */
+  public static String oneLine(String text) {
+    return escape(text, false);
+  }
+
+  private static String escape(String text, boolean backslash) {
+    if (text == null || !needsEscape(text, backslash)) {
       return text;
     }
     StringBuilder out = new StringBuilder(text.length() + 16);
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       switch (c) {
-        case '\\' -> out.append("\\\\");
+        case '\\' -> out.append(backslash ? "\\\\" : "\\");
         case '\t' -> out.append("\\t");
         case '\n' -> out.append("\\n");
         case '\r' -> out.append("\\r");
@@ -45,10 +58,10 @@ public final class Printable {
     return out.toString();
   }
 
-  private static boolean needsEscape(String text) {
+  private static boolean needsEscape(String text, boolean backslash) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == '\\' || c < 0x20 || (c >= 0x7f && c <= 0x9f) || isInvisibleFormat(c)) {
+      if ((backslash && c == '\\') || c < 0x20 || (c >= 0x7f && c <= 0x9f) || isInvisibleFormat(c)) {
         return true;
       }
     }

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -141,15 +143,45 @@ public final class Report {
     return report;
   }
 
-  /** Writes {@code report} to {@code path} through a temporary file and an atomic rename. */
+  /**
+   * Writes {@code report} to {@code path} through a temporary file and an atomic rename. The
+   * temporary file is created exclusively ({@code O_EXCL}: a link planted at its name is removed,
+   * never followed) and removed on a failure, which is one line naming the path.
+   */
   public static void write(Map<String, Object> report, Path path) throws IOException {
     Path absolute = path.toAbsolutePath();
-    if (absolute.getParent() != null) {
-      Files.createDirectories(absolute.getParent());
-    }
     Path temporary = absolute.resolveSibling("." + absolute.getFileName() + ".tmp");
-    JSON.writeValue(temporary.toFile(), report);
-    Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      if (absolute.getParent() != null) {
+        Files.createDirectories(absolute.getParent());
+      }
+      Files.deleteIfExists(temporary);
+      try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        JSON.writeValue(out, report);
+      }
+      Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(temporary);
+      } catch (IOException ignored) {
+        // the failure itself is what to report
+      }
+      throw new ReportException("cannot write the report " + Printable.escape(absolute.toString()) + ": "
+          + io.modelprefetch.transforms.storage.IoErrors.reason(e)
+          + suffix(io.modelprefetch.transforms.storage.IoErrors.fix(e)), e);
+    }
+  }
+
+  private static String suffix(String fix) {
+    return fix == null ? "" : "; " + fix;
+  }
+
+  /** The report could not be written; the message is one line naming the path. */
+  public static final class ReportException extends IOException {
+    ReportException(String message, IOException cause) {
+      super(message);
+      addSuppressed(cause);
+    }
   }
 
   public static String toJson(Map<String, Object> report) throws IOException {

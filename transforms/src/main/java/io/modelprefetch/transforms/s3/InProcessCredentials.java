@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.report.Redaction;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -18,6 +19,9 @@ public final class InProcessCredentials {
 
   /** Registers keys and returns the credential source that refers to them. */
   public static CredentialsSource register(String handle, String accessKey, String secretKey, String sessionToken) {
+    // Whatever logs or throws later, these values never reach this process's output.
+    Redaction.addSecret(secretKey);
+    Redaction.addSecret(sessionToken);
     AwsCredentials credentials =
         sessionToken == null || sessionToken.isEmpty()
             ? AwsBasicCredentials.create(accessKey, secretKey)

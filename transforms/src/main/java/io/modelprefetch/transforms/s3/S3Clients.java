@@ -163,9 +163,13 @@ public final class S3Clients {
     if (recipe.endpoint() != null) {
       builder.endpointOverride(URI.create(recipe.endpoint()));
     }
-    if (!sdkRetries) {
-      builder.overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
-    }
+    // One override configuration: a second call would replace the first.
+    builder.overrideConfiguration(o -> {
+      o.addExecutionInterceptor(new ListingAnswers()); // a 200 that is not S3's XML fails the listing
+      if (!sdkRetries) {
+        o.retryStrategy(AwsRetryStrategy.doNotRetry());
+      }
+    });
     return builder.build();
   }
 

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.report.Printable;
 import java.io.IOException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
@@ -105,19 +106,49 @@ public final class S3Errors {
 
   /** What failed, on which object: the status, error code and message, without the cause. */
   public static String what(Throwable e, String uri) {
+    // The key is the store's to choose and a message the server's: neither may break the line.
+    String shown = Printable.escape(uri);
     if (e instanceof NoSuchBucketException) {
-      return "bucket of " + uri + " does not exist (NoSuchBucket)";
+      return "bucket of " + shown + " does not exist (NoSuchBucket)";
     }
     if (e instanceof NoSuchKeyException) {
-      return uri + " does not exist (NoSuchKey)";
+      return shown + " does not exist (NoSuchKey)";
     }
     if (e instanceof S3Exception s3) {
       String code = errorCode(s3);
       String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
-      return uri + ": HTTP " + s3.statusCode() + (code == null ? "" : " " + code)
-          + (message == null || message.isBlank() ? "" : " (" + message + ")");
+      return shown + ": HTTP " + s3.statusCode() + (code == null ? "" : " " + Printable.oneLine(code))
+          + (message == null || message.isBlank() ? "" : " (" + Printable.oneLine(message) + ")");
     }
-    return uri + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    return shown + ": " + Printable.oneLine(message(e));
+  }
+
+  /**
+   * The message of {@code e}, with the SDK's {@code Unable to execute HTTP request: null} (a cause
+   * with no message of its own) told in plain words.
+   */
+  private static String message(Throwable e) {
+    String message = e.getMessage();
+    if (message != null && message.contains(ListingAnswers.NOT_S3)) {
+      return message.replaceFirst(" \\(SDK Attempt Count: \\d+\\)$", ""); // said once, never retried
+    }
+    Throwable cause = e.getCause();
+    if (message != null && message.endsWith(": null") && cause != null && cause.getMessage() == null) {
+      return message.substring(0, message.length() - ": null".length()) + ": " + unexplained(cause);
+    }
+    return message == null ? unexplained(e) : message;
+  }
+
+  /** A failure without a message, in plain words where its kind says enough. */
+  private static String unexplained(Throwable e) {
+    if (e instanceof java.io.EOFException || e instanceof org.apache.http.NoHttpResponseException) {
+      return "the connection ended before a whole answer came (a Content-Length that does not match the body,"
+          + " or a proxy that cut the connection)";
+    }
+    if (e instanceof org.apache.http.ProtocolException || e instanceof org.apache.http.MalformedChunkCodingException) {
+      return "the server's answer is not valid HTTP (a Content-Length that does not match the body, or a broken proxy)";
+    }
+    return e.getClass().getSimpleName() + " without a message";
   }
 
   /**
@@ -136,6 +167,10 @@ public final class S3Errors {
     }
     if (e instanceof TruncatedBodyException) {
       return null;
+    }
+    if (String.valueOf(e.getMessage()).startsWith("Could not parse XML response")) {
+      return "the store's answer is not S3's XML: a Content-Length that does not match the body, or a proxy that changed"
+          + " the answer; check the endpoint and any proxy in front of it";
     }
     javax.net.ssl.SSLException tls = tlsFailure(e);
     // The SDK's client reports a name mismatch as a peer not verified, the JDK's HTTP client

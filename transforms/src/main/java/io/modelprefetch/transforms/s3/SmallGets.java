@@ -59,6 +59,10 @@ public final class SmallGets {
   private static final Pattern ERROR_FIELD = Pattern.compile("<(Code|Message|RequestId)>([^<]*)</\\1>");
   private static final Map<String, Class<?>> MODELED = new ConcurrentHashMap<>();
 
+  /** Why an answer without a status line failed, in plain words. */
+  static final String NOT_HTTP = "the answer is not valid HTTP (no status line): the server or a proxy in front of it"
+      + " sent a Content-Length that does not match the body, or does not speak HTTP";
+
   static {
     // The JDK keeps 5 idle connections per server unless told otherwise; every fetch thread keeps one.
     if (System.getProperty("http.maxConnections") == null) {
@@ -194,6 +198,11 @@ public final class SmallGets {
     } catch (IOException e) {
       connection.disconnect();
       throw e;
+    }
+    if (status < 0) {
+      // No status line: bytes a previous answer left on this kept-alive connection, or no HTTP at all.
+      connection.disconnect();
+      throw new IOException(NOT_HTTP);
     }
     if (status != 200 && status != 206) {
       throw error(connection, status);

@@ -7,7 +7,7 @@ import io.modelprefetch.transforms.model.ModelKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.NoSuchFileException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,16 +42,24 @@ public final class CompletionMarker {
     fs.delete(hadoopPath(model), false);
   }
 
-  /** Removes the marker: the model is about to change. */
+  /** Removes the marker: the model is about to change. A link in its place is removed, never followed. */
   public static void invalidate(ModelKey model) {
-    try {
-      Files.deleteIfExists(path(model));
+    try (SafeFolder folder = SafeFolder.open(Path.of(model.modelDir()), FOLDER, false)) {
+      folder.delete(FILE);
+    } catch (NoSuchFileException e) {
+      // no bookkeeping yet: no marker
     } catch (IOException e) {
-      throw new IllegalStateException("cannot remove " + path(model) + ": " + e.getMessage(), e);
+      throw new IllegalStateException(IoErrors.describe("remove", path(model), e));
     }
   }
 
-  /** Writes the marker for a model whose every file is in place. */
+  /**
+   * Writes the marker for a model whose every file is in place, after removing the temporary
+   * files a killed run left for them ({@link LocalFiles#removeLeftovers}). Locally it is written
+   * to a new temporary file (nothing at its name is followed or reused), made durable and renamed
+   * over whatever is at {@code complete.json}; a failure removes the temporary file and is one line
+   * naming the path and what to do.
+   */
   public static void write(ModelKey model, List<FileResult> files, Instant completedAt) throws IOException {
     List<FileResult> sorted = new ArrayList<>(files);
     sorted.sort(Comparator.comparing(FileResult::relativePath));
@@ -75,10 +83,29 @@ public final class CompletionMarker {
       }
       return;
     }
-    Path path = path(model);
-    Files.createDirectories(path.getParent());
-    Path temporary = path.resolveSibling("." + FILE + ".tmp");
-    JSON.writeValue(temporary.toFile(), marker);
-    Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    byte[] json = JSON.writeValueAsBytes(marker);
+    String temporary = "." + FILE + ".tmp";
+    try {
+      LocalFiles.removeLeftovers(model, sorted.stream().map(FileResult::relativePath).toList());
+      try (SafeFolder folder = SafeFolder.open(Path.of(model.modelDir()), FOLDER, true)) {
+        try {
+          folder.writeNew(temporary, json, true);
+          folder.move(temporary, folder, FILE);
+        } catch (IOException e) {
+          folder.deleteQuietly(temporary);
+          throw e;
+        }
+      }
+    } catch (IOException e) {
+      throw new MarkerException(IoErrors.describe("write", path(model), e), e);
+    }
+  }
+
+  /** The marker could not be written; the message is one line naming its path and what to do. */
+  public static final class MarkerException extends IOException {
+    MarkerException(String message, IOException cause) {
+      super(message);
+      addSuppressed(cause); // not the cause: the message already says it, and callers print the root cause
+    }
   }
 }

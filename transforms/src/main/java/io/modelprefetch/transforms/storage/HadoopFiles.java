@@ -28,7 +28,8 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
  *
  * <p>The strategy: each object is fetched whole by one worker, its ranges in parallel into a
  * node-local staging file, verified there, then copied to the destination. On HDFS and local file
- * systems the copy goes to a temporary name and is renamed (atomic). On S3A, where a rename is a copy,
+ * systems the copy goes to a temporary name under the model's {@code .prefetch/parts/} and is renamed
+ * (atomic). On S3A, where a rename is a copy,
  * the copy goes straight to the final key: an S3 object becomes visible only when its upload
  * completes, so no partial file is ever seen. The AIBrix sidecar is written after the file, the
  * completion marker last. An {@code s3a://} destination takes its endpoint, region and addressing
@@ -106,13 +107,16 @@ public final class HadoopFiles {
   public static void publish(FileSystem fs, ModelKey destination, ObjectRef staged) throws IOException {
     Path target = target(destination, staged.relativePath());
     boolean s3 = "s3a".equals(fs.getUri().getScheme());
-    Path written = s3 ? target : new Path(target.getParent(), "." + target.getName() + ".prefetch-part");
+    // Not next to the target: a key may have any name there, never one under .prefetch/.
+    Path written = s3 ? target
+        : new Path(destination.modelDir() + "/" + LocalFiles.PARTS + "/" + LocalFiles.temporaryName(staged));
     try (InputStream in = Files.newInputStream(LocalFiles.temporary(staged));
         FSDataOutputStream out = fs.create(written, true)) {
       in.transferTo(out);
       out.hsync();
     }
     if (!s3) {
+      fs.mkdirs(target.getParent());
       fs.delete(target, false);
       if (!fs.rename(written, target)) {
         throw new IOException("cannot rename " + written + " to " + target);

@@ -7,19 +7,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * What is already written of a temporary file, so a killed run resumes where it stopped: one small
- * file per range in a folder next to the temporary file, created by an atomic rename after the
- * range's bytes are written (safe for many writers, also on a shared mount). A range without a
- * record is fetched again.
+ * file per range in a folder next to the temporary file (in {@link LocalFiles#PARTS}), created by
+ * an atomic rename after the range's bytes are written (safe for many writers, also on a shared
+ * mount). A range without a record is fetched again.
  *
  * <p>A record names the boot of the machine that wrote it ({@code /proc/sys/kernel/random/boot_id}).
  * A killed process leaves its written bytes in the page cache, so a run of the same boot resumes
@@ -51,48 +49,60 @@ public final class Journal {
     }
   }
 
+  /** The journal of {@code object}: a folder next to its temporary file, in {@link LocalFiles#PARTS}. */
   public static Path folder(ObjectRef object) {
-    Path temporary = LocalFiles.temporary(object);
-    return temporary.resolveSibling(temporary.getFileName() + ".journal");
+    return LocalFiles.parts(object.model()).resolve(folderName(object));
+  }
+
+  private static String folderName(ObjectRef object) {
+    return LocalFiles.temporaryName(object) + ".journal";
   }
 
   /**
    * Records a successful range: its bytes and the boot that wrote them. No digest is kept: a
    * resumed range is read back from the file for its digests, so the evidence is always of the
-   * bytes that will get the final name, whatever touched the file in between.
+   * bytes that will get the final name, whatever touched the file in between. Its folder and files
+   * are made without following links; a failure is a {@link LocalFiles.LocalWriteException}
+   * (fetching the range again cannot help).
    */
-  public static void record(FetchedRange range) throws IOException {
+  public static void record(FetchedRange range) throws LocalFiles.LocalWriteException {
     RangeTask t = range.task();
-    Path dir = folder(t.object());
-    Files.createDirectories(dir);
     String line = String.join(" ", FORMAT, Long.toString(t.first()), Long.toString(t.lastInclusive()), orDash(BOOT_ID));
-    Path entry = dir.resolve(Integer.toString(t.index()));
-    Path temp = dir.resolve("." + t.index() + ".tmp");
-    Files.writeString(temp, line + "\n", StandardCharsets.US_ASCII);
-    Files.move(temp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    String entry = Integer.toString(t.index());
+    String temp = "." + t.index() + ".tmp";
+    try (SafeFolder parts = LocalFiles.partsFolder(t.object().model(), true);
+        SafeFolder journal = parts.child(folderName(t.object()), true)) {
+      journal.writeNew(temp, (line + "\n").getBytes(StandardCharsets.US_ASCII), false);
+      journal.move(temp, journal, entry);
+    } catch (IOException e) {
+      throw new LocalFiles.LocalWriteException(folder(t.object()).resolve(entry), e);
+    }
   }
 
   /**
    * The tasks of {@code plan} whose bytes a killed run wrote and recorded, as tasks to read back
    * from the file ({@link RangeTask#local}). Returns nothing when any record disagrees with the plan
    * (the part size changed, or a record of an older format): the file is then fetched afresh. A
-   * record of another boot (see above) is left out: its range is fetched again.
+   * record of another boot (see above) is left out: its range is fetched again. A journal that is
+   * not a plain folder of plain files (a link) vouches for nothing.
    */
   public static List<RangeTask> resumable(List<RangeTask> plan) {
     if (plan.isEmpty()) {
       return List.of();
     }
-    Path dir = folder(plan.get(0).object());
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
+    ObjectRef object = plan.get(0).object();
     Map<Integer, RangeTask> byIndex = new HashMap<>();
     plan.forEach(t -> byIndex.put(t.index(), t));
     List<RangeTask> out = new ArrayList<>();
-    try (Stream<Path> entries = Files.list(dir)) {
-      for (Path entry : entries.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
-        RangeTask task = byIndex.get(Integer.parseInt(entry.getFileName().toString()));
-        String[] f = Files.readString(entry, StandardCharsets.US_ASCII).strip().split(" ");
+    try (SafeFolder parts = LocalFiles.partsFolder(object.model(), false);
+        SafeFolder journal = parts.child(folderName(object), false)) {
+      for (String name : journal.names()) {
+        if (name.startsWith(".")) {
+          continue;
+        }
+        RangeTask task = byIndex.get(Integer.parseInt(name));
+        String text = journal.readString(name);
+        String[] f = text == null ? new String[0] : text.strip().split(" ");
         if (task == null || f.length != 4 || !f[0].equals(FORMAT) || Long.parseLong(f[1]) != task.first()
             || Long.parseLong(f[2]) != task.lastInclusive()) {
           return List.of();
@@ -109,17 +119,10 @@ public final class Journal {
     return out;
   }
 
-  /** Forgets every record of {@code object}. */
+  /** Forgets every record of {@code object}; a link in the journal's place is removed, never followed. */
   public static void clear(ObjectRef object) {
-    Path dir = folder(object);
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> entries = Files.list(dir)) {
-      for (Path p : entries.toList()) {
-        Files.deleteIfExists(p);
-      }
-      Files.deleteIfExists(dir);
+    try (SafeFolder parts = LocalFiles.partsFolder(object.model(), false)) {
+      parts.deleteTree(folderName(object));
     } catch (IOException e) {
       // A stale record only matters with its temporary file, which is reset or removed with it.
     }

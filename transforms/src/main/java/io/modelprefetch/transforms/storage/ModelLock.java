@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,21 +39,37 @@ public final class ModelLock implements AutoCloseable {
     this.lock = lock;
   }
 
+  private static final String LOCK = "lock";
+
   public static Path file(Path modelDir) {
-    return modelDir.resolve(CompletionMarker.FOLDER).resolve("lock");
+    return modelDir.resolve(CompletionMarker.FOLDER).resolve(LOCK);
   }
 
-  /** Takes the lock if it is free; empty when another run holds it. */
+  /**
+   * Takes the lock if it is free; empty when another run holds it. The model folder and {@code
+   * .prefetch/} are created when missing and opened without following links, and a link at the
+   * lock's name fails the open ({@link SafeFolder}): a planted link never makes a run write the file
+   * it points to.
+   *
+   * @throws IOException one line naming the path and what is wrong ({@link IoErrors}): a link or a
+   *     file where a folder belongs, a folder at the lock's name, a read-only folder
+   */
   public static Optional<ModelLock> tryAcquire(Path modelDir) throws IOException {
     Path file = file(modelDir).toAbsolutePath().normalize();
-    Files.createDirectories(file.getParent());
     if (!HELD_IN_THIS_JVM.add(file)) {
       return Optional.empty();
     }
     FileChannel channel = null;
     try {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      FileLock lock = channel.tryLock();
+      try (SafeFolder folder = SafeFolder.open(modelDir, CompletionMarker.FOLDER, true)) {
+        channel = folder.channel(LOCK, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      }
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null; // this JVM holds it through another path (a link above --local-dir)
+      }
       if (lock == null) {
         channel.close();
         HELD_IN_THIS_JVM.remove(file);
@@ -67,7 +84,18 @@ public final class ModelLock implements AutoCloseable {
         channel.close();
       }
       HELD_IN_THIS_JVM.remove(file);
+      if (e instanceof IOException io && !(e instanceof LockException)) {
+        throw new LockException(IoErrors.describe("take the lock", file, io), io);
+      }
       throw e;
+    }
+  }
+
+  /** The lock could not be taken for a reason other than another run holding it. */
+  public static final class LockException extends IOException {
+    LockException(String message, IOException cause) {
+      super(message);
+      addSuppressed(cause);
     }
   }
 
@@ -89,9 +117,9 @@ public final class ModelLock implements AutoCloseable {
 
   /** Who holds the lock of {@code modelDir}, as it recorded itself; "unknown" when unreadable. */
   public static String holder(Path modelDir) {
-    try {
-      String s = Files.readString(file(modelDir), StandardCharsets.UTF_8).strip();
-      return s.isEmpty() ? "unknown" : s;
+    try (SafeFolder folder = SafeFolder.open(modelDir, CompletionMarker.FOLDER, false)) {
+      String s = folder.readString(LOCK);
+      return s == null || s.isBlank() ? "unknown" : io.modelprefetch.transforms.report.Printable.oneLine(s.strip());
     } catch (IOException e) {
       return "unknown";
     }

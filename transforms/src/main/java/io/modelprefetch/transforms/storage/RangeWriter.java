@@ -64,17 +64,28 @@ public final class RangeWriter implements Closeable {
   /** Opens {@code task}'s range of its object's temporary file, with direct I/O when asked and possible. */
   public static RangeWriter open(RangeTask task, boolean directIo) throws LocalFiles.LocalWriteException {
     Path file = LocalFiles.temporary(task.object());
-    FileChannel channel = LocalFiles.openForWrite(task.object(), LocalFiles.createdByFetch(task.object(), task.count()));
-    int alignment = directIo && task.lengthBytes() >= DIRECT_MIN_BYTES ? alignment(file.getParent()) : 0;
-    FileChannel direct = null;
-    if (alignment > 0 && task.first() % alignment == 0) {
-      try {
-        direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-      } catch (IOException | UnsupportedOperationException e) {
-        ALIGNMENT.put(file.getParent(), 0);
+    boolean create = LocalFiles.createdByFetch(task.object(), task.count());
+    // Both channels are opened in the parts folder without following links (SafeFolder).
+    try (SafeFolder parts = LocalFiles.partsFolder(task.object().model(), create)) {
+      String name = LocalFiles.temporaryName(task.object());
+      FileChannel channel = create
+          ? parts.channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+          : parts.channel(name, StandardOpenOption.WRITE);
+      int alignment = directIo && task.lengthBytes() >= DIRECT_MIN_BYTES ? alignment(file.getParent()) : 0;
+      FileChannel direct = null;
+      if (alignment > 0 && task.first() % alignment == 0) {
+        try {
+          direct = parts.channel(name, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+        } catch (IOException | UnsupportedOperationException e) {
+          ALIGNMENT.put(file.getParent(), 0);
+        }
       }
+      return new RangeWriter(file, channel, direct, alignment, task.first());
+    } catch (LocalFiles.LocalWriteException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new LocalFiles.LocalWriteException(file, e);
     }
-    return new RangeWriter(file, channel, direct, alignment, task.first());
   }
 
   /** Whether this range's bytes bypass the page cache. */

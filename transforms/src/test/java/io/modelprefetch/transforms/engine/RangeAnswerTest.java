@@ -38,7 +38,8 @@ class RangeAnswerTest {
 
   @Test
   void aLengthOtherThanTheRangeIsRefused() {
-    assertEquals("server answered bytes=100-199 with 99 bytes instead of 100",
+    assertEquals("server answered bytes=100-199 with 99 bytes instead of 100 (a Content-Length that does not match"
+        + " the range asked for)",
         RangeAnswer.problem(206, "bytes 100-199/1000", 99L, 100, 199, 1000));
   }
 

@@ -117,7 +117,40 @@ class DestinationPathsTest {
   @Test
   void nulByteIsRefused() {
     assertRefused(
-        "key 'models/a\0b' contains a NUL byte", DestinationPaths.relativePath("models/", "models/a\0b", false));
+        "key 'models/a\\x00b' contains a NUL byte", DestinationPaths.relativePath("models/", "models/a\0b", false));
+  }
+
+  @Test
+  void aRefusedKeyIsQuotedWithItsControlsEscaped() {
+    assertRefused("key 'm/../x\\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified' contains a '..' segment that would"
+        + " escape the model directory",
+        DestinationPaths.relativePath("m/", "m/../x\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified", false));
+  }
+
+  @Test
+  void aKeyWithANewlineStillMapsToItsExactPath() {
+    assertMapped("evil\nline.json", DestinationPaths.relativePath("m/", "m/evil\nline.json", false));
+  }
+
+  @Test
+  void aNameOf255BytesMapsAndOneOf256IsRefused() {
+    String longest = "a".repeat(250) + ".json";
+    assertMapped("sub/" + longest, DestinationPaths.relativePath("m/", "m/sub/" + longest, false));
+    String tooLong = "\u00e9" + "a".repeat(249) + ".json"; // 2 + 249 + 5 bytes in UTF-8
+    assertRefused("key 'm/" + tooLong + "' has a name of 256 bytes; file systems take at most 255 bytes per name",
+        DestinationPaths.relativePath("m/", "m/" + tooLong, false));
+  }
+
+  @Test
+  void nonAsciiKeysAreRefusedWhereTheJvmCannotNameFilesInUtf8() {
+    assertMapped("caf\u00e9/\u914d\u7f6e.json", DestinationPaths.relativePath("m/", "m/caf\u00e9/\u914d\u7f6e.json", false, "UTF-8"));
+    assertMapped("config.json", DestinationPaths.relativePath("m/", "m/config.json", false, "ANSI_X3.4-1968"));
+    assertRefused("key 'm/caf\u00e9.json' cannot be written as a UTF-8 file name: this JVM names files in ANSI_X3.4-1968"
+        + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)",
+        DestinationPaths.relativePath("m/", "m/caf\u00e9.json", false, "ANSI_X3.4-1968"));
+    assertRefused("key 'm/caf\u00e9.json' cannot be written as a UTF-8 file name: this JVM names files in ISO-8859-1"
+        + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)",
+        DestinationPaths.relativePath("m/", "m/caf\u00e9.json", false, "ISO-8859-1"));
   }
 
   @ParameterizedTest

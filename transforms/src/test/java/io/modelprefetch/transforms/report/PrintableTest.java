@@ -35,4 +35,13 @@ class PrintableTest {
   void separatorsAndBidiControlsAreShownByCode() {
     assertEquals("a\\u{2028}b\\u{202e}gpj.exe\\u{2069}", Printable.escape("a\u2028b\u202egpj.exe\u2069"));
   }
+
+  @Test
+  void oneLineKeepsBackslashesSoEscapedKeysStayAsTheyAre() {
+    String escaped = Printable.escape("a\nb");
+    assertSame(escaped, Printable.oneLine(escaped));
+    assertSame("C:\\models\\x", Printable.oneLine("C:\\models\\x"), "a backslash is kept as it is");
+    assertEquals("a\\nb\\x1bc\\u{202e}", Printable.oneLine("a\nb\u001bc\u202e"));
+    assertNull(Printable.oneLine(null));
+  }
 }

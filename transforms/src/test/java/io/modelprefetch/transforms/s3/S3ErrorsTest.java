@@ -160,4 +160,38 @@ class S3ErrorsTest {
     assertTrue(S3Errors.isRetryable(failure), failure.toString());
     assertEquals(cause, S3Errors.retryCause(failure));
   }
+
+  @Test
+  void anSdkFailureWhoseCauseHasNoMessageIsToldInPlainWords() {
+    SdkClientException eof = SdkClientException.create("Unable to execute HTTP request: null", new java.io.EOFException());
+    SdkClientException other = SdkClientException.create("Unable to execute HTTP request: null",
+        new IllegalStateException());
+
+    assertEquals(URI + ": Unable to execute HTTP request: the connection ended before a whole answer came (a"
+        + " Content-Length that does not match the body, or a proxy that cut the connection)", S3Errors.describe(eof, URI));
+    assertEquals(URI + ": Unable to execute HTTP request: IllegalStateException without a message",
+        S3Errors.describe(other, URI));
+  }
+
+  @Test
+  void aKeyAndAServerMessageCannotBreakTheLine() {
+    String forged = "tos://b/evil\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified";
+
+    assertEquals("tos://b/evil\\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified: HTTP 500 InternalError"
+        + " (we failed\\nFAILED nothing)", S3Errors.describe(s3(500, "InternalError", "we failed\nFAILED nothing"), forged));
+    assertEquals("tos://b/evil\\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified: reset\\nby peer",
+        S3Errors.describe(new IOException("reset\nby peer"), forged));
+  }
+
+  @Test
+  void aNonS3AnswerIsSaidOnceWithoutTheSdksAttemptCount() {
+    String notS3 = ListingAnswers.notS3("http://127.0.0.1:9000", "ListObjectsV2", 200, "text/html", "<html>\n<title>Log in");
+    SdkClientException e = SdkClientException.create(notS3 + " (SDK Attempt Count: 1)");
+
+    assertEquals("the endpoint http://127.0.0.1:9000 did not answer as S3: ListObjectsV2 got HTTP 200 with Content-Type"
+        + " 'text/html' and a body starting '<html>\\n<title>Log in' instead of S3's XML; check the endpoint URL, and any"
+        + " proxy or login page (a captive portal) between this machine and the store", notS3);
+    assertEquals(URI + ": " + notS3, S3Errors.describe(e, URI));
+    assertFalse(S3Errors.isRetryable(new IllegalStateException(notS3)));
+  }
 }

@@ -105,7 +105,7 @@ class RangeWriterTest {
     assertFalse(LocalFiles.createdByFetch(unprepared(new byte[0]), 1), "empty: nothing is fetched");
     LocalFiles.LocalWriteException missing = assertThrows(LocalFiles.LocalWriteException.class,
         () -> write(new RangeTask(whole, 0, 2, 0, small.length / 2 - 1, DigestPlan.SIZE_ONLY, false), small, 65_536, true));
-    assertEquals("cannot write " + LocalFiles.temporary(whole) + ": " + LocalFiles.temporary(whole), missing.getMessage());
+    assertEquals("cannot write " + LocalFiles.temporary(whole) + ": no such file or folder", missing.getMessage());
   }
 
   @Test
