@@ -48,7 +48,20 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 final class RangeFetcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
+  private static final long BASE_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  /**
+   * How often a range is retried after the store throttled it (503 SlowDown, 429), apart from the
+   * {@code maxAttempts} of other failures: throttling says "later", not "broken", and the
+   * concurrency controller cuts the ranges in flight at the same time, so the rate soon fits. With
+   * backoff from 1 s doubling to 20 s (as the AWS SDKs wait after throttling), 10 retries wait
+   * about two minutes in all before the range fails.
+   */
+  static final int MAX_THROTTLED_RETRIES = 10;
+
+  private static final long THROTTLED_BASE_MILLIS = 500;
+  private static final long MAX_THROTTLED_BACKOFF_MILLIS = 20_000;
 
   /**
    * Each fetch thread's read buffer. With up to {@link FetchSettings#ADAPTIVE_CEILING} ranges in
@@ -92,7 +105,8 @@ final class RangeFetcher {
     ObjectRef object = task.object();
     long startedNanos = System.nanoTime();
     Map<S3Errors.RetryCause, Integer> causes = new EnumMap<>(S3Errors.RetryCause.class);
-    int retries = 0;
+    int failures = 0; // attempts that failed for another cause than throttling
+    int throttles = 0;
     long fetched = 0;
     while (true) {
       Transfer transfer = new Transfer(task);
@@ -113,18 +127,25 @@ final class RangeFetcher {
         if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, true);
         }
-        if (!S3Errors.isRetryable(e) || retries + 1 >= settings.maxAttempts()) {
-          LOG.warn("Range failed after {} attempt(s): {}", retries + 1, what);
+        S3Errors.RetryCause cause = S3Errors.isRetryable(e) ? S3Errors.retryCause(e) : null;
+        boolean throttled = cause == S3Errors.RetryCause.THROTTLED;
+        if (cause == null || (throttled ? throttles >= MAX_THROTTLED_RETRIES : failures + 1 >= settings.maxAttempts())) {
+          LOG.warn("Range failed after {} attempt(s): {}", failures + throttles + 1, what);
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, false);
         }
-        retries++;
-        S3Errors.RetryCause cause = S3Errors.retryCause(e);
         causes.merge(cause, 1, Integer::sum);
-        if (cause == S3Errors.RetryCause.THROTTLED) {
+        long pauseMillis;
+        if (throttled) {
+          throttles++;
           runtime.controller().throttled(); // fewer ranges in flight, for every file
+          LOG.info("Retrying ({}, {} of {}): {}", cause.label(), throttles, MAX_THROTTLED_RETRIES, what);
+          pauseMillis = backoffMillis(THROTTLED_BASE_MILLIS, throttles, MAX_THROTTLED_BACKOFF_MILLIS);
+        } else {
+          failures++;
+          LOG.info("Retrying ({}, {} of {}): {}", cause.label(), failures, settings.maxAttempts() - 1, what);
+          pauseMillis = backoffMillis(BASE_BACKOFF_MILLIS, failures, MAX_BACKOFF_MILLIS);
         }
-        LOG.info("Retrying ({} of {}, {}): {}", retries, settings.maxAttempts() - 1, cause.label(), what);
-        if (!backoff(retries)) {
+        if (!pause(pauseMillis)) {
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what + " (interrupted)", false);
         }
       }
@@ -361,11 +382,16 @@ final class RangeFetcher {
     return total;
   }
 
-  /** Capped exponential backoff with jitter; false when interrupted. */
-  private static boolean backoff(int retry) {
-    long cap = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(retry, 10));
+  /** Capped exponential backoff with jitter: retry {@code n} waits between half and all of base·2^n, at most {@code max}. */
+  static long backoffMillis(long baseMillis, int n, long maxMillis) {
+    long cap = Math.min(maxMillis, baseMillis << Math.min(n, 20));
+    return ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+  }
+
+  /** Sleeps; false when interrupted. */
+  private static boolean pause(long millis) {
     try {
-      Thread.sleep(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+      Thread.sleep(millis);
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -48,6 +48,7 @@ public final class AdaptiveExecutor {
   private final PriorityQueue<Job<?>> queue = new PriorityQueue<>();
   private long submitted;
   private int running;
+  private int peakRunning;
   private int threads;
   private int threadsCreated;
   private boolean shutdown;
@@ -120,6 +121,16 @@ public final class AdaptiveExecutor {
     lock.lock();
     try {
       return running;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The most tasks that ran at once so far. */
+  public int peakInFlight() {
+    lock.lock();
+    try {
+      return peakRunning;
     } finally {
       lock.unlock();
     }
@@ -238,6 +249,7 @@ public final class AdaptiveExecutor {
         }
         job = queue.poll();
         running++;
+        peakRunning = Math.max(peakRunning, running);
       } catch (InterruptedException e) { // the flag is cleared after each task, so it came from outside
         end();
         dispatch(); // a replacement, if work is waiting

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * every {@value AdaptiveExecutor#SAMPLE_INTERVAL_MILLIS} ms, tests with a simulated clock.
  *
  * <h2>Windows</h2>
- * Throughput is judged over a window of at least {@link #MIN_WINDOW_NANOS} (500 ms: five samples,
+ * Throughput is judged over a window of at least {@link #MIN_WINDOW_NANOS} (1 s: ten samples,
  * long enough that 1 MiB reads from a few streams measure a rate to a few per cent). A window opens
  * only once the last change has settled: once the streams it started have had their first byte
  * (every request started, or about to be started, when the limit changed has reported
@@ -40,24 +40,32 @@ import java.util.concurrent.atomic.LongAdder;
  * each added stream brought, as a fraction of the average stream's at the lower level. Below the
  * knee it is about 1 (each stream brings its own share); past the knee, about 0. A stream earns its
  * place at {@link #MIN_EFFICIENCY} (0.5): the higher level wins if the streams it adds bring at
- * least half an average stream's throughput each. The same test judges a step up and a step down,
- * so the limit settles at the knee and not above it.
+ * least half an average stream's throughput each. A step down is kept only when the streams it
+ * removed brought less than a quarter ({@link #DOWN_EFFICIENCY}): noise between windows then
+ * moves the limit up more readily than down, and past the knee, where removed streams brought
+ * nothing, it still comes down to the knee.
  *
  * <h2>Phases</h2>
  * <ul>
  *   <li>{@link Phase#SLOW_START}: from {@link #INITIAL_LIMIT} (8), the limit grows by
  *       {@link #SLOW_START_GROWTH} (1.5, so a jump past the knee overshoots it by at most half)
- *       after every window whose growth paid by the rule above. When one does not, the limit
- *       returns to the last level that paid and slow start is over for good.
+ *       after every window whose growth paid by the rule above. When one does not, the same level
+ *       is measured once more (one window can be noise: a busy CPU, another tenant); when that
+ *       does not pay either, the limit returns to the last level that paid and slow start is over
+ *       for good.
  *   <li>{@link Phase#STEADY}: the limit holds at its base level, re-measured every window, for a
  *       hold of 1 window that doubles with every probe rejected, up to {@link #MAX_HOLD_WINDOWS}
  *       (8), and falls back to 1 when a probe is accepted. Then it probes, alternately up and down.
- *   <li>{@link Phase#PROBE_UP} / {@link Phase#PROBE_DOWN}: one step, an eighth of the limit (at
- *       least 1), so its effect on throughput (about 6 % at the threshold) stands out of the noise.
+ *   <li>{@link Phase#PROBE_UP} / {@link Phase#PROBE_DOWN}: one step, a quarter of the limit (at
+ *       least 1), so its effect on throughput (about 12 % at the threshold) stands out of the noise.
  *       An accepted probe becomes the base and the next step in the same direction is tried at once:
- *       additive growth or shrinkage, one step per window. A rejected one goes back to the base.
- *   <li>A fall: when a steady window's throughput drops below {@link #FALL_RATIO} (3/4) of the
- *       window before at the same limit, capacity fell or the store slowed down. The limit is cut by
+ *       additive growth or shrinkage, one step per window; upward, half the limit instead of a
+ *       quarter when the added streams brought at least {@link #FAST_EFFICIENCY} (0.8) of an
+ *       average stream's share, so that a limit cut by noise climbs back quickly. A rejected one
+ *       goes back to the base.
+ *   <li>A fall: when {@link #FALL_WINDOWS} (2) steady windows in a row drop below {@link
+ *       #FALL_RATIO} (3/4) of the window before them at the same limit, capacity fell or the store
+ *       slowed down. The limit is cut by
  *       {@link #FALL_CUT} (to 3/4) as a large step down, judged by the same rule: kept (and the
  *       descent goes on) if the streams removed were not earning their place, undone if they were.
  *   <li>{@link Phase#BACKOFF}: a throttling answer cuts the limit to {@link #THROTTLE_CUT} (0.7, as
@@ -117,8 +125,8 @@ public final class ConcurrencyController {
 
   public static final int FLOOR = 1;
 
-  /** The shortest window judged: 500 ms. */
-  public static final long MIN_WINDOW_NANOS = 500_000_000L;
+  /** The shortest window judged: 1 s, which averages out much of a real link's and CPU's swings. */
+  public static final long MIN_WINDOW_NANOS = 1_000_000_000L;
 
   /** The longest a change waits for its streams' first bytes before a window opens anyway: 2 s. */
   public static final long MAX_SETTLE_NANOS = 2_000_000_000L;
@@ -129,8 +137,30 @@ public final class ConcurrencyController {
   /** The throughput an added stream must bring, as a fraction of the average stream's. */
   public static final double MIN_EFFICIENCY = 0.5;
 
+  /**
+   * An accepted probe whose streams brought at least this fraction of an average stream's share is
+   * far below the knee: the next step up is half the limit ({@link #FAST_STEP_DIVISOR}) instead
+   * of a quarter, so a limit cut by noise or a passing fall climbs back quickly; not once the
+   * store has throttled.
+   */
+  public static final double FAST_EFFICIENCY = 0.8;
+
+  public static final int FAST_STEP_DIVISOR = 2;
+
+  /**
+   * A step down is kept only when the streams it removed brought less than this fraction of an
+   * average stream's share: clearly useless, not merely less than {@link #MIN_EFFICIENCY}. Windows
+   * differ by noise (a busy CPU, other tenants); with one threshold both ways, noise walks the
+   * limit down as readily as up, and a stream too few costs throughput while one too many costs
+   * only its buffers.
+   */
+  public static final double DOWN_EFFICIENCY = 0.25;
+
+  /** Windows in a row below {@link #FALL_RATIO} of the base that make a fall: one can be noise. */
+  public static final int FALL_WINDOWS = 2;
+
   /** A probe moves the limit by {@code max(1, limit / STEP_DIVISOR)}. */
-  public static final int STEP_DIVISOR = 8;
+  public static final int STEP_DIVISOR = 4;
 
   /** The longest hold between probes, in windows: at the knee, a probe every 4-5 s or so. */
   public static final int MAX_HOLD_WINDOWS = 8;
@@ -179,6 +209,8 @@ public final class ConcurrencyController {
   private int throttleCap; // the limit stays at or below this while a throttle is remembered
   private long lastThrottleNanos;
   private double lastRate;
+  private boolean slowStartMissed; // the last slow-start window did not pay; one more is measured
+  private int fallWindows; // steady windows in a row below the fall ratio
 
   private ConcurrencyController(int initialLimit, int ceiling, boolean fixed) {
     this.ceiling = ceiling;
@@ -327,7 +359,13 @@ public final class ConcurrencyController {
     }
     switch (phase) {
       case SLOW_START -> {
-        if (!hasBase || efficiency(baseLimit, baseRate, current, rate) >= MIN_EFFICIENCY) {
+        boolean paid = !hasBase || efficiency(baseLimit, baseRate, current, rate) >= MIN_EFFICIENCY;
+        if (!paid && !slowStartMissed) {
+          slowStartMissed = true; // one window can be noise: measure this level once more
+          return;
+        }
+        slowStartMissed = false;
+        if (paid) {
           base(current, rate);
           int next = Math.min(cap(), (int) Math.ceil(current * SLOW_START_GROWTH));
           if (next > current) {
@@ -341,12 +379,18 @@ public final class ConcurrencyController {
         }
       }
       case STEADY, BACKOFF -> {
-        if (phase == Phase.STEADY && hasBase && rate < FALL_RATIO * baseRate && current > FLOOR) {
+        boolean fell = phase == Phase.STEADY && hasBase && rate < FALL_RATIO * baseRate && current > FLOOR;
+        if (fell && ++fallWindows < FALL_WINDOWS) {
+          return; // one window can be noise: a fall must last
+        }
+        if (fell) {
+          fallWindows = 0;
           base(current, rate);
           phase = Phase.PROBE_DOWN;
           change(Math.min(current - 1, (int) (current * FALL_CUT)), nowNanos, inFlight, queued);
           return;
         }
+        fallWindows = 0;
         if (phase == Phase.BACKOFF) {
           steady(holdWindows);
         }
@@ -356,10 +400,15 @@ public final class ConcurrencyController {
         }
       }
       case PROBE_UP -> {
-        if (efficiency(baseLimit, baseRate, current, rate) >= MIN_EFFICIENCY) {
+        double efficiency = efficiency(baseLimit, baseRate, current, rate);
+        if (efficiency >= MIN_EFFICIENCY) {
           accepted(current, rate);
           if (current < cap()) {
-            change(Math.min(cap(), current + step(current)), nowNanos, inFlight, queued);
+            // Far below the knee (each added stream brought nearly its full share): a larger step.
+            // Never towards a store that has throttled: it refuses rates, not streams.
+            int step = efficiency >= FAST_EFFICIENCY && seenThrottles == 0
+                ? Math.max(step(current), current / FAST_STEP_DIVISOR) : step(current);
+            change(Math.min(cap(), current + step), nowNanos, inFlight, queued);
           } else {
             steady(1);
           }
@@ -368,7 +417,7 @@ public final class ConcurrencyController {
         }
       }
       case PROBE_DOWN -> {
-        if (efficiency(current, rate, baseLimit, baseRate) < MIN_EFFICIENCY) {
+        if (efficiency(current, rate, baseLimit, baseRate) < DOWN_EFFICIENCY) {
           accepted(current, rate);
           if (current > FLOOR) {
             change(current - step(current), nowNanos, inFlight, queued);

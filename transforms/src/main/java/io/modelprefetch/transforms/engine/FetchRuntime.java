@@ -27,6 +27,8 @@ import java.util.function.Supplier;
  */
 public final class FetchRuntime {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchRuntime.class);
+
   private static final Map<FetchSettings, FetchRuntime> RUNTIMES = new HashMap<>(); // guarded by the class
 
   private final FetchSettings settings;
@@ -70,6 +72,10 @@ public final class FetchRuntime {
         return;
       }
       RUNTIMES.remove(settings, this);
+    }
+    if (ranges.peakInFlight() > 0) {
+      LOG.info("Ranged GETs in flight: at most {} at once; the controller ended at {}", ranges.peakInFlight(),
+          controller.snapshot());
     }
     stallChecks.shutdownNow();
     ranges.shutdown();

@@ -142,9 +142,9 @@ class AdaptiveExecutorTest {
 
     executor.sampleNow(); // opens a window at 0
     controller.bytes(100L << 20);
-    clock.set(500 * MS);
+    clock.set(ConcurrencyController.MIN_WINDOW_NANOS);
     executor.sampleNow(); // a saturated window: slow start grows to 12
-    started.acquire(4);
+    assertTrue(started.tryAcquire(4, 30, java.util.concurrent.TimeUnit.SECONDS), "the 4 tasks the limit let start");
 
     assertEquals(12, executor.limit());
     assertEquals(12, executor.inFlight());

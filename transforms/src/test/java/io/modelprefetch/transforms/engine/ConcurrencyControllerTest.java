@@ -74,6 +74,28 @@ class ConcurrencyControllerTest {
   }
 
   @Test
+  void aNoisyLinkIsStillClimbedToItsKnee() {
+    for (long seed : new long[] {1, 2, 3, 4, 5}) {
+      SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(64), 10, 600, 80, seed);
+      link.noise = 0.3;
+      link.runFor(90);
+
+      double settled = link.limitsOverLast(45).stream().mapToInt(Integer::intValue).average().orElseThrow();
+      assertTrue(settled >= 40, "seed " + seed + ": climbs near the knee (61) or the ceiling despite swings of"
+          + " 30 %, at " + settled + link.trace());
+      assertThroughput(link, 45, 0.7 * 600 * MB);
+    }
+    for (long seed : new long[] {1, 2, 3}) {
+      SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(64), 25, 600, 30, seed);
+      link.noise = 0.3;
+      link.runFor(90);
+
+      double settled = link.limitsOverLast(45).stream().mapToInt(Integer::intValue).average().orElseThrow();
+      assertTrue(settled >= 18 && settled <= 40, "seed " + seed + ": near the knee (24), at " + settled + link.trace());
+    }
+  }
+
+  @Test
   void smallRangesThatWaitOnLatencyGetMoreStreams() {
     SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(64), 25, 400, 50);
     link.rangeBytes = MIB;
@@ -113,7 +135,7 @@ class ConcurrencyControllerTest {
     assertTrue(link.throttledRequests * 4 <= link.requests,
         link.throttledRequests + " of " + link.requests + " requests throttled" + link.trace());
     assertTrue(link.limitsOverLast(60).stream().allMatch(l -> l <= 24), link.trace());
-    assertThroughput(link, 60, 0.85 * 40 * 8 * MIB);
+    assertThroughput(link, 60, 0.75 * 40 * 8 * MIB);
     assertTrue(link.samples.stream().anyMatch(s -> s.phase() == Phase.BACKOFF));
     assertCutLevelsRemembered(link);
   }
@@ -186,8 +208,8 @@ class ConcurrencyControllerTest {
     SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(10), 25, 600, 30).runFor(60);
 
     assertEquals(10, link.maxLimit(), link.trace());
-    // the link wants 24: the limit stays at the ceiling but for probes a step down, which fail
-    assertEquals(new TreeSet<>(List.of(9, 10)), new TreeSet<>(link.limitsOverLast(40)), link.trace());
+    // the link wants 24: the limit stays at the ceiling but for probes a step (a quarter) down, which fail
+    assertEquals(new TreeSet<>(List.of(8, 10)), new TreeSet<>(link.limitsOverLast(40)), link.trace());
     assertTrue(link.limitsOverLast(40).stream().filter(l -> l == 10).count() > link.limitsOverLast(40).size() / 2,
         link.trace());
   }
@@ -229,21 +251,24 @@ class ConcurrencyControllerTest {
     }
     c.sample(0, 8, 100);
     c.bytes(100 * MIB);
-    assertEquals(12, c.sample(500 * ms, 8, 100), "the first window is the base; slow start grows");
-    assertEquals(200.0 * MIB, c.snapshot().windowBytesPerSecond(), 1e-3);
+    assertEquals(8, c.sample(500 * ms, 8, 100), "a window lasts a second");
+    assertEquals(12, c.sample(1_000 * ms, 8, 100), "the first window is the base; slow start grows");
+    assertEquals(100.0 * MIB, c.snapshot().windowBytesPerSecond(), 1e-3);
     for (int i = 0; i < 4; i++) {
       c.started(); // the 4 streams added, still waiting for their first byte
     }
     c.bytes(1_000 * MIB); // a burst no window may see
-    assertEquals(12, c.sample(1_500 * ms, 12, 100));
+    assertEquals(12, c.sample(2_000 * ms, 12, 100));
     for (int i = 0; i < 4; i++) {
       c.firstByte();
     }
-    c.sample(1_600 * ms, 12, 100); // opens the window
+    c.sample(2_100 * ms, 12, 100); // opens the window
     c.bytes(100 * MIB); // 12 streams move what 8 did: the growth did not pay
+    assertEquals(12, c.sample(3_100 * ms, 12, 100), "one window can be noise: the level is measured once more");
+    c.bytes(100 * MIB); // nor again
 
-    assertEquals(8, c.sample(2_100 * ms, 12, 100), "slow start is over, back at the base");
-    assertEquals(200.0 * MIB, c.snapshot().windowBytesPerSecond(), 1e-3);
+    assertEquals(8, c.sample(4_100 * ms, 12, 100), "slow start is over, back at the base");
+    assertEquals(100.0 * MIB, c.snapshot().windowBytesPerSecond(), 1e-3);
     assertEquals(Phase.STEADY, c.snapshot().phase());
   }
 

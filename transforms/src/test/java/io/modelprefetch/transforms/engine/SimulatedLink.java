@@ -34,6 +34,15 @@ final class SimulatedLink {
   long rangeBytes = 64 * MIB;
   /** Requests per second the store accepts; 0 for no limit. */
   double requestsPerSecondLimit;
+  /**
+   * How much the link's capacity swings (0.3: each 700 ms, per-connection and aggregate capacity
+   * are drawn anew between 70 % and 130 % of their settings), as other tenants, a busy CPU and
+   * the network make a real link's do; 0 for a steady link.
+   */
+  double noise;
+  private double factor = 1;
+  private static final long NOISE_PERIOD_NANOS = 700_000_000L;
+
   /** Ranges the workload offers at once (running or queued); beyond the limit, the rest queue. */
   int offeredRanges = Integer.MAX_VALUE;
 
@@ -44,7 +53,7 @@ final class SimulatedLink {
   final List<Sample> samples = new ArrayList<>();
 
   private final ConcurrencyController controller;
-  private final Random random = new Random(42);
+  private final Random random;
   private final List<Stream> streams = new ArrayList<>();
   private double tokens = Double.NaN; // full at the first step
 
@@ -61,6 +70,12 @@ final class SimulatedLink {
 
   SimulatedLink(ConcurrencyController controller, double perConnectionMBps, double aggregateMBps,
       long firstByteMillis) {
+    this(controller, perConnectionMBps, aggregateMBps, firstByteMillis, 42);
+  }
+
+  SimulatedLink(ConcurrencyController controller, double perConnectionMBps, double aggregateMBps,
+      long firstByteMillis, long seed) {
+    this.random = new Random(seed);
     this.controller = controller;
     this.perConnectionBytesPerSecond = perConnectionMBps * MB;
     this.aggregateBytesPerSecond = aggregateMBps * MB;
@@ -82,9 +97,12 @@ final class SimulatedLink {
       double bucket = requestsPerSecondLimit * BURST_SECONDS;
       tokens = Double.isNaN(tokens) ? bucket : Math.min(bucket, tokens + requestsPerSecondLimit * stepSeconds);
     }
+    if (noise > 0 && nowNanos % NOISE_PERIOD_NANOS == 0) {
+      factor = 1 - noise + 2 * noise * random.nextDouble();
+    }
     long moving = streams.stream().filter(s -> s.state == State.MOVING).count();
     double perStream = moving == 0 ? 0
-        : Math.min(perConnectionBytesPerSecond, aggregateBytesPerSecond / moving) * stepSeconds;
+        : Math.min(perConnectionBytesPerSecond, aggregateBytesPerSecond / moving) * stepSeconds * factor;
     for (int i = 0; i < streams.size(); i++) {
       Stream s = streams.get(i);
       switch (s.state) {
