@@ -113,13 +113,14 @@ public final class SafetensorsHeader {
    */
   public static Structure check(InputStream start, long fileBytes) throws IOException {
     try {
-      return Structure.ok(Structure.SAFETENSORS, notes(start, fileBytes));
+      checkStructure(start, fileBytes);
+      return Structure.ok(Structure.SAFETENSORS, List.of());
     } catch (Broken e) {
       return Structure.failed(Structure.SAFETENSORS, e.getMessage());
     }
   }
 
-  private static List<String> notes(InputStream start, long fileBytes) throws IOException, Broken {
+  private static void checkStructure(InputStream start, long fileBytes) throws IOException, Broken {
     if (fileBytes < LENGTH_BYTES) {
       throw new Broken("the file has " + fileBytes + " bytes, fewer than the " + LENGTH_BYTES
           + "-byte header length a safetensors file starts with");
@@ -135,8 +136,8 @@ public final class SafetensorsHeader {
           + "length (not a safetensors file, or a damaged one)");
     }
     if (headerBytes < MIN_HEADER_BYTES) {
-      throw new Broken("the header length is " + headerBytes + " bytes, fewer than the " + MIN_HEADER_BYTES
-          + " of the smallest header ({}): not a safetensors file, or a damaged one");
+      throw new Broken("the header length is " + headerBytes + ", fewer than the " + MIN_HEADER_BYTES
+          + " bytes of the smallest header ({}): not a safetensors file, or a damaged one");
     }
     long dataStart = LENGTH_BYTES + headerBytes;
     if (dataStart > fileBytes) {
@@ -145,7 +146,6 @@ public final class SafetensorsHeader {
     }
     List<Tensor> tensors = parse(new Bounded(start, headerBytes));
     checkLayout(tensors, dataStart, fileBytes);
-    return List.of();
   }
 
   private static List<Tensor> parse(InputStream header) throws IOException, Broken {
@@ -212,7 +212,8 @@ public final class SafetensorsHeader {
         case "dtype" -> {
           repeated = dtype != null;
           if (p.currentToken() != JsonToken.VALUE_STRING) {
-            throw new Broken("tensor '" + name + "' has dtype " + Json.kind(p) + ", a dtype is a string such as \"BF16\"");
+            throw new Broken("tensor '" + name + "' has dtype " + Json.kind(p)
+                + ", a dtype is a string such as \"BF16\"");
           }
           dtype = p.getText();
         }
@@ -272,7 +273,8 @@ public final class SafetensorsHeader {
       boolean integer = p.currentToken() == JsonToken.VALUE_NUMBER_INT;
       if (!integer || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() < 0) {
         String why = !integer ? "not an integer" : p.getText().startsWith("-") ? "negative" : "too large";
-        throw new Broken("tensor '" + tensor + "' has " + field + " value " + Json.value(p) + " at index " + count + ": " + why + ", " + field + " values are integers >= 0");
+        throw new Broken("tensor '" + tensor + "' has " + field + " value " + Json.value(p) + " at index " + count
+            + ": " + why + ", " + field + " values are integers >= 0");
       }
       if (count == values.length) {
         values = Arrays.copyOf(values, count * 2);

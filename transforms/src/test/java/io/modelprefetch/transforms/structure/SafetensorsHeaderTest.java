@@ -39,9 +39,9 @@ class SafetensorsHeaderTest {
     return SafetensorsHeader.check(file);
   }
 
-  /** A file whose header is {@code header} (its true length) followed by {@code dataBytes}. */
+  /** A file whose header is {@code header} (its true length) followed by a hole of {@code dataBytes}. */
   private Path raw(String header, long dataBytes) throws IOException {
-    return SafetensorsFiles.writeRaw(dir.resolve("model.safetensors"), header, dataBytes, false);
+    return SafetensorsFiles.writeRaw(dir.resolve("model.safetensors"), header, dataBytes, true);
   }
 
   private static String failure(Structure structure) {
@@ -136,10 +136,10 @@ class SafetensorsHeaderTest {
     Path one = SafetensorsFiles.writeRaw(dir.resolve("b.safetensors"), 1, "{".getBytes(StandardCharsets.UTF_8), 0,
         false);
 
-    assertEquals("the header length is 0 bytes, fewer than the 2 of the smallest header ({}): not a safetensors "
-        + "file, or a damaged one", failure(check(zero)));
-    assertEquals("the header length is 1 bytes, fewer than the 2 of the smallest header ({}): not a safetensors "
-        + "file, or a damaged one", failure(check(one)));
+    assertEquals("the header length is 0, fewer than the 2 bytes of the smallest header ({}): not a "
+        + "safetensors file, or a damaged one", failure(check(zero)));
+    assertEquals("the header length is 1, fewer than the 2 bytes of the smallest header ({}): not a "
+        + "safetensors file, or a damaged one", failure(check(one)));
   }
 
   @Test
@@ -255,7 +255,8 @@ class SafetensorsHeaderTest {
     assertEquals("tensor 'w' has data_offsets value 4.0 at index 1: not an integer, data_offsets values are "
         + "integers >= 0", failure(check(raw("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4.0]}}", 4))));
     assertEquals("tensor 'w' has data_offsets value \"4\" at index 1: not an integer, data_offsets values are "
-        + "integers >= 0", failure(check(raw("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,\"4\"]}}", 4))));
+        + "integers >= 0",
+        failure(check(raw("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,\"4\"]}}", 4))));
     assertEquals("tensor 'w' has data_offsets value 18446744073709551616 at index 1: too large, data_offsets values "
         + "are integers >= 0",
         failure(check(raw("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,18446744073709551616]}}", 4))));
