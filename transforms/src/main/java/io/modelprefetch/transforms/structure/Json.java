@@ -26,11 +26,17 @@ final class Json {
    * A factory whose strings are bounded by {@code maxStringChars} (Jackson's default, 20 M chars,
    * would refuse long {@code __metadata__} values the safetensors reference accepts). Its parsers
    * leave their stream open: the caller owns it.
+   *
+   * <p>Field names are not interned ({@code String.intern}): each is read once, and a tokenizer's
+   * vocabulary (800,000 distinct names, 17 MB) took 2.0 to 2.6 s to skip with interning against 0.15
+   * to 1.4 s without, on the shared 2-core machine. Canonicalization stays on: without it Jackson
+   * parses through an {@code InputStreamReader}, which turns invalid UTF-8 into U+FFFD silently.
    */
   static JsonFactory factory(int maxStringChars) {
     return JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(maxStringChars).build())
         .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
+        .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
         .build();
   }
 
