@@ -141,10 +141,15 @@ final class FileAttempt {
     Structure structure = Structure.NOT_APPLICABLE;
     if (settings.structureCheck()) {
       Path temporary = LocalFiles.temporary(object);
+      long startNanos = System.nanoTime();
       try {
         structure = ModelStructure.check(object.relativePath(), temporary, object.listing());
       } catch (IOException e) {
         return fail(IoErrors.describe("read", temporary, e));
+      }
+      if (LOG.isDebugEnabled() && structure.check() != null) {
+        LOG.debug("{}: structure {} ({} check) in {} us", Printable.escape(object.uri()), structure.status().label(),
+            structure.check(), (System.nanoTime() - startNanos) / 1000);
       }
       for (String note : structure.notes()) {
         LOG.warn("{}: {}", Printable.escape(object.uri()), Printable.oneLine(note));
