@@ -355,6 +355,21 @@ s3curl -o /dev/null -X PUT "$ep/$bucket" 2>/dev/null || true
 # Fast deterministic pseudo-random bytes (AES-CTR keystream), several GB/s instead of /dev/urandom.
 gen() { { openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:$2" < /dev/zero 2>/dev/null || true; } | head -c "$1"; }
 
+# gen_safetensors BYTES SEED TENSOR: a valid safetensors file of exactly BYTES bytes on stdout, as the
+# reference writer lays it out: the header's length (8 bytes, little-endian), the JSON header padded with
+# spaces to a multiple of 8 bytes, then one U8 tensor TENSOR of gen's bytes filling the rest. model-prefetch
+# checks a shard's structure before its final name: random bytes named *.safetensors would fail it.
+gen_safetensors() {
+  local total="$1" seed="$2" tensor="$3" header hlen data i
+  header="{\"__metadata__\":{\"format\":\"pt\"},\"$tensor\":{\"dtype\":\"U8\",\"shape\":[$total],\"data_offsets\":[0,$total]}}"
+  hlen=$(( (${#header} + 7) / 8 * 8 ))  # with the widest data size (the file's own): the header fits
+  data=$(( total - 8 - hlen ))
+  header="{\"__metadata__\":{\"format\":\"pt\"},\"$tensor\":{\"dtype\":\"U8\",\"shape\":[$data],\"data_offsets\":[0,$data]}}"
+  for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf '%03o' $(( (hlen >> (8 * i)) & 255 )))"; done
+  printf '%-*s' "$hlen" "$header"
+  gen "$data" "$seed"
+}
+
 put_single() { s3curl -o /dev/null -T "$2" "$ep/$bucket/$1"; }
 put_multipart() { # key file part_mib
   local k="$1" f="$2" part_mib="$3" uid parts p etag xml
@@ -383,7 +398,8 @@ shard_sizes() {
   echo "${out[@]}"
 }
 
-# write_configs DIR N_SHARDS: the model's six config and tokenizer files (a 2 MiB tokenizer.json).
+# write_configs DIR N_SHARDS: the model's six config and tokenizer files (a 2 MiB tokenizer.json); the
+# index maps each shard's tensor (gen_safetensors TENSOR shard.N.weight) to its shard.
 config_names="config.json generation_config.json special_tokens_map.json tokenizer_config.json tokenizer.json model.safetensors.index.json"
 write_configs() {
   local dir="$1" n="$2"
@@ -392,14 +408,18 @@ write_configs() {
   printf '{"bos_token":"<s>","eos_token":"</s>","unk_token":"<unk>"}\n' > "$dir/special_tokens_map.json"
   printf '{"model_max_length":4096,"tokenizer_class":"LlamaTokenizer"}\n' > "$dir/tokenizer_config.json"
   { printf '{"model":{"vocab":"'; gen 1572864 tokenizer | base64 -w0; printf '"}}\n'; } > "$dir/tokenizer.json"
-  { printf '{"metadata":{"total_size":%d},"weight_map":{' $(( size_mib * 1048576 )); printf '"layer.%d":"model-00001-of-%05d.safetensors",' $(seq 1 200) "$n" | sed 's/,$//'; printf '}}\n'; } \
+  { printf '{"metadata":{"total_size":%d},"weight_map":{' $(( size_mib * 1048576 ))
+    for i in $(seq 1 "$n"); do printf '"shard.%d.weight":"model-%05d-of-%05d.safetensors",' "$i" "$i" "$n"; done | sed 's/,$//'
+    printf '}}\n'; } \
     > "$dir/model.safetensors.index.json"
 }
 
 seed_model() {
-  local marker="$workdir/seeded-model-$size_mib" sizes n i name mib f
+  # "-st-": shards that are valid safetensors files (a workdir seeded before them holds random bytes).
+  local marker="$workdir/seeded-model-st-$size_mib" sizes n i name mib f
   if [ -f "$marker" ] && [ -f "$workdir/model.sha256" ]; then log "model of $size_mib MiB already seeded"; return; fi
-  rm -rf "$data/$bucket/model" "$workdir"/seeded-model-[0-9]* "$workdir/model.sha256" "$workdir/model.keys"
+  rm -rf "$data/$bucket/model" "$workdir"/seeded-model-[0-9]* "$workdir"/seeded-model-st-* "$workdir/model.sha256" \
+    "$workdir/model.keys"
   read -r -a sizes <<< "$(shard_sizes "$size_mib")"
   n=${#sizes[@]}
   log "seeding model/: $n shards (${sizes[*]} MiB) + configs"
@@ -407,7 +427,7 @@ seed_model() {
     mib=${sizes[$i]}
     name="$(printf 'model-%05d-of-%05d.safetensors' $(( i + 1 )) "$n")"
     f="$stage/$name"
-    gen $(( mib * 1048576 )) "shard-$i" > "$f"
+    gen_safetensors $(( mib * 1048576 )) "shard-$i" "shard.$(( i + 1 )).weight" > "$f"
     (cd "$stage" && sha256sum "$name") >> "$workdir/model.sha256"
     if [ "$i" = 0 ] && [ "$mib" -ge 128 ]; then put_multipart "model/$name" "$f" 64; else put_single "model/$name" "$f"; fi
     rm -f "$f"
@@ -430,7 +450,7 @@ aws_cli=(env -u AWS_CA_BUNDLE -u AWS_ENDPOINT_URL -u AWS_PROFILE AWS_CONFIG_FILE
 # model-aws/: 4 equal shards (1 GiB shards above 4G) and the configs, uploaded by one `aws s3 cp
 # --recursive` at its defaults (8 MiB multipart parts, 10 at once, CRC32), as a user would.
 seed_model_aws() {
-  local marker="$workdir/seeded-model-aws-$size_mib" n shard i mib name
+  local marker="$workdir/seeded-model-aws-st-$size_mib" n shard i mib name
   if [ -f "$marker" ] && [ -f "$workdir/model-aws.sha256" ]; then log "model-aws of $size_mib MiB already uploaded"; return; fi
   rm -rf "$data/$bucket/model-aws" "$workdir"/seeded-model-aws-* "$workdir/model-aws.sha256" "$workdir/model-aws.keys" "$stage/model-aws"
   n=$(( size_mib > 4096 ? (size_mib + 1023) / 1024 : 4 ))
@@ -439,7 +459,7 @@ seed_model_aws() {
   for i in $(seq 0 $(( n - 1 ))); do
     mib=$(( i == n - 1 ? size_mib - shard * (n - 1) : shard ))
     name="$(printf 'model-%05d-of-%05d.safetensors' $(( i + 1 )) "$n")"
-    gen $(( mib * 1048576 )) "aws-shard-$i" > "$stage/model-aws/$name"
+    gen_safetensors $(( mib * 1048576 )) "aws-shard-$i" "shard.$(( i + 1 )).weight" > "$stage/model-aws/$name"
   done
   write_configs "$stage/model-aws" "$n"
   (cd "$stage/model-aws" && sha256sum -- *) > "$workdir/model-aws.sha256"

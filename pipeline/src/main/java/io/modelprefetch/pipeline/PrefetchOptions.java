@@ -78,6 +78,14 @@ public interface PrefetchOptions extends PipelineOptions {
 
   void setRequireDigest(boolean value);
 
+  @Description("Check each verified file's structure before its final name (a safetensors header and layout, a"
+      + " shard index against the model's listing, configuration and tokenizer JSON) and fail a malformed one."
+      + " Default: true.")
+  @Default.Boolean(true)
+  boolean getStructureCheck();
+
+  void setStructureCheck(boolean value);
+
   @Description("Where the JSON report is written; empty for none. Default: none.")
   String getReportPath();
 
@@ -87,6 +95,7 @@ public interface PrefetchOptions extends PipelineOptions {
   static FetchSettings fetchSettings(PrefetchOptions options) {
     return new FetchSettings(options.getPartThresholdBytes(), options.getPartSizeBytes(), options.getNumThreads(),
         options.getMaxAttempts(), options.getForceDownload(), options.getVerify(), options.getSpreadBuckets(),
-        options.getDirectIo(), options.getStallTimeoutMillis(), options.getRequireDigest());
+        options.getDirectIo(), options.getStallTimeoutMillis(), options.getRequireDigest(),
+        options.getStructureCheck());
   }
 }

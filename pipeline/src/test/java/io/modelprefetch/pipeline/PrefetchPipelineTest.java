@@ -72,4 +72,13 @@ class PrefetchPipelineTest {
     assertEquals(FetchSettings.defaults().withDirectIo(false),
         PrefetchOptions.fetchSettings(off));
   }
+
+  @Test
+  void structureCheckIsOnUnlessTheOptionTurnsItOff() {
+    PrefetchOptions off = PipelineOptionsFactory.fromArgs("--structureCheck=false").as(PrefetchOptions.class);
+
+    assertEquals(true,
+        PrefetchOptions.fetchSettings(PipelineOptionsFactory.create().as(PrefetchOptions.class)).structureCheck());
+    assertEquals(FetchSettings.defaults().withStructureCheck(false), PrefetchOptions.fetchSettings(off));
+  }
 }

@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
           + (relay == null ? "" : ", through " + relay.endpoint() + " at " + PrefetchRun.bytes(bytesPerSecond) + "/s"));
       Map<String, String> env = server.environment(relay == null ? server.endpoint() : relay.endpoint());
       var flags = new JobResolver.Flags(List.of("s3://" + BUCKET + "/" + PREFIX), localDir.toString(), null, null, null,
-          null, null, null, partThreshold, partSize, null, null, null, null, null, null, null, reportPath.toString(), List.of(), null, null);
+          null, null, null, partThreshold, partSize, null, null, null, null, null, null, null, reportPath.toString(), List.of(), null, null, null);
       int status = PrefetchRun.execute(new JobResolver(env).resolve(flags), null, RunnerChoice.DIRECT,
           PrefetchRun.LockPolicy.NO_WAIT, display, context.out(), context.err());
       printTable(reportPath);

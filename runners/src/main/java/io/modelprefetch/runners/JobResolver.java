@@ -56,7 +56,8 @@ final class JobResolver {
       String report,
       List<String> pipelineArgs,
       Boolean requireDigest,
-      String stallTimeout) {}
+      String stallTimeout,
+      String structureCheck) {}
 
   private final Map<String, String> env;
   private final ClusterConfig config;
@@ -137,10 +138,14 @@ final class JobResolver {
       throw new UsageException("--stall-timeout " + stallTimeout.toMillis() + "ms is shorter than 100ms: a body that"
           + " pauses that briefly is not stalled; give e.g. 30s");
     }
+    boolean structureCheck = first(
+        flags.structureCheck() == null ? null : Values.onOff("--structure-check", flags.structureCheck()),
+        env("DOWNLOADER_STRUCTURE_CHECK", v -> Values.onOff("DOWNLOADER_STRUCTURE_CHECK", v)), true);
     // Every value was checked where it was read, naming its flag, variable or key.
     FetchSettings fetch = FetchSettings.defaults().withPartThresholdBytes(partThreshold).withPartSizeBytes(partSize)
         .withMaxInFlightRanges(numThreads).withForceDownload(force).withVerification(verification)
-        .withDirectIo(directIo).withRequireDigest(requireDigest).withStallTimeout(stallTimeout);
+        .withDirectIo(directIo).withRequireDigest(requireDigest).withStallTimeout(stallTimeout)
+        .withStructureCheck(structureCheck);
 
     Manifest manifest = null;
     if (flags.manifest() != null) {

@@ -345,6 +345,7 @@ final class PrefetchRun {
     options.setDirectIo(job.fetch().directIo());
     options.setRequireDigest(job.fetch().requireDigest());
     options.setStallTimeoutMillis(job.fetch().stallTimeoutMillis());
+    options.setStructureCheck(job.fetch().structureCheck());
     return options;
   }
 
@@ -355,7 +356,7 @@ final class PrefetchRun {
   private static final Map<String, String> SET_BY_FLAGS = Map.of("numThreads", "--num-threads",
       "partThresholdBytes", "--part-threshold", "partSizeBytes", "--part-size", "forceDownload", "--force-download",
       "verify", "--verify", "directIo", "--direct-io", "requireDigest", "--require-digest",
-      "stallTimeoutMillis", "--stall-timeout", "reportPath", "--report");
+      "stallTimeoutMillis", "--stall-timeout", "reportPath", "--report", "structureCheck", "--structure-check");
 
   /** Refuses a pass-through pipeline option that one of the command line's flags sets. */
   static void refuseOptionsSetByFlags(List<String> pipelineArgs) {

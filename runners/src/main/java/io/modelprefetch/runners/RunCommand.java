@@ -115,6 +115,14 @@ final class RunCommand implements Callable<Integer> {
           + " retried; at least 100ms. Env: DOWNLOADER_STALL_TIMEOUT. Default: 30s.")
   String stallTimeout;
 
+  @Option(names = "--structure-check", paramLabel = "on|off",
+      description = "on: check each verified file's structure before its final name (a *.safetensors header and"
+          + " its tensors' offsets, sizes and layout; a *.index.json shard index against the listing; config.json,"
+          + " generation_config.json, tokenizer_config.json and tokenizer.json as JSON) and fail a malformed one,"
+          + " not committed and not fetched again; off: for unusual files. Env: DOWNLOADER_STRUCTURE_CHECK."
+          + " Default: on.")
+  String structureCheck;
+
   @Option(names = "--enable-progress-bar", arity = "0..1", paramLabel = "BOOL",
       description = "On a terminal, show progress as one line redrawn in place; elsewhere a line every"
           + " --progress-interval. Default: false.")
@@ -281,7 +289,7 @@ final class RunCommand implements Callable<Integer> {
         partThreshold, partSize != null ? partSize : partChunksize, allowFileSuffix, forceDownload, verify, directIo, connection.endpoint, connection.region,
         connection.addressing != null ? addressing("--addressing", connection.addressing)
             : addressing("--config addressing", config.addressing()),
-        report, passThrough, requireDigest, stallTimeout);
+        report, passThrough, requireDigest, stallTimeout, structureCheck);
   }
 
   static EndpointResolver.Addressing addressing(String source, String value) {

@@ -74,6 +74,15 @@ final class Values {
     };
   }
 
+  /** A switch: {@code on/off}, {@code true/false}, {@code 1/0} or {@code yes/no}, any case. */
+  static boolean onOff(String source, String value) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "on", "true", "1", "yes" -> true;
+      case "off", "false", "0", "no" -> false;
+      default -> throw new UsageException(source + " '" + value + "' is neither on nor off; give on or off");
+    };
+  }
+
   /** {@code full} or {@code size}, any case. */
   static FetchSettings.Verification verification(String source, String value) {
     return switch (value.strip().toLowerCase(Locale.ROOT)) {

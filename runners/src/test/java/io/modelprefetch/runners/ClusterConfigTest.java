@@ -28,7 +28,7 @@ class ClusterConfigTest {
 
   static JobResolver.Flags flags(Integer numThreads, Boolean force, String localDir, String endpoint) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, null,
-        numThreads, null, null, null, force, null, null, endpoint, null, null, null, List.of(), null, null);
+        numThreads, null, null, null, force, null, null, endpoint, null, null, null, List.of(), null, null, null);
   }
 
   @Test

@@ -22,13 +22,13 @@ class JobResolverTest {
 
   JobResolver.Flags flags(String extraConfig, Integer numThreads, Boolean force, String localDir) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, extraConfig,
-        numThreads, null, null, null, force, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
+        numThreads, null, null, null, force, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
   }
 
   /** Flags with only {@code --verify} and {@code --direct-io} (either may be null: not given). */
   JobResolver.Flags fetchFlags(String verify, String directIo) {
     return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
-        null, null, null, null, null, verify, directIo, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
+        null, null, null, null, null, verify, directIo, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
   }
 
   @Test
@@ -62,6 +62,41 @@ class JobResolverTest {
 
     assertEquals(false, options.getDirectIo());
     assertEquals(false, PrefetchOptions.fetchSettings(options).directIo());
+  }
+
+  /** Flags with only {@code --structure-check} (null: not given). */
+  JobResolver.Flags structureFlags(String structureCheck) {
+    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
+        null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null,
+        structureCheck);
+  }
+
+  @Test
+  void structureCheckIsOnUnlessTheFlagOrTheEnvironmentTurnsItOffAndTheFlagWins() {
+    Map<String, String> offEnv = Map.of("DOWNLOADER_STRUCTURE_CHECK", "OFF");
+
+    assertEquals(true, resolve(Map.of(), structureFlags(null)).fetch().structureCheck());
+    assertEquals(false, resolve(offEnv, structureFlags(null)).fetch().structureCheck());
+    assertEquals(false, resolve(Map.of("DOWNLOADER_STRUCTURE_CHECK", "0"), structureFlags(null)).fetch().structureCheck());
+    assertEquals(true, resolve(offEnv, structureFlags("on")).fetch().structureCheck());
+    assertEquals(false, resolve(Map.of(), structureFlags("off")).fetch().structureCheck());
+  }
+
+  @Test
+  void structureCheckOffReachesThePipelineOptionsAndItsPassThroughIsRefused() {
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    RunCommand run = new RunCommand(new Main.Context(Map.of(), quiet, quiet));
+    new CommandLine(run).parseArgs("--model-uri", "s3://bkt/models/llama/", "--local-dir", dir.toString(),
+        "--endpoint", "http://127.0.0.1:9000", "--structure-check", "off");
+
+    PrefetchOptions options = PrefetchRun.pipelineOptions(resolve(Map.of(), run.flags()));
+
+    assertEquals(false, options.getStructureCheck());
+    assertEquals(false, PrefetchOptions.fetchSettings(options).structureCheck());
+    UsageException refused = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+        () -> PrefetchRun.refuseOptionsSetByFlags(List.of("--structureCheck=false")));
+    assertEquals("pipeline option --structureCheck=false is set by the command line's --structure-check flag, which"
+        + " would overwrite it; give --structure-check instead", refused.getMessage());
   }
 
   Job resolve(Map<String, String> env, JobResolver.Flags flags) {
@@ -98,9 +133,9 @@ class JobResolverTest {
     Map<String, String> env = Map.of("DOWNLOADER_LOCAL_DIR", dir.resolve("from-env").toString());
     JobResolver resolver = new JobResolver(env);
     JobResolver.Flags noDir = new JobResolver.Flags(null, null, null, manifest, null, null, null, null, null, null,
-        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
+        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
     JobResolver.Flags withDir = new JobResolver.Flags(null, dir.resolve("from-flag").toString(), null, manifest, null,
-        null, null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null);
+        null, null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
 
     assertEquals(dir.resolve("from-manifest/x").toString(), resolver.resolve(noDir).models().get(0).modelDir());
     assertEquals(dir.resolve("from-flag/x").toString(), resolver.resolve(withDir).models().get(0).modelDir());

@@ -38,7 +38,7 @@ class RunnerChoiceTest {
 
   JobResolver.Flags flags(String uri, String extraConfig) {
     return new JobResolver.Flags(List.of(uri), dir.toString(), null, null, null, null, extraConfig, null, null, null,
-        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of("--maxBundleSize=7"), null, null);
+        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of("--maxBundleSize=7"), null, null, null);
   }
 
   static Map<String, String> envWithKeys() {

@@ -9,13 +9,18 @@ import io.modelprefetch.transforms.s3.ClientRecipe;
 import io.modelprefetch.transforms.s3.CredentialsSource;
 import io.modelprefetch.transforms.s3.ObjectUri;
 import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
+import io.modelprefetch.transforms.structure.ModelListing;
+import io.modelprefetch.transforms.structure.Structure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import io.modelprefetch.transforms.verify.BlockCrcs;
 import io.modelprefetch.transforms.verify.CrcAlgorithm;
 import io.modelprefetch.transforms.verify.DigestPlan;
@@ -72,12 +77,20 @@ public final class Coders {
       TEXT.encode(o.etag(), out);
       TEXT.encode(o.expectedSha256(), out);
       encodeRecipe(o.client(), out);
+      ModelListing listing = o.listing();
+      FLAG.encode(listing != null, out);
+      if (listing != null) {
+        // Sorted, so that equal listings encode to equal bytes.
+        TEXTS.encode(new ArrayList<>(new TreeSet<>(listing.kept())), out);
+        TEXTS.encode(new ArrayList<>(new TreeSet<>(listing.dropped())), out);
+      }
     }
 
     @Override
     public ObjectRef decode(InputStream in) throws IOException {
       return new ObjectRef(decodeModel(in), ObjectUri.Scheme.valueOf(TEXT.decode(in)), TEXT.decode(in),
-          TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in), TEXT.decode(in), decodeRecipe(in));
+          TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in), TEXT.decode(in), decodeRecipe(in),
+          FLAG.decode(in) ? new ModelListing(Set.copyOf(TEXTS.decode(in)), Set.copyOf(TEXTS.decode(in))) : null);
     }
   }
 
@@ -146,13 +159,15 @@ public final class Coders {
       LONG.encode(r.bytesFetched(), out);
       INT.encode(r.retries(), out);
       TEXT.encode(r.error(), out);
+      TEXT.encode(r.structure().name(), out);
+      TEXTS.encode(r.structureNotes(), out);
     }
 
     @Override
     public FileResult decode(InputStream in) throws IOException {
       return new FileResult(decodeModel(in), TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in),
           TEXT.decode(in), TEXTS.decode(in), FileResult.Status.valueOf(TEXT.decode(in)), LONG.decode(in),
-          INT.decode(in), TEXT.decode(in));
+          INT.decode(in), TEXT.decode(in), Structure.Status.valueOf(TEXT.decode(in)), TEXTS.decode(in));
     }
   }
 

@@ -12,6 +12,7 @@ import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import io.modelprefetch.transforms.storage.SafeFolder;
+import io.modelprefetch.transforms.structure.ModelListing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,27 +40,34 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Lists each model's objects (all pages), maps keys to safe relative paths and applies the
  * filters. Emits the objects to fetch under {@link #OBJECTS}, redistributed across workers, and
  * under {@link Results#TAG} a failure for each model whose listing failed or found nothing, and for
- * each key that would escape the model folder.
+ * each key that would escape the model folder. With {@link FetchSettings#structureCheck}, a shard
+ * index ({@link ObjectRef#needsListing}) carries its model's whole listing ({@link
+ * ObjectRef#listing}), which its check reads; no other object does.
  */
 public final class ExpandListings extends PTransform<PCollection<ModelSource>, PCollectionTuple> {
 
   public static final TupleTag<ObjectRef> OBJECTS = new TupleTag<>("objects") {};
 
   private final int spreadBuckets;
+  private final boolean attachListings;
 
-  private ExpandListings(int spreadBuckets) {
+  private ExpandListings(int spreadBuckets, boolean attachListings) {
     this.spreadBuckets = spreadBuckets;
+    this.attachListings = attachListings;
   }
 
-  /** Spreads the listed objects as {@code settings} say ({@link FetchSettings#spreadBuckets}). */
+  /**
+   * Spreads the listed objects as {@code settings} say ({@link FetchSettings#spreadBuckets}), and
+   * gives shard indexes their model's listing when {@link FetchSettings#structureCheck} is on.
+   */
   public static ExpandListings with(FetchSettings settings) {
-    return new ExpandListings(settings.spreadBuckets());
+    return new ExpandListings(settings.spreadBuckets(), settings.structureCheck());
   }
 
   @Override
   public PCollectionTuple expand(PCollection<ModelSource> models) {
-    PCollectionTuple listed =
-        models.apply("List objects", ParDo.of(new ListFn()).withOutputTags(OBJECTS, TupleTagList.of(Results.TAG)));
+    PCollectionTuple listed = models.apply("List objects",
+        ParDo.of(new ListFn(attachListings)).withOutputTags(OBJECTS, TupleTagList.of(Results.TAG)));
     PCollection<ObjectRef> spread =
         listed.get(OBJECTS).setCoder(Coders.OBJECT)
             .apply("Spread objects", Spread.over(spreadBuckets));
@@ -127,6 +135,30 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     public long replay(Sink sink) {
       events.forEach(event -> event.accept(sink));
       return accepted;
+    }
+
+    /** The relative paths the listing kept and those the filters dropped (refused keys have none). */
+    public ModelListing modelListing() {
+      Set<String> kept = new HashSet<>();
+      Set<String> dropped = new HashSet<>();
+      replay(new Sink() {
+        @Override
+        public void object(ObjectRef object) {
+          kept.add(object.relativePath());
+        }
+
+        @Override
+        public void refused(FileResult refusal) {}
+
+        @Override
+        public void filtered(String relativePath) {
+          dropped.add(relativePath);
+        }
+
+        @Override
+        public void modelFailed(FileResult failure) {}
+      });
+      return new ModelListing(kept, dropped);
     }
   }
 
@@ -279,6 +311,11 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
   }
 
   static final class ListFn extends DoFn<ModelSource, ObjectRef> {
+    private final boolean attachListings;
+
+    ListFn(boolean attachListings) {
+      this.attachListings = attachListings;
+    }
 
     @ProcessElement
     public void process(@Element ModelSource model, MultiOutputReceiver out) {
@@ -294,12 +331,20 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
       Recording prelisted = PRELISTED.remove(model);
       S3Client s3 = prelisted == null ? S3Clients.acquire(recipe) : null;
       try {
+        // A listing is reported once it is whole: one that fails on a later page fetches nothing.
+        Recording listing = prelisted;
+        if (listing == null) {
+          listing = new Recording(IGNORED);
+          list(s3, model, listing);
+        }
+        ModelListing modelListing = attachListings ? listing.modelListing() : null;
         Sink sink = new Sink() {
           @Override
           public void object(ObjectRef object) {
             PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
             Progress.listed(object);
-            out.get(OBJECTS).output(object);
+            out.get(OBJECTS).output(modelListing != null && object.needsListing()
+                ? object.withListing(modelListing) : object);
           }
 
           @Override
@@ -320,12 +365,6 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
             out.get(Results.TAG).output(failure);
           }
         };
-        // A listing is reported once it is whole: one that fails on a later page fetches nothing.
-        Recording listing = prelisted;
-        if (listing == null) {
-          listing = new Recording(IGNORED);
-          list(s3, model, listing);
-        }
         long accepted = listing.replay(sink);
         if (accepted == 0) {
           PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();

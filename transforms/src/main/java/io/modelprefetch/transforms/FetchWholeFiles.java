@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Fetches objects for a Hadoop file system destination ({@link HadoopFiles}): each object whole
  * on one worker, its ranges in parallel into a node-local staging file (in a folder of the user's
  * alone under {@code java.io.tmpdir}), verified with the same
- * evidence and refetches as {@link CommitFiles}, then published to the destination. Objects are
+ * evidence, refetches and structural check as {@link CommitFiles} (on the staging file, before it
+ * is published), then published to the destination. Objects are
  * spread across workers by the listing step's redistribution.
  */
 public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PCollection<FileResult>> {
@@ -95,9 +96,7 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       if (invalidated.add(destination.modelDir())) {
         CompletionMarker.invalidate(fs, destination);
       }
-      ObjectRef staged = new ObjectRef(new ModelKey(destination.name(), destination.uri(), stagingDir(destination)),
-          object.scheme(), object.bucket(), object.key(), object.relativePath(), object.sizeBytes(), object.etag(),
-          object.expectedSha256(), object.client());
+      ObjectRef staged = object.withModel(new ModelKey(destination.name(), destination.uri(), stagingDir(destination)));
       LocalFiles.prepare(staged);
       S3Client s3 = clients.get(staged.client());
       List<RangeTask> tasks = ObjectPlans.tasks(staged, settings, ObjectPlans.plan(s3, staged, settings));

@@ -8,12 +8,14 @@ import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.ClientRecipe;
-import io.modelprefetch.transforms.report.Printable;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.IoErrors;
 import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.structure.ModelStructure;
+import io.modelprefetch.transforms.structure.Structure;
 import io.modelprefetch.transforms.verify.Evidence;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -28,6 +30,10 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  * fetched again (up to {@link CommitFiles#MAX_VERIFY_ATTEMPTS} in all), an object that changed
  * during the download is restarted once from its new version, and a verified file is handed to a
  * {@link Publisher}. A file that fails is removed and reported with the expected and actual values.
+ *
+ * <p>With {@link FetchSettings#structureCheck}, a verified file's structure is checked ({@link
+ * ModelStructure}) before it is published: a malformed one fails at once, never fetched again,
+ * since its bytes are the store's (they were just verified) and a refetch brings the same ones.
  */
 final class FileAttempt {
 
@@ -132,6 +138,26 @@ final class FileAttempt {
 
   private FileResult commit(Evidence.Verdict verdict) {
     runtime.inOrder().forget(object); // what a range given up on left behind
+    Structure structure = Structure.NOT_APPLICABLE;
+    if (settings.structureCheck()) {
+      Path temporary = LocalFiles.temporary(object);
+      long startNanos = System.nanoTime();
+      try {
+        structure = ModelStructure.check(object.relativePath(), temporary, object.listing());
+      } catch (IOException e) {
+        return fail(IoErrors.describe("read", temporary, e));
+      }
+      if (LOG.isDebugEnabled() && structure.check() != null) {
+        LOG.debug("{}: structure {} ({} check) in {} us", Printable.escape(object.uri()), structure.status().label(),
+            structure.check(), (System.nanoTime() - startNanos) / 1000);
+      }
+      for (String note : structure.notes()) {
+        LOG.warn("{}: {}", Printable.escape(object.uri()), Printable.oneLine(note));
+      }
+      if (structure.isFailed()) {
+        return fail(malformed(structure.failure())).withStructure(Structure.Status.FAILED, structure.notes());
+      }
+    }
     try {
       publisher.publish(object);
     } catch (IOException e) {
@@ -139,7 +165,12 @@ final class FileAttempt {
     }
     return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(),
         object.etag(), verdict.verifiedBy(), verdict.checks(), FileResult.Status.VERIFIED, bytesFetched, retries,
-        null);
+        null, structure.status(), structure.notes());
+  }
+
+  /** The error of a file whose verified bytes break {@code rule}: the store's copy is unusable. */
+  static String malformed(String rule) {
+    return "the source object is malformed: " + rule + "; fetching again will not help";
   }
 
   /** Restarts once from the object's current version; returns why it cannot, or null. */

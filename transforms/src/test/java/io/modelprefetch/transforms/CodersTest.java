@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,8 +20,14 @@ import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.verify.RangeDigests;
 import io.modelprefetch.transforms.verify.StoredChecksum;
 import io.modelprefetch.transforms.verify.StoredEvidence;
+import io.modelprefetch.transforms.structure.ModelListing;
+import io.modelprefetch.transforms.structure.Structure;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -41,6 +48,11 @@ class CodersTest {
   /** Every optional field null. */
   private static final ObjectRef BARE = new ObjectRef(new ModelKey("m", "s3://b/m/", "/models/m"),
       ObjectUri.Scheme.S3, "b", "m/config.json", "config.json", 0, null, null, ANONYMOUS);
+  /** A shard index with its model's listing. */
+  private static final ObjectRef INDEX = new ObjectRef(new ModelKey("m", "s3://b/m/", "/models/m"),
+      ObjectUri.Scheme.S3, "b", "m/model.safetensors.index.json", "model.safetensors.index.json", 3000, "\"e\"", null,
+      ANONYMOUS, new ModelListing(Set.of("model.safetensors.index.json", "model-00001-of-00002.safetensors", "模型.json"),
+          Set.of("model-00002-of-00002.safetensors")));
 
   @Test
   void objectsRangesOutcomesAndResultsDecodeToEqualValues() throws Exception {
@@ -67,10 +79,30 @@ class CodersTest {
     FileResult verified = new FileResult(FULL.model(), FULL.uri(), FULL.relativePath(), FULL.sizeBytes(), FULL.etag(),
         "sha256", List.of("size", "multipart-md5", "sha256"), FileResult.Status.VERIFIED, 5L << 30, 3, null);
 
-    roundTrip(Coders.OBJECT, FULL, BARE);
-    roundTrip(Coders.RANGE, range, whole);
+    FileResult malformed = FileResult.objectFailure(FULL, 5L << 30, 0, "the source object is malformed: ...")
+        .withStructure(Structure.Status.FAILED, List.of("the filters drop a shard the index names: a (…)"));
+
+    roundTrip(Coders.OBJECT, FULL, BARE, INDEX, FULL.withListing(new ModelListing(Set.of(), Set.of())));
+    roundTrip(Coders.RANGE, range, whole, new RangeTask(INDEX, 0, 1, 0, -1, DigestPlan.SIZE_ONLY, false));
     roundTrip(Coders.FETCHED, fetched, fromAnswer, failed);
-    roundTrip(Coders.RESULT, verified, FileResult.present(BARE), FileResult.modelFailure(BARE.model(), "listing: 403"));
+    roundTrip(Coders.RESULT, verified, FileResult.present(BARE), FileResult.modelFailure(BARE.model(), "listing: 403"),
+        verified.withStructure(Structure.Status.OK, List.of()), malformed);
+  }
+
+  @Test
+  void aListingEncodesToTheSameBytesWhateverOrderItsSetsIterateIn() throws Exception {
+    List<String> paths = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      paths.add("model-" + i + "-of-200.safetensors");
+    }
+    Set<String> forward = new LinkedHashSet<>(paths);
+    Collections.reverse(paths);
+    Set<String> backward = new LinkedHashSet<>(paths);
+
+    byte[] one = CoderUtils.encodeToByteArray(Coders.OBJECT, BARE.withListing(new ModelListing(forward, Set.of("x"))));
+    byte[] other = CoderUtils.encodeToByteArray(Coders.OBJECT, BARE.withListing(new ModelListing(backward, Set.of("x"))));
+
+    assertArrayEquals(one, other);
   }
 
   @Test

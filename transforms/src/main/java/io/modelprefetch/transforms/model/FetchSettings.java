@@ -28,10 +28,14 @@ import java.time.Duration;
  *     milliseconds is abandoned and its range retried (see {@code StallWatchdog}). Default: 30 s.
  * @param requireDigest an object the store keeps no digest of fails instead of being committed
  *     checked by its size alone. Default: false.
+ * @param structureCheck check each verified file's structure before its final name ({@code
+ *     ModelStructure}: a safetensors header, a shard index against the listing, a JSON
+ *     configuration), failing a malformed one. Default: true.
  */
 public record FetchSettings(
     long partThresholdBytes, long partSizeBytes, int maxInFlightRanges, int maxAttempts, boolean forceDownload,
-    Verification verification, int spreadBuckets, boolean directIo, long stallTimeoutMillis, boolean requireDigest)
+    Verification verification, int spreadBuckets, boolean directIo, long stallTimeoutMillis, boolean requireDigest,
+    boolean structureCheck)
     implements Serializable {
 
   /** What a fetched file is checked against. */
@@ -87,7 +91,8 @@ public record FetchSettings(
 
   public static FetchSettings defaults() {
     return new FetchSettings(DEFAULT_PART_SIZE_BYTES, DEFAULT_PART_SIZE_BYTES, ADAPTIVE,
-        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true, DEFAULT_STALL_TIMEOUT.toMillis(), false);
+        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true, DEFAULT_STALL_TIMEOUT.toMillis(), false,
+        true);
   }
 
   /** Whether digests are computed and checked, beyond the size (and a manifest's sha256). */
@@ -111,52 +116,58 @@ public record FetchSettings(
 
   public FetchSettings withPartThresholdBytes(long bytes) {
     return new FetchSettings(bytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   public FetchSettings withPartSizeBytes(long bytes) {
     return new FetchSettings(partThresholdBytes, bytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   public FetchSettings withMaxInFlightRanges(int ranges) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, ranges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   public FetchSettings withMaxAttempts(int attempts) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, attempts, forceDownload,
-        verification, spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
+        verification, spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   public FetchSettings withForceDownload(boolean force) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, force, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   public FetchSettings withVerification(Verification level) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, level,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest);
+        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   /** These settings with the work spread over {@code buckets} keys between steps. */
   public FetchSettings withSpreadBuckets(int buckets) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, buckets, directIo, stallTimeoutMillis, requireDigest);
+        verification, buckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   public FetchSettings withDirectIo(boolean direct) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, direct, stallTimeoutMillis, requireDigest);
+        verification, spreadBuckets, direct, stallTimeoutMillis, requireDigest, structureCheck);
   }
 
   public FetchSettings withRequireDigest(boolean require) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, directIo, stallTimeoutMillis, require);
+        verification, spreadBuckets, directIo, stallTimeoutMillis, require, structureCheck);
+  }
+
+  /** These settings with the structural check of each file on or off. */
+  public FetchSettings withStructureCheck(boolean check) {
+    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
+        verification, spreadBuckets, directIo, stallTimeoutMillis, requireDigest, check);
   }
 
   public FetchSettings withStallTimeout(Duration timeout) {
     return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, directIo, timeout.toMillis(), requireDigest);
+        verification, spreadBuckets, directIo, timeout.toMillis(), requireDigest, structureCheck);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.structure.Structure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,11 +91,13 @@ public final class Report {
     Map<String, Map<String, Long>> evidence = new java.util.TreeMap<>();
     long sizeOnlyObjects = 0;
     long sizeOnlyBytes = 0;
+    Map<Structure.Status, Long> structure = new EnumMap<>(Structure.Status.class);
     List<Map<String, Object>> objectEntries = new ArrayList<>();
     for (FileResult r : sorted) {
       if (r.isModelLevel()) {
         continue;
       }
+      structure.merge(r.structure(), 1L, Long::sum);
       if (r.status() == FileResult.Status.VERIFIED && r.verifiedBy() != null) {
         Map<String, Long> kind = evidence.computeIfAbsent(r.verifiedBy(), k -> new LinkedHashMap<>());
         kind.merge("objects", 1L, Long::sum);
@@ -111,6 +115,8 @@ public final class Report {
       o.put("etag", r.etag());
       o.put("verifiedBy", r.verifiedBy());
       o.put("checks", r.checks());
+      o.put("structure", r.structure().label());
+      o.put("structureNotes", r.structureNotes());
       o.put("status", r.status().label());
       o.put("bytesFetched", r.bytesFetched());
       o.put("retries", r.retries());
@@ -131,6 +137,11 @@ public final class Report {
     totals.put("evidence", evidence);
     totals.put("sizeOnlyObjects", sizeOnlyObjects);
     totals.put("sizeOnlyBytes", sizeOnlyBytes);
+    Map<String, Long> structureTotals = new LinkedHashMap<>();
+    structureTotals.put("ok", structure.getOrDefault(Structure.Status.OK, 0L));
+    structureTotals.put("failed", structure.getOrDefault(Structure.Status.FAILED, 0L));
+    structureTotals.put("notApplicable", structure.getOrDefault(Structure.Status.NOT_APPLICABLE, 0L));
+    totals.put("structure", structureTotals);
 
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("status", anyFailure ? FAILED : OK);

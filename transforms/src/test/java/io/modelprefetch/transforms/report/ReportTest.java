@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.FileResult.Status;
 import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.structure.Structure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,7 @@ class ReportTest {
     expectedTotals.put("evidence", Map.of("md5", Map.of("objects", 2L, "bytes", 1500L)));
     expectedTotals.put("sizeOnlyObjects", 0L);
     expectedTotals.put("sizeOnlyBytes", 0L);
+    expectedTotals.put("structure", Map.of("ok", 0L, "failed", 0L, "notApplicable", 3L));
     assertEquals(expectedTotals, totals(report));
     assertEquals(List.copyOf(expectedTotals.keySet()), List.copyOf(totals(report).keySet()));
   }
@@ -192,12 +194,46 @@ class ReportTest {
     expected.put("etag", "\"abc\"");
     expected.put("verifiedBy", null);
     expected.put("checks", List.of());
+    expected.put("structure", "not-applicable");
+    expected.put("structureNotes", List.of());
     expected.put("status", "failed");
     expected.put("bytesFetched", 4L);
     expected.put("retries", 2);
     expected.put("error", "refused: why");
     assertEquals(expected, objects.get(2));
     assertEquals(List.copyOf(expected.keySet()), List.copyOf(objects.get(2).keySet()));
+  }
+
+  @Test
+  void eachObjectSaysItsStructureWithItsNotesAndTheTotalsCountThemInFixedOrder() {
+    FileResult index = file(LLAMA, "model.safetensors.index.json", 30, Status.VERIFIED, 30)
+        .withStructure(Structure.Status.OK, List.of("the filters drop a shard the index names: b.safetensors"));
+    FileResult shard = file(LLAMA, "a.safetensors", 100, Status.VERIFIED, 100).withStructure(Structure.Status.OK, null);
+    FileResult malformed = file(LLAMA, "b.safetensors", 100, Status.FAILED, 100)
+        .withStructure(Structure.Status.FAILED, List.of());
+    FileResult other = file(LLAMA, "tokenizer.model", 7, Status.VERIFIED, 7);
+    FileResult present = file(LLAMA, "config.json", 7, Status.PRESENT, 0);
+    Map<String, Object> report = Report.build(List.of(index, shard, malformed, other, present), List.of(LLAMA), START,
+        FINISH, List.of());
+
+    Map<String, Object> byPath = new LinkedHashMap<>();
+    Map<String, Object> notesByPath = new LinkedHashMap<>();
+    for (Map<String, Object> o : list(report, "objects")) {
+      byPath.put((String) o.get("relativePath"), o.get("structure"));
+      notesByPath.put((String) o.get("relativePath"), o.get("structureNotes"));
+    }
+    assertEquals(Map.of("model.safetensors.index.json", "ok", "a.safetensors", "ok", "b.safetensors", "failed",
+        "tokenizer.model", "not-applicable", "config.json", "not-applicable"), byPath);
+    assertEquals(List.of("the filters drop a shard the index names: b.safetensors"),
+        notesByPath.get("model.safetensors.index.json"));
+    assertEquals(List.of(), notesByPath.get("a.safetensors"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> structure = (Map<String, Object>) totals(report).get("structure");
+    assertEquals(List.of("ok", "failed", "notApplicable"), List.copyOf(structure.keySet()));
+    assertEquals(List.of(2L, 1L, 2L), List.copyOf(structure.values()));
+    List<String> fields = List.copyOf(list(report, "objects").get(0).keySet());
+    assertEquals(List.of("verifiedBy", "checks", "structure", "structureNotes", "status"),
+        fields.subList(fields.indexOf("verifiedBy"), fields.indexOf("status") + 1));
   }
 
   @Test

@@ -1,0 +1,90 @@
+package io.modelprefetch.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelprefetch.transforms.model.FileResult;
+import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.structure.ModelListing;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What a shard index carries of its model's listing, and which objects carry it. */
+class ExpandListingsTest {
+
+  private static final ModelKey MODEL = new ModelKey("m", "s3://b/m/", "/models/m");
+  private static final ClientRecipe RECIPE = new ClientRecipe("http://127.0.0.1:9", "us-east-1", true, true,
+      CredentialsSource.of(CredentialsSource.Type.ANONYMOUS), null, 16);
+
+  private static ObjectRef object(String relativePath) {
+    return new ObjectRef(MODEL, ObjectUri.Scheme.S3, "b", "m/" + relativePath, relativePath, 10, "\"e\"", null, RECIPE);
+  }
+
+  /** A sink that records what it is told, as lines. */
+  private static final class Lines implements ExpandListings.Sink {
+    final List<String> lines = new ArrayList<>();
+
+    @Override
+    public void object(ObjectRef object) {
+      lines.add("object " + object.relativePath());
+    }
+
+    @Override
+    public void refused(FileResult refusal) {
+      lines.add("refused " + refusal.relativePath());
+    }
+
+    @Override
+    public void filtered(String relativePath) {
+      lines.add("filtered " + relativePath);
+    }
+
+    @Override
+    public void modelFailed(FileResult failure) {
+      lines.add("failed " + failure.error());
+    }
+  }
+
+  @Test
+  void aRecordingsListingHoldsTheKeptAndTheDroppedPathsButNoRefusedKey() {
+    Lines next = new Lines();
+    ExpandListings.Recording recording = new ExpandListings.Recording(next);
+    recording.object(object("model.safetensors.index.json"));
+    recording.object(object("model-00001-of-00002.safetensors"));
+    recording.filtered("model-00002-of-00002.safetensors");
+    recording.refused(FileResult.objectFailure(object("../escape.safetensors"), 0, 0, "refused: outside"));
+    recording.object(object("sub/config.json"));
+
+    ModelListing listing = recording.modelListing();
+
+    assertEquals(new ModelListing(Set.of("model.safetensors.index.json", "model-00001-of-00002.safetensors",
+        "sub/config.json"), Set.of("model-00002-of-00002.safetensors")), listing);
+    // Taking the listing reports nothing more to the recording's own sink.
+    assertEquals(List.of("object model.safetensors.index.json", "object model-00001-of-00002.safetensors",
+        "filtered model-00002-of-00002.safetensors", "refused ../escape.safetensors", "object sub/config.json"),
+        next.lines);
+  }
+
+  @Test
+  void onlyShardIndexesNeedTheListingAndKeepItAcrossVersionsAndStaging() {
+    assertTrue(object("model.safetensors.index.json").needsListing());
+    assertTrue(object("sub/pytorch_model.bin.index.json").needsListing());
+    assertFalse(object("config.json").needsListing());
+    assertFalse(object("model-00001-of-00002.safetensors").needsListing());
+    assertFalse(object("index.json.bak").needsListing());
+
+    ModelListing listing = new ModelListing(Set.of("a.safetensors"), Set.of("b.safetensors"));
+    ObjectRef index = object("model.safetensors.index.json").withListing(listing);
+    ModelKey staging = new ModelKey("m", "s3://b/m/", "/tmp/staging/0123");
+    assertEquals(listing, index.withVersion(11, "\"f\"").listing());
+    assertEquals(listing, index.withModel(staging).listing());
+    assertEquals(staging, index.withModel(staging).model());
+  }
+}
