@@ -1,5 +1,6 @@
 package io.modelprefetch.pipeline;
 
+import io.modelprefetch.transforms.verify.Verification;
 import io.modelprefetch.transforms.model.FetchSettings;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -45,9 +46,9 @@ public interface PrefetchOptions extends PipelineOptions {
   @Description("What a fetched file is checked against: FULL (every digest the object and the manifest offer)"
       + " or SIZE (the size, and a manifest's sha256). Default: FULL.")
   @Default.Enum("FULL")
-  FetchSettings.Verification getVerify();
+  Verification getVerify();
 
-  void setVerify(FetchSettings.Verification value);
+  void setVerify(Verification value);
 
   @Description("Write ranges of 8 MiB and more to local files with O_DIRECT, past the page cache, on local ext4,"
       + " xfs and btrfs (buffered elsewhere, e.g. NFS, FUSE, tmpfs); false keeps the written files in the page"

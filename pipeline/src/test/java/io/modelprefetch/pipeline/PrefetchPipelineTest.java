@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ModelSource;
-import io.modelprefetch.transforms.plan.Filters;
-import io.modelprefetch.transforms.s3.ClientRecipe;
-import io.modelprefetch.transforms.s3.CredentialsSource;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.model.Filters;
+import io.modelprefetch.transforms.model.ClientRecipe;
+import io.modelprefetch.transforms.model.CredentialsSource;
+import io.modelprefetch.transforms.model.ObjectUri;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;

@@ -1,7 +1,7 @@
 package io.modelprefetch.runners;
 
 import io.modelprefetch.transforms.model.FileResult;
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.PrintStream;
 import java.util.Locale;
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

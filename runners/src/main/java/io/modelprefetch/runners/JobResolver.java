@@ -1,15 +1,16 @@
 package io.modelprefetch.runners;
 
+import io.modelprefetch.transforms.verify.Verification;
 import io.modelprefetch.transforms.manifest.Manifest;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.plan.DestinationPaths;
-import io.modelprefetch.transforms.plan.Filters;
-import io.modelprefetch.transforms.s3.ClientRecipe;
-import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.model.Filters;
+import io.modelprefetch.transforms.model.ClientRecipe;
+import io.modelprefetch.transforms.model.CredentialsSource;
 import io.modelprefetch.transforms.s3.EndpointResolver;
 import io.modelprefetch.transforms.s3.InProcessCredentials;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,15 +119,15 @@ final class JobResolver {
             : flags.allowFileSuffix().stream().flatMap(v -> Values.aibrixList(v).stream()).toList(),
         extra.allowFileSuffix(),
         env("DOWNLOADER_ALLOW_FILE_SUFFIX", Values::aibrixList), List.of());
-    FetchSettings.Verification verification = first(
+    Verification verification = first(
         flags.verify() == null ? null : Values.verification("--verify", flags.verify()),
-        env("DOWNLOADER_VERIFY", v -> Values.verification("DOWNLOADER_VERIFY", v)), FetchSettings.Verification.FULL);
+        env("DOWNLOADER_VERIFY", v -> Values.verification("DOWNLOADER_VERIFY", v)), Verification.FULL);
     boolean directIo = first(
         flags.directIo() == null ? null : Values.bool("--direct-io", flags.directIo()),
         env("DOWNLOADER_DIRECT_IO", v -> Values.bool("DOWNLOADER_DIRECT_IO", v)), true);
     boolean requireDigest = first(flags.requireDigest(),
         env("DOWNLOADER_REQUIRE_DIGEST", v -> Values.bool("DOWNLOADER_REQUIRE_DIGEST", v)), false);
-    if (requireDigest && verification == FetchSettings.Verification.SIZE) {
+    if (requireDigest && verification == Verification.SIZE) {
       throw new UsageException("--require-digest asks for a digest of every object, but --verify size computes none;"
           + " give --verify full (or all) with it, or drop --require-digest");
     }

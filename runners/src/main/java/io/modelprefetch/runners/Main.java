@@ -24,7 +24,7 @@ public final class Main {
 
   public static void main(String[] args) {
     // Before anything logs: no credential reaches stdout or stderr, whoever prints it.
-    io.modelprefetch.transforms.report.Redaction.addSecretsOf(System.getenv());
+    io.modelprefetch.transforms.text.Redaction.addSecretsOf(System.getenv());
     RedactingStream.install();
     configureLogging(args);
     System.exit(execute(args, new Context(System.getenv(), System.out, System.err)));
@@ -60,7 +60,7 @@ public final class Main {
       }
       // An I/O failure's message names the path and what to do; other failures say their kind too.
       String message = e instanceof java.io.IOException && e.getMessage() != null ? e.getMessage() : e.toString();
-      context.err().println("model-prefetch: " + io.modelprefetch.transforms.report.Printable.oneLine(message));
+      context.err().println("model-prefetch: " + io.modelprefetch.transforms.text.Printable.oneLine(message));
       return PrefetchRun.FAILED;
     });
     if (args.length == 0) {

@@ -1,8 +1,9 @@
 package io.modelprefetch.runners;
 
+import io.modelprefetch.transforms.model.RetryCause;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelprefetch.transforms.PrefetchMetrics;
-import io.modelprefetch.transforms.Progress;
+import io.modelprefetch.transforms.engine.Progress;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.prometheus.metrics.config.EscapingScheme;
@@ -276,7 +277,7 @@ final class MetricsFile {
             + " divided by ranges_fetched, the mean range latency.",
         count(PrefetchRun.counter(beam, PrefetchMetrics.RANGE_MILLIS_TOTAL) / 1000.0)));
     List<CounterSnapshot.CounterDataPointSnapshot> retries = new ArrayList<>();
-    for (S3Errors.RetryCause cause : S3Errors.RetryCause.values()) {
+    for (RetryCause cause : RetryCause.values()) {
       retries.add(count(PrefetchRun.counter(beam, PrefetchMetrics.rangeRetries(cause)), "cause", cause.label()));
     }
     metrics.add(counter("range_retries", "Range retries by cause.",

@@ -10,7 +10,7 @@ import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import io.modelprefetch.transforms.report.Report;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.HadoopFiles;

@@ -1,8 +1,8 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.Progress;
+import io.modelprefetch.transforms.engine.Progress;
 import io.modelprefetch.transforms.model.ModelSource;
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.report.Redaction;
+import io.modelprefetch.transforms.text.Redaction;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

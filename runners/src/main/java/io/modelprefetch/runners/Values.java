@@ -1,5 +1,6 @@
 package io.modelprefetch.runners;
 
+import io.modelprefetch.transforms.verify.Verification;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.plan.RangePlanner;
 import java.util.Arrays;
@@ -84,11 +85,11 @@ final class Values {
   }
 
   /** {@code full} or {@code size}, any case. */
-  static FetchSettings.Verification verification(String source, String value) {
+  static Verification verification(String source, String value) {
     return switch (value.strip().toLowerCase(Locale.ROOT)) {
-      case "full" -> FetchSettings.Verification.FULL;
-      case "all" -> FetchSettings.Verification.ALL;
-      case "size" -> FetchSettings.Verification.SIZE;
+      case "full" -> Verification.FULL;
+      case "all" -> Verification.ALL;
+      case "size" -> Verification.SIZE;
       default -> throw new UsageException(source + " '" + value + "' is not a verification level; give full (the"
           + " cheapest digest the store keeps), all (every digest) or size (sizes only)");
     };

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.modelprefetch.transforms.model.FetchSettings;
-import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.model.ClientRecipe;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Files;

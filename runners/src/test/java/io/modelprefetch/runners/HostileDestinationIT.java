@@ -8,7 +8,7 @@ import io.modelprefetch.runners.demo.DemoModel;
 import io.modelprefetch.runners.demo.EmbeddedS3;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import java.io.IOException;

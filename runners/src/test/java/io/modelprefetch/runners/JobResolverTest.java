@@ -1,10 +1,11 @@
 package io.modelprefetch.runners;
 
+import io.modelprefetch.transforms.verify.Verification;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.transforms.model.FetchSettings;
-import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.model.CredentialsSource;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -35,10 +36,10 @@ class JobResolverTest {
   void verificationIsFullUnlessTheFlagOrTheEnvironmentSaysSizeAndTheFlagWins() {
     Map<String, String> sizeEnv = Map.of("DOWNLOADER_VERIFY", "Size");
 
-    assertEquals(FetchSettings.Verification.FULL, resolve(Map.of(), fetchFlags(null, null)).fetch().verification());
-    assertEquals(FetchSettings.Verification.SIZE, resolve(sizeEnv, fetchFlags(null, null)).fetch().verification());
-    assertEquals(FetchSettings.Verification.FULL, resolve(sizeEnv, fetchFlags("full", null)).fetch().verification());
-    assertEquals(FetchSettings.Verification.SIZE, resolve(Map.of(), fetchFlags("size", null)).fetch().verification());
+    assertEquals(Verification.FULL, resolve(Map.of(), fetchFlags(null, null)).fetch().verification());
+    assertEquals(Verification.SIZE, resolve(sizeEnv, fetchFlags(null, null)).fetch().verification());
+    assertEquals(Verification.FULL, resolve(sizeEnv, fetchFlags("full", null)).fetch().verification());
+    assertEquals(Verification.SIZE, resolve(Map.of(), fetchFlags("size", null)).fetch().verification());
   }
 
   @Test

@@ -159,7 +159,7 @@ class MetricsFileTest {
   void aLiveFileSaysRunningWithTheProgressFiguresAndNoOutcome() throws IOException {
     Path file = dir.resolve("m.prom");
     Job job = job("--local-dir", dir.toString(), "--model-uri", "s3://bkt/m/", "--model-name", "llama");
-    io.modelprefetch.transforms.Progress.reset();
+    io.modelprefetch.transforms.engine.Progress.reset();
 
     new MetricsFile(file, job.models(), Instant.now()).writeLive();
 

@@ -2,7 +2,7 @@ package io.modelprefetch.runners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.modelprefetch.transforms.Progress;
+import io.modelprefetch.transforms.engine.Progress;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

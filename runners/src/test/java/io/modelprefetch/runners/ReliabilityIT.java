@@ -1,5 +1,6 @@
 package io.modelprefetch.runners;
 
+import io.modelprefetch.transforms.model.RetryCause;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,9 +69,9 @@ class ReliabilityIT {
       "model-00002-of-00002.safetensors", 1, "consolidated.safetensors", 12, "empty.txt", 1);
 
   /** The retry cause each range fault is counted under; a flipped byte is caught by verification instead. */
-  static final Map<Fault, S3Errors.RetryCause> CAUSES = Map.of(Fault.RESET, S3Errors.RetryCause.CONNECTION,
-      Fault.SLOWDOWN, S3Errors.RetryCause.THROTTLED, Fault.TRUNCATE, S3Errors.RetryCause.TRUNCATED,
-      Fault.TRICKLE, S3Errors.RetryCause.TIMEOUT, Fault.WRONG_RANGE, S3Errors.RetryCause.SERVER);
+  static final Map<Fault, RetryCause> CAUSES = Map.of(Fault.RESET, RetryCause.CONNECTION,
+      Fault.SLOWDOWN, RetryCause.THROTTLED, Fault.TRUNCATE, RetryCause.TRUNCATED,
+      Fault.TRICKLE, RetryCause.TIMEOUT, Fault.WRONG_RANGE, RetryCause.SERVER);
 
   @TempDir static Path serverDir;
   static EmbeddedS3 server;
@@ -244,11 +245,11 @@ class ReliabilityIT {
       long refetches = fault == Fault.FLIP ? o.path("retries").asLong() : 0;
       rangesFetched += RANGES.get(o.path("relativePath").asText()) * (1 + refetches);
     }
-    Map<S3Errors.RetryCause, Long> byCause = new EnumMap<>(S3Errors.RetryCause.class);
-    for (S3Errors.RetryCause cause : S3Errors.RetryCause.values()) {
+    Map<RetryCause, Long> byCause = new EnumMap<>(RetryCause.class);
+    for (RetryCause cause : RetryCause.values()) {
       byCause.put(cause, PrefetchRun.counter(metrics, PrefetchMetrics.rangeRetries(cause)));
     }
-    Map<S3Errors.RetryCause, Long> expected = new EnumMap<>(S3Errors.RetryCause.class);
+    Map<RetryCause, Long> expected = new EnumMap<>(RetryCause.class);
     byCause.keySet().forEach(cause -> expected.put(cause, 0L));
     if (fault == Fault.FLIP) {
       // Caught by the whole-object evidence: one refetch covers every flip of that attempt.

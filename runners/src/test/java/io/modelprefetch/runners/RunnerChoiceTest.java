@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelprefetch.transforms.PrefetchMetrics;
-import io.modelprefetch.transforms.s3.CredentialsSource;
+import io.modelprefetch.transforms.model.CredentialsSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelprefetch.runners.demo.DemoModel;
 import io.modelprefetch.runners.demo.EmbeddedS3;
-import io.modelprefetch.transforms.report.Redaction;
+import io.modelprefetch.transforms.text.Redaction;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;

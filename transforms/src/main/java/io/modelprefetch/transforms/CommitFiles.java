@@ -1,12 +1,14 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.Progress;
+import io.modelprefetch.transforms.engine.FileAttempt;
 import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
-import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
-import io.modelprefetch.transforms.verify.Evidence;
+import io.modelprefetch.transforms.engine.Evidence;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,14 +35,13 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Gathers the ranges of each object, verifies the whole file with the strongest evidence
  * available ({@link Evidence}) and moves it to its final name.
  *
- * <p>A file whose evidence does not match is fetched again, up to {@link #MAX_VERIFY_ATTEMPTS}
+ * <p>A file whose evidence does not match is fetched again, up to {@link FileAttempt#MAX_VERIFY_ATTEMPTS}
  * times in all. An object that changed during the download (412 on {@code If-Match}) is restarted
  * once from its new version. A file that still fails is removed and reported with the expected and
  * actual values: nothing appears under its final name.
  */
 public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCollection<FileResult>> {
 
-  static final int MAX_VERIFY_ATTEMPTS = 3;
 
   private final FetchSettings settings;
 
@@ -70,34 +71,6 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
     return buckets > 0 ? "bucket-" + Math.floorMod(destinationKey.hashCode(), buckets) : destinationKey;
   }
 
-  /** A file verified and published (or failed), with the attempt whose metrics are to count. */
-  record Verified(FileAttempt attempt, FileResult result) {
-    /** Counts the outcome in the Beam metrics; call on the DoFn's thread. */
-    FileResult counted() {
-      attempt.countMetrics(result);
-      return result;
-    }
-  }
-
-  /**
-   * Verifies and publishes one file on {@code runtime}'s verify pool once {@code ranges} (all of its
-   * ranges, in index order) are in. Touches no Beam metric: the caller counts the outcome.
-   */
-  static CompletableFuture<Verified> verify(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients,
-      CompletableFuture<List<FetchedRange>> ranges) {
-    return ranges.thenApplyAsync(in -> {
-      FileAttempt attempt = new FileAttempt(runtime, clients, in, FileAttempt.LOCAL);
-      try {
-        FileResult result = attempt.run();
-        Progress.fileDone(result.model(), result.status() == FileResult.Status.FAILED);
-        return new Verified(attempt, result);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CompletionException(e);
-      }
-    }, runtime.verifyPool());
-  }
-
   static final class CommitFn extends DoFn<KV<String, Iterable<FetchedRange>>, FileResult> {
     private final FetchSettings settings;
     private transient S3Clients.Lease clients;
@@ -123,12 +96,13 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
         files.computeIfAbsent(range.task().object().destinationKey(), k -> new TreeMap<>())
             .merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
       }
-      List<CompletableFuture<Verified>> verified = new ArrayList<>();
+      List<CompletableFuture<FileAttempt.Outcome>> verified = new ArrayList<>();
       for (TreeMap<Integer, FetchedRange> file : files.values()) {
-        verified.add(verify(runtime, clients::get, CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
+        verified.add(FileAttempt.verifyAsync(runtime, clients::get,
+            CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
       }
-      for (CompletableFuture<Verified> file : verified) {
-        out.output(file.get().counted());
+      for (CompletableFuture<FileAttempt.Outcome> file : verified) {
+        out.output(PrefetchMetrics.counted(file.get()));
       }
     }
 

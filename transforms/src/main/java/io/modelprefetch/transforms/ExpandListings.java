@@ -1,13 +1,14 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.Progress;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.plan.DestinationPaths;
-import io.modelprefetch.transforms.report.Printable;
-import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.text.Printable;
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.HadoopFiles;

@@ -1,5 +1,7 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FileAttempt;
+import io.modelprefetch.transforms.engine.RangeFetcher;
 import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
@@ -59,7 +61,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
   /** One file's ranges seen in this bundle, by index, and its verification once they are all in. */
   private static final class InBundle {
     final TreeMap<Integer, CompletableFuture<FetchedRange>> ranges = new TreeMap<>();
-    CompletableFuture<CommitFiles.Verified> verified;
+    CompletableFuture<FileAttempt.Outcome> verified;
   }
 
   static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
@@ -95,7 +97,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
         List<CompletableFuture<FetchedRange>> all = List.copyOf(file.ranges.values()); // in index order
         CompletableFuture<List<FetchedRange>> landed = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
             .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
-        file.verified = CommitFiles.verify(runtime, clients::get, landed);
+        file.verified = FileAttempt.verifyAsync(runtime, clients::get, landed);
       }
     }
 
@@ -110,7 +112,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
           }
         }
         if (file.verified != null) {
-          context.output(FILES, file.verified.get().counted(), GlobalWindow.INSTANCE.maxTimestamp(),
+          context.output(FILES, PrefetchMetrics.counted(file.verified.get()), GlobalWindow.INSTANCE.maxTimestamp(),
               GlobalWindow.INSTANCE);
         }
       }

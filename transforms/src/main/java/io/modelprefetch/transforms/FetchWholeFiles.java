@@ -1,5 +1,8 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.Progress;
+import io.modelprefetch.transforms.engine.ObjectPlans;
+import io.modelprefetch.transforms.engine.FileAttempt;
 import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
@@ -7,7 +10,7 @@ import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.HadoopFiles;
@@ -105,8 +108,8 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
       FileSystem target = fs;
       FileAttempt attempt = new FileAttempt(runtime, clients::get, ranges,
           verified -> HadoopFiles.publish(target, destination, verified));
-      FileResult result = attempt.run().withModel(destination);
-      attempt.countMetrics(result);
+      FileAttempt.Outcome outcome = attempt.run();
+      FileResult result = PrefetchMetrics.counted(outcome).withModel(destination);
       // Range bytes were counted under the staging folder; the destination model shows them.
       Progress.bytes(destination, result.bytesFetched());
       Progress.fileDone(destination, result.status() == FileResult.Status.FAILED);

@@ -1,11 +1,13 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.Progress;
+import io.modelprefetch.transforms.engine.ObjectPlans;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Clients;
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.IoErrors;
 import io.modelprefetch.transforms.storage.Journal;

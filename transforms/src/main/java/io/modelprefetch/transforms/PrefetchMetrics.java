@@ -1,7 +1,9 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.FileAttempt;
+import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.FetchedRange;
-import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
+import io.modelprefetch.transforms.model.RetryCause;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 
@@ -38,7 +40,19 @@ public final class PrefetchMetrics {
   }
 
   /**
-   * Counts one range fetched (or failed) by a {@link RangeFetcher}: bytes, retries in all and per
+   * Counts a file's verification: verified or failed, with the fetches it made again (the first
+   * fetch was counted where it ran); returns its result. Call it on the DoFn's thread.
+   */
+  public static FileResult counted(FileAttempt.Outcome outcome) {
+    FileResult result = outcome.result();
+    counter(result.status() == FileResult.Status.FAILED ? OBJECTS_FAILED : OBJECTS_VERIFIED).inc();
+    counter(OBJECTS_REFETCHED).inc(outcome.refetches());
+    outcome.refetched().forEach(PrefetchMetrics::countRange);
+    return result;
+  }
+
+  /**
+   * Counts one range fetched (or failed) by a range fetch: bytes, retries in all and per
    * cause, and for a range that landed its latency. Call it on the DoFn's thread; the fetch pool's
    * threads have no metrics container. Every cause is counted, 0 included, so each counter exists.
    */

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.verify.Verification;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +11,10 @@ import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.s3.ClientRecipe;
-import io.modelprefetch.transforms.s3.CredentialsSource;
-import io.modelprefetch.transforms.s3.ObjectUri;
-import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
+import io.modelprefetch.transforms.model.ClientRecipe;
+import io.modelprefetch.transforms.model.CredentialsSource;
+import io.modelprefetch.transforms.model.ObjectUri;
+import io.modelprefetch.transforms.model.RetryCause;
 import io.modelprefetch.transforms.verify.BlockCrcs;
 import io.modelprefetch.transforms.verify.CrcAlgorithm;
 import io.modelprefetch.transforms.verify.DigestPlan;
@@ -73,7 +74,7 @@ class CodersTest {
         Map.of(RetryCause.THROTTLED, 2, RetryCause.TRUNCATED, 1), 1234, null, false);
     DigestPlan answered = DigestPlan.choose(0, null, false,
         new StoredEvidence(StoredChecksum.fromHeader("x-amz-checksum-crc32", "v7h4HQ==", null), null, null, 0, null),
-        FetchSettings.Verification.FULL);
+        Verification.FULL);
     FetchedRange fromAnswer = new FetchedRange(whole, 0, answered, RangeDigests.Result.NONE, Map.of(), 0, null, false);
     FetchedRange failed = FetchedRange.failed(whole, 10, Map.of(), 5, "NoSuchKey: gone", true);
     FileResult verified = new FileResult(FULL.model(), FULL.uri(), FULL.relativePath(), FULL.sizeBytes(), FULL.etag(),

@@ -1,8 +1,8 @@
 package io.modelprefetch.runners.doctor;
 
-import io.modelprefetch.transforms.report.Printable;
-import io.modelprefetch.transforms.s3.ClientRecipe;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.text.Printable;
+import io.modelprefetch.transforms.model.ClientRecipe;
+import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
 import java.io.IOException;

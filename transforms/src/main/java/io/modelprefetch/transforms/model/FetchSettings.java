@@ -1,7 +1,7 @@
 package io.modelprefetch.transforms.model;
 
-import io.modelprefetch.transforms.plan.RangePlanner;
 import java.io.Serializable;
+import io.modelprefetch.transforms.verify.Verification;
 import java.time.Duration;
 
 /**
@@ -38,21 +38,6 @@ public record FetchSettings(
     boolean structureCheck)
     implements Serializable {
 
-  /** What a fetched file is checked against. */
-  public enum Verification {
-    /**
-     * Every object by at least one digest the store keeps, the cheapest sufficient one (a CRC the
-     * store keeps before a SHA before an MD5; see {@code DigestPlan}), and a manifest's sha256.
-     */
-    FULL,
-    /** Every digest the store keeps and the manifest gives, however much each costs. */
-    ALL,
-    /**
-     * The size alone, and a manifest's sha256 where one is given: no digest is computed while the
-     * bytes pass nor read back, like {@code rclone --ignore-checksum}.
-     */
-    SIZE
-  }
 
   public static final long DEFAULT_PART_SIZE_BYTES = 64L << 20;
   /** {@link #maxInFlightRanges} for concurrency that adapts to the link. */
@@ -71,7 +56,7 @@ public record FetchSettings(
     if (partThresholdBytes < 0) {
       throw new IllegalArgumentException("partThresholdBytes must be >= 0, was " + partThresholdBytes);
     }
-    RangePlanner.checkPartSize(partSizeBytes);
+    checkPartSize(partSizeBytes);
     if (maxInFlightRanges < 0 || maxInFlightRanges > 1024) {
       throw new IllegalArgumentException("maxInFlightRanges must be 0 (adaptive) or in 1..1024, was " + maxInFlightRanges);
     }
@@ -87,6 +72,18 @@ public record FetchSettings(
     if (stallTimeoutMillis < 1) {
       throw new IllegalArgumentException("stallTimeoutMillis must be >= 1, was " + stallTimeoutMillis);
     }
+  }
+
+  /** The smallest part size accepted; smaller parts spend more on requests than they gain. */
+  public static final long MIN_PART_SIZE_BYTES = 1L << 20;
+
+  /** Validates a part size, naming the limit. */
+  public static long checkPartSize(long partSizeBytes) {
+    if (partSizeBytes < MIN_PART_SIZE_BYTES) {
+      throw new IllegalArgumentException(
+          "partSizeBytes must be >= " + MIN_PART_SIZE_BYTES + " (1 MiB), was " + partSizeBytes);
+    }
+    return partSizeBytes;
   }
 
   public static FetchSettings defaults() {

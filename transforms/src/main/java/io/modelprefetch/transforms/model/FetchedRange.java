@@ -1,6 +1,5 @@
 package io.modelprefetch.transforms.model;
 
-import io.modelprefetch.transforms.s3.S3Errors.RetryCause;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.verify.RangeDigests;
 import java.io.Serializable;

@@ -1,6 +1,5 @@
 package io.modelprefetch.transforms.model;
 
-import io.modelprefetch.transforms.s3.ClientRecipe;
 import java.io.Serializable;
 
 /**

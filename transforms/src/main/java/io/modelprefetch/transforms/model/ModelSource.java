@@ -1,8 +1,5 @@
 package io.modelprefetch.transforms.model;
 
-import io.modelprefetch.transforms.plan.Filters;
-import io.modelprefetch.transforms.s3.ClientRecipe;
-import io.modelprefetch.transforms.s3.ObjectUri;
 import java.io.Serializable;
 import java.util.Map;
 

@@ -1,7 +1,5 @@
 package io.modelprefetch.transforms.model;
 
-import io.modelprefetch.transforms.s3.ClientRecipe;
-import io.modelprefetch.transforms.s3.ObjectUri;
 import io.modelprefetch.transforms.structure.ModelListing;
 import io.modelprefetch.transforms.structure.ModelStructure;
 import io.modelprefetch.transforms.structure.Structure;

@@ -1,6 +1,6 @@
 package io.modelprefetch.transforms.plan;
 
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;

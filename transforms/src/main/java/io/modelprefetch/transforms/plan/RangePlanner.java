@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.plan;
 
+import io.modelprefetch.transforms.model.FetchSettings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,7 +8,7 @@ import java.util.List;
 public final class RangePlanner {
 
   /** The smallest part size accepted; smaller parts spend more on requests than they gain. */
-  public static final long MIN_PART_SIZE_BYTES = 1L << 20;
+  public static final long MIN_PART_SIZE_BYTES = FetchSettings.MIN_PART_SIZE_BYTES;
 
   /** An inclusive byte range; {@code lastInclusive == first - 1} only for an empty object. */
   public record Range(long first, long lastInclusive) {
@@ -70,10 +71,6 @@ public final class RangePlanner {
 
   /** Validates a part size, naming the limit. */
   public static long checkPartSize(long partSizeBytes) {
-    if (partSizeBytes < MIN_PART_SIZE_BYTES) {
-      throw new IllegalArgumentException(
-          "partSizeBytes must be >= " + MIN_PART_SIZE_BYTES + " (1 MiB), was " + partSizeBytes);
-    }
-    return partSizeBytes;
+    return FetchSettings.checkPartSize(partSizeBytes);
   }
 }

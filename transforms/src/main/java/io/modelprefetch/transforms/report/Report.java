@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.report;
 
+import io.modelprefetch.transforms.text.Printable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.modelprefetch.transforms.model.FileResult;

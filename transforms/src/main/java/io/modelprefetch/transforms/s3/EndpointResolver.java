@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.model.ObjectUri;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.modelprefetch.transforms.s3;
 
-import io.modelprefetch.transforms.report.Redaction;
+import io.modelprefetch.transforms.model.CredentialsSource;
+import io.modelprefetch.transforms.text.Redaction;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;

@@ -1,6 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.model.CredentialsSource;
+import io.modelprefetch.transforms.model.ClientRecipe;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,7 @@
 package io.modelprefetch.transforms.s3;
 
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.model.RetryCause;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
@@ -61,31 +62,6 @@ public final class S3Errors {
     String code = errorCode(s3) == null ? "" : errorCode(s3);
     return s3.statusCode() == 429 || s3.statusCode() == 503 || code.equals("SlowDown") || code.equals("TooManyRequests")
         || (code.startsWith("Exceed") && code.endsWith("Limit"));
-  }
-
-  /** The causes of a retried request, each named as its metric suffix. */
-  public enum RetryCause {
-    /** A connection reset, refused or closed, or another I/O failure. */
-    CONNECTION("connection"),
-    /** 429, 503, {@code SlowDown}, {@code TooManyRequests}, {@code Exceed…Limit}. */
-    THROTTLED("throttled"),
-    /** Any other 5xx. */
-    SERVER("server"),
-    /** A connect, socket or request timeout, or a body that stalled (see {@code StallWatchdog}). */
-    TIMEOUT("timeout"),
-    /** A response body that ended before the bytes of its range. */
-    TRUNCATED("truncated");
-
-    private final String label;
-
-    RetryCause(String label) {
-      this.label = label;
-    }
-
-    /** The lower-case name in metrics and logs. */
-    public String label() {
-      return label;
-    }
   }
 
   /** The TLS failure in {@code e}'s causes, if any. */

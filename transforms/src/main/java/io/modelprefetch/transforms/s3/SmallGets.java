@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;

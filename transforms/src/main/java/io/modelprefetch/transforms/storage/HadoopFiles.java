@@ -3,7 +3,7 @@ package io.modelprefetch.transforms.storage;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.plan.DestinationPaths;
-import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.s3.InProcessCredentials;
 import io.modelprefetch.transforms.verify.Etags;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package io.modelprefetch.transforms.storage;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.plan.DestinationPaths;
-import io.modelprefetch.transforms.report.Printable;
+import io.modelprefetch.transforms.text.Printable;
 import io.modelprefetch.transforms.verify.Etags;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -119,7 +119,7 @@ public final class ModelLock implements AutoCloseable {
   public static String holder(Path modelDir) {
     try (SafeFolder folder = SafeFolder.open(modelDir, CompletionMarker.FOLDER, false)) {
       String s = folder.readString(LOCK);
-      return s == null || s.isBlank() ? "unknown" : io.modelprefetch.transforms.report.Printable.oneLine(s.strip());
+      return s == null || s.isBlank() ? "unknown" : io.modelprefetch.transforms.text.Printable.oneLine(s.strip());
     } catch (IOException e) {
       return "unknown";
     }

@@ -1,6 +1,5 @@
 package io.modelprefetch.transforms.verify;
 
-import io.modelprefetch.transforms.model.FetchSettings.Verification;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

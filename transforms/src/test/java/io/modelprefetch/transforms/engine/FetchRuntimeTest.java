@@ -10,7 +10,7 @@ import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

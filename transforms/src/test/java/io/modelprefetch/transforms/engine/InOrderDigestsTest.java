@@ -9,7 +9,7 @@ import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.verify.CrcAlgorithm;
 import io.modelprefetch.transforms.verify.DigestPlan;

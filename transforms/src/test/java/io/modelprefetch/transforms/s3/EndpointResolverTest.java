@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.model.ObjectUri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.modelprefetch.transforms.s3.EndpointResolver.Addressing;
 import io.modelprefetch.transforms.s3.EndpointResolver.Request;
 import io.modelprefetch.transforms.s3.EndpointResolver.Resolved;
-import io.modelprefetch.transforms.s3.ObjectUri.Scheme;
+import io.modelprefetch.transforms.model.ObjectUri.Scheme;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

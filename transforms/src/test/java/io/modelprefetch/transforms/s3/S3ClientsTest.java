@@ -1,5 +1,7 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.model.CredentialsSource;
+import io.modelprefetch.transforms.model.ClientRecipe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import io.modelprefetch.transforms.model.RetryCause;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -138,25 +139,25 @@ class S3ErrorsTest {
 
   static Stream<Arguments> retriedFailures() {
     return Stream.of(
-        Arguments.of(s3(503, "SlowDown", "Please reduce your request rate"), S3Errors.RetryCause.THROTTLED),
-        Arguments.of(s3(429, "TooManyRequests", ""), S3Errors.RetryCause.THROTTLED),
-        Arguments.of(s3(403, "ExceedAccountQPSLimit", ""), S3Errors.RetryCause.THROTTLED),
-        Arguments.of(s3(500, "InternalError", ""), S3Errors.RetryCause.SERVER),
-        Arguments.of(s3(502, null, ""), S3Errors.RetryCause.SERVER),
-        Arguments.of(s3(400, "RequestTimeout", ""), S3Errors.RetryCause.TIMEOUT),
+        Arguments.of(s3(503, "SlowDown", "Please reduce your request rate"), RetryCause.THROTTLED),
+        Arguments.of(s3(429, "TooManyRequests", ""), RetryCause.THROTTLED),
+        Arguments.of(s3(403, "ExceedAccountQPSLimit", ""), RetryCause.THROTTLED),
+        Arguments.of(s3(500, "InternalError", ""), RetryCause.SERVER),
+        Arguments.of(s3(502, null, ""), RetryCause.SERVER),
+        Arguments.of(s3(400, "RequestTimeout", ""), RetryCause.TIMEOUT),
         Arguments.of(SdkClientException.create("Unable to execute HTTP request: Read timed out",
-            new java.net.SocketTimeoutException("Read timed out")), S3Errors.RetryCause.TIMEOUT),
-        Arguments.of(new S3Errors.TruncatedBodyException(100, 40), S3Errors.RetryCause.TRUNCATED),
+            new java.net.SocketTimeoutException("Read timed out")), RetryCause.TIMEOUT),
+        Arguments.of(new S3Errors.TruncatedBodyException(100, 40), RetryCause.TRUNCATED),
         Arguments.of(new org.apache.http.ConnectionClosedException("Premature end of Content-Length delimited message"
-            + " body (expected: 100; received: 40)"), S3Errors.RetryCause.TRUNCATED),
-        Arguments.of(new java.net.SocketException("Connection reset"), S3Errors.RetryCause.CONNECTION),
+            + " body (expected: 100; received: 40)"), RetryCause.TRUNCATED),
+        Arguments.of(new java.net.SocketException("Connection reset"), RetryCause.CONNECTION),
         Arguments.of(SdkClientException.create("Unable to execute HTTP request: Connection refused",
-            new java.net.ConnectException("Connection refused")), S3Errors.RetryCause.CONNECTION));
+            new java.net.ConnectException("Connection refused")), RetryCause.CONNECTION));
   }
 
   @ParameterizedTest
   @MethodSource("retriedFailures")
-  void eachRetriedFailureIsCountedUnderOneCause(Exception failure, S3Errors.RetryCause cause) {
+  void eachRetriedFailureIsCountedUnderOneCause(Exception failure, RetryCause cause) {
     assertTrue(S3Errors.isRetryable(failure), failure.toString());
     assertEquals(cause, S3Errors.retryCause(failure));
   }

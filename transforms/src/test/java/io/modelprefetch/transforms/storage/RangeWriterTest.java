@@ -11,7 +11,7 @@ import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.verify.DigestPlan;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.model.ObjectUri;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.modelprefetch.transforms.model.FetchSettings.Verification;
 import io.modelprefetch.transforms.plan.RangePlanner;
 import java.util.List;
 import org.junit.jupiter.api.Test;

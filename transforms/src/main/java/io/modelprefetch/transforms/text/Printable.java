@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms.report;
+package io.modelprefetch.transforms.text;
 
 /**
  * Object keys and paths as they may be printed on one line of a log, a progress line or a message.

@@ -1,15 +1,22 @@
-package io.modelprefetch.transforms.verify;
+package io.modelprefetch.transforms.engine;
 
+import io.modelprefetch.transforms.verify.StoredEvidence;
+import io.modelprefetch.transforms.verify.RangeDigests;
+import io.modelprefetch.transforms.verify.CrcAlgorithm;
+import io.modelprefetch.transforms.verify.MultipartLayout;
+import io.modelprefetch.transforms.verify.Crc64;
+import io.modelprefetch.transforms.verify.StoredChecksum;
+import io.modelprefetch.transforms.verify.DigestPlan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.modelprefetch.transforms.model.FetchSettings.Verification;
+import io.modelprefetch.transforms.verify.Verification;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.plan.RangePlanner;
-import io.modelprefetch.transforms.s3.ObjectUri;
+import io.modelprefetch.transforms.model.ObjectUri;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

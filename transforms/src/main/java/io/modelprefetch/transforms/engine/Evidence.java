@@ -1,5 +1,13 @@
-package io.modelprefetch.transforms.verify;
+package io.modelprefetch.transforms.engine;
 
+import io.modelprefetch.transforms.verify.StoredEvidence;
+import io.modelprefetch.transforms.verify.CrcAlgorithm;
+import io.modelprefetch.transforms.verify.MultipartLayout;
+import io.modelprefetch.transforms.verify.BlockCrcs;
+import io.modelprefetch.transforms.verify.Digests;
+import io.modelprefetch.transforms.verify.Etags;
+import io.modelprefetch.transforms.verify.StoredChecksum;
+import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
 import java.io.IOException;

@@ -1,23 +1,23 @@
-package io.modelprefetch.transforms;
+package io.modelprefetch.transforms.engine;
 
-import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.report.Printable;
-import io.modelprefetch.transforms.s3.ClientRecipe;
+import io.modelprefetch.transforms.text.Printable;
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.IoErrors;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.structure.ModelStructure;
 import io.modelprefetch.transforms.structure.Structure;
-import io.modelprefetch.transforms.verify.Evidence;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,17 +35,31 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  * ModelStructure}) before it is published: a malformed one fails at once, never fetched again,
  * since its bytes are the store's (they were just verified) and a refetch brings the same ones.
  */
-final class FileAttempt {
+public final class FileAttempt {
 
   private static final Logger LOG = LoggerFactory.getLogger(FileAttempt.class);
 
+  /** How many times a file is fetched at most when its evidence does not match: 3. */
+  public static final int MAX_VERIFY_ATTEMPTS = 3;
+
+  /**
+   * What verifying one file came to: its result, and the fetches made again along the way (whole
+   * refetches after a mismatch, a restart from a new version), for the caller to count in its
+   * metrics: the first fetch was counted where it ran.
+   */
+  public record Outcome(FileResult result, int refetches, List<FetchedRange> refetched) {
+    public Outcome {
+      refetched = List.copyOf(refetched);
+    }
+  }
+
   /** Moves a verified temporary file to where consumers see it. */
-  interface Publisher {
+  public interface Publisher {
     void publish(ObjectRef object) throws IOException;
   }
 
   /** The local or shared POSIX folder: fsync and atomic rename into place, links never followed. */
-  static final Publisher LOCAL = LocalFiles::commit;
+  public static final Publisher LOCAL = LocalFiles::commit;
 
   private final FetchRuntime runtime;
   private final FetchSettings settings;
@@ -61,7 +75,7 @@ final class FileAttempt {
   private boolean restarted;
   private String guessedFingerprint; // the bytes of the last fetch whose part layout no guess matched
 
-  FileAttempt(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
+  public FileAttempt(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
       Publisher publisher) {
     this.runtime = runtime;
     this.settings = runtime.settings();
@@ -73,19 +87,31 @@ final class FileAttempt {
   }
 
   /**
-   * Counts {@code result} of {@link #run} in the Beam metrics, with the ranges it fetched again
-   * (the first fetch was counted where it ran). Call it on the DoFn's thread: Beam counts nothing
-   * on other threads.
+   * Verifies and publishes one file on {@code runtime}'s verify pool once {@code ranges} (all of its
+   * ranges, in index order) are in, into the local or shared folder.
    */
-  void countMetrics(FileResult result) {
-    PrefetchMetrics.counter(result.status() == FileResult.Status.FAILED
-        ? PrefetchMetrics.OBJECTS_FAILED : PrefetchMetrics.OBJECTS_VERIFIED).inc();
-    PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_REFETCHED).inc(refetches);
-    refetched.forEach(PrefetchMetrics::countRange);
+  public static CompletableFuture<Outcome> verifyAsync(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients,
+      CompletableFuture<List<FetchedRange>> ranges) {
+    return ranges.thenApplyAsync(in -> {
+      FileAttempt attempt = new FileAttempt(runtime, clients, in, LOCAL);
+      try {
+        Outcome outcome = attempt.run();
+        Progress.fileDone(outcome.result().model(), outcome.result().status() == FileResult.Status.FAILED);
+        return outcome;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CompletionException(e);
+      }
+    }, runtime.verifyPool());
   }
 
-  /** Verifies and publishes the file; may run on any thread (it touches no Beam metric). */
-  FileResult run() throws InterruptedException {
+  /** Verifies and publishes the file; may run on any thread. */
+  public Outcome run() throws InterruptedException {
+    FileResult result = attempt();
+    return new Outcome(result, refetches, refetched);
+  }
+
+  private FileResult attempt() throws InterruptedException {
     for (int attempt = 1; ; attempt++) {
       if (ranges.stream().anyMatch(FetchedRange::objectChanged)) {
         String changed = restartFromNewVersion();
@@ -125,11 +151,11 @@ final class FileAttempt {
       if (verdict.ok()) {
         return commit(verdict);
       }
-      if (attempt >= CommitFiles.MAX_VERIFY_ATTEMPTS) {
+      if (attempt >= MAX_VERIFY_ATTEMPTS) {
         return fail(verdict.mismatch() + " after " + attempt + " attempts");
       }
       LOG.warn("{} failed verification ({}); fetching it again ({} of {})", Printable.escape(object.uri()), verdict.mismatch(),
-          attempt + 1, CommitFiles.MAX_VERIFY_ATTEMPTS);
+          attempt + 1, MAX_VERIFY_ATTEMPTS);
       refetches++;
       retries++; // a whole-object retry
       refetch(object);

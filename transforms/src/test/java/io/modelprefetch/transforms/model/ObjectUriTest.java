@@ -1,11 +1,11 @@
-package io.modelprefetch.transforms.s3;
+package io.modelprefetch.transforms.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modelprefetch.transforms.s3.ObjectUri.Scheme;
+import io.modelprefetch.transforms.model.ObjectUri.Scheme;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,6 +1,5 @@
-package io.modelprefetch.transforms;
+package io.modelprefetch.transforms.engine;
 
-import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
@@ -21,14 +20,14 @@ import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /** How one object is cut into ranges and what they compute, shared by planning and by a refetch at commit. */
-final class ObjectPlans {
+public final class ObjectPlans {
 
   private static final Logger LOG = LoggerFactory.getLogger(ObjectPlans.class);
 
   private ObjectPlans() {}
 
   /** Whether {@code object} is fetched in several ranges. */
-  static boolean multiRange(ObjectRef object, FetchSettings settings) {
+  public static boolean multiRange(ObjectRef object, FetchSettings settings) {
     return object.sizeBytes() > settings.partThresholdBytes();
   }
 
@@ -39,7 +38,7 @@ final class ObjectPlans {
    * partNumber=1} for it where the store answers that. An object fetched in one range asks nothing
    * here: its GET's answer carries the same, and its plan is chosen again then.
    */
-  static DigestPlan plan(S3Client s3, ObjectRef object, FetchSettings settings) {
+  public static DigestPlan plan(S3Client s3, ObjectRef object, FetchSettings settings) {
     boolean manifest = object.expectedSha256() != null;
     StoredEvidence known = StoredEvidence.NONE;
     if (settings.digests() && multiRange(object, settings)) {
@@ -103,7 +102,7 @@ final class ObjectPlans {
    * The ranges of {@code object}: one for an object up to the part threshold; else ranges of the
    * part size, aligned to the upload's parts when {@code plan} digests them per part.
    */
-  static List<RangeTask> tasks(ObjectRef object, FetchSettings settings, DigestPlan plan) {
+  public static List<RangeTask> tasks(ObjectRef object, FetchSettings settings, DigestPlan plan) {
     long alignment = plan.alignmentBytes();
     List<RangePlanner.Range> ranges = multiRange(object, settings) && alignment > 0
         ? RangePlanner.planAligned(object.sizeBytes(), alignment, settings.partSizeBytes())
@@ -117,7 +116,7 @@ final class ObjectPlans {
   }
 
   /** Fetches every range of {@code tasks} on {@code runtime}'s executor and waits for them. */
-  static List<FetchedRange> fetchAll(S3Client s3, FetchRuntime runtime, List<RangeTask> tasks)
+  public static List<FetchedRange> fetchAll(S3Client s3, FetchRuntime runtime, List<RangeTask> tasks)
       throws InterruptedException {
     RangeFetcher fetcher = new RangeFetcher(s3, runtime);
     if (!tasks.isEmpty()) {

@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms;
+package io.modelprefetch.transforms.engine;
 
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Live progress per model, in this JVM: updated by the DoFns next to their {@link PrefetchMetrics}
+ * Live progress per model, in this JVM: updated by the DoFns next to their {@code PrefetchMetrics}
  * counters, read by the command line while the pipeline runs. It sees only work done in this JVM
  * (the DirectRunner, embedded Flink); on a cluster the figures stay at zero and the Beam metrics
  * at the end are the source. Bytes of a failed attempt are taken back when the range is retried, so

@@ -1,10 +1,6 @@
-package io.modelprefetch.transforms;
+package io.modelprefetch.transforms.engine;
 
-import io.modelprefetch.transforms.engine.ConcurrencyController;
-import io.modelprefetch.transforms.engine.FetchRuntime;
-import io.modelprefetch.transforms.engine.InOrderDigests;
-import io.modelprefetch.transforms.engine.RangeAnswer;
-import io.modelprefetch.transforms.engine.StallWatchdog;
+import io.modelprefetch.transforms.model.RetryCause;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
@@ -45,7 +41,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * digests instead: the evidence always describes the bytes that will get the final name. Runs on
  * the runtime's fetch threads, outside Beam's metric context: the calling DoFn counts the outcome.
  */
-final class RangeFetcher {
+public final class RangeFetcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
   private static final long BASE_BACKOFF_MILLIS = 100;
@@ -58,7 +54,7 @@ final class RangeFetcher {
    * backoff from 1 s doubling to 20 s (as the AWS SDKs wait after throttling), 10 retries wait
    * about two minutes in all before the range fails.
    */
-  static final int MAX_THROTTLED_RETRIES = 10;
+  public static final int MAX_THROTTLED_RETRIES = 10;
 
   private static final long THROTTLED_BASE_MILLIS = 500;
   private static final long MAX_THROTTLED_BACKOFF_MILLIS = 20_000;
@@ -74,7 +70,7 @@ final class RangeFetcher {
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
 
   /** Ranges up to this size are fetched through {@link SmallGets}. */
-  static final long SMALL_RANGE_BYTES = 1 << 20;
+  public static final long SMALL_RANGE_BYTES = 1 << 20;
 
   /** The header that asks a store for an object's checksums with a whole-object GET. */
   private static final String CHECKSUM_MODE = "x-amz-checksum-mode";
@@ -83,18 +79,18 @@ final class RangeFetcher {
   private final FetchSettings settings;
   private final FetchRuntime runtime;
 
-  RangeFetcher(S3Client s3, FetchRuntime runtime) {
+  public RangeFetcher(S3Client s3, FetchRuntime runtime) {
     this.s3 = s3;
     this.settings = runtime.settings();
     this.runtime = runtime;
   }
 
   /** Fetches {@code task} on {@code runtime}'s executor (see {@link FetchRuntime#submit}). */
-  CompletableFuture<FetchedRange> submit(RangeTask task) {
+  public CompletableFuture<FetchedRange> submit(RangeTask task) {
     return runtime.submit(task, () -> fetch(task));
   }
 
-  FetchedRange fetch(RangeTask task) {
+  public FetchedRange fetch(RangeTask task) {
     if (task.local()) {
       FetchedRange read = readBack(task);
       if (read != null) {
@@ -104,7 +100,7 @@ final class RangeFetcher {
     }
     ObjectRef object = task.object();
     long startedNanos = System.nanoTime();
-    Map<S3Errors.RetryCause, Integer> causes = new EnumMap<>(S3Errors.RetryCause.class);
+    Map<RetryCause, Integer> causes = new EnumMap<>(RetryCause.class);
     int failures = 0; // attempts that failed for another cause than throttling
     int throttles = 0;
     long fetched = 0;
@@ -127,8 +123,8 @@ final class RangeFetcher {
         if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, true);
         }
-        S3Errors.RetryCause cause = S3Errors.isRetryable(e) ? S3Errors.retryCause(e) : null;
-        boolean throttled = cause == S3Errors.RetryCause.THROTTLED;
+        RetryCause cause = S3Errors.isRetryable(e) ? S3Errors.retryCause(e) : null;
+        boolean throttled = cause == RetryCause.THROTTLED;
         if (cause == null || (throttled ? throttles >= MAX_THROTTLED_RETRIES : failures + 1 >= settings.maxAttempts())) {
           LOG.warn("Range failed after {} attempt(s): {}", failures + throttles + 1, what);
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, false);

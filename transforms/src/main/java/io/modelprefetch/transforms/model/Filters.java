@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms.plan;
+package io.modelprefetch.transforms.model;
 
 import java.io.Serializable;
 import java.nio.file.FileSystems;

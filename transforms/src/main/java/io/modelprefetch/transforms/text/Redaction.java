@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms.report;
+package io.modelprefetch.transforms.text;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms.plan;
+package io.modelprefetch.transforms.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

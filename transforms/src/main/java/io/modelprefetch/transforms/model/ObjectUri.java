@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms.s3;
+package io.modelprefetch.transforms.model;
 
 import java.io.Serializable;
 import java.util.Locale;

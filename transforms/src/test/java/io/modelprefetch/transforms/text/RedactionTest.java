@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms.report;
+package io.modelprefetch.transforms.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
