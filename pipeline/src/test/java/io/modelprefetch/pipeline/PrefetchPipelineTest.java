@@ -2,14 +2,16 @@ package io.modelprefetch.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.modelprefetch.transforms.model.FetchSettings;
-import io.modelprefetch.transforms.model.ModelSource;
-import io.modelprefetch.transforms.model.Filters;
+import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.CredentialsSource;
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.Filters;
+import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectUri;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
@@ -53,7 +55,40 @@ class PrefetchPipelineTest {
 
     assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges",
         "Verify and commit", "Gather outcomes", "Mark complete", "Report"), topLevel);
-    assertEquals(List.of("Expand listings/Spread objects/Reshuffle", "Plan ranges/Spread ranges/Reshuffle"), reshuffles);
+    assertEquals(List.of("Expand listings/Report listing/Spread objects/Reshuffle", "Plan ranges/Spread ranges/Reshuffle"),
+        reshuffles);
+  }
+
+  @Test
+  void listingsMadeBeforeTheRunAreItsInputAndAreNotListedAgain() {
+    PrefetchOptions options = PipelineOptionsFactory.create().as(PrefetchOptions.class);
+    List<Listing.Entry> listed = List.of(new Listing.Entry(Listing.Entry.Kind.FILTERED, null, null, "README.md"));
+    Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), List.of(MODEL), List.of(),
+        Map.of(MODEL, listed));
+
+    assertEquals(List.of("Listings made before the run", "Plan ranges", "Fetch ranges", "Verify and commit",
+        "Gather outcomes", "Mark complete"), topLevelSteps(pipeline));
+  }
+
+  private static List<String> topLevelSteps(Pipeline pipeline) {
+    List<String> topLevel = new ArrayList<>();
+    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+        if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
+          topLevel.add(node.getFullName());
+        }
+        return CompositeBehavior.ENTER_TRANSFORM;
+      }
+
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        if (node.getEnclosingNode().isRootNode()) {
+          topLevel.add(node.getFullName());
+        }
+      }
+    });
+    return topLevel;
   }
 
   @Test

@@ -1,6 +1,6 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.ExpandListings;
+import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectRef;
@@ -17,7 +17,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * What a job would fetch, listed in this JVM with the pipeline's own listing code
- * ({@link ExpandListings#list}): per model, each object with whether it is already in place.
+ * ({@link Listing#list}): per model, each object with whether it is already in place.
  * Reads the destination, writes nothing. Used by {@code --dry-run} and the space check.
  */
 record ListingPlan(List<ModelPlan> models) {
@@ -33,7 +33,7 @@ record ListingPlan(List<ModelPlan> models) {
    * @param listing the listing as made, for a pipeline in this JVM to reuse; null when it failed
    */
   record ModelPlan(ModelSource model, List<Entry> entries, List<FileResult> refused, String error,
-      ExpandListings.Recording listing) {
+      Listing.Recording listing) {
 
     long bytes() {
       return entries.stream().mapToLong(e -> e.object().sizeBytes()).sum();
@@ -65,7 +65,7 @@ record ListingPlan(List<ModelPlan> models) {
     List<Entry> entries = new ArrayList<>();
     List<FileResult> refused = new ArrayList<>();
     String[] error = {null};
-    ExpandListings.Recording listing = new ExpandListings.Recording(new ExpandListings.Sink() {
+    Listing.Recording listing = new Listing.Recording(new Listing.Sink() {
       @Override
       public void object(ObjectRef object) {
         entries.add(new Entry(object, !force && LocalFiles.isPresent(object)));
@@ -86,7 +86,7 @@ record ListingPlan(List<ModelPlan> models) {
     });
     var s3 = S3Clients.acquire(model.client());
     try {
-      ExpandListings.list(s3, model, listing);
+      Listing.list(s3, model, listing);
     } catch (SdkException | IllegalStateException e) {
       error[0] = "listing failed: " + S3Errors.describe(e, model.uri());
       listing = null; // the pipeline lists again and reports the failure itself

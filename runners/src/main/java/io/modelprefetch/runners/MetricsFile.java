@@ -95,11 +95,11 @@ final class MetricsFile {
   }
 
   /** The file with this JVM's live progress: the run is going on. */
-  synchronized void writeLive() {
+  synchronized void writeLive(Progress progress) {
     List<MetricSnapshot> metrics = new ArrayList<>(runMetrics(true, null, null));
     Map<String, Progress.Snapshot> byModel = new LinkedHashMap<>();
     for (ModelSource model : models) {
-      byModel.put(model.name(), Progress.snapshot(model.modelDir()));
+      byModel.put(model.name(), progress.snapshot(model.modelDir()));
     }
     long fetched = byModel.values().stream().mapToLong(Progress.Snapshot::bytesFetched).sum();
     metrics.add(counter("bytes_fetched", "Bytes fetched from the object store by this run, refetches included.",

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
-import io.modelprefetch.transforms.ExpandListings;
+import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.engine.FetchRuntime;
+import io.modelprefetch.transforms.engine.Progress;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
@@ -208,19 +209,23 @@ final class PrefetchRun {
           tuneDirectRunner(options, job.pipelineArgs());
         }
         options.setReportPath(report == null ? "" : report.toString());
-        Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes());
+        // The workers share this JVM: the listing just made is their input, the store is not listed again.
+        Map<ModelSource, List<Listing.Entry>> listed = new LinkedHashMap<>();
         if (listing != null && !runner.remoteWorkers()) {
-          // The workers share this JVM: they report the listing just made instead of listing again.
-          listing.models().stream().filter(m -> m.listing() != null)
-              .forEach(m -> ExpandListings.prelisted(m.model(), m.listing()));
+          listing.models().stream().filter(m -> m.listing() != null).forEach(m -> listed.put(m.model(),
+              Listing.of(m.model(), m.listing(), job.fetch().structureCheck())));
         }
+        Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes(), listed);
         PipelineResult.State state;
-        try (ProgressReporter progress = runner.remoteWorkers() ? null
-            : new ProgressReporter(job.models(), err, display.interval(), display.redraw(),
-                () -> FetchRuntime.streamsNow().inFlight(),
-                metrics == null ? null : metrics::writeLive)) {
+        // The workers in this JVM report their progress to it; on a cluster there is none to see.
+        Progress progress = new Progress();
+        try (FetchRuntime.Watch watching = runner.remoteWorkers() ? null : FetchRuntime.watch(progress);
+            ProgressReporter reporter = runner.remoteWorkers() ? null
+                : new ProgressReporter(job.models(), progress, err, display.interval(), display.redraw(),
+                    () -> FetchRuntime.streamsNow().inFlight(),
+                    metrics == null ? null : () -> metrics.writeLive(progress))) {
           if (metrics != null && !runner.remoteWorkers()) {
-            metrics.writeLive();
+            metrics.writeLive(progress);
           }
           result = pipeline.run();
           state = result.waitUntilFinish();
@@ -252,7 +257,6 @@ final class PrefetchRun {
       err.println("model-prefetch: the pipeline failed: " + rootMessage(e));
       return finalMetrics(metrics, FAILED, null, null, err);
     } finally {
-      ExpandListings.forgetPrelisted();
       if (temporaryReport && report != null) {
         Files.deleteIfExists(report);
       }

@@ -37,6 +37,7 @@ final class ProgressReporter implements AutoCloseable {
   private static final String PREFIX = "model-prefetch: progress: ";
 
   private final List<ModelSource> models;
+  private final Progress progress;
   private final PrintStream err;
   private final boolean redraw;
   private final IntSupplier inFlightRanges;
@@ -52,26 +53,26 @@ final class ProgressReporter implements AutoCloseable {
    * Starts reporting. {@code interval} zero shows only the final figures; {@code redraw} draws one
    * line in place with {@code \r} (for a terminal).
    */
-  ProgressReporter(List<ModelSource> models, PrintStream err, Duration interval, boolean redraw) {
-    this(models, err, interval, redraw, null, null);
+  ProgressReporter(List<ModelSource> models, Progress progress, PrintStream err, Duration interval, boolean redraw) {
+    this(models, progress, err, interval, redraw, null, null);
   }
 
   /**
-   * As {@link #ProgressReporter(List, PrintStream, Duration, boolean)}, with two hooks.
+   * As {@link #ProgressReporter(List, Progress, PrintStream, Duration, boolean)}, with two hooks.
    *
    * @param inFlightRanges the ranged GETs in flight now, shown as {@code streams N} after the
    *     throughput; null shows nothing
    * @param onTick run after each periodic line (e.g. to write the metrics file); null for none
    */
-  ProgressReporter(List<ModelSource> models, PrintStream err, Duration interval, boolean redraw,
+  ProgressReporter(List<ModelSource> models, Progress progress, PrintStream err, Duration interval, boolean redraw,
       IntSupplier inFlightRanges, Runnable onTick) {
     this.models = models;
+    this.progress = progress;
     this.err = err;
     this.redraw = redraw;
     this.inFlightRanges = inFlightRanges;
     this.onTick = onTick;
     this.startedAtNanos = System.nanoTime();
-    Progress.reset();
     if (interval.isZero() || interval.isNegative()) {
       timer = null;
       return;
@@ -105,7 +106,7 @@ final class ProgressReporter implements AutoCloseable {
   }
 
   private List<Progress.Snapshot> snapshots() {
-    return models.stream().map(m -> named(m, Progress.snapshot(m.modelDir()))).toList();
+    return models.stream().map(m -> named(m, progress.snapshot(m.modelDir()))).toList();
   }
 
   /** The snapshot under its model's name (a model nothing was seen of yet has none). */
@@ -263,7 +264,7 @@ final class ProgressReporter implements AutoCloseable {
     }
     StringBuilder b = new StringBuilder(PREFIX).append("done: ");
     for (ModelSource model : models) {
-      Progress.Snapshot s = Progress.snapshot(model.modelDir());
+      Progress.Snapshot s = progress.snapshot(model.modelDir());
       b.append(Printable.escape(model.name())).append(' ').append(s.filesDone()).append('/').append(s.filesTotal())
           .append(" files, ").append(s.bytesDone()).append('/').append(s.bytesTotal()).append(" bytes");
       if (s.filesFailed() > 0) {
@@ -272,7 +273,7 @@ final class ProgressReporter implements AutoCloseable {
       b.append("; ");
     }
     double seconds = Math.max(0.001, elapsedNanos() / 1e9);
-    long fetched = models.stream().mapToLong(m -> Progress.snapshot(m.modelDir()).bytesFetched()).sum();
+    long fetched = models.stream().mapToLong(m -> progress.snapshot(m.modelDir()).bytesFetched()).sum();
     b.append(String.format(Locale.ROOT, "%s fetched in %.1f s", PrefetchRun.bytes(fetched), seconds));
     err.println(b);
     err.flush();

@@ -142,7 +142,7 @@ class MetricsFileTest {
     Path file = dir.resolve("m.prom");
     Job job = job("--local-dir", dir.toString(), "--model-uri", "s3://bkt/m/", "--model-name", "llama");
     MetricsFile metrics = new MetricsFile(file, job.models(), Instant.now());
-    metrics.writeLive();
+    metrics.writeLive(new io.modelprefetch.transforms.engine.Progress());
     Object before = Files.getAttribute(file, "unix:ino");
     Path link = dir.resolve("held-open-by-a-reader");
     Files.createLink(link, file); // what a reader that opened the old file still sees
@@ -159,9 +159,8 @@ class MetricsFileTest {
   void aLiveFileSaysRunningWithTheProgressFiguresAndNoOutcome() throws IOException {
     Path file = dir.resolve("m.prom");
     Job job = job("--local-dir", dir.toString(), "--model-uri", "s3://bkt/m/", "--model-name", "llama");
-    io.modelprefetch.transforms.engine.Progress.reset();
 
-    new MetricsFile(file, job.models(), Instant.now()).writeLive();
+    new MetricsFile(file, job.models(), Instant.now()).writeLive(new io.modelprefetch.transforms.engine.Progress());
 
     Map<String, Double> samples = samples(PrometheusText.parse(Files.readString(file)));
     assertEquals(1.0, samples.get("model_prefetch_running"));

@@ -70,7 +70,7 @@ class ProgressReporterTest {
 
   @Test
   void throughputLooksBackTenSecondsFromTheLastTickBeforeBytesCameIn() {
-    try (ProgressReporter reporter = new ProgressReporter(List.of(), new java.io.PrintStream(
+    try (ProgressReporter reporter = new ProgressReporter(List.of(), new io.modelprefetch.transforms.engine.Progress(), new java.io.PrintStream(
         java.io.OutputStream.nullOutputStream()), java.time.Duration.ZERO, false)) {
       long t0 = System.nanoTime();
       assertEquals(0, reporter.bytesPerSecond(t0 + 5 * SECOND, 0), "listing: nothing yet");

@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
@@ -62,6 +63,7 @@ public final class Coders {
   public static final Coder<RangeTask> RANGE = new RangeCoder();
   public static final Coder<FetchedRange> FETCHED = new FetchedCoder();
   public static final Coder<FileResult> RESULT = new ResultCoder();
+  public static final Coder<Listing.Entry> ENTRY = new EntryCoder();
 
   private Coders() {}
 
@@ -142,6 +144,25 @@ public final class Coders {
       COUNTS.decode(in).forEach((cause, n) -> retries.put(RetryCause.valueOf(cause), n));
       return new FetchedRange(task, bytesFetched, plan, digests, retries, LONG.decode(in), TEXT.decode(in),
           FLAG.decode(in));
+    }
+  }
+
+  private static final class EntryCoder extends CustomCoder<Listing.Entry> {
+    private static final Coder<ObjectRef> OBJECT_OR_NULL = NullableCoder.of(OBJECT);
+    private static final Coder<FileResult> RESULT_OR_NULL = NullableCoder.of(RESULT);
+
+    @Override
+    public void encode(Listing.Entry e, OutputStream out) throws IOException {
+      TEXT.encode(e.kind().name(), out);
+      OBJECT_OR_NULL.encode(e.object(), out);
+      RESULT_OR_NULL.encode(e.result(), out);
+      TEXT.encode(e.relativePath(), out);
+    }
+
+    @Override
+    public Listing.Entry decode(InputStream in) throws IOException {
+      return new Listing.Entry(Listing.Entry.Kind.valueOf(TEXT.decode(in)), OBJECT_OR_NULL.decode(in),
+          RESULT_OR_NULL.decode(in), TEXT.decode(in));
     }
   }
 

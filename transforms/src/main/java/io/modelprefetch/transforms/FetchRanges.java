@@ -1,18 +1,12 @@
 package io.modelprefetch.transforms;
 
-import io.modelprefetch.transforms.engine.FileAttempt;
-import io.modelprefetch.transforms.engine.RangeFetcher;
+import io.modelprefetch.transforms.engine.BundleFetch;
 import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Clients;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -26,8 +20,8 @@ import org.apache.beam.sdk.values.TupleTagList;
 /**
  * Fetches each range with a ranged GET and writes it in place into the object's temporary file.
  *
- * <p>Ranges run on a per-JVM pool of {@code maxInFlightRanges} threads (more for small ranges), so a
- * worker keeps that many GETs in flight however the runner sizes its bundles. A file whose ranges
+ * <p>Ranges run on the JVM's fetch runtime ({@link BundleFetch}), whose controller decides how
+ * many are in flight, however the runner sizes its bundles. A file whose ranges
  * all came in this bundle is verified and published here as soon as its last range lands, on the
  * verify pool, while the other files are still downloading; it is emitted under {@link #FILES}.
  * The ranges of any other file (some were resumed from a killed run, or went to other workers) are
@@ -58,17 +52,12 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     return fetched;
   }
 
-  /** One file's ranges seen in this bundle, by index, and its verification once they are all in. */
-  private static final class InBundle {
-    final TreeMap<Integer, CompletableFuture<FetchedRange>> ranges = new TreeMap<>();
-    CompletableFuture<FileAttempt.Outcome> verified;
-  }
-
+  /** Hands each range to a {@link BundleFetch} and, at the end of the bundle, routes and counts what came of it. */
   static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
     private final FetchSettings settings;
     private transient S3Clients.Lease clients;
     private transient FetchRuntime runtime;
-    private transient Map<String, InBundle> files;
+    private transient BundleFetch bundle;
 
     FetchFn(FetchSettings settings) {
       this.settings = settings;
@@ -82,41 +71,27 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
 
     @StartBundle
     public void startBundle() {
-      files = new LinkedHashMap<>();
+      bundle = new BundleFetch(runtime, clients::get);
     }
 
     @ProcessElement
     public void process(@Element RangeTask task) {
-      InBundle file = files.computeIfAbsent(task.object().destinationKey(), k -> new InBundle());
-      if (file.ranges.containsKey(task.index())) {
-        return; // delivered twice: one fetch is enough
-      }
-      RangeFetcher fetcher = new RangeFetcher(clients.get(task.object().client()), runtime);
-      file.ranges.put(task.index(), fetcher.submit(task));
-      if (file.ranges.size() == task.count()) {
-        List<CompletableFuture<FetchedRange>> all = List.copyOf(file.ranges.values()); // in index order
-        CompletableFuture<List<FetchedRange>> landed = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-            .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
-        file.verified = FileAttempt.verifyAsync(runtime, clients::get, landed);
-      }
+      bundle.add(task);
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) throws InterruptedException, ExecutionException {
-      for (InBundle file : files.values()) {
-        for (CompletableFuture<FetchedRange> future : file.ranges.values()) {
-          FetchedRange range = future.get();
-          PrefetchMetrics.countRange(range);
-          if (file.verified == null) {
-            context.output(RANGES, range, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
-          }
-        }
-        if (file.verified != null) {
-          context.output(FILES, PrefetchMetrics.counted(file.verified.get()), GlobalWindow.INSTANCE.maxTimestamp(),
+      for (BundleFetch.File file : bundle.finish()) {
+        file.ranges().forEach(PrefetchMetrics::countRange);
+        if (file.committed() != null) {
+          context.output(FILES, PrefetchMetrics.counted(file.committed()), GlobalWindow.INSTANCE.maxTimestamp(),
               GlobalWindow.INSTANCE);
+        } else {
+          file.ranges().forEach(range -> context.output(RANGES, range, GlobalWindow.INSTANCE.maxTimestamp(),
+              GlobalWindow.INSTANCE));
         }
       }
-      files = null;
+      bundle = null;
     }
 
     @Teardown

@@ -1,5 +1,7 @@
 package io.modelprefetch.transforms;
 
+import io.modelprefetch.transforms.engine.WholeFiles;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -17,10 +19,10 @@ class StagingFolderTest {
 
   @Test
   void aMissingStagingFolderIsMadeForThisUserAlone() throws IOException {
-    Path root = FetchWholeFiles.WholeFileFn.privateRoot(tmp.resolve("staging"));
+    Path root = WholeFiles.privateRoot(tmp.resolve("staging"));
 
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
-    assertEquals(root, FetchWholeFiles.WholeFileFn.privateRoot(root), "a later run takes it again");
+    assertEquals(root, WholeFiles.privateRoot(root), "a later run takes it again");
   }
 
   @Test
@@ -30,8 +32,8 @@ class StagingFolderTest {
     Path open = Files.createDirectory(tmp.resolve("open"));
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
 
-    IOException linked = assertThrows(IOException.class, () -> FetchWholeFiles.WholeFileFn.privateRoot(tmp.resolve("linked")));
-    assertThrows(IOException.class, () -> FetchWholeFiles.WholeFileFn.privateRoot(open));
+    IOException linked = assertThrows(IOException.class, () -> WholeFiles.privateRoot(tmp.resolve("linked")));
+    assertThrows(IOException.class, () -> WholeFiles.privateRoot(open));
 
     assertEquals("the staging folder " + tmp.resolve("linked") + " is not a folder of this user's alone (a link, a file,"
         + " another user's or writable by others); remove it, it is made afresh", linked.getMessage());

@@ -1,10 +1,10 @@
 package io.modelprefetch.runners.doctor;
 
-import io.modelprefetch.transforms.text.Printable;
 import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -22,15 +22,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.apache.http.conn.ssl.DefaultHostnameVerifier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -182,8 +183,10 @@ public final class Doctor {
       throw new StepFailed("the certificate " + certificate(trust.chain) + " is not trusted by " + trustedBy
           + " (" + firstLine(e.getMessage()) + ")", S3Errors.CERTIFICATE_NOT_TRUSTED);
     }
-    List<String> names = names(trust.chain[0]);
-    if (names.stream().noneMatch(name -> covers(name, host))) {
+    try {
+      // The SDK's HTTP client checks names with this verifier: what it accepts, the fetch accepts.
+      new DefaultHostnameVerifier().verify(host, trust.chain[0]);
+    } catch (SSLException e) {
       throw new StepFailed("the certificate " + certificate(trust.chain) + " does not cover " + host,
           S3Errors.CERTIFICATE_DOES_NOT_COVER_HOST);
     }
@@ -276,17 +279,6 @@ public final class Doctor {
       names.add(certificate.getSubjectX500Principal().getName());
     }
     return names;
-  }
-
-  /** RFC 6125: a wildcard stands for exactly one whole left-most label. */
-  static boolean covers(String name, String host) {
-    String n = name.toLowerCase(Locale.ROOT);
-    String h = host.toLowerCase(Locale.ROOT);
-    if (n.startsWith("*.")) {
-      int dot = h.indexOf('.');
-      return dot > 0 && h.substring(dot).equals(n.substring(1));
-    }
-    return n.equals(h);
   }
 
   private static boolean isIpLiteral(String host) {

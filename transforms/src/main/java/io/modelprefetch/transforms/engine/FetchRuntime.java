@@ -1,18 +1,23 @@
 package io.modelprefetch.transforms.engine;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.s3.SmallGets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +35,7 @@ public final class FetchRuntime {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchRuntime.class);
 
   private static final Map<FetchSettings, FetchRuntime> RUNTIMES = new HashMap<>(); // guarded by the class
+  private static final AtomicReference<ProgressListener> WATCHER = new AtomicReference<>(ProgressListener.NONE);
 
   private final FetchSettings settings;
   private final ConcurrencyController controller;
@@ -38,6 +44,7 @@ public final class FetchRuntime {
   private final StallWatchdog stalls;
   private final ScheduledExecutorService stallChecks;
   private final InOrderDigests inOrder = new InOrderDigests();
+  private final Map<ClientRecipe, Optional<SmallGets>> smallGets = new ConcurrentHashMap<>();
   private int users; // guarded by the class
 
   private FetchRuntime(FetchSettings settings) {
@@ -54,6 +61,26 @@ public final class FetchRuntime {
     this.stallChecks = Executors.newSingleThreadScheduledExecutor(daemon("prefetch-stall-watchdog"));
     long periodMillis = Math.max(1, Math.min(1000, settings.stallTimeoutMillis() / 4));
     stallChecks.scheduleAtFixedRate(stalls::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Has {@code listener} hear the progress of every fetch of this JVM until the returned handle is
+   * closed: the command line watches the run whose workers share its JVM. One listener at a time.
+   */
+  public static Watch watch(ProgressListener listener) {
+    WATCHER.set(listener);
+    return () -> WATCHER.compareAndSet(listener, ProgressListener.NONE);
+  }
+
+  /** A listener's watch of a run; closing it ends the watch. */
+  public interface Watch extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** Where the work of this JVM reports its progress: the watching listener, or {@link ProgressListener#NONE}. */
+  public ProgressListener progress() {
+    return WATCHER.get();
   }
 
   /** The JVM's runtime for {@code settings}, started on first use; {@link #release} it when done. */
@@ -137,6 +164,11 @@ public final class FetchRuntime {
   /** The whole-object digests that follow the download of objects fetched in several ranges. */
   public InOrderDigests inOrder() {
     return inOrder;
+  }
+
+  /** The small GETs for {@code recipe}, built on first use; null when the SDK must fetch (a proxy is configured). */
+  public SmallGets smallGets(ClientRecipe recipe) {
+    return smallGets.computeIfAbsent(recipe, r -> Optional.ofNullable(SmallGets.of(r))).orElse(null);
   }
 
   /** The watchdog every response body of these fetches is read under. */

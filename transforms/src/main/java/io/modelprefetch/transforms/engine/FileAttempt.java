@@ -96,7 +96,7 @@ public final class FileAttempt {
       FileAttempt attempt = new FileAttempt(runtime, clients, in, LOCAL);
       try {
         Outcome outcome = attempt.run();
-        Progress.fileDone(outcome.result().model(), outcome.result().status() == FileResult.Status.FAILED);
+        runtime.progress().fileDone(outcome.result().model(), outcome.result().status() == FileResult.Status.FAILED);
         return outcome;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -226,7 +226,7 @@ public final class FileAttempt {
 
   private void refetch(ObjectRef target) throws InterruptedException {
     // The bytes in place are thrown away: they are done again by the refetch.
-    Progress.undone(object.model(), ranges.stream().filter(FetchedRange::ok).mapToLong(r -> r.task().lengthBytes()).sum());
+    runtime.progress().undone(object.model(), ranges.stream().filter(FetchedRange::ok).mapToLong(r -> r.task().lengthBytes()).sum());
     S3Client s3 = client();
     List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.plan(s3, target, settings));
     ranges = ObjectPlans.fetchAll(s3, runtime, tasks);

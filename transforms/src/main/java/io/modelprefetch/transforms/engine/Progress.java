@@ -7,13 +7,13 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Live progress per model, in this JVM: updated by the DoFns next to their {@code PrefetchMetrics}
- * counters, read by the command line while the pipeline runs. It sees only work done in this JVM
- * (the DirectRunner, embedded Flink); on a cluster the figures stay at zero and the Beam metrics
- * at the end are the source. Bytes of a failed attempt are taken back when the range is retried, so
- * a verified model ends with its bytes done equal to its bytes total.
+ * A run's live figures per model, in this JVM: the command line {@link FetchRuntime#watch watches}
+ * the run with one and reads it while the pipeline runs. It sees only work done in this JVM (the
+ * DirectRunner, embedded Flink); on a cluster the Beam metrics at the end are the source. Bytes of a
+ * failed attempt are taken back when the range is retried, so a verified model ends with its bytes
+ * done equal to its bytes total. Thread-safe.
  */
-public final class Progress {
+public final class Progress implements ProgressListener {
 
   /** One model's figures; {@code bytesFetched} excludes files already present. */
   public record Snapshot(String name, long filesDone, long filesTotal, long filesFailed, long bytesDone,
@@ -35,52 +35,51 @@ public final class Progress {
     }
   }
 
-  private static final ConcurrentMap<String, Counters> MODELS = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counters> models = new ConcurrentHashMap<>();
 
-  private Progress() {}
-
-  /** Forgets every model: called once before a run starts. */
-  public static void reset() {
-    MODELS.clear();
-  }
-
-  private static Counters of(ModelKey model) {
-    return MODELS.computeIfAbsent(model.modelDir(), dir -> new Counters(model.name()));
+  private Counters of(ModelKey model) {
+    return models.computeIfAbsent(model.modelDir(), dir -> new Counters(model.name()));
   }
 
   /** The listing kept {@code object}: one more file to do. */
-  public static void listed(ObjectRef object) {
+  @Override
+  public void listed(ObjectRef object) {
     Counters c = of(object.model());
     c.filesTotal.incrementAndGet();
     c.bytesTotal.addAndGet(object.sizeBytes());
   }
 
   /** {@code object} is already in place: done without a fetch. */
-  public static void present(ObjectRef object) {
+  @Override
+  public void present(ObjectRef object) {
     Counters c = of(object.model());
     c.bytesDone.addAndGet(object.sizeBytes());
     c.filesDone.incrementAndGet();
   }
 
   /** {@code n} bytes of {@code model} arrived (negative: a failed attempt's bytes, taken back). */
-  public static void bytes(ModelKey model, long n) {
+  @Override
+  public void bytes(ModelKey model, long n) {
     Counters c = of(model);
     c.bytesDone.addAndGet(n);
     c.bytesFetched.addAndGet(n);
   }
 
   /** {@code n} bytes of {@code model} were already on disk from an interrupted run (not fetched now). */
-  public static void resumed(ModelKey model, long n) {
+  @Override
+  public void resumed(ModelKey model, long n) {
     of(model).bytesDone.addAndGet(n);
   }
 
   /** {@code n} bytes of {@code model} counted as done are to be fetched again (a file that failed verification). */
-  public static void undone(ModelKey model, long n) {
+  @Override
+  public void undone(ModelKey model, long n) {
     of(model).bytesDone.addAndGet(-n);
   }
 
   /** A file of {@code model} was committed, or failed. */
-  public static void fileDone(ModelKey model, boolean failed) {
+  @Override
+  public void fileDone(ModelKey model, boolean failed) {
     Counters c = of(model);
     c.filesDone.incrementAndGet();
     if (failed) {
@@ -89,8 +88,8 @@ public final class Progress {
   }
 
   /** The figures of the model landing in {@code modelDir}; zeros when nothing was seen yet. */
-  public static Snapshot snapshot(String modelDir) {
-    Counters c = MODELS.get(modelDir);
+  public Snapshot snapshot(String modelDir) {
+    Counters c = models.get(modelDir);
     if (c == null) {
       return Snapshot.EMPTY;
     }

@@ -1,10 +1,10 @@
 package io.modelprefetch.transforms.engine;
 
-import io.modelprefetch.transforms.model.RetryCause;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
+import io.modelprefetch.transforms.model.RetryCause;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.s3.SmallGets;
 import io.modelprefetch.transforms.storage.Journal;
@@ -118,12 +118,14 @@ public final class RangeFetcher {
         return inOrder(range, transfer.inOrder);
       } catch (Exception e) {
         fetched += transfer.bytes;
-        Progress.bytes(object.model(), -transfer.bytes); // only bytes that stay count as progress
+        runtime.progress().bytes(object.model(), -transfer.bytes); // only bytes that stay count as progress
         String what = S3Errors.describe(e, object.uri() + " bytes=" + task.first() + "-" + task.lastInclusive());
         if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, true);
         }
-        RetryCause cause = S3Errors.isRetryable(e) ? S3Errors.retryCause(e) : null;
+        // A failed local write (disk full, permissions) is not the store's: fetching again will not help.
+        boolean retryable = !(e instanceof LocalFiles.LocalWriteException) && S3Errors.isRetryable(e);
+        RetryCause cause = retryable ? S3Errors.retryCause(e) : null;
         boolean throttled = cause == RetryCause.THROTTLED;
         if (cause == null || (throttled ? throttles >= MAX_THROTTLED_RETRIES : failures + 1 >= settings.maxAttempts())) {
           LOG.warn("Range failed after {} attempt(s): {}", failures + throttles + 1, what);
@@ -249,7 +251,7 @@ public final class RangeFetcher {
       boolean whole = task.isWholeObject();
       boolean checksums = whole && settings.digests();
       if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
-        SmallGets small = SmallGets.of(object.client());
+        SmallGets small = runtime.smallGets(object.client());
         SmallGets.Response response = small == null ? null
             : small.get(object.bucket(), object.key(), object.etag(), whole ? null : task.first() + "-" + task.lastInclusive(),
                 checksums);
@@ -313,7 +315,7 @@ public final class RangeFetcher {
               throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
             }
             bytes += n;
-            Progress.bytes(object.model(), n);
+            runtime.progress().bytes(object.model(), n);
             controller.bytes(n);
             digests.update(buffer, 0, n);
             if (inOrder != null) {

@@ -1,11 +1,12 @@
 package io.modelprefetch.transforms.report;
 
-import io.modelprefetch.transforms.text.Printable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
+import io.modelprefetch.transforms.storage.IoErrors;
 import io.modelprefetch.transforms.structure.Structure;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -179,8 +180,8 @@ public final class Report {
         // the failure itself is what to report
       }
       throw new ReportException("cannot write the report " + Printable.escape(absolute.toString()) + ": "
-          + io.modelprefetch.transforms.storage.IoErrors.reason(e)
-          + suffix(io.modelprefetch.transforms.storage.IoErrors.fix(e)), e);
+          + IoErrors.reason(e)
+          + suffix(IoErrors.fix(e)), e);
     }
   }
 

@@ -20,7 +20,7 @@ public final class S3Errors {
     if (e instanceof S3Exception s3) {
       return s3.statusCode() >= 500 || throttled(s3) || "RequestTimeout".equals(errorCode(s3));
     }
-    if (e instanceof io.modelprefetch.transforms.storage.LocalFiles.LocalWriteException || tlsFailure(e) != null) {
+    if (tlsFailure(e) != null) {
       return false; // an untrusted or mismatched certificate stays so
     }
     return e instanceof IOException || e instanceof SdkClientException || e instanceof TruncatedBodyException;

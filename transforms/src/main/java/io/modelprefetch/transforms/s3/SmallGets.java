@@ -5,21 +5,26 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.net.HttpURLConnection;
 import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -30,8 +35,27 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.S3Utilities;
+import software.amazon.awssdk.services.s3.model.AccessDeniedException;
+import software.amazon.awssdk.services.s3.model.AnnotationLimitExceededException;
+import software.amazon.awssdk.services.s3.model.AnnotationNameTooLongException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.EncryptionTypeMismatchException;
+import software.amazon.awssdk.services.s3.model.IdempotencyParameterMismatchException;
+import software.amazon.awssdk.services.s3.model.InvalidAnnotationNameException;
+import software.amazon.awssdk.services.s3.model.InvalidObjectStateException;
+import software.amazon.awssdk.services.s3.model.InvalidPrefixException;
+import software.amazon.awssdk.services.s3.model.InvalidRequestException;
+import software.amazon.awssdk.services.s3.model.InvalidWriteOffsetException;
+import software.amazon.awssdk.services.s3.model.NoSuchAnnotationException;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.ObjectAlreadyInActiveTierErrorException;
+import software.amazon.awssdk.services.s3.model.ObjectNotInActiveTierErrorException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.TooManyPartsException;
+import software.amazon.awssdk.services.s3.model.UnsupportedMediaTypeException;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
@@ -55,10 +79,9 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
 public final class SmallGets {
 
   private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
-  private static final Map<ClientRecipe, Optional<SmallGets>> BY_RECIPE = new ConcurrentHashMap<>();
   private static final List<String> PROXY_VARIABLES = List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy");
-  private static final Pattern ERROR_FIELD = Pattern.compile("<(Code|Message|RequestId)>([^<]*)</\\1>");
-  private static final Map<String, Class<?>> MODELED = new ConcurrentHashMap<>();
+
+  private static final Set<String> ERROR_FIELDS = Set.of("Code", "Message", "RequestId");
 
   /** Why an answer without a status line failed, in plain words. */
   static final String NOT_HTTP = "the answer is not valid HTTP (no status line): the server or a proxy in front of it"
@@ -93,12 +116,11 @@ public final class SmallGets {
   }
 
   /**
-   * The JVM's small GETs for {@code recipe}, built on first use with its own credentials provider
-   * (they outlive any one client); null when a proxy is configured and the SDK must fetch.
+   * Small GETs for {@code recipe}, with its own credentials provider; null when a proxy is configured
+   * and the SDK must fetch. Build one per recipe and keep it: {@code FetchRuntime} holds them.
    */
   public static SmallGets of(ClientRecipe recipe) {
-    return BY_RECIPE.computeIfAbsent(recipe, r -> proxyConfigured() ? Optional.empty() : Optional.of(new SmallGets(r)))
-        .orElse(null);
+    return proxyConfigured() ? null : new SmallGets(recipe);
   }
 
   private static boolean proxyConfigured() {
@@ -241,17 +263,12 @@ public final class SmallGets {
       connection.disconnect();
       throw e;
     }
-    String code = null;
-    String message = null;
+    Map<String, String> fields = errorFields(body);
+    String code = fields.get("Code");
+    String message = fields.get("Message");
     String requestId = connection.getHeaderField("x-amz-request-id");
-    Matcher m = ERROR_FIELD.matcher(body);
-    while (m.find()) {
-      String value = unescape(m.group(2));
-      switch (m.group(1)) {
-        case "Code" -> code = code == null ? value : code;
-        case "Message" -> message = message == null ? value : message;
-        default -> requestId = requestId == null ? value : requestId;
-      }
+    if (requestId == null) {
+      requestId = fields.get("RequestId");
     }
     AwsErrorDetails details = AwsErrorDetails.builder()
         .errorCode(code)
@@ -273,24 +290,69 @@ public final class SmallGets {
    * after their code ({@code NoSuchKey} → {@link NoSuchKeyException}, {@code AccessDenied} →
    * {@code AccessDeniedException}); any other code is a plain {@link S3Exception}.
    */
+  /**
+   * The exception the SDK's client raises for {code}: each modeled S3 exception of the SDK (its
+   * error code is the class name without {@code Exception}), else S3Exception. {@code SmallGetsIT}
+   * checks the answers a GET can meet against the SDK's own.
+   */
   private static S3Exception.Builder modeled(String code) {
-    Class<?> type = code == null ? S3Exception.class : MODELED.computeIfAbsent(code, c -> {
-      if (!c.matches("[A-Za-z]{1,64}")) {
-        return S3Exception.class;
-      }
-      try {
-        Class<?> named = Class.forName(S3Exception.class.getPackageName() + "." + c + "Exception");
-        return S3Exception.class.isAssignableFrom(named) ? named : S3Exception.class;
-      } catch (ClassNotFoundException e) {
-        return S3Exception.class;
-      }
-    });
-    try {
-      return (S3Exception.Builder) type.getMethod("builder").invoke(null);
-    } catch (ReflectiveOperationException e) {
-      return S3Exception.builder();
-    }
+    return switch (code == null ? "" : code) {
+      case "AccessDenied" -> AccessDeniedException.builder();
+      case "AnnotationLimitExceeded" -> AnnotationLimitExceededException.builder();
+      case "AnnotationNameTooLong" -> AnnotationNameTooLongException.builder();
+      case "BucketAlreadyExists" -> BucketAlreadyExistsException.builder();
+      case "BucketAlreadyOwnedByYou" -> BucketAlreadyOwnedByYouException.builder();
+      case "EncryptionTypeMismatch" -> EncryptionTypeMismatchException.builder();
+      case "IdempotencyParameterMismatch" -> IdempotencyParameterMismatchException.builder();
+      case "InvalidAnnotationName" -> InvalidAnnotationNameException.builder();
+      case "InvalidObjectState" -> InvalidObjectStateException.builder();
+      case "InvalidPrefix" -> InvalidPrefixException.builder();
+      case "InvalidRequest" -> InvalidRequestException.builder();
+      case "InvalidWriteOffset" -> InvalidWriteOffsetException.builder();
+      case "NoSuchAnnotation" -> NoSuchAnnotationException.builder();
+      case "NoSuchBucket" -> NoSuchBucketException.builder();
+      case "NoSuchKey" -> NoSuchKeyException.builder();
+      case "NoSuchUpload" -> NoSuchUploadException.builder();
+      case "ObjectAlreadyInActiveTierError" -> ObjectAlreadyInActiveTierErrorException.builder();
+      case "ObjectNotInActiveTierError" -> ObjectNotInActiveTierErrorException.builder();
+      case "TooManyParts" -> TooManyPartsException.builder();
+      case "UnsupportedMediaType" -> UnsupportedMediaTypeException.builder();
+      default -> S3Exception.builder();
+    };
   }
+
+
+  /**
+   * The first {@code Code}, {@code Message} and {@code RequestId} of an S3 error document, read with
+   * a StAX parser (no DTDs, no external entities); none when the body is not XML.
+   */
+  static Map<String, String> errorFields(String body) {
+    Map<String, String> fields = new HashMap<>();
+    XMLInputFactory factory = XMLInputFactory.newFactory();
+    factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+    factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+    try {
+      XMLStreamReader xml = factory.createXMLStreamReader(new StringReader(body));
+      int depth = 0;
+      while (xml.hasNext()) {
+        int event = xml.next();
+        if (event == XMLStreamConstants.START_ELEMENT) {
+          depth++;
+          String name = xml.getLocalName();
+          if (depth == 2 && ERROR_FIELDS.contains(name) && !fields.containsKey(name)) {
+            fields.put(name, xml.getElementText());
+            depth--; // getElementText consumed the end tag
+          }
+        } else if (event == XMLStreamConstants.END_ELEMENT) {
+          depth--;
+        }
+      }
+    } catch (XMLStreamException e) {
+      // Not XML (an HTML page, a truncated body): what was read so far stands.
+    }
+    return fields;
+  }
+
 
   private static String readCapped(InputStream in, int max) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -301,11 +363,6 @@ public final class SmallGets {
       }
     }
     return out.toString(StandardCharsets.UTF_8);
-  }
-
-  private static String unescape(String xml) {
-    return xml.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'")
-        .replace("&amp;", "&");
   }
 
   private static SSLSocketFactory socketFactory(TrustManager[] trust, String caBundle) {

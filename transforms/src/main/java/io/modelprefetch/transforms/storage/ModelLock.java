@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.storage;
 
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -7,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -119,7 +119,7 @@ public final class ModelLock implements AutoCloseable {
   public static String holder(Path modelDir) {
     try (SafeFolder folder = SafeFolder.open(modelDir, CompletionMarker.FOLDER, false)) {
       String s = folder.readString(LOCK);
-      return s == null || s.isBlank() ? "unknown" : io.modelprefetch.transforms.text.Printable.oneLine(s.strip());
+      return s == null || s.isBlank() ? "unknown" : Printable.oneLine(s.strip());
     } catch (IOException e) {
       return "unknown";
     }

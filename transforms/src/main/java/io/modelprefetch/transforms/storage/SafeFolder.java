@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.storage;
 
+import io.modelprefetch.transforms.plan.DestinationPaths;
 import io.modelprefetch.transforms.text.Printable;
 import java.io.Closeable;
 import java.io.IOException;
@@ -103,7 +104,7 @@ public final class SafeFolder implements Closeable {
   public static String modelRefusal(Path modelDir) {
     Path model = modelDir.toAbsolutePath().normalize();
     UnsafePathException unsafe = UnsafePathException.at(model, false);
-    for (String folder : List.of(CompletionMarker.FOLDER, LocalFiles.PARTS, io.modelprefetch.transforms.plan.DestinationPaths.CACHE_DIR)) {
+    for (String folder : List.of(CompletionMarker.FOLDER, LocalFiles.PARTS, DestinationPaths.CACHE_DIR)) {
       if (unsafe == null) {
         unsafe = UnsafePathException.at(model.resolve(folder), false);
       }

@@ -1,4 +1,4 @@
-package io.modelprefetch.transforms;
+package io.modelprefetch.transforms.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,7 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** What a shard index carries of its model's listing, and which objects carry it. */
-class ExpandListingsTest {
+class ListingTest {
 
   private static final ModelKey MODEL = new ModelKey("m", "s3://b/m/", "/models/m");
   private static final ClientRecipe RECIPE = new ClientRecipe("http://127.0.0.1:9", "us-east-1", true, true,
@@ -28,7 +28,7 @@ class ExpandListingsTest {
   }
 
   /** A sink that records what it is told, as lines. */
-  private static final class Lines implements ExpandListings.Sink {
+  private static final class Lines implements Listing.Sink {
     final List<String> lines = new ArrayList<>();
 
     @Override
@@ -55,7 +55,7 @@ class ExpandListingsTest {
   @Test
   void aRecordingsListingHoldsTheKeptAndTheDroppedPathsButNoRefusedKey() {
     Lines next = new Lines();
-    ExpandListings.Recording recording = new ExpandListings.Recording(next);
+    Listing.Recording recording = new Listing.Recording(next);
     recording.object(object("model.safetensors.index.json"));
     recording.object(object("model-00001-of-00002.safetensors"));
     recording.filtered("model-00002-of-00002.safetensors");
@@ -70,6 +70,26 @@ class ExpandListingsTest {
     assertEquals(List.of("object model.safetensors.index.json", "object model-00001-of-00002.safetensors",
         "filtered model-00002-of-00002.safetensors", "refused ../escape.safetensors", "object sub/config.json"),
         next.lines);
+  }
+
+  @Test
+  void aRecordingsEntriesReportItAgainInItsOrderAndCarryTheListingOnIndexesOnly() {
+    Listing.Recording recording = new Listing.Recording(Listing.IGNORED);
+    recording.object(object("model.safetensors.index.json"));
+    recording.object(object("model-00001-of-00002.safetensors"));
+    recording.filtered("model-00002-of-00002.safetensors");
+    recording.refused(FileResult.objectFailure(object("../escape.safetensors"), 0, 0, "refused: outside"));
+
+    Lines replayed = new Lines();
+    List<Listing.Entry> entries = recording.entries(true);
+    entries.forEach(e -> e.reportTo(replayed));
+
+    assertEquals(List.of("object model.safetensors.index.json", "object model-00001-of-00002.safetensors",
+        "filtered model-00002-of-00002.safetensors", "refused ../escape.safetensors"), replayed.lines);
+    assertEquals(recording.modelListing(), entries.get(0).object().listing());
+    assertEquals(null, entries.get(1).object().listing(), "only a shard index carries the listing");
+    assertEquals(null, recording.entries(false).get(0).object().listing(), "not without the structure check");
+    assertEquals(3, recording.accepted(), "two objects and a refused key; a filtered one is not accepted");
   }
 
   @Test

@@ -1,0 +1,2 @@
+/** {@code prefetch doctor}: checks an endpoint, its certificate and addressing, credentials and a listing, one line per finding. */
+package io.modelprefetch.runners.doctor;

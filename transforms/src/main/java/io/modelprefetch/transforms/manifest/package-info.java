@@ -1,0 +1,2 @@
+/** The manifest of model URIs a run reads (JSON or YAML, typed records); depends on nothing else here. */
+package io.modelprefetch.transforms.manifest;

@@ -1,0 +1,2 @@
+/** Pure planning: where a key lands under the model folder, and how an object splits into ranges aligned to its upload parts. */
+package io.modelprefetch.transforms.plan;
