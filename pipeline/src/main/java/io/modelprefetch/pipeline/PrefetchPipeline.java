@@ -6,13 +6,13 @@ import io.modelprefetch.transforms.FetchRanges;
 import io.modelprefetch.transforms.FetchWholeFiles;
 import io.modelprefetch.transforms.MarkComplete;
 import io.modelprefetch.transforms.PlanRanges;
-import io.modelprefetch.transforms.Results;
 import io.modelprefetch.transforms.WriteReport;
 import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
+import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import java.util.List;
 import java.util.Map;
@@ -53,23 +53,24 @@ public final class PrefetchPipeline {
     PrefetchOptions options = pipeline.getOptions().as(PrefetchOptions.class);
     FetchSettings settings = PrefetchOptions.fetchSettings(options);
 
-    PCollectionTuple listed = listings(pipeline, models, listings, settings);
+    Listed listed = listings(pipeline, models, listings, settings);
     PCollection<FileResult> outcomes;
     if (models.stream().anyMatch(m -> HadoopFiles.isUri(m.modelDir()))) {
       // A Hadoop file system cannot be written at random offsets: whole files per worker.
-      PCollection<FileResult> published =
-          listed.get(ExpandListings.OBJECTS).apply("Fetch whole files", FetchWholeFiles.with(settings));
-      outcomes = PCollectionList.of(listed.get(Results.TAG)).and(published)
+      PCollection<FileResult> published = listed.objects().apply("Fetch whole files", FetchWholeFiles.with(settings));
+      outcomes = PCollectionList.of(listed.results()).and(published)
           .apply("Gather outcomes", Flatten.pCollections());
     } else {
-      PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply("Plan ranges", PlanRanges.with(settings));
+      PlanRanges plan = PlanRanges.with(settings);
+      PCollectionTuple planned = listed.objects().apply("Plan ranges", plan);
       // Files whose ranges all came in one bundle are committed by the fetch step; the others'
       // ranges (spread over workers) are gathered and committed after it.
-      PCollectionTuple fetched = planned.get(PlanRanges.RANGES).apply("Fetch ranges", FetchRanges.with(settings));
+      FetchRanges fetch = FetchRanges.with(settings);
+      PCollectionTuple fetched = planned.get(plan.ranges()).apply("Fetch ranges", fetch);
       PCollection<FileResult> committed =
-          fetched.get(FetchRanges.RANGES).apply("Verify and commit", CommitFiles.with(settings));
-      outcomes = PCollectionList.of(listed.get(Results.TAG)).and(planned.get(Results.TAG))
-          .and(fetched.get(FetchRanges.FILES)).and(committed)
+          fetched.get(fetch.fetched()).apply("Verify and commit", CommitFiles.with(settings));
+      outcomes = PCollectionList.of(listed.results()).and(planned.get(plan.results()))
+          .and(fetched.get(fetch.committed())).and(committed)
           .apply("Gather outcomes", Flatten.pCollections());
     }
     outcomes.apply("Mark complete", MarkComplete.create());
@@ -81,28 +82,33 @@ public final class PrefetchPipeline {
     return pipeline;
   }
 
-  /** The models' listings: made by the pipeline, or given, or both, as one tuple. */
-  private static PCollectionTuple listings(Pipeline pipeline, List<ModelSource> models,
+  /** The objects the listings found, and the failures and refusals they reported. */
+  private record Listed(PCollection<ObjectRef> objects, PCollection<FileResult> results) {}
+
+  /** The models' listings: made by the pipeline, or given, or both. */
+  private static Listed listings(Pipeline pipeline, List<ModelSource> models,
       Map<ModelSource, List<Listing.Entry>> given, FetchSettings settings) {
     List<ModelSource> toList = models.stream().filter(m -> !given.containsKey(m)).toList();
-    List<Listing.Entry> entries = models.stream().filter(given::containsKey).flatMap(m -> given.get(m).stream())
-        .toList();
-    PCollectionTuple listed = null;
+    List<List<Listing.Entry>> entries = models.stream().filter(given::containsKey).map(given::get).toList();
+    Listed listed = null;
     if (!toList.isEmpty()) {
-      listed = pipeline.apply("Read manifest", Create.of(toList).withCoder(SerializableCoder.of(ModelSource.class)))
-          .apply("Expand listings", ExpandListings.with(settings));
+      ExpandListings expand = ExpandListings.with(settings);
+      PCollectionTuple out = pipeline
+          .apply("Read manifest", Create.of(toList).withCoder(SerializableCoder.of(ModelSource.class)))
+          .apply("Expand listings", expand);
+      listed = new Listed(out.get(expand.objects()), out.get(expand.results()));
     }
     if (entries.isEmpty() && listed != null) {
       return listed;
     }
-    PCollectionTuple replayed = pipeline.apply("Listings made before the run", ExpandListings.listed(settings, entries));
+    ExpandListings.Listed replay = ExpandListings.listed(settings, entries);
+    PCollectionTuple out = pipeline.apply("Listings made before the run", replay);
+    Listed replayed = new Listed(out.get(replay.objects()), out.get(replay.results()));
     if (listed == null) {
       return replayed;
     }
-    return PCollectionTuple
-        .of(ExpandListings.OBJECTS, PCollectionList.of(listed.get(ExpandListings.OBJECTS))
-            .and(replayed.get(ExpandListings.OBJECTS)).apply("Join listed objects", Flatten.pCollections()))
-        .and(Results.TAG, PCollectionList.of(listed.get(Results.TAG)).and(replayed.get(Results.TAG))
-            .apply("Join listing results", Flatten.pCollections()));
+    return new Listed(
+        PCollectionList.of(listed.objects()).and(replayed.objects()).apply("Join listed objects", Flatten.pCollections()),
+        PCollectionList.of(listed.results()).and(replayed.results()).apply("Join listing results", Flatten.pCollections()));
   }
 }

@@ -14,7 +14,6 @@ import io.modelprefetch.transforms.FetchWholeFiles;
 import io.modelprefetch.transforms.MarkComplete;
 import io.modelprefetch.transforms.PlanRanges;
 import io.modelprefetch.transforms.PrefetchMetrics;
-import io.modelprefetch.transforms.Results;
 import io.modelprefetch.transforms.WriteReport;
 import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.FetchSettings;
@@ -112,9 +111,11 @@ class TransformsIT {
     return Pipeline.create(options);
   }
 
-  private PCollectionTuple listed(Pipeline pipeline) {
+  /** The objects of {@link #model()}'s listing. */
+  private PCollection<ObjectRef> objects(Pipeline pipeline) {
+    ExpandListings expand = ExpandListings.with(SETTINGS);
     return pipeline.apply(Create.of(List.of(model())).withCoder(SerializableCoder.of(ModelSource.class)))
-        .apply(ExpandListings.with(SETTINGS));
+        .apply(expand).get(expand.objects());
   }
 
   private static long counter(PipelineResult result, String name) {
@@ -135,12 +136,14 @@ class TransformsIT {
   @Test
   void expandListingsOutputsEveryObjectOfThePrefixAndNoResult() {
     Pipeline pipeline = checkedPipeline();
-    PCollectionTuple listed = listed(pipeline);
+    ExpandListings expand = ExpandListings.with(SETTINGS);
+    PCollectionTuple listed = pipeline.apply(Create.of(List.of(model())).withCoder(SerializableCoder.of(ModelSource.class)))
+        .apply(expand);
 
-    PAssert.that(listed.get(ExpandListings.OBJECTS).apply(MapElements.into(TypeDescriptors.strings())
+    PAssert.that(listed.get(expand.objects()).apply(MapElements.into(TypeDescriptors.strings())
         .via((ObjectRef o) -> o.relativePath() + " " + o.sizeBytes())))
         .containsInAnyOrder(sizes.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
-    PAssert.that(listed.get(Results.TAG)).empty();
+    PAssert.that(listed.get(expand.results())).empty();
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
 
@@ -151,10 +154,11 @@ class TransformsIT {
   @Test
   void planRangesCoversEveryObjectWithRangesOfAtMostThePartSize() {
     Pipeline pipeline = checkedPipeline();
-    PCollectionTuple planned = listed(pipeline).get(ExpandListings.OBJECTS).apply(PlanRanges.with(SETTINGS));
+    PlanRanges plan = PlanRanges.with(SETTINGS);
+    PCollectionTuple planned = objects(pipeline).apply(plan);
 
-    PAssert.that(planned.get(PlanRanges.RANGES)).satisfies(new CoverEveryObject());
-    PAssert.that(planned.get(Results.TAG)).empty();
+    PAssert.that(planned.get(plan.ranges())).satisfies(new CoverEveryObject());
+    PAssert.that(planned.get(plan.results())).empty();
     pipeline.run().waitUntilFinish();
   }
 
@@ -187,11 +191,11 @@ class TransformsIT {
   @Test
   void fetchAndCommitLandEveryFileByteIdenticalThenMarkAndReport() throws IOException {
     Pipeline pipeline = checkedPipeline();
-    PCollectionTuple listed = listed(pipeline);
-    PCollectionTuple planned = listed.get(ExpandListings.OBJECTS).apply(PlanRanges.with(SETTINGS));
-    PCollectionTuple fetched = planned.get(PlanRanges.RANGES).apply(FetchRanges.with(SETTINGS));
-    PCollection<FileResult> committed = fetched.get(FetchRanges.RANGES).apply(CommitFiles.with(SETTINGS));
-    PCollection<FileResult> outcomes = PCollectionList.of(fetched.get(FetchRanges.FILES)).and(committed)
+    PlanRanges plan = PlanRanges.with(SETTINGS);
+    FetchRanges fetch = FetchRanges.with(SETTINGS);
+    PCollectionTuple fetched = objects(pipeline).apply(plan).get(plan.ranges()).apply(fetch);
+    PCollection<FileResult> committed = fetched.get(fetch.fetched()).apply(CommitFiles.with(SETTINGS));
+    PCollection<FileResult> outcomes = PCollectionList.of(fetched.get(fetch.committed())).and(committed)
         .apply(Flatten.pCollections());
     outcomes.apply(MarkComplete.create());
     Path report = dest.resolve("report.json");
@@ -213,8 +217,7 @@ class TransformsIT {
   @Test
   void fetchWholeFilesLandsEveryFileByteIdentical() throws IOException {
     Pipeline pipeline = checkedPipeline();
-    PCollection<FileResult> published = listed(pipeline).get(ExpandListings.OBJECTS)
-        .apply(FetchWholeFiles.with(SETTINGS));
+    PCollection<FileResult> published = objects(pipeline).apply(FetchWholeFiles.with(SETTINGS));
 
     PAssert.that(labels(published)).containsInAnyOrder(every("verified"));
     PipelineResult result = pipeline.run();
@@ -228,11 +231,13 @@ class TransformsIT {
   void aSecondFetchFindsEveryFilePresent() {
     for (String expected : List.of("verified", "present")) {
       Pipeline pipeline = checkedPipeline();
-      PCollectionTuple planned = listed(pipeline).get(ExpandListings.OBJECTS).apply(PlanRanges.with(SETTINGS));
-      PCollectionTuple fetched = planned.get(PlanRanges.RANGES).apply(FetchRanges.with(SETTINGS));
-      PCollection<FileResult> outcomes = PCollectionList.of(planned.get(Results.TAG))
-          .and(fetched.get(FetchRanges.FILES))
-          .and(fetched.get(FetchRanges.RANGES).apply(CommitFiles.with(SETTINGS)))
+      PlanRanges plan = PlanRanges.with(SETTINGS);
+      FetchRanges fetch = FetchRanges.with(SETTINGS);
+      PCollectionTuple planned = objects(pipeline).apply(plan);
+      PCollectionTuple fetched = planned.get(plan.ranges()).apply(fetch);
+      PCollection<FileResult> outcomes = PCollectionList.of(planned.get(plan.results()))
+          .and(fetched.get(fetch.committed()))
+          .and(fetched.get(fetch.fetched()).apply(CommitFiles.with(SETTINGS)))
           .apply(Flatten.pCollections());
       PAssert.that(labels(outcomes)).containsInAnyOrder(every(expected));
       pipeline.run().waitUntilFinish();

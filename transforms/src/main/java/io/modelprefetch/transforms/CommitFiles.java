@@ -1,23 +1,19 @@
 package io.modelprefetch.transforms;
 
-import io.modelprefetch.transforms.engine.Progress;
-import io.modelprefetch.transforms.engine.FileAttempt;
+import io.modelprefetch.transforms.engine.Evidence;
 import io.modelprefetch.transforms.engine.FetchRuntime;
+import io.modelprefetch.transforms.engine.FileAttempt;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
-import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Clients;
-import io.modelprefetch.transforms.engine.Evidence;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Function;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -29,7 +25,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Gathers the ranges of each object, verifies the whole file with the strongest evidence

@@ -4,12 +4,15 @@ import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.engine.ProgressListener;
 import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.s3.S3Clients;
 import java.util.List;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
@@ -21,8 +24,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Lists each model's objects ({@link Listing}: all pages, keys mapped to safe relative paths,
- * filters applied) and reports the listing: the objects to fetch under {@link #OBJECTS},
- * redistributed across workers, and under {@link Results#TAG} a failure for each model whose
+ * filters applied) and reports the listing: the objects to fetch under {@link #objects()},
+ * redistributed across workers, and under {@link #results()} a failure for each model whose
  * listing failed or found nothing, and for each key refused. With {@link
  * FetchSettings#structureCheck}, a shard index carries its model's whole listing, which its check
  * reads; no other object does.
@@ -31,46 +34,93 @@ import software.amazon.awssdk.services.s3.S3Client;
  * just before the run (for its space check), given as the pipeline's input, so the store is not
  * listed twice.
  */
-public final class ExpandListings {
+public final class ExpandListings extends PTransform<PCollection<ModelSource>, PCollectionTuple> {
 
-  public static final TupleTag<ObjectRef> OBJECTS = new TupleTag<>("objects") {};
+  private final FetchSettings settings;
+  private final ReportListing report;
 
-  private ExpandListings() {}
+  private ExpandListings(FetchSettings settings) {
+    this.settings = settings;
+    this.report = new ReportListing(settings);
+  }
 
   /** Lists each model of its input. */
-  public static PTransform<PCollection<ModelSource>, PCollectionTuple> with(FetchSettings settings) {
-    return new PTransform<>() {
-      @Override
-      public PCollectionTuple expand(PCollection<ModelSource> models) {
-        return models.apply("List objects", ParDo.of(new ListFn(settings.structureCheck())))
-            .setCoder(Coders.ENTRY)
-            .apply("Report listing", report(settings));
-      }
-    };
+  public static ExpandListings with(FetchSettings settings) {
+    return new ExpandListings(settings);
   }
 
-  /** Reports {@code entries}, the listings of the run's models made before it ({@link Listing#of}). */
-  public static PTransform<PBegin, PCollectionTuple> listed(FetchSettings settings, List<Listing.Entry> entries) {
-    return new PTransform<>() {
-      @Override
-      public PCollectionTuple expand(PBegin begin) {
-        return begin.apply("Listed objects", Create.of(entries).withCoder(Coders.ENTRY))
-            .apply("Report listing", report(settings));
-      }
-    };
+  /**
+   * Reports {@code listings}, one per model, made before the run ({@link Listing#of}). Each
+   * listing is one input element, flattened in the step that reports it, so a model's objects
+   * enter the graph in one bundle as a listing made in the pipeline does.
+   */
+  public static Listed listed(FetchSettings settings, List<List<Listing.Entry>> listings) {
+    return new Listed(settings, listings);
   }
 
-  private static PTransform<PCollection<Listing.Entry>, PCollectionTuple> report(FetchSettings settings) {
-    return new PTransform<>() {
-      @Override
-      public PCollectionTuple expand(PCollection<Listing.Entry> entries) {
-        PCollectionTuple reported = entries.apply("Count and route",
-            ParDo.of(new ReportFn(settings)).withOutputTags(OBJECTS, TupleTagList.of(Results.TAG)));
-        PCollection<ObjectRef> spread = reported.get(OBJECTS).setCoder(Coders.OBJECT)
-            .apply("Spread objects", Spread.over(settings.spreadBuckets()));
-        return PCollectionTuple.of(OBJECTS, spread).and(Results.TAG, reported.get(Results.TAG).setCoder(Coders.RESULT));
-      }
-    };
+  /** The objects to fetch, redistributed across workers. */
+  public TupleTag<ObjectRef> objects() {
+    return report.objects;
+  }
+
+  /** A failure for each model whose listing failed or found nothing, and for each key refused. */
+  public TupleTag<FileResult> results() {
+    return report.results;
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<ModelSource> models) {
+    return models.apply("List objects", ParDo.of(new ListFn(settings.structureCheck())))
+        .setCoder(Coders.ENTRY)
+        .apply("Report listing", report);
+  }
+
+  /** The listings made before the run, reported as {@link ExpandListings} reports its own. */
+  public static final class Listed extends PTransform<PBegin, PCollectionTuple> {
+    private final List<List<Listing.Entry>> listings;
+    private final ReportListing report;
+
+    private Listed(FetchSettings settings, List<List<Listing.Entry>> listings) {
+      this.listings = listings.stream().map(List::copyOf).toList();
+      this.report = new ReportListing(settings);
+    }
+
+    /** As {@link ExpandListings#objects()}. */
+    public TupleTag<ObjectRef> objects() {
+      return report.objects;
+    }
+
+    /** As {@link ExpandListings#results()}. */
+    public TupleTag<FileResult> results() {
+      return report.results;
+    }
+
+    @Override
+    public PCollectionTuple expand(PBegin begin) {
+      return begin.apply("Listings", Create.of(listings).withCoder(ListCoder.of(Coders.ENTRY)))
+          .apply("Entries", Flatten.iterables()).setCoder(Coders.ENTRY)
+          .apply("Report listing", report);
+    }
+  }
+
+  /** Counts and routes the entries of a listing; spreads the objects across workers. */
+  private static final class ReportListing extends PTransform<PCollection<Listing.Entry>, PCollectionTuple> {
+    private final FetchSettings settings;
+    private final TupleTag<ObjectRef> objects = new TupleTag<>("ExpandListings.objects");
+    private final TupleTag<FileResult> results = new TupleTag<>("ExpandListings.results");
+
+    ReportListing(FetchSettings settings) {
+      this.settings = settings;
+    }
+
+    @Override
+    public PCollectionTuple expand(PCollection<Listing.Entry> entries) {
+      PCollectionTuple reported = entries.apply("Count and route",
+          ParDo.of(new ReportFn(settings, objects, results)).withOutputTags(objects, TupleTagList.of(results)));
+      PCollection<ObjectRef> spread = reported.get(objects).setCoder(Coders.OBJECT)
+          .apply("Spread objects", Spread.over(settings.spreadBuckets()));
+      return PCollectionTuple.of(objects, spread).and(results, reported.get(results).setCoder(Coders.RESULT));
+    }
   }
 
   /** One model's listing, or its failure: {@link Listing#of}. */
@@ -95,10 +145,14 @@ public final class ExpandListings {
   /** Counts each entry of a listing in the metrics and the run's progress, and routes it. */
   static final class ReportFn extends DoFn<Listing.Entry, ObjectRef> {
     private final FetchSettings settings;
+    private final TupleTag<ObjectRef> objects;
+    private final TupleTag<FileResult> results;
     private transient FetchRuntime runtime;
 
-    ReportFn(FetchSettings settings) {
+    ReportFn(FetchSettings settings, TupleTag<ObjectRef> objects, TupleTag<FileResult> results) {
       this.settings = settings;
+      this.objects = objects;
+      this.results = results;
     }
 
     @Setup
@@ -113,12 +167,12 @@ public final class ExpandListings {
         case OBJECT -> {
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
           progress.listed(entry.object());
-          out.get(OBJECTS).output(entry.object());
+          out.get(objects).output(entry.object());
         }
         case REFUSED -> {
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
-          out.get(Results.TAG).output(entry.result());
+          out.get(results).output(entry.result());
         }
         case FILTERED -> {
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
@@ -126,7 +180,7 @@ public final class ExpandListings {
         }
         case MODEL_FAILED -> {
           PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
-          out.get(Results.TAG).output(entry.result());
+          out.get(results).output(entry.result());
         }
       }
     }

@@ -23,17 +23,16 @@ import org.apache.beam.sdk.values.TupleTagList;
  * <p>Ranges run on the JVM's fetch runtime ({@link BundleFetch}), whose controller decides how
  * many are in flight, however the runner sizes its bundles. A file whose ranges
  * all came in this bundle is verified and published here as soon as its last range lands, on the
- * verify pool, while the other files are still downloading; it is emitted under {@link #FILES}.
+ * verify pool, while the other files are still downloading; it is emitted under {@link #committed()}.
  * The ranges of any other file (some were resumed from a killed run, or went to other workers) are
- * emitted under {@link #RANGES} for {@link CommitFiles} to gather. A range that fails after its
+ * emitted under {@link #fetched()} for {@link CommitFiles} to gather. A range that fails after its
  * retries carries its error; verification turns it into a failed file.
  */
 public final class FetchRanges extends PTransform<PCollection<RangeTask>, PCollectionTuple> {
 
-  public static final TupleTag<FetchedRange> RANGES = new TupleTag<>("fetched") {};
-  public static final TupleTag<FileResult> FILES = new TupleTag<>("files") {};
-
   private final FetchSettings settings;
+  private final TupleTag<FetchedRange> fetched = new TupleTag<>("FetchRanges.fetched");
+  private final TupleTag<FileResult> committed = new TupleTag<>("FetchRanges.committed");
 
   private FetchRanges(FetchSettings settings) {
     this.settings = settings;
@@ -43,13 +42,23 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     return new FetchRanges(settings);
   }
 
+  /** The fetched ranges of the files this step did not commit, for {@link CommitFiles} to gather. */
+  public TupleTag<FetchedRange> fetched() {
+    return fetched;
+  }
+
+  /** The files whose ranges all came in one bundle, verified and committed by this step. */
+  public TupleTag<FileResult> committed() {
+    return committed;
+  }
+
   @Override
   public PCollectionTuple expand(PCollection<RangeTask> ranges) {
-    PCollectionTuple fetched = ranges.apply("Ranged GET", ParDo.of(new FetchFn(settings))
-        .withOutputTags(RANGES, TupleTagList.of(FILES)));
-    fetched.get(RANGES).setCoder(Coders.FETCHED);
-    fetched.get(FILES).setCoder(Coders.RESULT);
-    return fetched;
+    PCollectionTuple out = ranges.apply("Ranged GET", ParDo.of(new FetchFn(settings, fetched, committed))
+        .withOutputTags(fetched, TupleTagList.of(committed)));
+    out.get(fetched).setCoder(Coders.FETCHED);
+    out.get(committed).setCoder(Coders.RESULT);
+    return out;
   }
 
   /** Hands each range to a {@link BundleFetch} and, at the end of the bundle, routes and counts what came of it. */
@@ -57,10 +66,14 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     private final FetchSettings settings;
     private transient S3Clients.Lease clients;
     private transient FetchRuntime runtime;
+    private final TupleTag<FetchedRange> fetched;
+    private final TupleTag<FileResult> committed;
     private transient BundleFetch bundle;
 
-    FetchFn(FetchSettings settings) {
+    FetchFn(FetchSettings settings, TupleTag<FetchedRange> fetched, TupleTag<FileResult> committed) {
       this.settings = settings;
+      this.fetched = fetched;
+      this.committed = committed;
     }
 
     @Setup
@@ -84,10 +97,10 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
       for (BundleFetch.File file : bundle.finish()) {
         file.ranges().forEach(PrefetchMetrics::countRange);
         if (file.committed() != null) {
-          context.output(FILES, PrefetchMetrics.counted(file.committed()), GlobalWindow.INSTANCE.maxTimestamp(),
+          context.output(committed, PrefetchMetrics.counted(file.committed()), GlobalWindow.INSTANCE.maxTimestamp(),
               GlobalWindow.INSTANCE);
         } else {
-          file.ranges().forEach(range -> context.output(RANGES, range, GlobalWindow.INSTANCE.maxTimestamp(),
+          file.ranges().forEach(range -> context.output(fetched, range, GlobalWindow.INSTANCE.maxTimestamp(),
               GlobalWindow.INSTANCE));
         }
       }

@@ -1,7 +1,7 @@
 package io.modelprefetch.transforms;
 
-import io.modelprefetch.transforms.engine.WholeFiles;
 import io.modelprefetch.transforms.engine.FetchRuntime;
+import io.modelprefetch.transforms.engine.WholeFiles;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;

@@ -1,8 +1,8 @@
 package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.engine.FileAttempt;
-import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.FetchedRange;
+import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.RetryCause;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
