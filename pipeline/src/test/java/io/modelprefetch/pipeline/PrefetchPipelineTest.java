@@ -31,30 +31,19 @@ class PrefetchPipelineTest {
     options.setReportPath("/tmp/report.json");
     Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), List.of(MODEL), List.of());
 
-    List<String> topLevel = new ArrayList<>();
     List<String> reshuffles = new ArrayList<>();
     pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
       @Override
       public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-        if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
-          topLevel.add(node.getFullName());
-        }
         if (node.getTransform() instanceof Reshuffle) {
           reshuffles.add(node.getFullName());
         }
         return CompositeBehavior.ENTER_TRANSFORM;
       }
-
-      @Override
-      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-        if (node.getEnclosingNode().isRootNode()) {
-          topLevel.add(node.getFullName());
-        }
-      }
     });
 
     assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges",
-        "Verify and commit", "Gather outcomes", "Mark complete", "Report"), topLevel);
+        "Verify and commit", "Gather outcomes", "Mark complete", "Report"), topLevelSteps(pipeline));
     assertEquals(List.of("Expand listings/Report listing/Spread objects/Reshuffle", "Plan ranges/Spread ranges/Reshuffle"),
         reshuffles);
   }

@@ -122,7 +122,6 @@ public final class Listing {
   public static final class Recording implements Sink {
     private final Sink next;
     private final List<Entry> entries = new ArrayList<>();
-    private long accepted;
 
     /** Records what {@link #list} reports and passes each report on to {@code next}. */
     public Recording(Sink next) {
@@ -137,13 +136,11 @@ public final class Listing {
     @Override
     public void object(ObjectRef object) {
       record(new Entry(Entry.Kind.OBJECT, object, null, null));
-      accepted++;
     }
 
     @Override
     public void refused(FileResult refusal) {
       record(new Entry(Entry.Kind.REFUSED, null, refusal, null));
-      accepted++;
     }
 
     @Override
@@ -158,7 +155,7 @@ public final class Listing {
 
     /** How many objects were accepted (kept by the filters, or refused): what {@link #list} returned. */
     public long accepted() {
-      return accepted;
+      return entries.stream().filter(e -> e.kind() == Entry.Kind.OBJECT || e.kind() == Entry.Kind.REFUSED).count();
     }
 
     /**

@@ -80,7 +80,6 @@ public final class SmallGets {
 
   private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
   private static final List<String> PROXY_VARIABLES = List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy");
-
   private static final Set<String> ERROR_FIELDS = Set.of("Code", "Message", "RequestId");
 
   /** Why an answer without a status line failed, in plain words. */
@@ -286,14 +285,10 @@ public final class SmallGets {
   }
 
   /**
-   * The builder of the exception the SDK raises for {@code code}: S3's modeled errors are named
-   * after their code ({@code NoSuchKey} → {@link NoSuchKeyException}, {@code AccessDenied} →
-   * {@code AccessDeniedException}); any other code is a plain {@link S3Exception}.
-   */
-  /**
-   * The exception the SDK's client raises for {code}: each modeled S3 exception of the SDK (its
-   * error code is the class name without {@code Exception}), else S3Exception. {@code SmallGetsIT}
-   * checks the answers a GET can meet against the SDK's own.
+   * The builder of the exception the SDK raises for {@code code}: each of the SDK's modeled S3
+   * exceptions is named after its code ({@code NoSuchKey} → {@link NoSuchKeyException}); any other
+   * code is a plain {@link S3Exception}. {@code SmallGetsIT} checks the answers a GET can meet
+   * against the SDK's own.
    */
   private static S3Exception.Builder modeled(String code) {
     return switch (code == null ? "" : code) {
@@ -320,7 +315,6 @@ public final class SmallGets {
       default -> S3Exception.builder();
     };
   }
-
 
   /**
    * The first {@code Code}, {@code Message} and {@code RequestId} of an S3 error document, read with
@@ -352,7 +346,6 @@ public final class SmallGets {
     }
     return fields;
   }
-
 
   private static String readCapped(InputStream in, int max) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
