@@ -45,10 +45,13 @@ public final class PrefetchPipeline {
 
   /**
    * As {@link #build(Pipeline, List, List)}, with the listings of some models already made (by the
-   * command line, for its space check: {@link Listing#of(ModelSource, Listing.Recording, boolean)}):
-   * they are the pipeline's input for those models, which are not listed again.
+   * command line, for its space check: {@link Listing#of(ModelSource, Listing.Recording,
+   * boolean)}): they are the pipeline's input for those models, which are not listed again.
    */
-  public static Pipeline build(Pipeline pipeline, List<ModelSource> models, List<String> notes,
+  public static Pipeline build(
+      Pipeline pipeline,
+      List<ModelSource> models,
+      List<String> notes,
       Map<ModelSource, List<Listing.Entry>> listings) {
     PrefetchOptions options = pipeline.getOptions().as(PrefetchOptions.class);
     FetchSettings settings = PrefetchOptions.fetchSettings(options);
@@ -57,9 +60,12 @@ public final class PrefetchPipeline {
     PCollection<FileResult> outcomes;
     if (models.stream().anyMatch(m -> HadoopFiles.isUri(m.modelDir()))) {
       // A Hadoop file system cannot be written at random offsets: whole files per worker.
-      PCollection<FileResult> published = listed.objects().apply("Fetch whole files", FetchWholeFiles.with(settings));
-      outcomes = PCollectionList.of(listed.results()).and(published)
-          .apply("Gather outcomes", Flatten.pCollections());
+      PCollection<FileResult> published =
+          listed.objects().apply("Fetch whole files", FetchWholeFiles.with(settings));
+      outcomes =
+          PCollectionList.of(listed.results())
+              .and(published)
+              .apply("Gather outcomes", Flatten.pCollections());
     } else {
       PlanRanges plan = PlanRanges.with(settings);
       PCollectionTuple planned = listed.objects().apply("Plan ranges", plan);
@@ -69,15 +75,21 @@ public final class PrefetchPipeline {
       PCollectionTuple fetched = planned.get(plan.ranges()).apply("Fetch ranges", fetch);
       PCollection<FileResult> committed =
           fetched.get(fetch.fetched()).apply("Verify and commit", CommitFiles.with(settings));
-      outcomes = PCollectionList.of(listed.results()).and(planned.get(plan.results()))
-          .and(fetched.get(fetch.committed())).and(committed)
-          .apply("Gather outcomes", Flatten.pCollections());
+      outcomes =
+          PCollectionList.of(listed.results())
+              .and(planned.get(plan.results()))
+              .and(fetched.get(fetch.committed()))
+              .and(committed)
+              .apply("Gather outcomes", Flatten.pCollections());
     }
     outcomes.apply("Mark complete", MarkComplete.create());
     String reportPath = options.getReportPath();
     if (reportPath != null && !reportPath.isEmpty()) {
       List<ModelKey> keys = models.stream().map(ModelKey::of).toList();
-      outcomes.apply("Report", WriteReport.to(new WriteReport.Spec(reportPath, System.currentTimeMillis(), keys, notes)));
+      outcomes.apply(
+          "Report",
+          WriteReport.to(
+              new WriteReport.Spec(reportPath, System.currentTimeMillis(), keys, notes)));
     }
     return pipeline;
   }
@@ -86,16 +98,23 @@ public final class PrefetchPipeline {
   private record Listed(PCollection<ObjectRef> objects, PCollection<FileResult> results) {}
 
   /** The models' listings: made by the pipeline, or given, or both. */
-  private static Listed listings(Pipeline pipeline, List<ModelSource> models,
-      Map<ModelSource, List<Listing.Entry>> given, FetchSettings settings) {
+  private static Listed listings(
+      Pipeline pipeline,
+      List<ModelSource> models,
+      Map<ModelSource, List<Listing.Entry>> given,
+      FetchSettings settings) {
     List<ModelSource> toList = models.stream().filter(m -> !given.containsKey(m)).toList();
-    List<List<Listing.Entry>> entries = models.stream().filter(given::containsKey).map(given::get).toList();
+    List<List<Listing.Entry>> entries =
+        models.stream().filter(given::containsKey).map(given::get).toList();
     Listed listed = null;
     if (!toList.isEmpty()) {
       ExpandListings expand = ExpandListings.with(settings);
-      PCollectionTuple out = pipeline
-          .apply("Read manifest", Create.of(toList).withCoder(SerializableCoder.of(ModelSource.class)))
-          .apply("Expand listings", expand);
+      PCollectionTuple out =
+          pipeline
+              .apply(
+                  "Read manifest",
+                  Create.of(toList).withCoder(SerializableCoder.of(ModelSource.class)))
+              .apply("Expand listings", expand);
       listed = new Listed(out.get(expand.objects()), out.get(expand.results()));
     }
     if (entries.isEmpty() && listed != null) {
@@ -108,7 +127,11 @@ public final class PrefetchPipeline {
       return replayed;
     }
     return new Listed(
-        PCollectionList.of(listed.objects()).and(replayed.objects()).apply("Join listed objects", Flatten.pCollections()),
-        PCollectionList.of(listed.results()).and(replayed.results()).apply("Join listing results", Flatten.pCollections()));
+        PCollectionList.of(listed.objects())
+            .and(replayed.objects())
+            .apply("Join listed objects", Flatten.pCollections()),
+        PCollectionList.of(listed.results())
+            .and(replayed.results())
+            .apply("Join listing results", Flatten.pCollections()));
   }
 }

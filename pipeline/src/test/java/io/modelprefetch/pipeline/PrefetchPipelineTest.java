@@ -21,9 +21,21 @@ import org.junit.jupiter.api.Test;
 /** The graph reads like the data flow and spreads work after each fan-out. */
 class PrefetchPipelineTest {
 
-  static final ModelSource MODEL = new ModelSource("s3://bkt/m/", ObjectUri.parse("s3://bkt/m/"), "m", "/tmp/m",
-      Filters.NONE, new ClientRecipe("http://127.0.0.1:9", "us-east-1", true, true,
-          CredentialsSource.of(CredentialsSource.Type.ANONYMOUS), null, 16));
+  static final ModelSource MODEL =
+      new ModelSource(
+          "s3://bkt/m/",
+          ObjectUri.parse("s3://bkt/m/"),
+          "m",
+          "/tmp/m",
+          Filters.NONE,
+          new ClientRecipe(
+              "http://127.0.0.1:9",
+              "us-east-1",
+              true,
+              true,
+              CredentialsSource.of(CredentialsSource.Type.ANONYMOUS),
+              null,
+              16));
 
   @Test
   void topLevelStepsFollowTheDataFlow() {
@@ -32,77 +44,110 @@ class PrefetchPipelineTest {
     Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), List.of(MODEL), List.of());
 
     List<String> reshuffles = new ArrayList<>();
-    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
-      @Override
-      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-        if (node.getTransform() instanceof Reshuffle) {
-          reshuffles.add(node.getFullName());
-        }
-        return CompositeBehavior.ENTER_TRANSFORM;
-      }
-    });
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (node.getTransform() instanceof Reshuffle) {
+              reshuffles.add(node.getFullName());
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+        });
 
-    assertEquals(List.of("Read manifest", "Expand listings", "Plan ranges", "Fetch ranges",
-        "Verify and commit", "Gather outcomes", "Mark complete", "Report"), topLevelSteps(pipeline));
-    assertEquals(List.of("Expand listings/Report listing/Spread objects/Reshuffle", "Plan ranges/Spread ranges/Reshuffle"),
+    assertEquals(
+        List.of(
+            "Read manifest",
+            "Expand listings",
+            "Plan ranges",
+            "Fetch ranges",
+            "Verify and commit",
+            "Gather outcomes",
+            "Mark complete",
+            "Report"),
+        topLevelSteps(pipeline));
+    assertEquals(
+        List.of(
+            "Expand listings/Report listing/Spread objects/Reshuffle",
+            "Plan ranges/Spread ranges/Reshuffle"),
         reshuffles);
   }
 
   @Test
   void listingsMadeBeforeTheRunAreItsInputAndAreNotListedAgain() {
     PrefetchOptions options = PipelineOptionsFactory.create().as(PrefetchOptions.class);
-    List<Listing.Entry> listed = List.of(new Listing.Entry(Listing.Entry.Kind.FILTERED, null, null, "README.md"));
-    Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), List.of(MODEL), List.of(),
-        Map.of(MODEL, listed));
+    List<Listing.Entry> listed =
+        List.of(new Listing.Entry(Listing.Entry.Kind.FILTERED, null, null, "README.md"));
+    Pipeline pipeline =
+        PrefetchPipeline.build(
+            Pipeline.create(options), List.of(MODEL), List.of(), Map.of(MODEL, listed));
 
-    assertEquals(List.of("Listings made before the run", "Plan ranges", "Fetch ranges", "Verify and commit",
-        "Gather outcomes", "Mark complete"), topLevelSteps(pipeline));
+    assertEquals(
+        List.of(
+            "Listings made before the run",
+            "Plan ranges",
+            "Fetch ranges",
+            "Verify and commit",
+            "Gather outcomes",
+            "Mark complete"),
+        topLevelSteps(pipeline));
   }
 
   private static List<String> topLevelSteps(Pipeline pipeline) {
     List<String> topLevel = new ArrayList<>();
-    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
-      @Override
-      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-        if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
-          topLevel.add(node.getFullName());
-        }
-        return CompositeBehavior.ENTER_TRANSFORM;
-      }
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
+              topLevel.add(node.getFullName());
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
 
-      @Override
-      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-        if (node.getEnclosingNode().isRootNode()) {
-          topLevel.add(node.getFullName());
-        }
-      }
-    });
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            if (node.getEnclosingNode().isRootNode()) {
+              topLevel.add(node.getFullName());
+            }
+          }
+        });
     return topLevel;
   }
 
   @Test
   void optionsCarryTheFetchSettingsWithDefaults() {
-    PrefetchOptions options = PipelineOptionsFactory.fromArgs("--numThreads=8", "--forceDownload=true")
-        .as(PrefetchOptions.class);
+    PrefetchOptions options =
+        PipelineOptionsFactory.fromArgs("--numThreads=8", "--forceDownload=true")
+            .as(PrefetchOptions.class);
 
-    assertEquals(FetchSettings.defaults().withMaxInFlightRanges(8).withForceDownload(true), PrefetchOptions.fetchSettings(options));
+    assertEquals(
+        FetchSettings.defaults().withMaxInFlightRanges(8).withForceDownload(true),
+        PrefetchOptions.fetchSettings(options));
   }
 
   @Test
   void directIoIsOnUnlessTheOptionTurnsItOff() {
-    PrefetchOptions off = PipelineOptionsFactory.fromArgs("--directIo=false").as(PrefetchOptions.class);
+    PrefetchOptions off =
+        PipelineOptionsFactory.fromArgs("--directIo=false").as(PrefetchOptions.class);
 
-    assertEquals(true, PrefetchOptions.fetchSettings(PipelineOptionsFactory.create().as(PrefetchOptions.class)).directIo());
-    assertEquals(FetchSettings.defaults().withDirectIo(false),
-        PrefetchOptions.fetchSettings(off));
+    assertEquals(
+        true,
+        PrefetchOptions.fetchSettings(PipelineOptionsFactory.create().as(PrefetchOptions.class))
+            .directIo());
+    assertEquals(FetchSettings.defaults().withDirectIo(false), PrefetchOptions.fetchSettings(off));
   }
 
   @Test
   void structureCheckIsOnUnlessTheOptionTurnsItOff() {
-    PrefetchOptions off = PipelineOptionsFactory.fromArgs("--structureCheck=false").as(PrefetchOptions.class);
+    PrefetchOptions off =
+        PipelineOptionsFactory.fromArgs("--structureCheck=false").as(PrefetchOptions.class);
 
-    assertEquals(true,
-        PrefetchOptions.fetchSettings(PipelineOptionsFactory.create().as(PrefetchOptions.class)).structureCheck());
-    assertEquals(FetchSettings.defaults().withStructureCheck(false), PrefetchOptions.fetchSettings(off));
+    assertEquals(
+        true,
+        PrefetchOptions.fetchSettings(PipelineOptionsFactory.create().as(PrefetchOptions.class))
+            .structureCheck());
+    assertEquals(
+        FetchSettings.defaults().withStructureCheck(false), PrefetchOptions.fetchSettings(off));
   }
 }

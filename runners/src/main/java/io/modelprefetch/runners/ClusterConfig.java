@@ -47,13 +47,34 @@ record ClusterConfig(
     String runner,
     Integer parallelism) {
 
-  static final ClusterConfig NONE = new ClusterConfig(null, null, null, null, null, null, null, null, null, null, null);
+  static final ClusterConfig NONE =
+      new ClusterConfig(null, null, null, null, null, null, null, null, null, null, null);
 
-  private static final List<String> TOP_KEYS = List.of("s3", "tos", "addressing", "partSize", "partThreshold",
-      "numThreads", "localDir", "runner", "parallelism");
+  private static final List<String> TOP_KEYS =
+      List.of(
+          "s3",
+          "tos",
+          "addressing",
+          "partSize",
+          "partThreshold",
+          "numThreads",
+          "localDir",
+          "runner",
+          "parallelism");
   private static final List<String> ENDPOINT_KEYS = List.of("endpoint", "region");
-  private static final Set<String> SECRET_KEYS = Set.of("ak", "sk", "accesskey", "secretkey", "accesskeyid",
-      "secretaccesskey", "sessiontoken", "securitytoken", "token", "password", "secret");
+  private static final Set<String> SECRET_KEYS =
+      Set.of(
+          "ak",
+          "sk",
+          "accesskey",
+          "secretkey",
+          "accesskeyid",
+          "secretaccesskey",
+          "sessiontoken",
+          "securitytoken",
+          "token",
+          "password",
+          "secret");
 
   /** The endpoint the file gives for {@code scheme}, or null. */
   String endpoint(ObjectUri.Scheme scheme) {
@@ -87,15 +108,22 @@ record ClusterConfig(
     try {
       root = new ObjectMapper(new YAMLFactory()).readTree(text);
     } catch (JacksonException e) {
-      String line = e.getLocation() == null || e.getLocation().getLineNr() < 1 ? "" : " line " + e.getLocation().getLineNr();
-      String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
+      String line =
+          e.getLocation() == null || e.getLocation().getLineNr() < 1
+              ? ""
+              : " line " + e.getLocation().getLineNr();
+      String message =
+          e.getOriginalMessage() == null
+              ? ""
+              : e.getOriginalMessage().lines().findFirst().orElse("");
       throw new UsageException("--config " + source + line + " is not valid YAML: " + message);
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       return NONE;
     }
     if (!root.isObject()) {
-      throw new UsageException("--config " + source + " must be a YAML mapping such as 'numThreads: 16'");
+      throw new UsageException(
+          "--config " + source + " must be a YAML mapping such as 'numThreads: 16'");
     }
     checkKeys(root, TOP_KEYS, "", text, source);
     JsonNode s3 = section(root, "s3", text, source);
@@ -105,13 +133,23 @@ record ClusterConfig(
         string(s3, "s3.region", "region", text, source),
         string(tos, "tos.endpoint", "endpoint", text, source),
         string(tos, "tos.region", "region", text, source),
-        oneOf(root, "addressing", List.of("auto", "virtual", "virtual-hosted", "path", "path-style"),
-            "is not auto, virtual or path", text, source),
+        oneOf(
+            root,
+            "addressing",
+            List.of("auto", "virtual", "virtual-hosted", "path", "path-style"),
+            "is not auto, virtual or path",
+            text,
+            source),
         sizeText(root, "partSize", text, source, Values::partSize),
         sizeText(root, "partThreshold", text, source, Values::size),
         integer(root, "numThreads", 1024, text, source),
         string(root, "localDir", "localDir", text, source),
-        oneOf(root, "runner", List.of("direct", "directrunner", "flink", "flinkrunner"), "is not direct or flink", text,
+        oneOf(
+            root,
+            "runner",
+            List.of("direct", "directrunner", "flink", "flinkrunner"),
+            "is not direct or flink",
+            text,
             source),
         integer(root, "parallelism", 4096, text, source));
   }
@@ -122,51 +160,87 @@ record ClusterConfig(
       return null;
     }
     if (!node.isObject()) {
-      throw new UsageException("--config " + source + line(text, name) + ": '" + name
-          + "' must be a mapping such as '" + name + ": {endpoint: https://..., region: ...}'");
+      throw new UsageException(
+          "--config "
+              + source
+              + line(text, name)
+              + ": '"
+              + name
+              + "' must be a mapping such as '"
+              + name
+              + ": {endpoint: https://..., region: ...}'");
     }
     checkKeys(node, ENDPOINT_KEYS, name + ".", text, source);
     return node;
   }
 
-  private static void checkKeys(JsonNode node, List<String> known, String path, String text, String source) {
+  private static void checkKeys(
+      JsonNode node, List<String> known, String path, String text, String source) {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       String key = it.next().getKey();
       if (SECRET_KEYS.contains(key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", ""))) {
-        throw new UsageException("--config " + source + line(text, key) + ": '" + path + key
-            + "' looks like a secret; secrets belong in the environment (TOS_ACCESS_KEY/TOS_SECRET_KEY,"
-            + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), never in a config file");
+        throw new UsageException(
+            "--config "
+                + source
+                + line(text, key)
+                + ": '"
+                + path
+                + key
+                + "' looks like a secret; secrets belong in the environment (TOS_ACCESS_KEY/TOS_SECRET_KEY,"
+                + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), never in a config file");
       }
       if (!known.contains(key)) {
-        throw new UsageException("--config " + source + line(text, key) + ": unknown key '" + path + key
-            + "'; known keys here: " + String.join(", ", known));
+        throw new UsageException(
+            "--config "
+                + source
+                + line(text, key)
+                + ": unknown key '"
+                + path
+                + key
+                + "'; known keys here: "
+                + String.join(", ", known));
       }
     }
   }
 
-  private static String string(JsonNode node, String name, String field, String text, String source) {
+  private static String string(
+      JsonNode node, String name, String field, String text, String source) {
     JsonNode value = node == null ? null : node.get(field);
     if (value == null || value.isNull()) {
       return null;
     }
     if (!value.isValueNode()) {
-      throw new UsageException("--config " + source + line(text, field) + ": '" + name + "' must be a single value");
+      throw new UsageException(
+          "--config " + source + line(text, field) + ": '" + name + "' must be a single value");
     }
     return value.asText();
   }
 
-  /** A value that must be one of {@code allowed} (any case), named by its file, line and key when not. */
-  private static String oneOf(JsonNode node, String name, List<String> allowed, String problem, String text,
+  /**
+   * A value that must be one of {@code allowed} (any case), named by its file, line and key when
+   * not.
+   */
+  private static String oneOf(
+      JsonNode node,
+      String name,
+      List<String> allowed,
+      String problem,
+      String text,
       String source) {
     String value = string(node, name, name, text, source);
     if (value != null && !allowed.contains(value.strip().toLowerCase(Locale.ROOT))) {
-      throw new UsageException("--config " + source + line(text, name) + ": " + name + " '" + value + "' " + problem);
+      throw new UsageException(
+          "--config " + source + line(text, name) + ": " + name + " '" + value + "' " + problem);
     }
     return value;
   }
 
   /** The text of a size, checked by {@code check} as given by its file, line and key. */
-  private static String sizeText(JsonNode node, String name, String text, String source,
+  private static String sizeText(
+      JsonNode node,
+      String name,
+      String text,
+      String source,
       java.util.function.ToLongBiFunction<String, String> check) {
     String value = string(node, name, name, text, source);
     if (value != null) {
@@ -177,7 +251,9 @@ record ClusterConfig(
 
   private static Integer integer(JsonNode node, String name, int max, String text, String source) {
     String value = string(node, name, name, text, source);
-    return value == null ? null : Values.count("--config " + source + line(text, name) + ": " + name, value, 1, max);
+    return value == null
+        ? null
+        : Values.count("--config " + source + line(text, name) + ": " + name, value, 1, max);
   }
 
   /** The line of {@code key}'s first occurrence as a mapping key, as " line N", or "". */

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "doctor",
-    description = "Check that a model can be reached (endpoint, DNS, TCP, TLS, a signed request, the objects) and explain any failure.",
+    description =
+        "Check that a model can be reached (endpoint, DNS, TCP, TLS, a signed request, the objects) and explain any failure.",
     sortOptions = false,
     mixinStandardHelpOptions = true,
     footer = {
@@ -26,15 +27,21 @@ import picocli.CommandLine.Option;
     })
 final class DoctorCommand implements Callable<Integer> {
 
-  @Option(names = "--model-uri", paramLabel = "URI", required = true,
+  @Option(
+      names = "--model-uri",
+      paramLabel = "URI",
+      required = true,
       description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object.")
   String modelUri;
 
   @CommandLine.Mixin EndpointOptions connection = new EndpointOptions();
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "The YAML file 'run --config' takes; the doctor uses its s3/tos endpoint and region and its addressing,"
-          + " below flags and environment.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "The YAML file 'run --config' takes; the doctor uses its s3/tos endpoint and region and its addressing,"
+              + " below flags and environment.")
   Path configFile;
 
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
@@ -54,7 +61,9 @@ final class DoctorCommand implements Callable<Integer> {
     return passed ? PrefetchRun.OK : PrefetchRun.FAILED;
   }
 
-  /** The job a run with these options would resolve: the doctor checks exactly what a run would use. */
+  /**
+   * The job a run with these options would resolve: the doctor checks exactly what a run would use.
+   */
   Job job() {
     ClusterConfig config = ClusterConfig.read(configFile);
     RunCommand run = new RunCommand(context);

@@ -17,15 +17,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The AIBrix {@code --download-extra-config} JSON object. Its {@code ak} and {@code sk} are secrets:
- * they are never echoed, not even in parse errors.
+ * The AIBrix {@code --download-extra-config} JSON object. Its {@code ak} and {@code sk} are
+ * secrets: they are never echoed, not even in parse errors.
  *
  * <p>It takes exactly the keys AIBrix's {@code DownloadExtraConfig} dataclass has
  * (aibrix/downloader/base.py; AIBrix builds it as {@code DownloadExtraConfig(**json)}, so another
  * key fails there too). Those that mean something here are honoured; {@link #IGNORED} (the Hugging
  * Face settings and boto3's transfer tuning) are accepted with any value, so an existing job's
- * config keeps working, and named once in a debug line. A key whose value is {@code null} counts
- * as not given, as AIBrix's {@code value or environment} reads it.
+ * config keeps working, and named once in a debug line. A key whose value is {@code null} counts as
+ * not given, as AIBrix's {@code value or environment} reads it.
  */
 record ExtraConfig(
     String ak,
@@ -39,17 +39,29 @@ record ExtraConfig(
     Boolean forceDownload,
     List<String> ignoredKeys) {
 
-  static final ExtraConfig NONE = new ExtraConfig(null, null, null, null, null, null, null, null, null, List.of());
+  static final ExtraConfig NONE =
+      new ExtraConfig(null, null, null, null, null, null, null, null, null, List.of());
 
   private static final String SOURCE = "--download-extra-config";
-  private static final Set<String> HONOURED = Set.of("ak", "sk", "endpoint", "region", "num_threads",
-      "part_threshold", "part_chunksize", "allow_file_suffix", "force_download");
+  private static final Set<String> HONOURED =
+      Set.of(
+          "ak",
+          "sk",
+          "endpoint",
+          "region",
+          "num_threads",
+          "part_threshold",
+          "part_chunksize",
+          "allow_file_suffix",
+          "force_download");
+
   /**
    * AIBrix's keys that have no meaning here: {@code hf_endpoint}, {@code hf_token} and {@code
    * hf_revision} configure its Hugging Face source; {@code max_io_queue} and {@code io_chunksize}
    * tune boto3's {@code TransferConfig} ({@code S3BaseDownloader.download}, s3.py).
    */
-  static final Set<String> IGNORED = Set.of("hf_endpoint", "hf_token", "hf_revision", "max_io_queue", "io_chunksize");
+  static final Set<String> IGNORED =
+      Set.of("hf_endpoint", "hf_token", "hf_revision", "max_io_queue", "io_chunksize");
 
   private static final Logger LOG = LoggerFactory.getLogger(ExtraConfig.class);
   private static final ObjectMapper JSON =
@@ -67,9 +79,13 @@ record ExtraConfig(
       }
     } catch (JsonProcessingException e) {
       var at = e.getLocation();
-      throw new UsageException(SOURCE + " is not valid JSON"
-          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
-          + "; give an object such as {\"endpoint\": \"https://tos-s3-cn-beijing.volces.com\", \"num_threads\": 8}");
+      throw new UsageException(
+          SOURCE
+              + " is not valid JSON"
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+              + "; give an object such as {\"endpoint\": \"https://tos-s3-cn-beijing.volces.com\", \"num_threads\": 8}");
     } catch (java.io.IOException e) {
       throw new UsageException(SOURCE + " cannot be read: " + e.getClass().getSimpleName());
     }
@@ -82,25 +98,41 @@ record ExtraConfig(
       if (IGNORED.contains(key)) {
         ignored.add(key);
       } else if (!HONOURED.contains(key)) {
-        throw new UsageException(SOURCE + " has unknown key '" + Printable.escape(key) + "'; known keys: "
-            + String.join(", ", Stream.concat(HONOURED.stream(), IGNORED.stream()).sorted().toList()));
+        throw new UsageException(
+            SOURCE
+                + " has unknown key '"
+                + Printable.escape(key)
+                + "'; known keys: "
+                + String.join(
+                    ", ", Stream.concat(HONOURED.stream(), IGNORED.stream()).sorted().toList()));
       }
     }
     if (!ignored.isEmpty()) {
       // Names only: hf_token is a secret.
-      LOG.debug("{} keys {} are AIBrix settings with no meaning here (its Hugging Face source, boto3's transfer"
-          + " tuning); ignored", SOURCE, ignored);
+      LOG.debug(
+          "{} keys {} are AIBrix settings with no meaning here (its Hugging Face source, boto3's transfer"
+              + " tuning); ignored",
+          SOURCE,
+          ignored);
     }
     return new ExtraConfig(
         text(root, "ak"),
         text(root, "sk"),
         text(root, "endpoint"),
         text(root, "region"),
-        given(root, "num_threads") ? Values.count(SOURCE + " num_threads", raw(root, "num_threads"), 1, 1024) : null,
-        given(root, "part_threshold") ? Values.size(SOURCE + " part_threshold", raw(root, "part_threshold")) : null,
-        given(root, "part_chunksize") ? Values.partSize(SOURCE + " part_chunksize", raw(root, "part_chunksize")) : null,
+        given(root, "num_threads")
+            ? Values.count(SOURCE + " num_threads", raw(root, "num_threads"), 1, 1024)
+            : null,
+        given(root, "part_threshold")
+            ? Values.size(SOURCE + " part_threshold", raw(root, "part_threshold"))
+            : null,
+        given(root, "part_chunksize")
+            ? Values.partSize(SOURCE + " part_chunksize", raw(root, "part_chunksize"))
+            : null,
         given(root, "allow_file_suffix") ? suffixes(root.get("allow_file_suffix")) : null,
-        given(root, "force_download") ? Values.bool(SOURCE + " force_download", raw(root, "force_download")) : null,
+        given(root, "force_download")
+            ? Values.bool(SOURCE + " force_download", raw(root, "force_download"))
+            : null,
         List.copyOf(ignored));
   }
 
@@ -122,7 +154,8 @@ record ExtraConfig(
   private static String raw(JsonNode root, String key) {
     JsonNode node = root.get(key);
     if (!node.isValueNode() || node.isNull()) {
-      throw new UsageException(SOURCE + " key '" + key + "' must be a number, a string or a boolean");
+      throw new UsageException(
+          SOURCE + " key '" + key + "' must be a number, a string or a boolean");
     }
     return node.asText();
   }
@@ -140,19 +173,31 @@ record ExtraConfig(
       List<String> out = new ArrayList<>();
       for (JsonNode item : node) {
         if (!item.isTextual()) {
-          throw new UsageException(SOURCE + " key 'allow_file_suffix' has " + item + "; give a list of strings such as"
-              + " [\"json\", \"safetensors\"]");
+          throw new UsageException(
+              SOURCE
+                  + " key 'allow_file_suffix' has "
+                  + item
+                  + "; give a list of strings such as"
+                  + " [\"json\", \"safetensors\"]");
         }
         out.add(item.asText());
       }
       return out.isEmpty() ? null : out;
     }
-    throw new UsageException(SOURCE + " key 'allow_file_suffix' must be a list of strings such as [\"json\","
-        + " \"safetensors\"]");
+    throw new UsageException(
+        SOURCE
+            + " key 'allow_file_suffix' must be a list of strings such as [\"json\","
+            + " \"safetensors\"]");
   }
 
   @Override
   public String toString() {
-    return "ExtraConfig[endpoint=" + endpoint + ", region=" + region + ", credentials=" + (ak == null ? "none" : "given") + "]";
+    return "ExtraConfig[endpoint="
+        + endpoint
+        + ", region="
+        + region
+        + ", credentials="
+        + (ak == null ? "none" : "given")
+        + "]";
   }
 }

@@ -14,4 +14,8 @@ import java.util.List;
  * @param pipelineArgs {@code --name=value} options passed through to Beam
  */
 record Job(
-    List<ModelSource> models, FetchSettings fetch, List<String> notes, String reportPath, List<String> pipelineArgs) {}
+    List<ModelSource> models,
+    FetchSettings fetch,
+    List<String> notes,
+    String reportPath,
+    List<String> pipelineArgs) {}

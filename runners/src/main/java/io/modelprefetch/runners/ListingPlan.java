@@ -16,9 +16,9 @@ import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * What a job would fetch, listed in this JVM with the pipeline's own listing code
- * ({@link Listing#list}): per model, each object with whether it is already in place.
- * Reads the destination, writes nothing. Used by {@code --dry-run} and the space check.
+ * What a job would fetch, listed in this JVM with the pipeline's own listing code ({@link
+ * Listing#list}): per model, each object with whether it is already in place. Reads the
+ * destination, writes nothing. Used by {@code --dry-run} and the space check.
  */
 record ListingPlan(List<ModelPlan> models) {
 
@@ -32,7 +32,11 @@ record ListingPlan(List<ModelPlan> models) {
    * @param refused keys refused because they would leave the model folder
    * @param listing the listing as made, for a pipeline in this JVM to reuse; null when it failed
    */
-  record ModelPlan(ModelSource model, List<Entry> entries, List<FileResult> refused, String error,
+  record ModelPlan(
+      ModelSource model,
+      List<Entry> entries,
+      List<FileResult> refused,
+      String error,
       Listing.Recording listing) {
 
     long bytes() {
@@ -40,7 +44,10 @@ record ListingPlan(List<ModelPlan> models) {
     }
 
     long bytesToFetch() {
-      return entries.stream().filter(e -> !e.present()).mapToLong(e -> e.object().sizeBytes()).sum();
+      return entries.stream()
+          .filter(e -> !e.present())
+          .mapToLong(e -> e.object().sizeBytes())
+          .sum();
     }
 
     boolean ok() {
@@ -58,32 +65,37 @@ record ListingPlan(List<ModelPlan> models) {
   }
 
   private static ModelPlan list(ModelSource model, boolean force) {
-    String refusal = HadoopFiles.isUri(model.modelDir()) ? null : SafeFolder.modelRefusal(Path.of(model.modelDir()));
+    String refusal =
+        HadoopFiles.isUri(model.modelDir())
+            ? null
+            : SafeFolder.modelRefusal(Path.of(model.modelDir()));
     if (refusal != null) { // nothing of it is listed: the pipeline refuses it the same way
       return new ModelPlan(model, List.of(), List.of(), "refused: " + refusal, null);
     }
     List<Entry> entries = new ArrayList<>();
     List<FileResult> refused = new ArrayList<>();
     String[] error = {null};
-    Listing.Recording listing = new Listing.Recording(new Listing.Sink() {
-      @Override
-      public void object(ObjectRef object) {
-        entries.add(new Entry(object, !force && LocalFiles.isPresent(object)));
-      }
+    Listing.Recording listing =
+        new Listing.Recording(
+            new Listing.Sink() {
+              @Override
+              public void object(ObjectRef object) {
+                entries.add(new Entry(object, !force && LocalFiles.isPresent(object)));
+              }
 
-      @Override
-      public void refused(FileResult refusal) {
-        refused.add(refusal);
-      }
+              @Override
+              public void refused(FileResult refusal) {
+                refused.add(refusal);
+              }
 
-      @Override
-      public void filtered(String relativePath) {}
+              @Override
+              public void filtered(String relativePath) {}
 
-      @Override
-      public void modelFailed(FileResult failure) {
-        error[0] = failure.error();
-      }
-    });
+              @Override
+              public void modelFailed(FileResult failure) {
+                error[0] = failure.error();
+              }
+            });
     var s3 = S3Clients.acquire(model.client());
     try {
       Listing.list(s3, model, listing);
@@ -115,7 +127,8 @@ record ListingPlan(List<ModelPlan> models) {
 
   /** Whether every model listed fine and each of its objects is in place: nothing to fetch. */
   boolean allPresent() {
-    return ok() && models.stream()
-        .allMatch(m -> !m.entries().isEmpty() && m.entries().stream().allMatch(Entry::present));
+    return ok()
+        && models.stream()
+            .allMatch(m -> !m.entries().isEmpty() && m.entries().stream().allMatch(Entry::present));
   }
 }

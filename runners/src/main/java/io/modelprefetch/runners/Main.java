@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The command-line entry point: {@code model-prefetch [run|doctor|demo] [options]}. */
 @Command(
     name = "prefetch",
-    description = "Prefetch model weights from S3-compatible object storage (S3, Volcano Engine TOS) with Apache Beam.",
+    description =
+        "Prefetch model weights from S3-compatible object storage (S3, Volcano Engine TOS) with Apache Beam.",
     mixinStandardHelpOptions = true,
     version = "model-prefetch 0.1.0")
 public final class Main {
@@ -41,33 +42,54 @@ public final class Main {
       effective[0] = "run";
       System.arraycopy(args, 0, effective, 1, args.length);
     }
-    CommandLine cli = new CommandLine(new Main())
-        .addSubcommand(new CommandLine(new RunCommand(context)))
-        .addSubcommand(new CommandLine(new StatusCommand(context)))
-        .addSubcommand(new CommandLine(new DoctorCommand(context)))
-        .addSubcommand(new CommandLine(new DemoCommand(context)))
-        .addSubcommand(new CommandLine.HelpCommand());
+    CommandLine cli =
+        new CommandLine(new Main())
+            .addSubcommand(new CommandLine(new RunCommand(context)))
+            .addSubcommand(new CommandLine(new StatusCommand(context)))
+            .addSubcommand(new CommandLine(new DoctorCommand(context)))
+            .addSubcommand(new CommandLine(new DemoCommand(context)))
+            .addSubcommand(new CommandLine.HelpCommand());
     cli.setOut(new PrintWriter(context.out(), true));
     cli.setErr(new PrintWriter(context.err(), true));
-    cli.setParameterExceptionHandler((e, a) -> {
-      context.err().println("model-prefetch: " + e.getMessage() + "; see 'prefetch " + commandName(e) + " --help'");
-      return PrefetchRun.USAGE;
-    });
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof UsageException) {
-        context.err().println("model-prefetch: " + e.getMessage());
-        return PrefetchRun.USAGE;
-      }
-      // An I/O failure's message names the path and what to do; other failures say their kind too.
-      String message = e instanceof java.io.IOException && e.getMessage() != null ? e.getMessage() : e.toString();
-      context.err().println("model-prefetch: " + io.modelprefetch.transforms.text.Printable.oneLine(message));
-      return PrefetchRun.FAILED;
-    });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          context
+              .err()
+              .println(
+                  "model-prefetch: "
+                      + e.getMessage()
+                      + "; see 'prefetch "
+                      + commandName(e)
+                      + " --help'");
+          return PrefetchRun.USAGE;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof UsageException) {
+            context.err().println("model-prefetch: " + e.getMessage());
+            return PrefetchRun.USAGE;
+          }
+          // An I/O failure's message names the path and what to do; other failures say their kind
+          // too.
+          String message =
+              e instanceof java.io.IOException && e.getMessage() != null
+                  ? e.getMessage()
+                  : e.toString();
+          context
+              .err()
+              .println(
+                  "model-prefetch: " + io.modelprefetch.transforms.text.Printable.oneLine(message));
+          return PrefetchRun.FAILED;
+        });
     if (args.length == 0) {
-      // Nothing to do: what could be done, on stderr (stdout carries only model paths), as bad input.
+      // Nothing to do: what could be done, on stderr (stdout carries only model paths), as bad
+      // input.
       cli.getSubcommands().get("run").usage(context.err());
-      context.err().println("model-prefetch: nothing to fetch: give --model-uri s3://bucket/prefix/ (or tos://...) or"
-          + " --manifest FILE");
+      context
+          .err()
+          .println(
+              "model-prefetch: nothing to fetch: give --model-uri s3://bucket/prefix/ (or tos://...) or"
+                  + " --manifest FILE");
       return PrefetchRun.USAGE;
     }
     return cli.execute(effective);
@@ -82,7 +104,10 @@ public final class Main {
     return name.equals("prefetch") ? "" : name;
   }
 
-  /** Quiet by default: warnings from libraries, our own progress at info; {@code --verbose} for more. */
+  /**
+   * Quiet by default: warnings from libraries, our own progress at info; {@code --verbose} for
+   * more.
+   */
   private static void configureLogging(String[] args) {
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
     setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");

@@ -1,11 +1,10 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.model.RetryCause;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.engine.Progress;
 import io.modelprefetch.transforms.model.ModelSource;
-import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.model.RetryCause;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -53,9 +52,15 @@ final class MetricsFile {
   static final String MODEL_LAST_SUCCESS = PREFIX + "model_last_success_timestamp_seconds";
 
   private static final Logger LOG = LoggerFactory.getLogger(MetricsFile.class);
-  private static final PrometheusTextFormatWriter WRITER = PrometheusTextFormatWriter.builder().build();
-  private static final Pattern PREVIOUS = Pattern.compile(
-      "^(" + LAST_SUCCESS + "|" + MODEL_LAST_SUCCESS + "\\{model=\"((?:[^\"\\\\]|\\\\.)*)\"\\})\\s+(\\S+)\\s*$");
+  private static final PrometheusTextFormatWriter WRITER =
+      PrometheusTextFormatWriter.builder().build();
+  private static final Pattern PREVIOUS =
+      Pattern.compile(
+          "^("
+              + LAST_SUCCESS
+              + "|"
+              + MODEL_LAST_SUCCESS
+              + "\\{model=\"((?:[^\"\\\\]|\\\\.)*)\"\\})\\s+(\\S+)\\s*$");
 
   private final Path file;
   private final List<ModelSource> models;
@@ -82,14 +87,24 @@ final class MetricsFile {
     Path path = Path.of(file).toAbsolutePath().normalize();
     Path folder = path.getParent();
     if (Files.isDirectory(path)) {
-      throw new UsageException("--metrics-file '" + file + "' is a folder; give a file such as " + path.resolve("model-prefetch.prom"));
+      throw new UsageException(
+          "--metrics-file '"
+              + file
+              + "' is a folder; give a file such as "
+              + path.resolve("model-prefetch.prom"));
     }
     if (folder == null || !Files.isDirectory(folder)) {
-      throw new UsageException("--metrics-file '" + file + "': its folder " + folder + " does not exist; create it or"
-          + " give node_exporter's textfile directory");
+      throw new UsageException(
+          "--metrics-file '"
+              + file
+              + "': its folder "
+              + folder
+              + " does not exist; create it or"
+              + " give node_exporter's textfile directory");
     }
     if (!Files.isWritable(folder)) {
-      throw new UsageException("--metrics-file '" + file + "': its folder " + folder + " is not writable by this user");
+      throw new UsageException(
+          "--metrics-file '" + file + "': its folder " + folder + " is not writable by this user");
     }
     return path;
   }
@@ -102,8 +117,11 @@ final class MetricsFile {
       byModel.put(model.name(), progress.snapshot(model.modelDir()));
     }
     long fetched = byModel.values().stream().mapToLong(Progress.Snapshot::bytesFetched).sum();
-    metrics.add(counter("bytes_fetched", "Bytes fetched from the object store by this run, refetches included.",
-        count(fetched)));
+    metrics.add(
+        counter(
+            "bytes_fetched",
+            "Bytes fetched from the object store by this run, refetches included.",
+            count(fetched)));
     metrics.addAll(modelMetrics(byModel, null, null));
     try {
       write(metrics);
@@ -120,26 +138,44 @@ final class MetricsFile {
    * readable here) and {@code beam} (the job's metrics, or null when no pipeline ran); {@code
    * succeeded} is the run's outcome.
    */
-  synchronized void writeFinal(boolean succeeded, JsonNode report, MetricResults beam) throws IOException {
+  synchronized void writeFinal(boolean succeeded, JsonNode report, MetricResults beam)
+      throws IOException {
     Instant endedAt = Instant.now();
     List<MetricSnapshot> metrics = new ArrayList<>(runMetrics(false, succeeded, endedAt));
     if (report != null) {
       JsonNode totals = report.path("totals");
-      metrics.add(counter("bytes_fetched", "Bytes fetched from the object store by this run, refetches included.",
-          count(totals.path("bytesFetched").asLong())));
-      metrics.add(counter("objects", "Objects of this run by outcome: verified (fetched now), present (already in"
-              + " place), failed.",
-          count(totals.path("verified").asLong(), "status", "verified"),
-          count(totals.path("present").asLong(), "status", "present"),
-          count(totals.path("failed").asLong(), "status", "failed")));
+      metrics.add(
+          counter(
+              "bytes_fetched",
+              "Bytes fetched from the object store by this run, refetches included.",
+              count(totals.path("bytesFetched").asLong())));
+      metrics.add(
+          counter(
+              "objects",
+              "Objects of this run by outcome: verified (fetched now), present (already in"
+                  + " place), failed.",
+              count(totals.path("verified").asLong(), "status", "verified"),
+              count(totals.path("present").asLong(), "status", "present"),
+              count(totals.path("failed").asLong(), "status", "failed")));
     } else if (beam != null) {
-      metrics.add(counter("bytes_fetched", "Bytes fetched from the object store by this run, refetches included.",
-          count(PrefetchRun.counter(beam, PrefetchMetrics.BYTES_FETCHED))));
-      metrics.add(counter("objects", "Objects of this run by outcome: verified (fetched now), present (already in"
-              + " place), failed.",
-          count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_VERIFIED), "status", "verified"),
-          count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_PRESENT), "status", "present"),
-          count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_FAILED), "status", "failed")));
+      metrics.add(
+          counter(
+              "bytes_fetched",
+              "Bytes fetched from the object store by this run, refetches included.",
+              count(PrefetchRun.counter(beam, PrefetchMetrics.BYTES_FETCHED))));
+      metrics.add(
+          counter(
+              "objects",
+              "Objects of this run by outcome: verified (fetched now), present (already in"
+                  + " place), failed.",
+              count(
+                  PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_VERIFIED),
+                  "status",
+                  "verified"),
+              count(
+                  PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_PRESENT), "status", "present"),
+              count(
+                  PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_FAILED), "status", "failed")));
     }
     if (beam != null) {
       metrics.addAll(beamMetrics(beam));
@@ -155,22 +191,39 @@ final class MetricsFile {
   private List<MetricSnapshot> runMetrics(boolean running, Boolean succeeded, Instant endedAt) {
     List<MetricSnapshot> metrics = new ArrayList<>();
     Instant now = endedAt != null ? endedAt : Instant.now();
-    metrics.add(gauge("running", "1 while the run goes on, 0 once it has ended.", value(running ? 1 : 0)));
-    metrics.add(gauge("run_start_timestamp_seconds", "When the run started, in seconds since the epoch.",
-        value(seconds(startedAt))));
-    metrics.add(gauge("run_duration_seconds", "How long the run has taken so far, or took.",
-        value((now.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0)));
+    metrics.add(
+        gauge("running", "1 while the run goes on, 0 once it has ended.", value(running ? 1 : 0)));
+    metrics.add(
+        gauge(
+            "run_start_timestamp_seconds",
+            "When the run started, in seconds since the epoch.",
+            value(seconds(startedAt))));
+    metrics.add(
+        gauge(
+            "run_duration_seconds",
+            "How long the run has taken so far, or took.",
+            value((now.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0)));
     metrics.add(gauge("models", "Models in the run.", value(models.size())));
     if (endedAt != null) {
-      metrics.add(gauge("run_end_timestamp_seconds", "When the run ended, in seconds since the epoch.",
-          value(seconds(endedAt))));
-      metrics.add(gauge("run_success", "1 when every model of the run is in place and verified, else 0.",
-          value(Boolean.TRUE.equals(succeeded) ? 1 : 0)));
+      metrics.add(
+          gauge(
+              "run_end_timestamp_seconds",
+              "When the run ended, in seconds since the epoch.",
+              value(seconds(endedAt))));
+      metrics.add(
+          gauge(
+              "run_success",
+              "1 when every model of the run is in place and verified, else 0.",
+              value(Boolean.TRUE.equals(succeeded) ? 1 : 0)));
     }
-    Double lastSuccess = Boolean.TRUE.equals(succeeded) ? Double.valueOf(seconds(endedAt)) : previousLastSuccess;
+    Double lastSuccess =
+        Boolean.TRUE.equals(succeeded) ? Double.valueOf(seconds(endedAt)) : previousLastSuccess;
     if (lastSuccess != null) {
-      metrics.add(gauge("last_success_timestamp_seconds", "When a run last succeeded, in seconds since the epoch.",
-          value(lastSuccess)));
+      metrics.add(
+          gauge(
+              "last_success_timestamp_seconds",
+              "When a run last succeeded, in seconds since the epoch.",
+              value(lastSuccess)));
     }
     return metrics;
   }
@@ -179,21 +232,40 @@ final class MetricsFile {
    * Each model's figures; {@code outcomes} (null while running) adds its success and last success,
    * {@code endedAt} for those that succeeded now.
    */
-  private List<MetricSnapshot> modelMetrics(Map<String, Progress.Snapshot> byModel, Map<String, Boolean> outcomes,
-      Instant endedAt) {
+  private List<MetricSnapshot> modelMetrics(
+      Map<String, Progress.Snapshot> byModel, Map<String, Boolean> outcomes, Instant endedAt) {
     List<MetricSnapshot> metrics = new ArrayList<>();
     if (!byModel.isEmpty()) {
-      metrics.add(gauge("model_files", "Files listed for the model (after the filters).",
-          gauges(byModel, Progress.Snapshot::filesTotal)));
-      metrics.add(gauge("model_files_done", "Files of the model in place or failed.",
-          gauges(byModel, Progress.Snapshot::filesDone)));
-      metrics.add(gauge("model_files_failed", "Files of the model that failed.",
-          gauges(byModel, Progress.Snapshot::filesFailed)));
-      metrics.add(gauge("model_bytes", "Bytes listed for the model.", gauges(byModel, Progress.Snapshot::bytesTotal)));
-      metrics.add(gauge("model_bytes_done", "Bytes of the model in place: present, resumed or fetched.",
-          gauges(byModel, Progress.Snapshot::bytesDone)));
-      metrics.add(counter("model_bytes_fetched", "Bytes of the model fetched by this run.",
-          counts(byModel, Progress.Snapshot::bytesFetched)));
+      metrics.add(
+          gauge(
+              "model_files",
+              "Files listed for the model (after the filters).",
+              gauges(byModel, Progress.Snapshot::filesTotal)));
+      metrics.add(
+          gauge(
+              "model_files_done",
+              "Files of the model in place or failed.",
+              gauges(byModel, Progress.Snapshot::filesDone)));
+      metrics.add(
+          gauge(
+              "model_files_failed",
+              "Files of the model that failed.",
+              gauges(byModel, Progress.Snapshot::filesFailed)));
+      metrics.add(
+          gauge(
+              "model_bytes",
+              "Bytes listed for the model.",
+              gauges(byModel, Progress.Snapshot::bytesTotal)));
+      metrics.add(
+          gauge(
+              "model_bytes_done",
+              "Bytes of the model in place: present, resumed or fetched.",
+              gauges(byModel, Progress.Snapshot::bytesDone)));
+      metrics.add(
+          counter(
+              "model_bytes_fetched",
+              "Bytes of the model fetched by this run.",
+              counts(byModel, Progress.Snapshot::bytesFetched)));
     }
     if (outcomes != null) {
       List<GaugeSnapshot.GaugeDataPointSnapshot> success = new ArrayList<>();
@@ -209,13 +281,18 @@ final class MetricsFile {
       }
       last.forEach((name, value) -> lastSuccess.add(gaugePoint(value, name)));
       if (!success.isEmpty()) {
-        metrics.add(gauge("model_success", "1 when the model is in place and verified at the end of this run, else 0.",
-            success));
+        metrics.add(
+            gauge(
+                "model_success",
+                "1 when the model is in place and verified at the end of this run, else 0.",
+                success));
       }
       if (!lastSuccess.isEmpty()) {
-        metrics.add(gauge("model_last_success_timestamp_seconds",
-            "When a run last put the model in place, in seconds since the epoch.",
-            lastSuccess));
+        metrics.add(
+            gauge(
+                "model_last_success_timestamp_seconds",
+                "When a run last put the model in place, in seconds since the epoch.",
+                lastSuccess));
       }
     }
     return metrics;
@@ -248,12 +325,21 @@ final class MetricsFile {
       long bytes = model.path("bytes").asLong();
       long failedBytes = 0;
       for (JsonNode object : report.path("objects")) {
-        if (object.path("model").asText().equals(name) && object.path("status").asText().equals("failed")) {
+        if (object.path("model").asText().equals(name)
+            && object.path("status").asText().equals("failed")) {
           failedBytes += object.path("size").asLong();
         }
       }
-      byModel.put(name, new Progress.Snapshot(name, objects, objects, failed, bytes - failedBytes, bytes,
-          fetched.getOrDefault(name, 0L)));
+      byModel.put(
+          name,
+          new Progress.Snapshot(
+              name,
+              objects,
+              objects,
+              failed,
+              bytes - failedBytes,
+              bytes,
+              fetched.getOrDefault(name, 0L)));
     }
     return byModel;
   }
@@ -261,27 +347,51 @@ final class MetricsFile {
   /** The job's Beam counters that the report does not hold. */
   private static List<MetricSnapshot> beamMetrics(MetricResults beam) {
     List<MetricSnapshot> metrics = new ArrayList<>();
-    metrics.add(counter("objects_listed", "Objects the listings found.",
-        count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_LISTED))));
-    metrics.add(counter("objects_filtered", "Objects the filters dropped.",
-        count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_FILTERED))));
-    metrics.add(counter("objects_refetched", "Files fetched again whole after a failed verification.",
-        count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_REFETCHED))));
-    metrics.add(counter("models_failed", "Models whose listing failed or found nothing to fetch.",
-        count(PrefetchRun.counter(beam, PrefetchMetrics.MODELS_FAILED))));
-    metrics.add(counter("ranges_fetched", "Ranged GETs that landed.",
-        count(PrefetchRun.counter(beam, PrefetchMetrics.RANGES_FETCHED))));
-    metrics.add(counter("ranges_resumed", "Ranges kept from an interrupted run's journal.",
-        count(PrefetchRun.counter(beam, PrefetchMetrics.RANGES_RESUMED))));
-    metrics.add(counter("range_seconds", "Seconds from each range's first request to its bytes on disk, summed;"
-            + " divided by ranges_fetched, the mean range latency.",
-        count(PrefetchRun.counter(beam, PrefetchMetrics.RANGE_MILLIS_TOTAL) / 1000.0)));
+    metrics.add(
+        counter(
+            "objects_listed",
+            "Objects the listings found.",
+            count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_LISTED))));
+    metrics.add(
+        counter(
+            "objects_filtered",
+            "Objects the filters dropped.",
+            count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_FILTERED))));
+    metrics.add(
+        counter(
+            "objects_refetched",
+            "Files fetched again whole after a failed verification.",
+            count(PrefetchRun.counter(beam, PrefetchMetrics.OBJECTS_REFETCHED))));
+    metrics.add(
+        counter(
+            "models_failed",
+            "Models whose listing failed or found nothing to fetch.",
+            count(PrefetchRun.counter(beam, PrefetchMetrics.MODELS_FAILED))));
+    metrics.add(
+        counter(
+            "ranges_fetched",
+            "Ranged GETs that landed.",
+            count(PrefetchRun.counter(beam, PrefetchMetrics.RANGES_FETCHED))));
+    metrics.add(
+        counter(
+            "ranges_resumed",
+            "Ranges kept from an interrupted run's journal.",
+            count(PrefetchRun.counter(beam, PrefetchMetrics.RANGES_RESUMED))));
+    metrics.add(
+        counter(
+            "range_seconds",
+            "Seconds from each range's first request to its bytes on disk, summed;"
+                + " divided by ranges_fetched, the mean range latency.",
+            count(PrefetchRun.counter(beam, PrefetchMetrics.RANGE_MILLIS_TOTAL) / 1000.0)));
     List<CounterSnapshot.CounterDataPointSnapshot> retries = new ArrayList<>();
     for (RetryCause cause : RetryCause.values()) {
-      retries.add(count(PrefetchRun.counter(beam, PrefetchMetrics.rangeRetries(cause)), "cause", cause.label()));
+      retries.add(
+          count(
+              PrefetchRun.counter(beam, PrefetchMetrics.rangeRetries(cause)),
+              "cause",
+              cause.label()));
     }
-    metrics.add(counter("range_retries", "Range retries by cause.",
-        retries));
+    metrics.add(counter("range_retries", "Range retries by cause.", retries));
     return metrics;
   }
 
@@ -290,15 +400,23 @@ final class MetricsFile {
     ByteArrayOutputStream text = new ByteArrayOutputStream();
     WRITER.write(text, new MetricSnapshots(metrics), EscapingScheme.UNDERSCORE_ESCAPING);
     // Not *.prom, so the textfile collector never reads it half written.
-    Path temporary = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING); OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+    Path temporary =
+        file.resolveSibling(
+            "." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    try (FileChannel channel =
+            FileChannel.open(
+                temporary,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
       text.writeTo(out);
       out.flush();
       channel.force(true);
     }
     try {
-      Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       Files.deleteIfExists(temporary);
       throw e;
@@ -319,7 +437,8 @@ final class MetricsFile {
         Matcher m = PREVIOUS.matcher(line);
         if (m.matches()) {
           try {
-            values.put(m.group(2) == null ? "" : unescape(m.group(2)), Double.parseDouble(m.group(3)));
+            values.put(
+                m.group(2) == null ? "" : unescape(m.group(2)), Double.parseDouble(m.group(3)));
           } catch (NumberFormatException e) {
             // not a value this class wrote: ignored
           }
@@ -331,7 +450,9 @@ final class MetricsFile {
     return values;
   }
 
-  /** A label value as the text format escapes it ({@code \\}, {@code \"}, {@code \n}), read back. */
+  /**
+   * A label value as the text format escapes it ({@code \\}, {@code \"}, {@code \n}), read back.
+   */
   private static String unescape(String escaped) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < escaped.length(); i++) {
@@ -350,22 +471,25 @@ final class MetricsFile {
     return instant.toEpochMilli() / 1000.0;
   }
 
-  private static GaugeSnapshot gauge(String name, String help, GaugeSnapshot.GaugeDataPointSnapshot... points) {
+  private static GaugeSnapshot gauge(
+      String name, String help, GaugeSnapshot.GaugeDataPointSnapshot... points) {
     return gauge(name, help, List.of(points));
   }
 
-  private static GaugeSnapshot gauge(String name, String help, List<GaugeSnapshot.GaugeDataPointSnapshot> points) {
+  private static GaugeSnapshot gauge(
+      String name, String help, List<GaugeSnapshot.GaugeDataPointSnapshot> points) {
     GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(PREFIX + name).help(help);
     points.forEach(b::dataPoint);
     return b.build();
   }
 
-  private static CounterSnapshot counter(String name, String help, CounterSnapshot.CounterDataPointSnapshot... points) {
+  private static CounterSnapshot counter(
+      String name, String help, CounterSnapshot.CounterDataPointSnapshot... points) {
     return counter(name, help, List.of(points));
   }
 
-  private static CounterSnapshot counter(String name, String help,
-      List<CounterSnapshot.CounterDataPointSnapshot> points) {
+  private static CounterSnapshot counter(
+      String name, String help, List<CounterSnapshot.CounterDataPointSnapshot> points) {
     CounterSnapshot.Builder b = CounterSnapshot.builder().name(PREFIX + name).help(help);
     points.forEach(b::dataPoint);
     return b.build();
@@ -376,25 +500,37 @@ final class MetricsFile {
   }
 
   private static GaugeSnapshot.GaugeDataPointSnapshot gaugePoint(double value, String model) {
-    return GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).labels(Labels.of("model", model)).build();
+    return GaugeSnapshot.GaugeDataPointSnapshot.builder()
+        .value(value)
+        .labels(Labels.of("model", model))
+        .build();
   }
 
   private static CounterSnapshot.CounterDataPointSnapshot count(double value) {
     return CounterSnapshot.CounterDataPointSnapshot.builder().value(value).build();
   }
 
-  private static CounterSnapshot.CounterDataPointSnapshot count(double value, String label, String labelValue) {
-    return CounterSnapshot.CounterDataPointSnapshot.builder().value(value).labels(Labels.of(label, labelValue)).build();
+  private static CounterSnapshot.CounterDataPointSnapshot count(
+      double value, String label, String labelValue) {
+    return CounterSnapshot.CounterDataPointSnapshot.builder()
+        .value(value)
+        .labels(Labels.of(label, labelValue))
+        .build();
   }
 
-  private static List<GaugeSnapshot.GaugeDataPointSnapshot> gauges(Map<String, Progress.Snapshot> byModel,
-      java.util.function.ToLongFunction<Progress.Snapshot> value) {
-    return byModel.entrySet().stream().map(e -> gaugePoint(value.applyAsLong(e.getValue()), e.getKey())).toList();
-  }
-
-  private static List<CounterSnapshot.CounterDataPointSnapshot> counts(Map<String, Progress.Snapshot> byModel,
+  private static List<GaugeSnapshot.GaugeDataPointSnapshot> gauges(
+      Map<String, Progress.Snapshot> byModel,
       java.util.function.ToLongFunction<Progress.Snapshot> value) {
     return byModel.entrySet().stream()
-        .map(e -> count(value.applyAsLong(e.getValue()), "model", e.getKey())).toList();
+        .map(e -> gaugePoint(value.applyAsLong(e.getValue()), e.getKey()))
+        .toList();
+  }
+
+  private static List<CounterSnapshot.CounterDataPointSnapshot> counts(
+      Map<String, Progress.Snapshot> byModel,
+      java.util.function.ToLongFunction<Progress.Snapshot> value) {
+    return byModel.entrySet().stream()
+        .map(e -> count(value.applyAsLong(e.getValue()), "model", e.getKey()))
+        .toList();
   }
 }

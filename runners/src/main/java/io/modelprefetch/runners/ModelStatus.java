@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * What a destination folder holds for one model, read from the disk alone (no request): whether
- * its completion marker says it is complete, its size, and what an interrupted run left behind.
+ * What a destination folder holds for one model, read from the disk alone (no request): whether its
+ * completion marker says it is complete, its size, and what an interrupted run left behind.
  *
  * @param name the model's folder name
  * @param dir the model's folder
@@ -31,8 +31,16 @@ import java.util.stream.Stream;
  * @param leftovers paths relative to {@code dir}, sorted, of what {@link #isLeftover} finds
  * @param problem why the marker could not be read, or null
  */
-record ModelStatus(String name, Path dir, State state, String uri, long files, long sizeBytes, Instant completedAt,
-    List<String> leftovers, String problem) {
+record ModelStatus(
+    String name,
+    Path dir,
+    State state,
+    String uri,
+    long files,
+    long sizeBytes,
+    Instant completedAt,
+    List<String> leftovers,
+    String problem) {
 
   /** Where a model stands. */
   enum State {
@@ -45,7 +53,8 @@ record ModelStatus(String name, Path dir, State state, String uri, long files, l
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A temporary file next to its target, {@code .<name>.<etag>.prefetch-part} (LocalFiles). */
-  private static final Pattern PART_NEXT_TO_TARGET = Pattern.compile("\\..+\\.[0-9a-z-]*\\.prefetch-part");
+  private static final Pattern PART_NEXT_TO_TARGET =
+      Pattern.compile("\\..+\\.[0-9a-z-]*\\.prefetch-part");
 
   /**
    * Whether {@code relative} (a path under a model's folder, of a file or a folder) is something a
@@ -63,27 +72,38 @@ record ModelStatus(String name, Path dir, State state, String uri, long files, l
       return true;
     }
     String path = relative.toString().replace('\\', '/');
-    if (path.equals(LocalFiles.PARTS) || path.equals(LocalFiles.LONG_NAME_SIDECARS)
+    if (path.equals(LocalFiles.PARTS)
+        || path.equals(LocalFiles.LONG_NAME_SIDECARS)
         || path.startsWith(LocalFiles.LONG_NAME_SIDECARS + "/")) {
-      return false; // the folder of temporaries is looked into; long names' sidecars are no leftover
+      return false; // the folder of temporaries is looked into; long names' sidecars are no
+      // leftover
     }
     if (relative.getNameCount() == 3 && path.startsWith(LocalFiles.PARTS + "/")) {
       return true; // a temporary file or journal of an interrupted run
     }
-    return relative.getNameCount() == 2 && relative.getName(0).toString().equals(CompletionMarker.FOLDER)
-        && !name.equals(CompletionMarker.FILE) && !name.equals("lock");
+    return relative.getNameCount() == 2
+        && relative.getName(0).toString().equals(CompletionMarker.FOLDER)
+        && !name.equals(CompletionMarker.FILE)
+        && !name.equals("lock");
   }
 
-  /** Whether {@code dir} looks like a model folder: a run's {@code .prefetch/} or AIBrix's sidecars. */
+  /**
+   * Whether {@code dir} looks like a model folder: a run's {@code .prefetch/} or AIBrix's sidecars.
+   */
   static boolean isModelFolder(Path dir) {
     return Files.isDirectory(dir.resolve(CompletionMarker.FOLDER))
-        || Files.isDirectory(dir.resolve(".cache/s3/download")) || Files.isDirectory(dir.resolve(".cache/tos/download"));
+        || Files.isDirectory(dir.resolve(".cache/s3/download"))
+        || Files.isDirectory(dir.resolve(".cache/tos/download"));
   }
 
   /** Every model folder directly under {@code root}, by name. */
   static List<Path> modelFolders(Path root) throws IOException {
     try (Stream<Path> children = Files.list(root)) {
-      return children.filter(Files::isDirectory).filter(ModelStatus::isModelFolder).sorted().toList();
+      return children
+          .filter(Files::isDirectory)
+          .filter(ModelStatus::isModelFolder)
+          .sorted()
+          .toList();
     }
   }
 
@@ -95,49 +115,70 @@ record ModelStatus(String name, Path dir, State state, String uri, long files, l
     }
     List<String> leftovers = new ArrayList<>();
     long[] inPlace = new long[2]; // files, bytes
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path folder, BasicFileAttributes attributes) {
-        if (folder.equals(dir)) {
-          return FileVisitResult.CONTINUE;
-        }
-        Path relative = dir.relativize(folder);
-        if (isLeftover(relative)) {
-          leftovers.add(relative.toString() + "/");
-          return FileVisitResult.SKIP_SUBTREE;
-        }
-        // The sidecars are AIBrix's bookkeeping, not the model's files.
-        return relative.toString().equals(".cache") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path folder, BasicFileAttributes attributes) {
+            if (folder.equals(dir)) {
+              return FileVisitResult.CONTINUE;
+            }
+            Path relative = dir.relativize(folder);
+            if (isLeftover(relative)) {
+              leftovers.add(relative.toString() + "/");
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            // The sidecars are AIBrix's bookkeeping, not the model's files.
+            return relative.toString().equals(".cache")
+                ? FileVisitResult.SKIP_SUBTREE
+                : FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-        Path relative = dir.relativize(file);
-        if (isLeftover(relative)) {
-          leftovers.add(relative.toString());
-        } else if (!relative.getName(0).toString().equals(CompletionMarker.FOLDER) && attributes.isRegularFile()) {
-          inPlace[0]++;
-          inPlace[1] += attributes.size();
-        }
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            Path relative = dir.relativize(file);
+            if (isLeftover(relative)) {
+              leftovers.add(relative.toString());
+            } else if (!relative.getName(0).toString().equals(CompletionMarker.FOLDER)
+                && attributes.isRegularFile()) {
+              inPlace[0]++;
+              inPlace[1] += attributes.size();
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
     leftovers.sort(null);
     Path marker = dir.resolve(CompletionMarker.FOLDER).resolve(CompletionMarker.FILE);
     if (!Files.isRegularFile(marker)) {
-      return new ModelStatus(name, dir, State.INCOMPLETE, null, inPlace[0], inPlace[1], null, List.copyOf(leftovers),
+      return new ModelStatus(
+          name,
+          dir,
+          State.INCOMPLETE,
+          null,
+          inPlace[0],
+          inPlace[1],
+          null,
+          List.copyOf(leftovers),
           null);
     }
     JsonNode json;
     try {
       json = JSON.readTree(marker.toFile());
     } catch (IOException e) {
-      return new ModelStatus(name, dir, State.INCOMPLETE, null, inPlace[0], inPlace[1], null, List.copyOf(leftovers),
+      return new ModelStatus(
+          name,
+          dir,
+          State.INCOMPLETE,
+          null,
+          inPlace[0],
+          inPlace[1],
+          null,
+          List.copyOf(leftovers),
           "its completion marker is unreadable: " + e.getClass().getSimpleName());
     }
     long files = 0;
@@ -152,7 +193,15 @@ record ModelStatus(String name, Path dir, State state, String uri, long files, l
     } catch (RuntimeException e) {
       completedAt = null;
     }
-    return new ModelStatus(name, dir, State.COMPLETE, json.path("uri").asText(null), files, bytes, completedAt,
-        List.copyOf(leftovers), null);
+    return new ModelStatus(
+        name,
+        dir,
+        State.COMPLETE,
+        json.path("uri").asText(null),
+        files,
+        bytes,
+        completedAt,
+        List.copyOf(leftovers),
+        null);
   }
 }

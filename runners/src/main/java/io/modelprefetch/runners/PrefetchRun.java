@@ -4,20 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelprefetch.pipeline.PrefetchOptions;
 import io.modelprefetch.pipeline.PrefetchPipeline;
-import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.PrefetchMetrics;
 import io.modelprefetch.transforms.engine.FetchRuntime;
+import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.engine.Progress;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
-import io.modelprefetch.transforms.text.Printable;
 import io.modelprefetch.transforms.report.Report;
 import io.modelprefetch.transforms.storage.CompletionMarker;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.storage.ModelLock;
 import io.modelprefetch.transforms.storage.SafeFolder;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -105,8 +105,15 @@ final class PrefetchRun {
    *     null. When it shows every file in place, no pipeline runs: the completion markers and the
    *     report are written here.
    */
-  static int execute(Job job, ListingPlan listing, RunnerChoice runner, LockPolicy lock, Display display,
-      PrintStream out, PrintStream err) throws IOException {
+  static int execute(
+      Job job,
+      ListingPlan listing,
+      RunnerChoice runner,
+      LockPolicy lock,
+      Display display,
+      PrintStream out,
+      PrintStream err)
+      throws IOException {
     if (runner.remoteWorkers()) {
       return execute(job, null, runner, display, out, err);
     }
@@ -117,11 +124,19 @@ final class PrefetchRun {
     List<Path> created = new ArrayList<>();
     try {
       // A fixed order, so two runs over overlapping models cannot each hold what the other needs.
-      // Hadoop file system destinations have no OS lock to take: the schedule keeps runs apart there.
-      for (Path dir : job.models().stream().map(ModelSource::modelDir).filter(d -> !HadoopFiles.isUri(d))
-          .map(Path::of).sorted().distinct().toList()) {
+      // Hadoop file system destinations have no OS lock to take: the schedule keeps runs apart
+      // there.
+      for (Path dir :
+          job.models().stream()
+              .map(ModelSource::modelDir)
+              .filter(d -> !HadoopFiles.isUri(d))
+              .map(Path::of)
+              .sorted()
+              .distinct()
+              .toList()) {
         if (SafeFolder.modelRefusal(dir) != null) {
-          continue; // a link in the model's place: the listing step refuses the model by name, writing nothing
+          continue; // a link in the model's place: the listing step refuses the model by name,
+          // writing nothing
         }
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
           created.add(dir);
@@ -134,17 +149,33 @@ final class PrefetchRun {
           return USAGE; // found before anything of the models is written
         }
         if (taken.isEmpty() && lock.waitForLock()) {
-          err.println("model-prefetch: waiting up to " + lock.timeout() + " for " + dir + ", which another prefetch is writing ("
-              + ModelLock.holder(dir) + ")");
+          err.println(
+              "model-prefetch: waiting up to "
+                  + lock.timeout()
+                  + " for "
+                  + dir
+                  + ", which another prefetch is writing ("
+                  + ModelLock.holder(dir)
+                  + ")");
           taken = ModelLock.acquire(dir, lock.timeout(), LOCK_POLL);
           if (taken.isEmpty()) {
-            err.println("model-prefetch: gave up after " + lock.timeout() + " waiting for " + dir + ", still written by "
-                + ModelLock.holder(dir) + "; raise --lock-timeout or try later");
+            err.println(
+                "model-prefetch: gave up after "
+                    + lock.timeout()
+                    + " waiting for "
+                    + dir
+                    + ", still written by "
+                    + ModelLock.holder(dir)
+                    + "; raise --lock-timeout or try later");
             return LOCKED;
           }
         } else if (taken.isEmpty()) {
-          err.println("model-prefetch: " + dir + " is being written by another prefetch (" + ModelLock.holder(dir)
-              + "); pass --wait to wait for it");
+          err.println(
+              "model-prefetch: "
+                  + dir
+                  + " is being written by another prefetch ("
+                  + ModelLock.holder(dir)
+                  + "); pass --wait to wait for it");
           return LOCKED;
         }
         held.add(taken.get());
@@ -166,8 +197,14 @@ final class PrefetchRun {
    * Runs {@code job} on {@code runner}, whose pipeline arguments already select it, showing
    * progress as {@code display} says while the workers share this JVM.
    */
-  private static int execute(Job job, ListingPlan listing, RunnerChoice runner, Display display, PrintStream out,
-      PrintStream err) throws IOException {
+  private static int execute(
+      Job job,
+      ListingPlan listing,
+      RunnerChoice runner,
+      Display display,
+      PrintStream out,
+      PrintStream err)
+      throws IOException {
     // Without --report, a cluster's report would land on some TaskManager's disk, unread: the
     // job's metrics decide instead.
     // "--report -": the report goes to stdout, so the pipeline writes it to a temporary file.
@@ -185,21 +222,27 @@ final class PrefetchRun {
     }
     job.notes().forEach(note -> LOG.info(note));
     for (ModelSource model : job.models()) {
-      LOG.info("Prefetching {} into {} ({})", model.uri(), model.modelDir(), model.client().describe());
+      LOG.info(
+          "Prefetching {} into {} ({})", model.uri(), model.modelDir(), model.client().describe());
     }
 
     // The report's startedAt is taken while the graph is built, after this instant; an older
     // report at the same path is a leftover of another run.
     long launchedAtMillis = System.currentTimeMillis();
-    MetricsFile metrics = display.metricsFile() == null ? null
-        : new MetricsFile(display.metricsFile(), job.models(), Instant.ofEpochMilli(launchedAtMillis));
+    MetricsFile metrics =
+        display.metricsFile() == null
+            ? null
+            : new MetricsFile(
+                display.metricsFile(), job.models(), Instant.ofEpochMilli(launchedAtMillis));
     if (runner.remoteWorkers()) {
-      LOG.info("Progress: the TaskManagers do the work; the figures come from the job's metrics at the end");
+      LOG.info(
+          "Progress: the TaskManagers do the work; the figures come from the job's metrics at the end");
     }
     try {
       PipelineResult result = null;
       if (listing != null && !runner.remoteWorkers() && listing.allPresent()) {
-        LOG.info("Every file is in place already (size and ETag sidecar): nothing to fetch, no pipeline to run");
+        LOG.info(
+            "Every file is in place already (size and ETag sidecar): nothing to fetch, no pipeline to run");
         recordPresent(job, listing, report, launchedAtMillis);
       } else {
         PrefetchOptions options = pipelineOptions(job);
@@ -209,21 +252,36 @@ final class PrefetchRun {
           tuneDirectRunner(options, job.pipelineArgs());
         }
         options.setReportPath(report == null ? "" : report.toString());
-        // The workers share this JVM: the listing just made is their input, the store is not listed again.
+        // The workers share this JVM: the listing just made is their input, the store is not listed
+        // again.
         Map<ModelSource, List<Listing.Entry>> listed = new LinkedHashMap<>();
         if (listing != null && !runner.remoteWorkers()) {
-          listing.models().stream().filter(m -> m.listing() != null).forEach(m -> listed.put(m.model(),
-              Listing.of(m.model(), m.listing(), job.fetch().structureCheck())));
+          listing.models().stream()
+              .filter(m -> m.listing() != null)
+              .forEach(
+                  m ->
+                      listed.put(
+                          m.model(),
+                          Listing.of(m.model(), m.listing(), job.fetch().structureCheck())));
         }
-        Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes(), listed);
+        Pipeline pipeline =
+            PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes(), listed);
         PipelineResult.State state;
         // The workers in this JVM report their progress to it; on a cluster there is none to see.
         Progress progress = new Progress();
-        try (FetchRuntime.Watch watching = runner.remoteWorkers() ? null : FetchRuntime.watch(progress);
-            ProgressReporter reporter = runner.remoteWorkers() ? null
-                : new ProgressReporter(job.models(), progress, err, display.interval(), display.redraw(),
-                    () -> FetchRuntime.streamsNow().inFlight(),
-                    metrics == null ? null : () -> metrics.writeLive(progress))) {
+        try (FetchRuntime.Watch watching =
+                runner.remoteWorkers() ? null : FetchRuntime.watch(progress);
+            ProgressReporter reporter =
+                runner.remoteWorkers()
+                    ? null
+                    : new ProgressReporter(
+                        job.models(),
+                        progress,
+                        err,
+                        display.interval(),
+                        display.redraw(),
+                        () -> FetchRuntime.streamsNow().inFlight(),
+                        metrics == null ? null : () -> metrics.writeLive(progress))) {
           if (metrics != null && !runner.remoteWorkers()) {
             metrics.writeLive(progress);
           }
@@ -245,9 +303,12 @@ final class PrefetchRun {
       } else if (written != null) {
         status = summarize(written, out, err);
       } else {
-        err.println(report == null
-            ? "model-prefetch: no report on a cluster without --report (give one on a folder shared with the TaskManagers for per-object details); the job's metrics decide the exit status"
-            : "model-prefetch: report " + report + " is not readable here (written on a TaskManager's own disk?); the job's metrics decide the exit status");
+        err.println(
+            report == null
+                ? "model-prefetch: no report on a cluster without --report (give one on a folder shared with the TaskManagers for per-object details); the job's metrics decide the exit status"
+                : "model-prefetch: report "
+                    + report
+                    + " is not readable here (written on a TaskManager's own disk?); the job's metrics decide the exit status");
         status = summarizeMetrics(result.metrics(), job.models(), out, err);
       }
       return finalMetrics(metrics, status, written, result == null ? null : result.metrics(), err);
@@ -268,8 +329,8 @@ final class PrefetchRun {
    * returns the status, or {@link #FAILED} when the file could not be written (monitoring would
    * otherwise keep showing the last run's figures).
    */
-  private static int finalMetrics(MetricsFile metrics, int status, JsonNode report, MetricResults beam,
-      PrintStream err) {
+  private static int finalMetrics(
+      MetricsFile metrics, int status, JsonNode report, MetricResults beam, PrintStream err) {
     if (metrics == null) {
       return status;
     }
@@ -301,11 +362,17 @@ final class PrefetchRun {
       try {
         CompletionMarker.write(files.get(0).model(), files, Instant.now());
       } catch (CompletionMarker.MarkerException e) {
-        results.add(FileResult.modelFailure(files.get(0).model(), e.getMessage())); // the files are in place, the model is not marked
+        results.add(
+            FileResult.modelFailure(
+                files.get(0).model(),
+                e.getMessage())); // the files are in place, the model is not marked
       }
     }
     List<ModelKey> keys = job.models().stream().map(ModelKey::of).toList();
-    Report.write(Report.build(results, keys, Instant.ofEpochMilli(startedAtMillis), Instant.now(), job.notes()), report);
+    Report.write(
+        Report.build(
+            results, keys, Instant.ofEpochMilli(startedAtMillis), Instant.now(), job.notes()),
+        report);
   }
 
   /**
@@ -316,18 +383,27 @@ final class PrefetchRun {
    * which reports it.
    */
   static void warmUp(Job job, RunnerChoice runner) {
-    boolean likelyToRun = !runner.remoteWorkers() && job.models().stream()
-        .anyMatch(m -> HadoopFiles.isUri(m.modelDir()) || !Files.exists(CompletionMarker.path(ModelKey.of(m))));
+    boolean likelyToRun =
+        !runner.remoteWorkers()
+            && job.models().stream()
+                .anyMatch(
+                    m ->
+                        HadoopFiles.isUri(m.modelDir())
+                            || !Files.exists(CompletionMarker.path(ModelKey.of(m))));
     if (!likelyToRun) {
       return;
     }
-    Thread warmUp = new Thread(() -> {
-      try {
-        PrefetchPipeline.build(Pipeline.create(pipelineOptions(job)), job.models(), job.notes());
-      } catch (RuntimeException e) {
-        // The run builds them again and says what is wrong.
-      }
-    }, "prefetch-warm-up");
+    Thread warmUp =
+        new Thread(
+            () -> {
+              try {
+                PrefetchPipeline.build(
+                    Pipeline.create(pipelineOptions(job)), job.models(), job.notes());
+              } catch (RuntimeException e) {
+                // The run builds them again and says what is wrong.
+              }
+            },
+            "prefetch-warm-up");
     warmUp.setDaemon(true);
     warmUp.start();
   }
@@ -336,7 +412,9 @@ final class PrefetchRun {
     refuseOptionsSetByFlags(job.pipelineArgs());
     PrefetchOptions options;
     try {
-      options = PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new)).as(PrefetchOptions.class);
+      options =
+          PipelineOptionsFactory.fromArgs(job.pipelineArgs().toArray(String[]::new))
+              .as(PrefetchOptions.class);
     } catch (IllegalArgumentException e) {
       throw new UsageException("pipeline option: " + firstLine(e.getMessage()));
     }
@@ -357,10 +435,28 @@ final class PrefetchRun {
    * The pipeline options the command line sets from its own flags, with the flag to give instead: a
    * pass-through value would otherwise be silently overwritten.
    */
-  private static final Map<String, String> SET_BY_FLAGS = Map.of("numThreads", "--num-threads",
-      "partThresholdBytes", "--part-threshold", "partSizeBytes", "--part-size", "forceDownload", "--force-download",
-      "verify", "--verify", "directIo", "--direct-io", "requireDigest", "--require-digest",
-      "stallTimeoutMillis", "--stall-timeout", "reportPath", "--report", "structureCheck", "--structure-check");
+  private static final Map<String, String> SET_BY_FLAGS =
+      Map.of(
+          "numThreads",
+          "--num-threads",
+          "partThresholdBytes",
+          "--part-threshold",
+          "partSizeBytes",
+          "--part-size",
+          "forceDownload",
+          "--force-download",
+          "verify",
+          "--verify",
+          "directIo",
+          "--direct-io",
+          "requireDigest",
+          "--require-digest",
+          "stallTimeoutMillis",
+          "--stall-timeout",
+          "reportPath",
+          "--report",
+          "structureCheck",
+          "--structure-check");
 
   /** Refuses a pass-through pipeline option that one of the command line's flags sets. */
   static void refuseOptionsSetByFlags(List<String> pipelineArgs) {
@@ -368,8 +464,14 @@ final class PrefetchRun {
       String name = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
       String flag = SET_BY_FLAGS.get(name);
       if (flag != null) {
-        throw new UsageException("pipeline option " + arg + " is set by the command line's " + flag
-            + " flag, which would overwrite it; give " + flag + " instead");
+        throw new UsageException(
+            "pipeline option "
+                + arg
+                + " is set by the command line's "
+                + flag
+                + " flag, which would overwrite it; give "
+                + flag
+                + " instead");
       }
     }
   }
@@ -392,7 +494,8 @@ final class PrefetchRun {
           return;
         }
         if (bookkeeping.names().contains(parts)) {
-          bookkeeping.deleteEmptyFolder(parts); // the failed files' temporary files are gone already
+          bookkeeping.deleteEmptyFolder(
+              parts); // the failed files' temporary files are gone already
         }
         bookkeeping.delete(lock);
       }
@@ -410,9 +513,9 @@ final class PrefetchRun {
    *   <li>no immutability or encodability checks: they clone and encode every element, which
    *       dominates a model of many small files;
    *   <li>one runner thread and one bucket between steps: the runner polls for work in a busy loop
-   *       on a free thread of its own, so with one thread busy in a step, the poll waits instead
-   *       of taking a core from the transfer; each step then gets its work in one bundle and keeps
-   *       the fetch and verify pools busy.
+   *       on a free thread of its own, so with one thread busy in a step, the poll waits instead of
+   *       taking a core from the transfer; each step then gets its work in one bundle and keeps the
+   *       fetch and verify pools busy.
    * </ul>
    */
   static void tuneDirectRunner(PrefetchOptions options, List<String> pipelineArgs) {
@@ -452,8 +555,10 @@ final class PrefetchRun {
       LOG.info("Submitting with {}", jobJar);
       options.setFilesToStage(List.of(jobJar.toString()));
     } else {
-      LOG.warn("No {} beside the CLI; Beam stages the whole class path, which is slow. Build it with 'mvn package'"
-          + " or give --filesToStage=PATH", RunnerChoice.JOB_JAR_NAME);
+      LOG.warn(
+          "No {} beside the CLI; Beam stages the whole class path, which is slow. Build it with 'mvn package'"
+              + " or give --filesToStage=PATH",
+          RunnerChoice.JOB_JAR_NAME);
     }
   }
 
@@ -467,41 +572,54 @@ final class PrefetchRun {
       if (report == null || !report.has("totals")) {
         return null;
       }
-      return Instant.parse(report.path("startedAt").asText()).toEpochMilli() >= launchedAtMillis ? report : null;
+      return Instant.parse(report.path("startedAt").asText()).toEpochMilli() >= launchedAtMillis
+          ? report
+          : null;
     } catch (IOException | DateTimeException e) {
       return null;
     }
   }
 
   /**
-   * The exit status from the job's counters: {@link #OK} only when no object or model failed and
-   * at least one object was verified or already present (a runner without metrics shows none).
-   * Prints the summary, and each model's path when all succeeded.
+   * The exit status from the job's counters: {@link #OK} only when no object or model failed and at
+   * least one object was verified or already present (a runner without metrics shows none). Prints
+   * the summary, and each model's path when all succeeded.
    */
-  static int summarizeMetrics(MetricResults metrics, List<ModelSource> models, PrintStream out, PrintStream err) {
+  static int summarizeMetrics(
+      MetricResults metrics, List<ModelSource> models, PrintStream out, PrintStream err) {
     long verified = counter(metrics, PrefetchMetrics.OBJECTS_VERIFIED);
     long present = counter(metrics, PrefetchMetrics.OBJECTS_PRESENT);
     long failed = counter(metrics, PrefetchMetrics.OBJECTS_FAILED);
     long modelsFailed = counter(metrics, PrefetchMetrics.MODELS_FAILED);
-    err.println(String.format(Locale.ROOT,
-        "model-prefetch: %d model(s), from the job's metrics: %d verified, %d already present, %d failed, %d model(s) failed",
-        models.size(), verified, present, failed, modelsFailed));
+    err.println(
+        String.format(
+            Locale.ROOT,
+            "model-prefetch: %d model(s), from the job's metrics: %d verified, %d already present, %d failed, %d model(s) failed",
+            models.size(),
+            verified,
+            present,
+            failed,
+            modelsFailed));
     if (failed > 0 || modelsFailed > 0) {
       return FAILED;
     }
     if (verified + present == 0) {
-      err.println("model-prefetch: the job's metrics show no object verified or present; see the TaskManagers' logs");
+      err.println(
+          "model-prefetch: the job's metrics show no object verified or present; see the TaskManagers' logs");
       return FAILED;
     }
     models.forEach(model -> out.println(model.modelDir()));
     return OK;
   }
 
-  /** The attempted value of one {@link PrefetchMetrics} counter, summed over steps; 0 when absent. */
+  /**
+   * The attempted value of one {@link PrefetchMetrics} counter, summed over steps; 0 when absent.
+   */
   static long counter(MetricResults metrics, String name) {
-    MetricsFilter filter = MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name))
-        .build();
+    MetricsFilter filter =
+        MetricsFilter.builder()
+            .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name))
+            .build();
     long sum = 0;
     for (MetricResult<Long> result : metrics.queryMetrics(filter).getCounters()) {
       Long attempted = result.getAttempted();
@@ -525,13 +643,25 @@ final class PrefetchRun {
     double seconds = totals.path("seconds").asDouble();
     long fetched = totals.path("bytesFetched").asLong();
     long sizeOnly = totals.path("sizeOnlyObjects").asLong();
-    err.println(String.format(Locale.ROOT,
-        "model-prefetch: %d model(s), %d object(s): %d verified, %d already present, %d failed; %s fetched in %.1f s (%s/s)%s",
-        totals.path("models").asLong(), totals.path("objects").asLong(), totals.path("verified").asLong(),
-        totals.path("present").asLong(), totals.path("failed").asLong(), bytes(fetched), seconds,
-        bytes(totals.path("throughputBytesPerSecond").asLong()),
-        sizeOnly == 0 ? "" : String.format(Locale.ROOT, "; %d of them (%s) checked by size only", sizeOnly,
-            bytes(totals.path("sizeOnlyBytes").asLong()))));
+    err.println(
+        String.format(
+            Locale.ROOT,
+            "model-prefetch: %d model(s), %d object(s): %d verified, %d already present, %d failed; %s fetched in %.1f s (%s/s)%s",
+            totals.path("models").asLong(),
+            totals.path("objects").asLong(),
+            totals.path("verified").asLong(),
+            totals.path("present").asLong(),
+            totals.path("failed").asLong(),
+            bytes(fetched),
+            seconds,
+            bytes(totals.path("throughputBytesPerSecond").asLong()),
+            sizeOnly == 0
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    "; %d of them (%s) checked by size only",
+                    sizeOnly,
+                    bytes(totals.path("sizeOnlyBytes").asLong()))));
     for (JsonNode model : report.path("models")) {
       if (model.path("status").asText().equals("ok")) {
         out.println(Printable.escape(model.path("localPath").asText()));
@@ -542,10 +672,14 @@ final class PrefetchRun {
 
   /**
    * {@code FAILED <uri>: <error>} on one line: the URI's key is the store's to choose, so it is
-   * escaped ({@link Printable#escape}); the error already quotes keys escaped and is kept on one line.
+   * escaped ({@link Printable#escape}); the error already quotes keys escaped and is kept on one
+   * line.
    */
   static String failedLine(JsonNode entry) {
-    return "FAILED " + Printable.escape(entry.path("uri").asText()) + ": " + Printable.oneLine(entry.path("error").asText());
+    return "FAILED "
+        + Printable.escape(entry.path("uri").asText())
+        + ": "
+        + Printable.oneLine(entry.path("error").asText());
   }
 
   static String bytes(long n) {
@@ -567,7 +701,8 @@ final class PrefetchRun {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    return Printable.oneLine(firstLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
+    return Printable.oneLine(
+        firstLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
   }
 
   private static String firstLine(String s) {

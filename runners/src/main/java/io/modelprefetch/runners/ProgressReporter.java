@@ -32,8 +32,13 @@ final class ProgressReporter implements AutoCloseable {
 
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
   static final int BAR_WIDTH = 10;
-  /** How far back the throughput looks: long enough to smooth ranges landing in bursts, short enough to follow. */
+
+  /**
+   * How far back the throughput looks: long enough to smooth ranges landing in bursts, short enough
+   * to follow.
+   */
   static final Duration RATE_WINDOW = Duration.ofSeconds(10);
+
   private static final String PREFIX = "model-prefetch: progress: ";
 
   private final List<ModelSource> models;
@@ -44,8 +49,10 @@ final class ProgressReporter implements AutoCloseable {
   private final Runnable onTick;
   private final long startedAtNanos;
   private final ScheduledExecutorService timer;
+
   /** (nanoTime, bytes fetched) of recent ticks, oldest first, for the throughput. */
   private final java.util.ArrayDeque<long[]> samples = new java.util.ArrayDeque<>();
+
   private int drawnWidth;
   private boolean closed;
 
@@ -53,7 +60,12 @@ final class ProgressReporter implements AutoCloseable {
    * Starts reporting. {@code interval} zero shows only the final figures; {@code redraw} draws one
    * line in place with {@code \r} (for a terminal).
    */
-  ProgressReporter(List<ModelSource> models, Progress progress, PrintStream err, Duration interval, boolean redraw) {
+  ProgressReporter(
+      List<ModelSource> models,
+      Progress progress,
+      PrintStream err,
+      Duration interval,
+      boolean redraw) {
     this(models, progress, err, interval, redraw, null, null);
   }
 
@@ -64,8 +76,14 @@ final class ProgressReporter implements AutoCloseable {
    *     throughput; null shows nothing
    * @param onTick run after each periodic line (e.g. to write the metrics file); null for none
    */
-  ProgressReporter(List<ModelSource> models, Progress progress, PrintStream err, Duration interval, boolean redraw,
-      IntSupplier inFlightRanges, Runnable onTick) {
+  ProgressReporter(
+      List<ModelSource> models,
+      Progress progress,
+      PrintStream err,
+      Duration interval,
+      boolean redraw,
+      IntSupplier inFlightRanges,
+      Runnable onTick) {
     this.models = models;
     this.progress = progress;
     this.err = err;
@@ -77,12 +95,15 @@ final class ProgressReporter implements AutoCloseable {
       timer = null;
       return;
     }
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "prefetch-progress");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.scheduleAtFixedRate(this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "prefetch-progress");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.scheduleAtFixedRate(
+        this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private synchronized void tick() {
@@ -90,8 +111,13 @@ final class ProgressReporter implements AutoCloseable {
       return;
     }
     List<Progress.Snapshot> snapshots = snapshots();
-    String line = PREFIX + line(snapshots, bytesPerSecond(snapshots),
-        inFlightRanges == null ? null : inFlightRanges.getAsInt(), redraw);
+    String line =
+        PREFIX
+            + line(
+                snapshots,
+                bytesPerSecond(snapshots),
+                inFlightRanges == null ? null : inFlightRanges.getAsInt(),
+                redraw);
     if (redraw) {
       // Pad over the previous, longer line.
       err.print("\r" + line + " ".repeat(Math.max(0, drawnWidth - line.length())));
@@ -111,8 +137,14 @@ final class ProgressReporter implements AutoCloseable {
 
   /** The snapshot under its model's name (a model nothing was seen of yet has none). */
   private static Progress.Snapshot named(ModelSource model, Progress.Snapshot s) {
-    return new Progress.Snapshot(model.name(), s.filesDone(), s.filesTotal(), s.filesFailed(), s.bytesDone(),
-        s.bytesTotal(), s.bytesFetched());
+    return new Progress.Snapshot(
+        model.name(),
+        s.filesDone(),
+        s.filesTotal(),
+        s.filesFailed(),
+        s.bytesDone(),
+        s.bytesTotal(),
+        s.bytesFetched());
   }
 
   private long elapsedNanos() {
@@ -121,7 +153,8 @@ final class ProgressReporter implements AutoCloseable {
 
   /** Bytes fetched per second over the last {@link #RATE_WINDOW}; records this tick's figures. */
   private long bytesPerSecond(List<Progress.Snapshot> snapshots) {
-    return bytesPerSecond(System.nanoTime(), snapshots.stream().mapToLong(Progress.Snapshot::bytesFetched).sum());
+    return bytesPerSecond(
+        System.nanoTime(), snapshots.stream().mapToLong(Progress.Snapshot::bytesFetched).sum());
   }
 
   /**
@@ -134,8 +167,9 @@ final class ProgressReporter implements AutoCloseable {
     }
     // The window starts no earlier than the last tick before bytes came in (the listing, a stall),
     // which would otherwise dilute the rate for a whole window.
-    while (samples.size() > 1 && (nowNanos - samples.peekFirst()[0] > RATE_WINDOW.toNanos()
-        || second(samples)[1] == samples.peekFirst()[1])) {
+    while (samples.size() > 1
+        && (nowNanos - samples.peekFirst()[0] > RATE_WINDOW.toNanos()
+            || second(samples)[1] == samples.peekFirst()[1])) {
       samples.pollFirst();
     }
     long[] oldest = samples.peekFirst();
@@ -153,14 +187,20 @@ final class ProgressReporter implements AutoCloseable {
   /** The line for the current figures of each model ({@code streams} null: not shown). */
   synchronized String line() {
     List<Progress.Snapshot> snapshots = snapshots();
-    return line(snapshots, bytesPerSecond(snapshots), inFlightRanges == null ? null : inFlightRanges.getAsInt(), false);
+    return line(
+        snapshots,
+        bytesPerSecond(snapshots),
+        inFlightRanges == null ? null : inFlightRanges.getAsInt(),
+        false);
   }
 
   /**
    * The progress line for {@code models} fetching {@code bytesPerSecond}; {@code streams} (ranged
-   * GETs in flight) is shown when not null; {@code oneLine} leaves out the per-model part of several.
+   * GETs in flight) is shown when not null; {@code oneLine} leaves out the per-model part of
+   * several.
    */
-  static String line(List<Progress.Snapshot> models, long bytesPerSecond, Integer streams, boolean oneLine) {
+  static String line(
+      List<Progress.Snapshot> models, long bytesPerSecond, Integer streams, boolean oneLine) {
     long filesDone = 0;
     long filesTotal = 0;
     long filesFailed = 0;
@@ -181,22 +221,44 @@ final class ProgressReporter implements AutoCloseable {
     if (streams != null) {
       b.append(", streams ").append(streams);
     }
-    b.append(", ETA ").append(perSecond <= 0 ? "unknown" : eta(Math.max(0, total - done) / perSecond));
+    b.append(", ETA ")
+        .append(perSecond <= 0 ? "unknown" : eta(Math.max(0, total - done) / perSecond));
     if (models.size() > 1 && !oneLine) {
       for (Progress.Snapshot s : models) {
         b.append("; ");
-        segment(b, s.name(), s.filesDone(), s.filesTotal(), s.filesFailed(), s.bytesDone(), s.bytesTotal());
+        segment(
+            b,
+            s.name(),
+            s.filesDone(),
+            s.filesTotal(),
+            s.filesFailed(),
+            s.bytesDone(),
+            s.bytesTotal());
       }
     }
     return b.toString();
   }
 
   /** {@code name 42% [####......] 3/7 files, 8.0/21.0 GiB[, N failed]}. */
-  private static void segment(StringBuilder b, String name, long filesDone, long filesTotal, long filesFailed,
-      long bytesDone, long bytesTotal) {
-    b.append(Printable.escape(name)).append(' ').append(percent(bytesDone, bytesTotal)).append("% [")
-        .append(bar(bytesDone, bytesTotal)).append("] ").append(filesDone).append('/').append(filesTotal)
-        .append(" files, ").append(pair(bytesDone, bytesTotal));
+  private static void segment(
+      StringBuilder b,
+      String name,
+      long filesDone,
+      long filesTotal,
+      long filesFailed,
+      long bytesDone,
+      long bytesTotal) {
+    b.append(Printable.escape(name))
+        .append(' ')
+        .append(percent(bytesDone, bytesTotal))
+        .append("% [")
+        .append(bar(bytesDone, bytesTotal))
+        .append("] ")
+        .append(filesDone)
+        .append('/')
+        .append(filesTotal)
+        .append(" files, ")
+        .append(pair(bytesDone, bytesTotal));
     if (filesFailed > 0) {
       b.append(", ").append(filesFailed).append(" failed");
     }
@@ -213,7 +275,9 @@ final class ProgressReporter implements AutoCloseable {
     return "#".repeat(full) + ".".repeat(BAR_WIDTH - full);
   }
 
-  /** {@code 8.0/21.0 GiB}: both in the unit of the total, one decimal ({@code 5/140 B} below 1 KiB). */
+  /**
+   * {@code 8.0/21.0 GiB}: both in the unit of the total, one decimal ({@code 5/140 B} below 1 KiB).
+   */
   static String pair(long done, long total) {
     if (total < 1024) {
       return done + "/" + total + " B";
@@ -232,13 +296,15 @@ final class ProgressReporter implements AutoCloseable {
     if (seconds >= 3600) {
       return String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, seconds / 60 % 60);
     }
-    return seconds >= 60 ? String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60) : seconds + "s";
+    return seconds >= 60
+        ? String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60)
+        : seconds + "s";
   }
 
   /**
-   * Whether this process's stderr is a terminal, where a line can be redrawn in place. On Linux
-   * its file descriptor says so even when stdout is a pipe ({@code DIR=$(prefetch ...)}), where
-   * {@link System#console()} has none; elsewhere that console decides.
+   * Whether this process's stderr is a terminal, where a line can be redrawn in place. On Linux its
+   * file descriptor says so even when stdout is a pipe ({@code DIR=$(prefetch ...)}), where {@link
+   * System#console()} has none; elsewhere that console decides.
    */
   static boolean stderrIsTerminal() {
     try {
@@ -265,16 +331,26 @@ final class ProgressReporter implements AutoCloseable {
     StringBuilder b = new StringBuilder(PREFIX).append("done: ");
     for (ModelSource model : models) {
       Progress.Snapshot s = progress.snapshot(model.modelDir());
-      b.append(Printable.escape(model.name())).append(' ').append(s.filesDone()).append('/').append(s.filesTotal())
-          .append(" files, ").append(s.bytesDone()).append('/').append(s.bytesTotal()).append(" bytes");
+      b.append(Printable.escape(model.name()))
+          .append(' ')
+          .append(s.filesDone())
+          .append('/')
+          .append(s.filesTotal())
+          .append(" files, ")
+          .append(s.bytesDone())
+          .append('/')
+          .append(s.bytesTotal())
+          .append(" bytes");
       if (s.filesFailed() > 0) {
         b.append(", ").append(s.filesFailed()).append(" failed");
       }
       b.append("; ");
     }
     double seconds = Math.max(0.001, elapsedNanos() / 1e9);
-    long fetched = models.stream().mapToLong(m -> progress.snapshot(m.modelDir()).bytesFetched()).sum();
-    b.append(String.format(Locale.ROOT, "%s fetched in %.1f s", PrefetchRun.bytes(fetched), seconds));
+    long fetched =
+        models.stream().mapToLong(m -> progress.snapshot(m.modelDir()).bytesFetched()).sum();
+    b.append(
+        String.format(Locale.ROOT, "%s fetched in %.1f s", PrefetchRun.bytes(fetched), seconds));
     err.println(b);
     err.flush();
   }

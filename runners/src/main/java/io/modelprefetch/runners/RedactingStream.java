@@ -15,10 +15,10 @@ import java.nio.charset.StandardCharsets;
  * before it reaches the real stream.
  *
  * <p>Bytes are held until a line ends, then passed on at once; an explicit {@link #flush} passes on
- * what is held (a progress line redrawn in place ends in no newline). So a credential is redacted as
- * long as no flush splits its line, which no logger does. A line longer than {@link
- * #MAX_LINE_BYTES} is passed on in pieces.
- * Lines are handled as ISO-8859-1, byte for byte, so text in any encoding passes unchanged.
+ * what is held (a progress line redrawn in place ends in no newline). So a credential is redacted
+ * as long as no flush splits its line, which no logger does. A line longer than {@link
+ * #MAX_LINE_BYTES} is passed on in pieces. Lines are handled as ISO-8859-1, byte for byte, so text
+ * in any encoding passes unchanged.
  */
 final class RedactingStream extends OutputStream {
 
@@ -31,7 +31,10 @@ final class RedactingStream extends OutputStream {
     this.out = out;
   }
 
-  /** Replaces {@code System.out} and {@code System.err} with redacting streams; call first in {@code main}. */
+  /**
+   * Replaces {@code System.out} and {@code System.err} with redacting streams; call first in {@code
+   * main}.
+   */
   static void install() {
     System.setErr(wrap(System.err, "sun.stderr.encoding"));
     System.setOut(wrap(System.out, "sun.stdout.encoding"));
@@ -44,12 +47,16 @@ final class RedactingStream extends OutputStream {
    */
   static PrintStream wrap(PrintStream stream, String encodingProperty) {
     String encoding = System.getProperty(encodingProperty);
-    Charset charset = encoding == null || !Charset.isSupported(encoding) ? Charset.defaultCharset() : Charset.forName(encoding);
+    Charset charset =
+        encoding == null || !Charset.isSupported(encoding)
+            ? Charset.defaultCharset()
+            : Charset.forName(encoding);
     if (charset.equals(StandardCharsets.US_ASCII)) {
       charset = StandardCharsets.UTF_8;
     }
     // Not auto-flushing: a print stream that does flushes after every write, which would pass a
-    // line on in the pieces it was printed in. Lines pass when they end, the rest on an explicit flush.
+    // line on in the pieces it was printed in. Lines pass when they end, the rest on an explicit
+    // flush.
     return new PrintStream(new RedactingStream(stream), false, charset);
   }
 

@@ -41,146 +41,230 @@ final class RunCommand implements Callable<Integer> {
 
   private static final String FLINK_MASTER_OPTION = "--flinkMaster=";
 
-  @Option(names = "--model-uri", paramLabel = "URI",
+  @Option(
+      names = "--model-uri",
+      paramLabel = "URI",
       description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object; repeatable.")
   List<String> modelUris;
 
-  @Option(names = "--local-dir", paramLabel = "DIR",
-      description = "Destination root; a model lands in DIR/<model-name>/. Env: DOWNLOADER_LOCAL_DIR. Default: " + JobResolver.DEFAULT_LOCAL_DIR)
+  @Option(
+      names = "--local-dir",
+      paramLabel = "DIR",
+      description =
+          "Destination root; a model lands in DIR/<model-name>/. Env: DOWNLOADER_LOCAL_DIR. Default: "
+              + JobResolver.DEFAULT_LOCAL_DIR)
   String localDir;
 
-  @Option(names = "--model-name", paramLabel = "NAME",
+  @Option(
+      names = "--model-name",
+      paramLabel = "NAME",
       description = "Folder name of the model. Default: the last path segment of the URI.")
   String modelName;
 
-  @Option(names = "--manifest", paramLabel = "FILE", description = "YAML or JSON manifest of many models.")
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description = "YAML or JSON manifest of many models.")
   Path manifest;
 
-  @Option(names = "--include", paramLabel = "GLOB", description = "Fetch only matching relative paths; repeatable.")
+  @Option(
+      names = "--include",
+      paramLabel = "GLOB",
+      description = "Fetch only matching relative paths; repeatable.")
   List<String> include;
 
-  @Option(names = "--exclude", paramLabel = "GLOB", description = "Skip matching relative paths; repeatable.")
+  @Option(
+      names = "--exclude",
+      paramLabel = "GLOB",
+      description = "Skip matching relative paths; repeatable.")
   List<String> exclude;
-
 
   @CommandLine.Mixin EndpointOptions connection = new EndpointOptions();
 
-  @Option(names = "--num-threads", paramLabel = "N",
-      description = "Ranged GETs in flight at once, 1..1024. Env: DOWNLOADER_NUM_THREADS. Default: 4.")
+  @Option(
+      names = "--num-threads",
+      paramLabel = "N",
+      description =
+          "Ranged GETs in flight at once, 1..1024. Env: DOWNLOADER_NUM_THREADS. Default: 4.")
   Integer numThreads;
 
-  @Option(names = "--part-threshold", paramLabel = "SIZE",
-      description = "Objects larger than this are fetched in parallel ranges. Env: DOWNLOADER_PART_THRESHOLD. Default: 64MiB.")
+  @Option(
+      names = "--part-threshold",
+      paramLabel = "SIZE",
+      description =
+          "Objects larger than this are fetched in parallel ranges. Env: DOWNLOADER_PART_THRESHOLD. Default: 64MiB.")
   String partThreshold;
 
-  @Option(names = "--part-size", paramLabel = "SIZE",
-      description = "Size of each ranged GET, at least 1MiB. Env: DOWNLOADER_PART_CHUNKSIZE. Default: 64MiB.")
+  @Option(
+      names = "--part-size",
+      paramLabel = "SIZE",
+      description =
+          "Size of each ranged GET, at least 1MiB. Env: DOWNLOADER_PART_CHUNKSIZE. Default: 64MiB.")
   String partSize;
 
   // Its own field, so that an error names the flag that was typed.
   @Option(names = "--part-chunksize", paramLabel = "SIZE", description = "The same as --part-size.")
   String partChunksize;
 
-  @Option(names = "--allow-file-suffix", paramLabel = "SUFFIX[,SUFFIX...]",
-      description = "Fetch only the listed objects whose key ends with one of these, as AIBrix matches them: a plain,"
-          + " case-sensitive ends-with (config.json also keeps generation_config.json; an empty item keeps"
-          + " everything). Env: DOWNLOADER_ALLOW_FILE_SUFFIX. Default: all files.")
+  @Option(
+      names = "--allow-file-suffix",
+      paramLabel = "SUFFIX[,SUFFIX...]",
+      description =
+          "Fetch only the listed objects whose key ends with one of these, as AIBrix matches them: a plain,"
+              + " case-sensitive ends-with (config.json also keeps generation_config.json; an empty item keeps"
+              + " everything). Env: DOWNLOADER_ALLOW_FILE_SUFFIX. Default: all files.")
   List<String> allowFileSuffix;
 
-  @Option(names = "--force-download", arity = "0..1", paramLabel = "BOOL",
-      description = "Fetch files even when already present. Env: DOWNLOADER_FORCE_DOWNLOAD. Default: false.")
+  @Option(
+      names = "--force-download",
+      arity = "0..1",
+      paramLabel = "BOOL",
+      description =
+          "Fetch files even when already present. Env: DOWNLOADER_FORCE_DOWNLOAD. Default: false.")
   Boolean forceDownload;
 
-  @Option(names = "--verify", paramLabel = "full|all|size",
-      description = "full: check every object by the cheapest digest the store keeps (a CRC before a SHA before"
-          + " an MD5) and a manifest's sha256; all: every digest the store keeps; size: only sizes and a manifest's"
-          + " sha256, no digest computed (faster, weaker, like rclone --ignore-checksum). Env: DOWNLOADER_VERIFY."
-          + " Default: full.")
+  @Option(
+      names = "--verify",
+      paramLabel = "full|all|size",
+      description =
+          "full: check every object by the cheapest digest the store keeps (a CRC before a SHA before"
+              + " an MD5) and a manifest's sha256; all: every digest the store keeps; size: only sizes and a manifest's"
+              + " sha256, no digest computed (faster, weaker, like rclone --ignore-checksum). Env: DOWNLOADER_VERIFY."
+              + " Default: full.")
   String verify;
 
-  @Option(names = "--direct-io", paramLabel = "true|false",
-      description = "true: write ranges of 8 MiB and more with O_DIRECT, past the page cache, on local ext4, xfs"
-          + " and btrfs (buffered elsewhere, e.g. NFS, FUSE, tmpfs); false: keep the written files in the page cache,"
-          + " for a model served right after the download on this node. Env: DOWNLOADER_DIRECT_IO. Default: true.")
+  @Option(
+      names = "--direct-io",
+      paramLabel = "true|false",
+      description =
+          "true: write ranges of 8 MiB and more with O_DIRECT, past the page cache, on local ext4, xfs"
+              + " and btrfs (buffered elsewhere, e.g. NFS, FUSE, tmpfs); false: keep the written files in the page cache,"
+              + " for a model served right after the download on this node. Env: DOWNLOADER_DIRECT_IO. Default: true.")
   String directIo;
 
-  @Option(names = "--require-digest", arity = "0..1", paramLabel = "BOOL",
-      description = "Fail an object whose store keeps no digest of it (no MD5 ETag, no S3 or TOS checksum, no"
-          + " uploader's MD5) instead of committing it checked by its size alone. Env: DOWNLOADER_REQUIRE_DIGEST."
-          + " Default: false.")
+  @Option(
+      names = "--require-digest",
+      arity = "0..1",
+      paramLabel = "BOOL",
+      description =
+          "Fail an object whose store keeps no digest of it (no MD5 ETag, no S3 or TOS checksum, no"
+              + " uploader's MD5) instead of committing it checked by its size alone. Env: DOWNLOADER_REQUIRE_DIGEST."
+              + " Default: false.")
   Boolean requireDigest;
 
-  @Option(names = "--stall-timeout", paramLabel = "DURATION",
-      description = "A response body that delivers less than 64 KiB in this long is abandoned and its range"
-          + " retried; at least 100ms. Env: DOWNLOADER_STALL_TIMEOUT. Default: 30s.")
+  @Option(
+      names = "--stall-timeout",
+      paramLabel = "DURATION",
+      description =
+          "A response body that delivers less than 64 KiB in this long is abandoned and its range"
+              + " retried; at least 100ms. Env: DOWNLOADER_STALL_TIMEOUT. Default: 30s.")
   String stallTimeout;
 
-  @Option(names = "--structure-check", paramLabel = "on|off",
-      description = "on: check each verified file's structure before its final name (a *.safetensors header and"
-          + " its tensors' offsets, sizes and layout; a *.index.json shard index against the listing; config.json,"
-          + " generation_config.json, tokenizer_config.json and tokenizer.json as JSON) and fail a malformed one,"
-          + " not committed and not fetched again; off: for unusual files. Env: DOWNLOADER_STRUCTURE_CHECK."
-          + " Default: on.")
+  @Option(
+      names = "--structure-check",
+      paramLabel = "on|off",
+      description =
+          "on: check each verified file's structure before its final name (a *.safetensors header and"
+              + " its tensors' offsets, sizes and layout; a *.index.json shard index against the listing; config.json,"
+              + " generation_config.json, tokenizer_config.json and tokenizer.json as JSON) and fail a malformed one,"
+              + " not committed and not fetched again; off: for unusual files. Env: DOWNLOADER_STRUCTURE_CHECK."
+              + " Default: on.")
   String structureCheck;
 
-  @Option(names = "--enable-progress-bar", arity = "0..1", paramLabel = "BOOL",
-      description = "On a terminal, show progress as one line redrawn in place; elsewhere a line every"
-          + " --progress-interval. Default: false.")
+  @Option(
+      names = "--enable-progress-bar",
+      arity = "0..1",
+      paramLabel = "BOOL",
+      description =
+          "On a terminal, show progress as one line redrawn in place; elsewhere a line every"
+              + " --progress-interval. Default: false.")
   Boolean enableProgressBar;
 
-  @Option(names = "--progress-interval", paramLabel = "DURATION",
-      description = "How often progress (files, bytes, throughput, ETA per model) is shown on stderr, e.g. 5s, 500ms;"
-          + " 0 shows only the final figures. Default: 5s.")
+  @Option(
+      names = "--progress-interval",
+      paramLabel = "DURATION",
+      description =
+          "How often progress (files, bytes, throughput, ETA per model) is shown on stderr, e.g. 5s, 500ms;"
+              + " 0 shows only the final figures. Default: 5s.")
   String progressInterval;
 
-  @Option(names = "--metrics-file", paramLabel = "FILE",
-      description = "Write the run's counters, bytes, durations and per-model outcome here in the Prometheus text"
-          + " format (node_exporter's textfile collector: FILE in its directory, named *.prom), atomically, every"
-          + " --progress-interval while the run goes on (in this JVM) and at its end.")
+  @Option(
+      names = "--metrics-file",
+      paramLabel = "FILE",
+      description =
+          "Write the run's counters, bytes, durations and per-model outcome here in the Prometheus text"
+              + " format (node_exporter's textfile collector: FILE in its directory, named *.prom), atomically, every"
+              + " --progress-interval while the run goes on (in this JVM) and at its end.")
   String metricsFile;
 
-  @Option(names = "--report", paramLabel = "FILE",
-      description = "Write the JSON report here; '-' writes it to stdout instead of the model paths.")
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Write the JSON report here; '-' writes it to stdout instead of the model paths.")
   String report;
 
-  @Option(names = "--runner", paramLabel = "RUNNER",
+  @Option(
+      names = "--runner",
+      paramLabel = "RUNNER",
       description = "direct (this JVM) or flink. Default: direct.")
   String runner;
 
-  @Option(names = "--flink-master", paramLabel = "MASTER",
-      description = "With --runner flink: [local] (embedded in this JVM), host:port of a running cluster's JobManager (REST),"
-          + " or [auto] under 'flink run'. Default: [local].")
+  @Option(
+      names = "--flink-master",
+      paramLabel = "MASTER",
+      description =
+          "With --runner flink: [local] (embedded in this JVM), host:port of a running cluster's JobManager (REST),"
+              + " or [auto] under 'flink run'. Default: [local].")
   String flinkMaster;
 
-  @Option(names = "--parallelism", paramLabel = "N",
-      description = "Parallel workers: Flink's parallelism, or the DirectRunner's targetParallelism. Default: the runner's.")
+  @Option(
+      names = "--parallelism",
+      paramLabel = "N",
+      description =
+          "Parallel workers: Flink's parallelism, or the DirectRunner's targetParallelism. Default: the runner's.")
   Integer parallelism;
 
-  @Option(names = "--wait", description = "When another run is writing a model, wait for it (up to --lock-timeout)"
-      + " instead of exiting with status 3.")
+  @Option(
+      names = "--wait",
+      description =
+          "When another run is writing a model, wait for it (up to --lock-timeout)"
+              + " instead of exiting with status 3.")
   boolean waitForLock;
 
-  @Option(names = "--lock-timeout", paramLabel = "DURATION",
+  @Option(
+      names = "--lock-timeout",
+      paramLabel = "DURATION",
       description = "How long --wait waits for another run, e.g. 90s, 30m, 2h. Default: 30m.")
   String lockTimeout;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "YAML file of per-cluster settings (s3/tos endpoint and region, addressing, partSize, partThreshold,"
-          + " numThreads, localDir, runner, parallelism); below flags and environment. No secrets.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "YAML file of per-cluster settings (s3/tos endpoint and region, addressing, partSize, partThreshold,"
+              + " numThreads, localDir, runner, parallelism); below flags and environment. No secrets.")
   Path configFile;
 
-  @Option(names = "--dry-run",
-      description = "List what would be fetched (per object: fetch or present, size, path) and the totals;"
-          + " fetch nothing, write nothing.")
+  @Option(
+      names = "--dry-run",
+      description =
+          "List what would be fetched (per object: fetch or present, size, path) and the totals;"
+              + " fetch nothing, write nothing.")
   boolean dryRun;
 
-  @Option(names = "--max-bytes", paramLabel = "SIZE",
-      description = "Refuse to start (exit 2) when the bytes still to fetch exceed SIZE, e.g. 200GiB. Default: no limit.")
+  @Option(
+      names = "--max-bytes",
+      paramLabel = "SIZE",
+      description =
+          "Refuse to start (exit 2) when the bytes still to fetch exceed SIZE, e.g. 200GiB. Default: no limit.")
   String maxBytes;
 
-  @Option(names = "--skip-space-check",
-      description = "Start even when the bytes to fetch exceed the destination's usable space; a file that cannot fit"
-          + " then fails on its own and the others land.")
+  @Option(
+      names = "--skip-space-check",
+      description =
+          "Start even when the bytes to fetch exceed the destination's usable space; a file that cannot fit"
+              + " then fails on its own and the others land.")
   boolean skipSpaceCheck;
 
   /** Test and diagnostic: stands in for the destination's usable space in the free-space check. */
@@ -211,14 +295,17 @@ final class RunCommand implements Callable<Integer> {
     PrefetchRun.LockPolicy lock = lockPolicy();
     PrefetchRun.Display display = display();
     Long maxBytesLimit = maxBytes == null ? null : Values.size("--max-bytes", maxBytes);
-    Long assumedFree = assumeFreeBytes == null ? null : Values.size("--assume-free-bytes", assumeFreeBytes);
+    Long assumedFree =
+        assumeFreeBytes == null ? null : Values.size("--assume-free-bytes", assumeFreeBytes);
     java.util.function.ToLongFunction<Path> usableSpace =
         assumedFree == null ? SpaceCheck.USABLE_SPACE : folder -> assumedFree;
     if (dryRun) {
       return DryRun.print(ListingPlan.of(job), context.out(), context.err());
     }
-    // The destination of a cluster's workers is not this machine's to measure; a limit still applies.
-    // A local run lists here once: for the space check, and to skip the pipeline when all is in place.
+    // The destination of a cluster's workers is not this machine's to measure; a limit still
+    // applies.
+    // A local run lists here once: for the space check, and to skip the pipeline when all is in
+    // place.
     boolean measureHere = !runnerChoice.remoteWorkers() && !skipSpaceCheck;
     ListingPlan listing = null;
     if (measureHere || maxBytesLimit != null) {
@@ -226,24 +313,31 @@ final class RunCommand implements Callable<Integer> {
       listing = ListingPlan.of(job);
       SpaceCheck.check(listing, maxBytesLimit, usableSpace, measureHere);
     }
-    return PrefetchRun.execute(job, listing, runnerChoice, lock, display, context.out(), context.err());
+    return PrefetchRun.execute(
+        job, listing, runnerChoice, lock, display, context.out(), context.err());
   }
 
   private PrefetchRun.Display display() {
-    java.time.Duration interval = progressInterval == null
-        ? ProgressReporter.DEFAULT_INTERVAL
-        : Values.duration("--progress-interval", progressInterval);
+    java.time.Duration interval =
+        progressInterval == null
+            ? ProgressReporter.DEFAULT_INTERVAL
+            : Values.duration("--progress-interval", progressInterval);
     // A redrawn line only makes sense on a terminal; a log file gets whole lines.
-    return new PrefetchRun.Display(interval, Boolean.TRUE.equals(enableProgressBar) && ProgressReporter.stderrIsTerminal(),
+    return new PrefetchRun.Display(
+        interval,
+        Boolean.TRUE.equals(enableProgressBar) && ProgressReporter.stderrIsTerminal(),
         metricsFile == null ? null : MetricsFile.check(metricsFile));
   }
 
   private PrefetchRun.LockPolicy lockPolicy() {
-    java.time.Duration timeout = lockTimeout == null ? DEFAULT_LOCK_TIMEOUT : Values.duration("--lock-timeout", lockTimeout);
+    java.time.Duration timeout =
+        lockTimeout == null ? DEFAULT_LOCK_TIMEOUT : Values.duration("--lock-timeout", lockTimeout);
     return new PrefetchRun.LockPolicy(waitForLock, timeout);
   }
 
-  /** The runner flags; a Beam-style {@code --flinkMaster=} among the pipeline options counts too. */
+  /**
+   * The runner flags; a Beam-style {@code --flinkMaster=} among the pipeline options counts too.
+   */
   RunnerChoice runnerChoice() {
     return runnerChoice(ClusterConfig.NONE);
   }
@@ -256,8 +350,12 @@ final class RunCommand implements Callable<Integer> {
         passThroughMaster = arg.substring(FLINK_MASTER_OPTION.length());
       }
     }
-    return RunnerChoice.of(runner != null ? "--runner" : "--config runner", runner != null ? runner : config.runner(),
-        flinkMaster, passThroughMaster, parallelism != null ? parallelism : config.parallelism());
+    return RunnerChoice.of(
+        runner != null ? "--runner" : "--config runner",
+        runner != null ? runner : config.runner(),
+        flinkMaster,
+        passThroughMaster,
+        parallelism != null ? parallelism : config.parallelism());
   }
 
   private List<String> passThrough() {
@@ -268,28 +366,54 @@ final class RunCommand implements Callable<Integer> {
     return flags(ClusterConfig.NONE);
   }
 
-  /** The flags; {@code --addressing} falls back to {@code config}'s (an explicit {@code auto} wins). */
+  /**
+   * The flags; {@code --addressing} falls back to {@code config}'s (an explicit {@code auto} wins).
+   */
   JobResolver.Flags flags(ClusterConfig config) {
     List<String> passThrough = new ArrayList<>();
     for (String arg : passThrough()) {
       if (!arg.startsWith("--") || !arg.contains("=")) {
-        throw new UsageException("unknown option or argument '" + arg + "'; see 'prefetch run --help' (Beam options are written --name=value)");
+        throw new UsageException(
+            "unknown option or argument '"
+                + arg
+                + "'; see 'prefetch run --help' (Beam options are written --name=value)");
       }
       if (!arg.startsWith(FLINK_MASTER_OPTION)) {
         passThrough.add(arg);
       }
     }
     if (partSize != null && partChunksize != null) {
-      throw new UsageException("both --part-size and --part-chunksize were given; they are the same option, keep one");
+      throw new UsageException(
+          "both --part-size and --part-chunksize were given; they are the same option, keep one");
     }
     if (partChunksize != null) {
       Values.partSize("--part-chunksize", partChunksize);
     }
-    return new JobResolver.Flags(modelUris, localDir, modelName, manifest, include, exclude, connection.extraConfig, numThreads,
-        partThreshold, partSize != null ? partSize : partChunksize, allowFileSuffix, forceDownload, verify, directIo, connection.endpoint, connection.region,
-        connection.addressing != null ? addressing("--addressing", connection.addressing)
+    return new JobResolver.Flags(
+        modelUris,
+        localDir,
+        modelName,
+        manifest,
+        include,
+        exclude,
+        connection.extraConfig,
+        numThreads,
+        partThreshold,
+        partSize != null ? partSize : partChunksize,
+        allowFileSuffix,
+        forceDownload,
+        verify,
+        directIo,
+        connection.endpoint,
+        connection.region,
+        connection.addressing != null
+            ? addressing("--addressing", connection.addressing)
             : addressing("--config addressing", config.addressing()),
-        report, passThrough, requireDigest, stallTimeout, structureCheck);
+        report,
+        passThrough,
+        requireDigest,
+        stallTimeout,
+        structureCheck);
   }
 
   static EndpointResolver.Addressing addressing(String source, String value) {

@@ -26,7 +26,9 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
 
   static final String LOCAL = "[local]";
 
-  /** The jar built next to the CLI's own for cluster submission: the CLI without Flink or Hadoop. */
+  /**
+   * The jar built next to the CLI's own for cluster submission: the CLI without Flink or Hadoop.
+   */
   static final String JOB_JAR_NAME = "model-prefetch-flink-job.jar";
 
   /** The DirectRunner with its default parallelism: what a run without runner flags gets. */
@@ -42,8 +44,10 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
     if (kind == Kind.FLINK) {
       flinkMaster = flinkMaster == null || flinkMaster.isBlank() ? LOCAL : flinkMaster.strip();
       if (!flinkMaster.startsWith("[") && !flinkMaster.matches("[^\\s/:]+:\\d{1,5}")) {
-        throw new UsageException("--flink-master '" + flinkMaster
-            + "' is not [local], [auto] or host:port; give the JobManager's REST address, e.g. 127.0.0.1:8081");
+        throw new UsageException(
+            "--flink-master '"
+                + flinkMaster
+                + "' is not [local], [auto] or host:port; give the JobManager's REST address, e.g. 127.0.0.1:8081");
       }
     }
   }
@@ -52,29 +56,40 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
    * Parses the command line's runner flags; {@code passThroughMaster} is a Beam-style {@code
    * --flinkMaster=} given among the pipeline options, or null.
    */
-  static RunnerChoice of(String runner, String flinkMaster, String passThroughMaster, Integer parallelism) {
+  static RunnerChoice of(
+      String runner, String flinkMaster, String passThroughMaster, Integer parallelism) {
     return of("--runner", runner, flinkMaster, passThroughMaster, parallelism);
   }
 
-  /** As {@link #of(String, String, String, Integer)}, naming {@code runnerSource} when the runner is unknown. */
-  static RunnerChoice of(String runnerSource, String runner, String flinkMaster, String passThroughMaster,
+  /**
+   * As {@link #of(String, String, String, Integer)}, naming {@code runnerSource} when the runner is
+   * unknown.
+   */
+  static RunnerChoice of(
+      String runnerSource,
+      String runner,
+      String flinkMaster,
+      String passThroughMaster,
       Integer parallelism) {
     if (flinkMaster != null && passThroughMaster != null) {
-      throw new UsageException("both --flink-master and --flinkMaster= were given; keep --flink-master");
+      throw new UsageException(
+          "both --flink-master and --flinkMaster= were given; keep --flink-master");
     }
     String master = flinkMaster != null ? flinkMaster : passThroughMaster;
     String name = runner == null ? "direct" : runner.strip().toLowerCase(Locale.ROOT);
-    Kind kind = switch (name) {
-      case "direct", "directrunner" -> Kind.DIRECT;
-      case "flink", "flinkrunner" -> Kind.FLINK;
-      default -> throw new UsageException(runnerSource + " '" + runner + "' is not direct or flink");
-    };
+    Kind kind =
+        switch (name) {
+          case "direct", "directrunner" -> Kind.DIRECT;
+          case "flink", "flinkrunner" -> Kind.FLINK;
+          default ->
+              throw new UsageException(runnerSource + " '" + runner + "' is not direct or flink");
+        };
     return new RunnerChoice(kind, master, parallelism);
   }
 
   /**
-   * Whether the workers run in other JVMs, which cannot see keys held by this one: a Flink
-   * cluster, not the DirectRunner or embedded Flink.
+   * Whether the workers run in other JVMs, which cannot see keys held by this one: a Flink cluster,
+   * not the DirectRunner or embedded Flink.
    */
   boolean remoteWorkers() {
     return kind == Kind.FLINK && !LOCAL.equals(flinkMaster);

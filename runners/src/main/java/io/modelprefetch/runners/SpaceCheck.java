@@ -15,20 +15,28 @@ final class SpaceCheck {
 
   private SpaceCheck() {}
 
-  /** The usable bytes of the file store holding {@code folder}: {@link java.io.File#getUsableSpace}. */
+  /**
+   * The usable bytes of the file store holding {@code folder}: {@link java.io.File#getUsableSpace}.
+   */
   static final ToLongFunction<Path> USABLE_SPACE = folder -> folder.toFile().getUsableSpace();
 
   /**
    * @param maxBytes {@code --max-bytes}, or null for no limit
    * @param usableSpace the usable bytes of an existing folder's file store
-   * @param localDestination whether the model folders are this machine's to measure (not a cluster's)
+   * @param localDestination whether the model folders are this machine's to measure (not a
+   *     cluster's)
    * @throws UsageException one line naming both sizes
    */
-  static void check(ListingPlan plan, Long maxBytes, ToLongFunction<Path> usableSpace, boolean localDestination) {
+  static void check(
+      ListingPlan plan, Long maxBytes, ToLongFunction<Path> usableSpace, boolean localDestination) {
     long toFetch = plan.bytesToFetch();
     if (maxBytes != null && toFetch > maxBytes) {
-      throw new UsageException("the models need " + size(toFetch) + " still to fetch, more than --max-bytes "
-          + size(maxBytes) + "; raise --max-bytes, narrow the files with --include/--exclude, or fetch fewer models");
+      throw new UsageException(
+          "the models need "
+              + size(toFetch)
+              + " still to fetch, more than --max-bytes "
+              + size(maxBytes)
+              + "; raise --max-bytes, narrow the files with --include/--exclude, or fetch fewer models");
     }
     if (!localDestination) {
       return;
@@ -43,8 +51,14 @@ final class SpaceCheck {
     for (Map.Entry<Path, Long> need : needByFolder.entrySet()) {
       long usable = usableSpace.applyAsLong(need.getKey());
       if (need.getValue() > usable) {
-        throw new UsageException("the models need " + size(need.getValue()) + " still to fetch into " + need.getKey()
-            + ", but its file system has only " + size(usable) + " usable; free some space or choose another --local-dir");
+        throw new UsageException(
+            "the models need "
+                + size(need.getValue())
+                + " still to fetch into "
+                + need.getKey()
+                + ", but its file system has only "
+                + size(usable)
+                + " usable; free some space or choose another --local-dir");
       }
     }
   }

@@ -3,9 +3,9 @@ package io.modelprefetch.runners;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.modelprefetch.transforms.manifest.Manifest;
-import io.modelprefetch.transforms.text.Printable;
 import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.storage.HadoopFiles;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 /** {@code status}: what a destination folder holds, model by model, from the disk alone. */
 @Command(
     name = "status",
-    description = "List the models in a destination folder: complete or not (their .prefetch/complete.json marker),"
-        + " size, when they completed, and files left by an interrupted run. Reads the disk only.",
+    description =
+        "List the models in a destination folder: complete or not (their .prefetch/complete.json marker),"
+            + " size, when they completed, and files left by an interrupted run. Reads the disk only.",
     sortOptions = false,
     mixinStandardHelpOptions = true,
     footer = {
@@ -38,16 +39,23 @@ final class StatusCommand implements Callable<Integer> {
   /** How many leftovers a text line names before it only counts them. */
   static final int LEFTOVERS_SHOWN = 3;
 
-  @Option(names = "--local-dir", paramLabel = "DIR",
-      description = "The destination root, as given to run. Env: DOWNLOADER_LOCAL_DIR. Default: "
-          + JobResolver.DEFAULT_LOCAL_DIR)
+  @Option(
+      names = "--local-dir",
+      paramLabel = "DIR",
+      description =
+          "The destination root, as given to run. Env: DOWNLOADER_LOCAL_DIR. Default: "
+              + JobResolver.DEFAULT_LOCAL_DIR)
   String localDir;
 
-  @Option(names = "--model-name", paramLabel = "NAME",
+  @Option(
+      names = "--model-name",
+      paramLabel = "NAME",
       description = "Only this model (repeatable); a model without a folder is listed as missing.")
   List<String> modelNames;
 
-  @Option(names = "--manifest", paramLabel = "FILE",
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
       description = "Only the models of this manifest (its localDir unless --local-dir is given).")
   Path manifest;
 
@@ -70,17 +78,26 @@ final class StatusCommand implements Callable<Integer> {
         throw new UsageException(e.getMessage());
       }
     }
-    String given = localDir != null ? localDir
-        : models != null && models.localDir() != null ? models.localDir()
-        : blankToNull(context.env().get("DOWNLOADER_LOCAL_DIR")) != null ? context.env().get("DOWNLOADER_LOCAL_DIR")
-        : JobResolver.DEFAULT_LOCAL_DIR;
+    String given =
+        localDir != null
+            ? localDir
+            : models != null && models.localDir() != null
+                ? models.localDir()
+                : blankToNull(context.env().get("DOWNLOADER_LOCAL_DIR")) != null
+                    ? context.env().get("DOWNLOADER_LOCAL_DIR")
+                    : JobResolver.DEFAULT_LOCAL_DIR;
     if (HadoopFiles.isUri(given)) {
-      throw new UsageException("--local-dir '" + given + "': status reads local folders only; give the folder path");
+      throw new UsageException(
+          "--local-dir '" + given + "': status reads local folders only; give the folder path");
     }
     Path root = Path.of(given).toAbsolutePath().normalize();
     if (!Files.isDirectory(root)) {
-      throw new UsageException("--local-dir '" + given + "' is not a folder" + (Files.exists(root) ? "" : " (it does not exist)")
-          + "; give the destination root a run wrote to");
+      throw new UsageException(
+          "--local-dir '"
+              + given
+              + "' is not a folder"
+              + (Files.exists(root) ? "" : " (it does not exist)")
+              + "; give the destination root a run wrote to");
     }
     List<ModelStatus> statuses = new ArrayList<>();
     try {
@@ -95,14 +112,24 @@ final class StatusCommand implements Callable<Integer> {
     } else {
       statuses.forEach(s -> context.out().println(line(s)));
       if (statuses.isEmpty()) {
-        context.err().println("model-prefetch: status: " + Printable.escape(root.toString()) + " holds no model folder");
+        context
+            .err()
+            .println(
+                "model-prefetch: status: "
+                    + Printable.escape(root.toString())
+                    + " holds no model folder");
       }
     }
-    boolean allComplete = !statuses.isEmpty() && statuses.stream().allMatch(s -> s.state() == ModelStatus.State.COMPLETE);
+    boolean allComplete =
+        !statuses.isEmpty()
+            && statuses.stream().allMatch(s -> s.state() == ModelStatus.State.COMPLETE);
     return allComplete ? PrefetchRun.OK : PrefetchRun.FAILED;
   }
 
-  /** The folders to report: those named, or the manifest's, or every model folder under {@code root}. */
+  /**
+   * The folders to report: those named, or the manifest's, or every model folder under {@code
+   * root}.
+   */
   private List<Path> folders(Path root, Manifest models) throws IOException {
     Set<String> names = new LinkedHashSet<>();
     if (modelNames != null) {
@@ -111,7 +138,8 @@ final class StatusCommand implements Callable<Integer> {
     if (models != null) {
       for (Manifest.Entry entry : models.models()) {
         try {
-          names.add(entry.name() != null ? entry.name() : ObjectUri.parse(entry.uri()).inferModelName());
+          names.add(
+              entry.name() != null ? entry.name() : ObjectUri.parse(entry.uri()).inferModelName());
         } catch (IllegalArgumentException e) {
           throw new UsageException("manifest " + manifest + ": " + e.getMessage());
         }
@@ -123,7 +151,10 @@ final class StatusCommand implements Callable<Integer> {
     List<Path> folders = new ArrayList<>();
     for (String name : names) {
       if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")) {
-        throw new UsageException("--model-name '" + Printable.escape(name) + "' is not a folder name; give it without '/'");
+        throw new UsageException(
+            "--model-name '"
+                + Printable.escape(name)
+                + "' is not a folder name; give it without '/'");
       }
       folders.add(root.resolve(name));
     }
@@ -139,15 +170,24 @@ final class StatusCommand implements Callable<Integer> {
     }
     StringBuilder b = new StringBuilder(name).append(": ");
     if (s.state() == ModelStatus.State.COMPLETE) {
-      b.append("complete, ").append(files(s.files())).append(", ").append(size(s.sizeBytes())).append(", completed ")
+      b.append("complete, ")
+          .append(files(s.files()))
+          .append(", ")
+          .append(size(s.sizeBytes()))
+          .append(", completed ")
           .append(s.completedAt() == null ? "at an unknown time" : s.completedAt().toString());
     } else {
-      b.append("incomplete (").append(s.problem() != null ? s.problem() : "no completion marker").append("), ")
-          .append(files(s.files())).append(" in place, ").append(size(s.sizeBytes()));
+      b.append("incomplete (")
+          .append(s.problem() != null ? s.problem() : "no completion marker")
+          .append("), ")
+          .append(files(s.files()))
+          .append(" in place, ")
+          .append(size(s.sizeBytes()));
     }
     if (!s.leftovers().isEmpty()) {
       b.append(", ").append(s.leftovers().size()).append(" left from an interrupted run: ");
-      List<String> shown = s.leftovers().stream().limit(LEFTOVERS_SHOWN).map(Printable::escape).toList();
+      List<String> shown =
+          s.leftovers().stream().limit(LEFTOVERS_SHOWN).map(Printable::escape).toList();
       b.append(String.join(", ", shown));
       if (s.leftovers().size() > LEFTOVERS_SHOWN) {
         b.append(", ...");
@@ -161,7 +201,9 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private static String size(long bytes) {
-    return bytes < 1024 ? bytes + " bytes" : String.format(Locale.ROOT, "%d bytes (%s)", bytes, PrefetchRun.bytes(bytes));
+    return bytes < 1024
+        ? bytes + " bytes"
+        : String.format(Locale.ROOT, "%d bytes (%s)", bytes, PrefetchRun.bytes(bytes));
   }
 
   private void printJson(Path root, List<ModelStatus> statuses) throws IOException {
@@ -182,7 +224,12 @@ final class StatusCommand implements Callable<Integer> {
     Map<String, Object> document = new LinkedHashMap<>();
     document.put("localDir", root.toString());
     document.put("models", models);
-    context.out().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(document));
+    context
+        .out()
+        .println(
+            new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(document));
   }
 
   private static String blankToNull(String s) {

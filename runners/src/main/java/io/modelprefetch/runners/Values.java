@@ -1,8 +1,7 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.verify.Verification;
-import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.plan.RangePlanner;
+import io.modelprefetch.transforms.verify.Verification;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -12,23 +11,28 @@ import java.util.regex.Pattern;
 /** Parses option and environment values, naming the input in every error. */
 final class Values {
 
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE =
+      Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
 
   private Values() {}
 
-  /** Bytes, or a size with a binary unit: {@code 67108864}, {@code 64MiB}, {@code 64M}, {@code 1g}. */
+  /**
+   * Bytes, or a size with a binary unit: {@code 67108864}, {@code 64MiB}, {@code 64M}, {@code 1g}.
+   */
   static long size(String source, String value) {
     Matcher m = SIZE.matcher(value.strip());
     if (!m.matches()) {
-      throw new UsageException(source + " '" + value + "' is not a size; give bytes (67108864) or a size such as 64MiB");
+      throw new UsageException(
+          source + " '" + value + "' is not a size; give bytes (67108864) or a size such as 64MiB");
     }
-    long unit = switch (m.group(2) == null ? "" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT)) {
-      case "k" -> 1L << 10;
-      case "m" -> 1L << 20;
-      case "g" -> 1L << 30;
-      case "t" -> 1L << 40;
-      default -> 1L;
-    };
+    long unit =
+        switch (m.group(2) == null ? "" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT)) {
+          case "k" -> 1L << 10;
+          case "m" -> 1L << 20;
+          case "g" -> 1L << 30;
+          case "t" -> 1L << 40;
+          default -> 1L;
+        };
     try {
       return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
     } catch (ArithmeticException | NumberFormatException e) {
@@ -37,14 +41,19 @@ final class Values {
   }
 
   /**
-   * A part size ({@link #size}) of at least {@link RangePlanner#MIN_PART_SIZE_BYTES}; {@code source}
-   * (the flag, variable or file key that carried it) is named when it is smaller.
+   * A part size ({@link #size}) of at least {@link RangePlanner#MIN_PART_SIZE_BYTES}; {@code
+   * source} (the flag, variable or file key that carried it) is named when it is smaller.
    */
   static long partSize(String source, String value) {
     long bytes = size(source, value);
     if (bytes < RangePlanner.MIN_PART_SIZE_BYTES) {
-      throw new UsageException(source + " '" + value + "' is below the smallest part size, 1MiB ("
-          + RangePlanner.MIN_PART_SIZE_BYTES + " bytes); give 1MiB or more, e.g. 64MiB");
+      throw new UsageException(
+          source
+              + " '"
+              + value
+              + "' is below the smallest part size, 1MiB ("
+              + RangePlanner.MIN_PART_SIZE_BYTES
+              + " bytes); give 1MiB or more, e.g. 64MiB");
     }
     return bytes;
   }
@@ -54,7 +63,14 @@ final class Values {
     try {
       n = Integer.parseInt(value.strip());
     } catch (NumberFormatException e) {
-      throw new UsageException(source + " '" + value + "' is not a whole number; give a number from " + min + " to " + max);
+      throw new UsageException(
+          source
+              + " '"
+              + value
+              + "' is not a whole number; give a number from "
+              + min
+              + " to "
+              + max);
     }
     return checkRange(source, n, min, max);
   }
@@ -71,7 +87,9 @@ final class Values {
     return switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "1", "true", "yes", "on" -> true;
       case "0", "false", "no", "off", "" -> false;
-      default -> throw new UsageException(source + " '" + value + "' is not a boolean; give 1 or 0 (true or false)");
+      default ->
+          throw new UsageException(
+              source + " '" + value + "' is not a boolean; give 1 or 0 (true or false)");
     };
   }
 
@@ -80,7 +98,9 @@ final class Values {
     return switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "on", "true", "1", "yes" -> true;
       case "off", "false", "0", "no" -> false;
-      default -> throw new UsageException(source + " '" + value + "' is neither on nor off; give on or off");
+      default ->
+          throw new UsageException(
+              source + " '" + value + "' is neither on nor off; give on or off");
     };
   }
 
@@ -90,18 +110,25 @@ final class Values {
       case "full" -> Verification.FULL;
       case "all" -> Verification.ALL;
       case "size" -> Verification.SIZE;
-      default -> throw new UsageException(source + " '" + value + "' is not a verification level; give full (the"
-          + " cheapest digest the store keeps), all (every digest) or size (sizes only)");
+      default ->
+          throw new UsageException(
+              source
+                  + " '"
+                  + value
+                  + "' is not a verification level; give full (the"
+                  + " cheapest digest the store keeps), all (every digest) or size (sizes only)");
     };
   }
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern DURATION =
+      Pattern.compile("(\\d+)\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
 
   /** A duration: {@code 90s}, {@code 30m}, {@code 2h}, {@code 500ms}; a bare number is seconds. */
   static java.time.Duration duration(String source, String value) {
     Matcher m = DURATION.matcher(value.strip());
     if (!m.matches()) {
-      throw new UsageException(source + " '" + value + "' is not a duration; give e.g. 90s, 30m or 2h");
+      throw new UsageException(
+          source + " '" + value + "' is not a duration; give e.g. 90s, 30m or 2h");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT)) {
@@ -114,9 +141,9 @@ final class Values {
 
   /**
    * A comma-separated list as AIBrix reads {@code DOWNLOADER_ALLOW_FILE_SUFFIX} ({@code
-   * _parse_list_str} in aibrix/envs.py: {@code [item.strip() for item in value.split(",")]}):
-   * every item kept, empty ones too ({@code "json,"} is {@code json} and the empty suffix, which
-   * keeps every file).
+   * _parse_list_str} in aibrix/envs.py: {@code [item.strip() for item in value.split(",")]}): every
+   * item kept, empty ones too ({@code "json,"} is {@code json} and the empty suffix, which keeps
+   * every file).
    */
   static List<String> aibrixList(String value) {
     return Arrays.stream(value.split(",", -1)).map(String::strip).toList();

@@ -16,7 +16,8 @@ record Cli(int status, String out, String err) {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       status = Main.execute(args, new Main.Context(env, o, e));
     }
-    return new Cli(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Cli(
+        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** Starts the command line on its own thread; its stderr can be read while it runs. */
@@ -45,7 +46,8 @@ record Cli(int status, String out, String err) {
 
     Cli join() throws InterruptedException {
       thread.join();
-      return new Cli(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Cli(
+          status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
   }
 

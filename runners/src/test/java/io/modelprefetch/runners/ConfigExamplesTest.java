@@ -44,22 +44,28 @@ class ConfigExamplesTest {
   static final Path REPO = Path.of(System.getProperty("user.dir")).resolve("..").normalize();
   static final Path K8S = REPO.resolve("configs/k8s");
   static final List<String> COMMAND =
-      List.of("java", "@/opt/model-prefetch/jvm.options", "-jar", "/opt/model-prefetch/model-prefetch.jar");
+      List.of(
+          "java",
+          "@/opt/model-prefetch/jvm.options",
+          "-jar",
+          "/opt/model-prefetch/model-prefetch.jar");
   static final Pattern IMAGE = Pattern.compile("(?:[^/]+/)*model-prefetch:(\\S+)");
 
-  static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-      "batch/v1/CronJob", CronJob.class, "apps/v1/DaemonSet", DaemonSet.class);
+  static final Map<String, Class<? extends HasMetadata>> KINDS =
+      Map.of("batch/v1/CronJob", CronJob.class, "apps/v1/DaemonSet", DaemonSet.class);
 
   /** Every YAML document of every example, as a typed fabric8 object. */
   static List<HasMetadata> examples() throws IOException {
-    ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    ObjectMapper yaml =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     List<HasMetadata> objects = new ArrayList<>();
     List<Path> files;
     try (Stream<Path> list = Files.list(K8S)) {
       files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-    assertEquals(List.of("cronjob-shared-volume.yaml", "daemonset-node-local.yaml"),
+    assertEquals(
+        List.of("cronjob-shared-volume.yaml", "daemonset-node-local.yaml"),
         files.stream().map(p -> p.getFileName().toString()).toList());
     for (Path file : files) {
       try (YAMLParser parser = new YAMLFactory().createParser(file.toFile())) {
@@ -69,7 +75,8 @@ class ConfigExamplesTest {
           }
           String kind = document.path("apiVersion").asText() + "/" + document.path("kind").asText();
           Class<? extends HasMetadata> type = KINDS.get(kind);
-          assertTrue(type != null, file + ": an object of " + kind + ", which this test does not know");
+          assertTrue(
+              type != null, file + ": an object of " + kind + ", which this test does not know");
           HasMetadata object = yaml.treeToValue(document, type);
           List<String> unknown = new ArrayList<>();
           unknownFields(object, kind, unknown, new IdentityHashMap<>());
@@ -85,7 +92,8 @@ class ConfigExamplesTest {
    * fabric8's model keeps fields it does not know in {@code additionalProperties} instead of
    * refusing them: collects, by path, every such field in the object graph.
    */
-  static void unknownFields(Object node, String path, List<String> unknown, Map<Object, Boolean> seen) {
+  static void unknownFields(
+      Object node, String path, List<String> unknown, Map<Object, Boolean> seen) {
     if (node == null || seen.put(node, true) != null) {
       return;
     }
@@ -104,8 +112,10 @@ class ConfigExamplesTest {
       return;
     }
     for (Method getter : node.getClass().getMethods()) {
-      if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers())
-          || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
+      if (getter.getParameterCount() != 0
+          || Modifier.isStatic(getter.getModifiers())
+          || !getter.getName().startsWith("get")
+          || getter.getName().equals("getClass")) {
         continue;
       }
       Object value;
@@ -150,40 +160,57 @@ class ConfigExamplesTest {
   @Test
   void examplesAreKubernetesObjectsWithNoUnknownField() throws IOException {
     List<HasMetadata> objects = examples();
-    assertEquals(List.of("model-prefetch-shared", "model-prefetch-node-local"),
+    assertEquals(
+        List.of("model-prefetch-shared", "model-prefetch-node-local"),
         objects.stream().map(o -> o.getMetadata().getName()).toList());
   }
 
   @Test
   void theCheckCatchesAMisspeltField() throws IOException {
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-    DaemonSet object = yaml.readValue("apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: x}\nspec:\n"
-        + "  template:\n    spec:\n      containers:\n        - {name: c, image: i, comand: [java]}\n", DaemonSet.class);
+    DaemonSet object =
+        yaml.readValue(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: x}\nspec:\n"
+                + "  template:\n    spec:\n      containers:\n        - {name: c, image: i, comand: [java]}\n",
+            DaemonSet.class);
     List<String> unknown = new ArrayList<>();
     unknownFields(object, "apps/v1/DaemonSet", unknown, new IdentityHashMap<>());
     assertEquals(List.of("apps/v1/DaemonSet.Spec.Template.Spec.Containers[0].comand"), unknown);
   }
 
   @Test
-  void prefetchContainersStartTheImageWithTheSharedJvmOptionsAndValidArguments() throws IOException {
+  void prefetchContainersStartTheImageWithTheSharedJvmOptionsAndValidArguments()
+      throws IOException {
     List<Container> containers = prefetchContainers(examples());
     assertEquals(2, containers.size(), "one prefetch container per example");
     // the CLI's own version ("model-prefetch 0.1.0"), which the image is tagged with
-    String version = Main.class.getAnnotation(CommandLine.Command.class).version()[0].replace("model-prefetch ", "");
+    String version =
+        Main.class
+            .getAnnotation(CommandLine.Command.class)
+            .version()[0]
+            .replace("model-prefetch ", "");
     for (Container container : containers) {
       Matcher image = IMAGE.matcher(container.getImage());
       assertTrue(image.matches(), container.getImage());
       assertEquals(version, image.group(1), "the image of this version");
       assertEquals(COMMAND, container.getCommand(), container.getName());
-      assertEquals(ContainerImageIT.entrypoint(), container.getCommand(), "the Dockerfile's ENTRYPOINT");
+      assertEquals(
+          ContainerImageIT.entrypoint(), container.getCommand(), "the Dockerfile's ENTRYPOINT");
       List<String> args = container.getArgs();
       assertEquals("run", args.get(0));
-      RunCommand run = new RunCommand(new Main.Context(Map.of(), new PrintStream(OutputStream.nullOutputStream()),
-          new PrintStream(OutputStream.nullOutputStream())));
-      new CommandLine(run).parseArgs(args.subList(1, args.size()).toArray(String[]::new)); // throws on an unknown flag
+      RunCommand run =
+          new RunCommand(
+              new Main.Context(
+                  Map.of(),
+                  new PrintStream(OutputStream.nullOutputStream()),
+                  new PrintStream(OutputStream.nullOutputStream())));
+      new CommandLine(run)
+          .parseArgs(
+              args.subList(1, args.size()).toArray(String[]::new)); // throws on an unknown flag
       for (String arg : args) {
         if (arg.startsWith("--filesToStage=")) {
-          assertTrue(ContainerImageIT.copiedTo().contains(arg.substring("--filesToStage=".length())),
+          assertTrue(
+              ContainerImageIT.copiedTo().contains(arg.substring("--filesToStage=".length())),
               arg + " is a file the image has");
         }
       }
@@ -195,12 +222,15 @@ class ConfigExamplesTest {
     List<HasMetadata> objects = examples();
     Set<Long> users = new java.util.HashSet<>();
     for (PodSpec pod : pods(objects)) {
-      for (Container c : Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream()).toList()) {
+      for (Container c :
+          Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream()).toList()) {
         if (!prefetchContainers(objects).contains(c)) {
           continue;
         }
-        Long user = c.getSecurityContext() != null && c.getSecurityContext().getRunAsUser() != null
-            ? c.getSecurityContext().getRunAsUser() : pod.getSecurityContext().getRunAsUser();
+        Long user =
+            c.getSecurityContext() != null && c.getSecurityContext().getRunAsUser() != null
+                ? c.getSecurityContext().getRunAsUser()
+                : pod.getSecurityContext().getRunAsUser();
         users.add(user);
       }
     }

@@ -24,7 +24,9 @@ class ContainerImageIT {
 
   static final Path DOCKERFILE = ConfigExamplesTest.REPO.resolve("Dockerfile");
 
-  /** The Dockerfile's instructions, continuation lines joined, comments dropped: {keyword, rest}. */
+  /**
+   * The Dockerfile's instructions, continuation lines joined, comments dropped: {keyword, rest}.
+   */
   static List<String[]> instructions() throws IOException {
     List<String[]> out = new ArrayList<>();
     StringBuilder current = new StringBuilder();
@@ -40,7 +42,11 @@ class ContainerImageIT {
       String text = current.toString().strip();
       current.setLength(0);
       int space = text.indexOf(' ');
-      out.add(new String[] {text.substring(0, space).toUpperCase(java.util.Locale.ROOT), text.substring(space + 1).strip()});
+      out.add(
+          new String[] {
+            text.substring(0, space).toUpperCase(java.util.Locale.ROOT),
+            text.substring(space + 1).strip()
+          });
     }
     return out;
   }
@@ -71,9 +77,16 @@ class ContainerImageIT {
   @Test
   void imageStartsTheCliWithTheSharedJvmOptionsAsANonRootUserInAUtf8Locale() throws IOException {
     assertEquals(ConfigExamplesTest.COMMAND, entrypoint());
-    assertTrue(all("COPY").contains("configs/jvm.options /opt/model-prefetch/jvm.options"), all("COPY").toString());
-    assertTrue(copiedTo().containsAll(List.of("/opt/model-prefetch/model-prefetch.jar",
-        "/opt/model-prefetch/model-prefetch-flink-job.jar")), copiedTo().toString());
+    assertTrue(
+        all("COPY").contains("configs/jvm.options /opt/model-prefetch/jvm.options"),
+        all("COPY").toString());
+    assertTrue(
+        copiedTo()
+            .containsAll(
+                List.of(
+                    "/opt/model-prefetch/model-prefetch.jar",
+                    "/opt/model-prefetch/model-prefetch-flink-job.jar")),
+        copiedTo().toString());
     assertTrue(user() > 0, "not root");
     String env = String.join(" ", all("ENV"));
     assertTrue(env.contains("LANG=C.UTF-8") && env.contains("LC_ALL=C.UTF-8"), env);
@@ -81,7 +94,9 @@ class ContainerImageIT {
     for (String copy : all("COPY")) {
       String source = copy.substring(0, copy.indexOf(' '));
       assertTrue(Files.isRegularFile(ConfigExamplesTest.REPO.resolve(source)), source);
-      assertTrue(Files.readAllLines(ConfigExamplesTest.REPO.resolve(".dockerignore")).contains("!" + source),
+      assertTrue(
+          Files.readAllLines(ConfigExamplesTest.REPO.resolve(".dockerignore"))
+              .contains("!" + source),
           source + " is let through .dockerignore");
     }
   }
@@ -89,24 +104,34 @@ class ContainerImageIT {
   @Test
   void jvmOptionsFileIsWhatTheLauncherUsesAndTheJvmAcceptsIt() throws Exception {
     Path options = ConfigExamplesTest.REPO.resolve("configs/jvm.options");
-    assertTrue(Files.readString(ConfigExamplesTest.REPO.resolve("prefetch"))
-        .contains("opts=(@\"$here/configs/jvm.options\")"), "the launcher passes the file to java");
-    Process java = new ProcessBuilder(ChildJvm.java(), "@" + options, "-XX:+PrintFlagsFinal", "-version")
-        .redirectErrorStream(true).start();
+    assertTrue(
+        Files.readString(ConfigExamplesTest.REPO.resolve("prefetch"))
+            .contains("opts=(@\"$here/configs/jvm.options\")"),
+        "the launcher passes the file to java");
+    Process java =
+        new ProcessBuilder(ChildJvm.java(), "@" + options, "-XX:+PrintFlagsFinal", "-version")
+            .redirectErrorStream(true)
+            .start();
     String flags = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(java.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, java.exitValue(), flags);
     assertTrue(flags.matches("(?s).*\\bMaxHeapSize\\s+= 402653184\\b.*"), "-Xmx384m");
-    assertTrue(flags.matches("(?s).*\\bMaxDirectMemorySize\\s+= 201326592\\b.*"), "-XX:MaxDirectMemorySize=192m");
+    assertTrue(
+        flags.matches("(?s).*\\bMaxDirectMemorySize\\s+= 201326592\\b.*"),
+        "-XX:MaxDirectMemorySize=192m");
     assertTrue(flags.matches("(?s).*\\bUseSerialGC\\s+= true\\b.*"), "the serial collector");
-    assertTrue(flags.matches("(?s).*\\bTier4InvocationThreshold\\s+= 60000\\b.*"), "the JIT settings");
+    assertTrue(
+        flags.matches("(?s).*\\bTier4InvocationThreshold\\s+= 60000\\b.*"), "the JIT settings");
   }
 
   /** Whether a Docker daemon answers here. */
   static boolean dockerAnswers() {
     try {
-      Process info = new ProcessBuilder("docker", "info").redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process info =
+          new ProcessBuilder("docker", "info")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return info.waitFor(30, TimeUnit.SECONDS) && info.exitValue() == 0;
     } catch (IOException e) {
       return false;
@@ -119,7 +144,11 @@ class ContainerImageIT {
   static String docker(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(ConfigExamplesTest.REPO.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(command)
+            .directory(ConfigExamplesTest.REPO.toFile())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(15, TimeUnit.MINUTES), String.join(" ", command));
     assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + out);
@@ -128,18 +157,30 @@ class ContainerImageIT {
 
   @Test
   void imageBuildsAndRunsAsItsDefinitionSays() throws Exception {
-    Assumptions.assumeTrue(dockerAnswers(), "no Docker daemon answers 'docker info' here: the image is not built"
-        + " (its definition is still checked by the other tests of this class)");
+    Assumptions.assumeTrue(
+        dockerAnswers(),
+        "no Docker daemon answers 'docker info' here: the image is not built"
+            + " (its definition is still checked by the other tests of this class)");
     String tag = "model-prefetch-it:" + ProcessHandle.current().pid();
     docker("build", "-t", tag, ".");
     try {
       assertEquals("model-prefetch 0.1.0", docker("run", "--rm", tag, "--version").strip());
       assertEquals(user() + "", docker("run", "--rm", "--entrypoint", "id", tag, "-u").strip());
-      assertEquals("C.UTF-8", docker("run", "--rm", "--entrypoint", "sh", tag, "-c", "echo $LC_ALL").strip());
+      assertEquals(
+          "C.UTF-8",
+          docker("run", "--rm", "--entrypoint", "sh", tag, "-c", "echo $LC_ALL").strip());
       String help = docker("run", "--rm", tag);
       assertTrue(help.startsWith("Usage: prefetch run"), help);
-      String flags = docker("run", "--rm", "--entrypoint", "java", tag, "@/opt/model-prefetch/jvm.options",
-          "-XX:+PrintFlagsFinal", "-version");
+      String flags =
+          docker(
+              "run",
+              "--rm",
+              "--entrypoint",
+              "java",
+              tag,
+              "@/opt/model-prefetch/jvm.options",
+              "-XX:+PrintFlagsFinal",
+              "-version");
       assertTrue(flags.matches("(?s).*\\bMaxHeapSize\\s+= 402653184\\b.*"), flags);
     } finally {
       docker("rmi", "-f", tag);

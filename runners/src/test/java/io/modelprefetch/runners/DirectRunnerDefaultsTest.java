@@ -39,7 +39,8 @@ class DirectRunnerDefaultsTest {
 
     assertEquals(true, direct.isEnforceImmutability());
     assertEquals(false, direct.isEnforceEncodability());
-    assertEquals(true, tuned("--enforceEncodability=true").as(DirectOptions.class).isEnforceEncodability());
+    assertEquals(
+        true, tuned("--enforceEncodability=true").as(DirectOptions.class).isEnforceEncodability());
     assertEquals(3, tuned("--targetParallelism=3").as(DirectOptions.class).getTargetParallelism());
     assertEquals(0, tuned("--spreadBuckets=0").getSpreadBuckets());
   }

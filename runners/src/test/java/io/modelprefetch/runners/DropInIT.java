@@ -30,11 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
 class DropInIT {
 
   static final long MIB = DemoModel.MIB;
-  static final List<DemoModel.File> MODEL = List.of(
-      DemoModel.File.single("config.json", 0),
-      DemoModel.File.single("generation_config.json", 0),
-      DemoModel.File.single("model.safetensors", 3 * MIB + 5),
-      DemoModel.File.single("nested/params.bin", 4097));
+  static final List<DemoModel.File> MODEL =
+      List.of(
+          DemoModel.File.single("config.json", 0),
+          DemoModel.File.single("generation_config.json", 0),
+          DemoModel.File.single("model.safetensors", 3 * MIB + 5),
+          DemoModel.File.single("nested/params.bin", 4097));
 
   @TempDir static Path serverDir;
   static EmbeddedS3 server;
@@ -64,8 +65,19 @@ class DropInIT {
   }
 
   Cli run(Map<String, String> extraEnv, String... extra) {
-    List<String> args = new ArrayList<>(List.of("--local-dir", dest.toString(), "--model-uri", "s3://models/dropin/",
-        "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "2MiB"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--local-dir",
+                dest.toString(),
+                "--model-uri",
+                "s3://models/dropin/",
+                "--model-name",
+                "m",
+                "--part-size",
+                "1MiB",
+                "--part-threshold",
+                "2MiB"));
     args.addAll(List.of(extra));
     Map<String, String> env = new HashMap<>(server.environment(proxy.endpoint()));
     env.putAll(extraEnv);
@@ -83,8 +95,11 @@ class DropInIT {
     Cli again = run(Map.of("DOWNLOADER_CHECK_FILE_EXIST", "0"), "--force-download=false");
 
     assertEquals(0, again.status(), again.toString());
-    assertEquals(MODEL.size() - 1 + 4, proxy.objectGets(), "every file again (the 3 MiB one in 4 ranges)");
-    assertTrue(again.err().contains(": " + MODEL.size() + " verified, 0 already present, 0 failed;"), again.err());
+    assertEquals(
+        MODEL.size() - 1 + 4, proxy.objectGets(), "every file again (the 3 MiB one in 4 ranges)");
+    assertTrue(
+        again.err().contains(": " + MODEL.size() + " verified, 0 already present, 0 failed;"),
+        again.err());
   }
 
   @Test
@@ -93,15 +108,21 @@ class DropInIT {
 
     assertEquals(0, cli.status(), cli.toString());
     assertTrue(Files.isRegularFile(dest.resolve("m/config.json")));
-    assertTrue(Files.isRegularFile(dest.resolve("m/generation_config.json")), "AIBrix's endswith keeps it too");
+    assertTrue(
+        Files.isRegularFile(dest.resolve("m/generation_config.json")),
+        "AIBrix's endswith keeps it too");
     assertTrue(!Files.exists(dest.resolve("m/model.safetensors")));
     assertEquals(2, proxy.objectGets());
   }
 
   @Test
   void anAibrixJobsExtraConfigRunsAsIs() {
-    Cli cli = run(Map.of(), "--download-extra-config", "{\"num_threads\": 8, \"max_io_queue\": 100,"
-        + " \"io_chunksize\": 16777216, \"hf_token\": null, \"force_download\": false}");
+    Cli cli =
+        run(
+            Map.of(),
+            "--download-extra-config",
+            "{\"num_threads\": 8, \"max_io_queue\": 100,"
+                + " \"io_chunksize\": 16777216, \"hf_token\": null, \"force_download\": false}");
 
     assertEquals(0, cli.status(), cli.toString());
     assertEquals(dest.resolve("m") + "\n", cli.out());
@@ -111,17 +132,32 @@ class DropInIT {
   void metricsFileShowsTheRunWhileItGoesOnAndItsOutcomeAtTheEnd() throws Exception {
     Path metrics = dest.resolve("model-prefetch.prom");
     CountDownLatch gate = new CountDownLatch(1);
-    proxy.beforeObjectGet(path -> {
-      try {
-        gate.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    proxy.beforeObjectGet(
+        path -> {
+          try {
+            gate.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     Map<String, String> env = server.environment(proxy.endpoint());
-    Cli.Running running = Cli.start(env, "--local-dir", dest.toString(), "--model-uri", "s3://models/dropin/",
-        "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "2MiB", "--progress-interval", "100ms",
-        "--metrics-file", metrics.toString());
+    Cli.Running running =
+        Cli.start(
+            env,
+            "--local-dir",
+            dest.toString(),
+            "--model-uri",
+            "s3://models/dropin/",
+            "--model-name",
+            "m",
+            "--part-size",
+            "1MiB",
+            "--part-threshold",
+            "2MiB",
+            "--progress-interval",
+            "100ms",
+            "--metrics-file",
+            metrics.toString());
     Map<String, Double> live = Map.of();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
@@ -149,22 +185,34 @@ class DropInIT {
     assertEquals((double) MODEL.size(), end.get("model_prefetch_objects_total{status=verified}"));
     assertEquals(1.0, end.get("model_prefetch_model_success{model=m}"));
     assertEquals((double) total, end.get("model_prefetch_model_bytes_done{model=m}"));
-    assertEquals((double) MODEL.size() - 1 + 4, end.get("model_prefetch_ranges_fetched_total"), "from the job's metrics");
+    assertEquals(
+        (double) MODEL.size() - 1 + 4,
+        end.get("model_prefetch_ranges_fetched_total"),
+        "from the job's metrics");
     assertEquals(0.0, end.get("model_prefetch_range_retries_total{cause=throttled}"));
     assertEquals("counter", families.get("model_prefetch_bytes_fetched_total").type());
-    assertEquals(end.get("model_prefetch_run_end_timestamp_seconds"),
+    assertEquals(
+        end.get("model_prefetch_run_end_timestamp_seconds"),
         end.get("model_prefetch_last_success_timestamp_seconds"));
   }
 
   @Test
   void statusListsWhatTheRunWroteAsComplete() throws Exception {
     assertEquals(0, run(Map.of()).status());
-    JsonNode marker = new ObjectMapper().readTree(dest.resolve("m/.prefetch/complete.json").toFile());
+    JsonNode marker =
+        new ObjectMapper().readTree(dest.resolve("m/.prefetch/complete.json").toFile());
 
     Cli status = Cli.run(Map.of(), "status", "--local-dir", dest.toString());
 
     assertEquals(0, status.status(), status.toString());
-    assertEquals("m: complete, 4 files, " + total + " bytes (3.0 MiB), completed "
-        + Instant.parse(marker.path("completedAt").asText()) + "; " + dest.resolve("m") + "\n", status.out());
+    assertEquals(
+        "m: complete, 4 files, "
+            + total
+            + " bytes (3.0 MiB), completed "
+            + Instant.parse(marker.path("completedAt").asText())
+            + "; "
+            + dest.resolve("m")
+            + "\n",
+        status.out());
   }
 }

@@ -23,30 +23,40 @@ import java.util.function.Consumer;
  * An HTTP proxy on 127.0.0.1 between the tool and a real S3 server (S3Proxy) that injects faults
  * into object GETs with seeded probabilities: connection resets mid-body, {@code 503 SlowDown},
  * truncated bodies, a flipped byte with intact headers, a body of 1 KiB or more that trickles a
- * byte every 100 ms after its first half (until the client gives up, or two minutes), and a {@code Content-Range}
- * that names other bytes than those sent. It adds the TOS whole-object CRC header
- * ({@code x-tos-hash-crc64ecma}) to GET and HEAD answers where the test registered one, and counts what it served.
+ * byte every 100 ms after its first half (until the client gives up, or two minutes), and a {@code
+ * Content-Range} that names other bytes than those sent. It adds the TOS whole-object CRC header
+ * ({@code x-tos-hash-crc64ecma}) to GET and HEAD answers where the test registered one, and counts
+ * what it served.
  *
  * <p>Requests are forwarded with their own {@code Host} header, so SigV4 signatures stay valid.
  * Every exchange uses a fresh upstream connection and ends with {@code Connection: close}.
  *
- * <p>An {@link #answers answer hook} misbehaves as a broken store, proxy or captive portal would: it
- * sees each request and the upstream's answer (its body de-chunked) and may send another answer
+ * <p>An {@link #answers answer hook} misbehaves as a broken store, proxy or captive portal would:
+ * it sees each request and the upstream's answer (its body de-chunked) and may send another answer
  * instead (a rewritten listing, a login page, a Content-Length that does not match the body). Such
  * an answer keeps the connection open unless it says {@code Connection: close}, as a keep-alive
  * server would, so what it sends wrong can reach the client's next request too.
  */
 final class FaultProxy implements AutoCloseable {
 
-  enum Fault { RESET, SLOWDOWN, TRUNCATE, FLIP, TRICKLE, WRONG_RANGE }
+  enum Fault {
+    RESET,
+    SLOWDOWN,
+    TRUNCATE,
+    FLIP,
+    TRICKLE,
+    WRONG_RANGE
+  }
 
   private final ServerSocket server;
   private final int upstreamPort;
-  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "fault-proxy");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService pool =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "fault-proxy");
+            t.setDaemon(true);
+            return t;
+          });
   private final Random random;
   private volatile Map<Fault, Double> faults = Map.of();
   private volatile int maxFaultsPerPath = Integer.MAX_VALUE;
@@ -71,7 +81,9 @@ final class FaultProxy implements AutoCloseable {
         int eq = pair.indexOf('=');
         String key = eq < 0 ? pair : pair.substring(0, eq);
         if (key.equals(name)) {
-          return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+          return eq < 0
+              ? ""
+              : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
         }
       }
       return null;
@@ -82,13 +94,19 @@ final class FaultProxy implements AutoCloseable {
     }
   }
 
-  /** An upstream answer: its status line, its header lines (without Content-Length and Transfer-Encoding) and its body. */
+  /**
+   * An upstream answer: its status line, its header lines (without Content-Length and
+   * Transfer-Encoding) and its body.
+   */
   record Upstream(String statusLine, List<String> headers, byte[] body) {
     String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
 
-    /** The same answer with {@code newBody} and a Content-Length of {@code contentLength}, as bytes to send. */
+    /**
+     * The same answer with {@code newBody} and a Content-Length of {@code contentLength}, as bytes
+     * to send.
+     */
     byte[] with(byte[] newBody, long contentLength) {
       StringBuilder head = new StringBuilder(statusLine).append("\r\n");
       headers.forEach(h -> head.append(h).append("\r\n"));
@@ -106,15 +124,26 @@ final class FaultProxy implements AutoCloseable {
     }
   }
 
-  /** Decides what the client gets instead of the upstream's answer: the bytes to send, or null to pass it on. */
+  /**
+   * Decides what the client gets instead of the upstream's answer: the bytes to send, or null to
+   * pass it on.
+   */
   interface AnswerHook {
     byte[] answer(Request request, Upstream upstream) throws IOException;
   }
 
-  /** Builds an answer of the proxy's own: {@code status}, one header, {@code body}, and a right Content-Length. */
+  /**
+   * Builds an answer of the proxy's own: {@code status}, one header, {@code body}, and a right
+   * Content-Length.
+   */
   static byte[] ownAnswer(String statusLine, String contentType, String body, boolean close) {
-    return new Upstream(statusLine, close ? List.of("Content-Type: " + contentType, "Connection: close")
-        : List.of("Content-Type: " + contentType), new byte[0]).with(body);
+    return new Upstream(
+            statusLine,
+            close
+                ? List.of("Content-Type: " + contentType, "Connection: close")
+                : List.of("Content-Type: " + contentType),
+            new byte[0])
+        .with(body);
   }
 
   FaultProxy(URI upstream, long seed) throws IOException {
@@ -229,7 +258,8 @@ final class FaultProxy implements AutoCloseable {
       long bodyLength = contentLength(head);
       byte[] body = in.readNBytes((int) Math.max(0, bodyLength));
       String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
-      boolean objectGet = method.equals("GET") && path.indexOf('/', 1) > 0 && !target.contains("list-type=");
+      boolean objectGet =
+          method.equals("GET") && path.indexOf('/', 1) > 0 && !target.contains("list-type=");
       if (method.equals("GET") && target.contains("list-type=")) {
         listings.incrementAndGet();
       }
@@ -241,10 +271,14 @@ final class FaultProxy implements AutoCloseable {
       OutputStream out = client.getOutputStream();
       if (fault == Fault.SLOWDOWN) {
         count(fault);
-        byte[] xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
-            .getBytes(StandardCharsets.UTF_8);
-        out.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: " + xml.length
-            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] xml =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+                .getBytes(StandardCharsets.UTF_8);
+        out.write(
+            ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: "
+                    + xml.length
+                    + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         out.write(xml);
         out.flush();
         return false;
@@ -254,7 +288,8 @@ final class FaultProxy implements AutoCloseable {
       if (own != null) {
         out.write(own);
         out.flush();
-        return !new String(own, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT)
+        return !new String(own, StandardCharsets.ISO_8859_1)
+            .toLowerCase(java.util.Locale.ROOT)
             .contains("\r\nconnection: close\r\n");
       }
       int split = indexOf(response, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII)) + 4;
@@ -263,8 +298,12 @@ final class FaultProxy implements AutoCloseable {
       int status = Integer.parseInt(responseHead.split(" ")[1]);
       if (method.equals("HEAD") && status == 200 && crcByPath.containsKey(path)) {
         // TOS sends the whole object's CRC-64 with a HEAD's answer too
-        out.write((responseHead + "x-tos-hash-crc64ecma: " + Long.toUnsignedString(crcByPath.get(path)) + "\r\n\r\n")
-            .getBytes(StandardCharsets.ISO_8859_1));
+        out.write(
+            (responseHead
+                    + "x-tos-hash-crc64ecma: "
+                    + Long.toUnsignedString(crcByPath.get(path))
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
         out.write(responseBody);
         out.flush();
         return false;
@@ -362,9 +401,13 @@ final class FaultProxy implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int at = 0;
     while (true) {
-      int lineEnd = indexOf(java.util.Arrays.copyOfRange(chunked, at, chunked.length),
-          "\r\n".getBytes(StandardCharsets.US_ASCII)) + at;
-      String size = new String(chunked, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].strip();
+      int lineEnd =
+          indexOf(
+                  java.util.Arrays.copyOfRange(chunked, at, chunked.length),
+                  "\r\n".getBytes(StandardCharsets.US_ASCII))
+              + at;
+      String size =
+          new String(chunked, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].strip();
       int n = Integer.parseInt(size, 16);
       if (n == 0) {
         return out.toByteArray();
@@ -374,15 +417,25 @@ final class FaultProxy implements AutoCloseable {
     }
   }
 
-  /** The response head with its {@code Content-Range} moved one byte on: the bytes stay as they are. */
+  /**
+   * The response head with its {@code Content-Range} moved one byte on: the bytes stay as they are.
+   */
   private static String shiftedContentRange(String head) {
     StringBuilder sb = new StringBuilder();
     for (String line : head.split("\r\n")) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-range: bytes (\\d+)-(\\d+)/(.*)")
-          .matcher(line);
-      sb.append(m.matches()
-          ? "Content-Range: bytes " + (Long.parseLong(m.group(1)) + 1) + "-" + (Long.parseLong(m.group(2)) + 1) + "/" + m.group(3)
-          : line).append("\r\n");
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?i)content-range: bytes (\\d+)-(\\d+)/(.*)")
+              .matcher(line);
+      sb.append(
+              m.matches()
+                  ? "Content-Range: bytes "
+                      + (Long.parseLong(m.group(1)) + 1)
+                      + "-"
+                      + (Long.parseLong(m.group(2)) + 1)
+                      + "/"
+                      + m.group(3)
+                  : line)
+          .append("\r\n");
     }
     return sb.toString();
   }
@@ -440,7 +493,10 @@ final class FaultProxy implements AutoCloseable {
     int b;
     while ((b = in.read()) >= 0) {
       head.write(b);
-      state = (b == '\r' && (state == 0 || state == 2)) ? state + 1 : (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+      state =
+          (b == '\r' && (state == 0 || state == 2))
+              ? state + 1
+              : (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
       if (state == 4) {
         return head.toString(StandardCharsets.ISO_8859_1);
       }

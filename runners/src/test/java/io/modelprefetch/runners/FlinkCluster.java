@@ -32,7 +32,8 @@ final class FlinkCluster implements AutoCloseable {
   private final int restPort;
   private final List<Process> processes = new ArrayList<>();
   private final List<Path> logs = new ArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private FlinkCluster(Path dir, int restPort) {
     this.dir = dir;
@@ -44,38 +45,52 @@ final class FlinkCluster implements AutoCloseable {
    *
    * @param taskManagerEnv the environment of each TaskManager (its credentials)
    */
-  static FlinkCluster start(Path dir, int taskManagers, int slotsPerTaskManager, Map<String, String> taskManagerEnv)
+  static FlinkCluster start(
+      Path dir, int taskManagers, int slotsPerTaskManager, Map<String, String> taskManagerEnv)
       throws Exception {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     int restPort = freePort();
-    Files.writeString(conf.resolve("config.yaml"), String.join("\n",
-        "jobmanager.rpc.address: 127.0.0.1",
-        "jobmanager.rpc.port: " + freePort(),
-        "jobmanager.bind-host: 127.0.0.1",
-        "jobmanager.memory.process.size: 1024m",
-        "taskmanager.bind-host: 127.0.0.1",
-        "taskmanager.host: 127.0.0.1",
-        "taskmanager.memory.process.size: 1536m",
-        "taskmanager.numberOfTaskSlots: " + slotsPerTaskManager,
-        "rest.address: 127.0.0.1",
-        "rest.bind-address: 127.0.0.1",
-        "rest.port: " + restPort,
-        "io.tmp.dirs: " + tmp,
-        "restart-strategy.type: none",
-        "parallelism.default: 1",
-        ""));
+    Files.writeString(
+        conf.resolve("config.yaml"),
+        String.join(
+            "\n",
+            "jobmanager.rpc.address: 127.0.0.1",
+            "jobmanager.rpc.port: " + freePort(),
+            "jobmanager.bind-host: 127.0.0.1",
+            "jobmanager.memory.process.size: 1024m",
+            "taskmanager.bind-host: 127.0.0.1",
+            "taskmanager.host: 127.0.0.1",
+            "taskmanager.memory.process.size: 1536m",
+            "taskmanager.numberOfTaskSlots: " + slotsPerTaskManager,
+            "rest.address: 127.0.0.1",
+            "rest.bind-address: 127.0.0.1",
+            "rest.port: " + restPort,
+            "io.tmp.dirs: " + tmp,
+            "restart-strategy.type: none",
+            "parallelism.default: 1",
+            ""));
     FlinkCluster cluster = new FlinkCluster(dir, restPort);
     try {
       String classPath = ChildJvm.clusterClassPath();
       List<String> confArgs = List.of("--configDir", conf.toString());
       List<String> jm = resourceParams(classPath, "GET_JM_RESOURCE_PARAMS", conf, dir);
-      cluster.launch(classPath, jm, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-          confArgs, Map.of(), "jobmanager");
+      cluster.launch(
+          classPath,
+          jm,
+          "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+          confArgs,
+          Map.of(),
+          "jobmanager");
       List<String> tm = resourceParams(classPath, "GET_TM_RESOURCE_PARAMS", conf, dir);
       for (int i = 0; i < taskManagers; i++) {
-        cluster.launch(classPath, tm, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", confArgs,
-            taskManagerEnv, "taskmanager-" + i);
+        cluster.launch(
+            classPath,
+            tm,
+            "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+            confArgs,
+            taskManagerEnv,
+            "taskmanager-" + i);
       }
       cluster.awaitTaskManagers(taskManagers, Duration.ofSeconds(90));
       return cluster;
@@ -87,20 +102,31 @@ final class FlinkCluster implements AutoCloseable {
 
   /**
    * The JVM flags and the dynamic properties Flink computes for a process of this configuration:
-   * the first result line holds JVM arguments; the last holds {@code -D key=value} program arguments.
-   * Returned as JVM flags, dynamic properties marked with a leading {@code DYNAMIC:}.
+   * the first result line holds JVM arguments; the last holds {@code -D key=value} program
+   * arguments. Returned as JVM flags, dynamic properties marked with a leading {@code DYNAMIC:}.
    */
-  private static List<String> resourceParams(String classPath, String command, Path conf, Path dir) throws Exception {
+  private static List<String> resourceParams(String classPath, String command, Path conf, Path dir)
+      throws Exception {
     Path log = dir.resolve(command.toLowerCase() + ".log");
-    Process p = ChildJvm.start(classPath, List.of(), BASH_JAVA_UTILS,
-        List.of(command, "--configDir", conf.toString()), Map.of(), log);
+    Process p =
+        ChildJvm.start(
+            classPath,
+            List.of(),
+            BASH_JAVA_UTILS,
+            List.of(command, "--configDir", conf.toString()),
+            Map.of(),
+            log);
     if (p.waitFor() != 0) {
       throw new IllegalStateException(command + " failed:\n" + Files.readString(log));
     }
-    List<String> results = Files.readAllLines(log).stream().filter(l -> l.startsWith(RESULT_PREFIX))
-        .map(l -> l.substring(RESULT_PREFIX.length()).strip()).toList();
+    List<String> results =
+        Files.readAllLines(log).stream()
+            .filter(l -> l.startsWith(RESULT_PREFIX))
+            .map(l -> l.substring(RESULT_PREFIX.length()).strip())
+            .toList();
     if (results.size() < 2) {
-      throw new IllegalStateException(command + " printed no resource parameters:\n" + Files.readString(log));
+      throw new IllegalStateException(
+          command + " printed no resource parameters:\n" + Files.readString(log));
     }
     List<String> params = new ArrayList<>(Arrays.asList(results.get(0).split("\\s+")));
     for (String dynamic : results.get(results.size() - 1).split("\\s+")) {
@@ -111,8 +137,14 @@ final class FlinkCluster implements AutoCloseable {
     return params;
   }
 
-  private void launch(String classPath, List<String> params, String mainClass, List<String> confArgs,
-      Map<String, String> env, String name) throws IOException {
+  private void launch(
+      String classPath,
+      List<String> params,
+      String mainClass,
+      List<String> confArgs,
+      Map<String, String> env,
+      String name)
+      throws IOException {
     List<String> jvm = new ArrayList<>();
     List<String> args = new ArrayList<>(confArgs);
     for (String p : params) {
@@ -135,8 +167,12 @@ final class FlinkCluster implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       for (int i = 0; i < processes.size(); i++) {
         if (!processes.get(i).isAlive()) {
-          throw new IllegalStateException(logs.get(i).getFileName() + " exited with " + processes.get(i).exitValue()
-              + ":\n" + tail(logs.get(i)));
+          throw new IllegalStateException(
+              logs.get(i).getFileName()
+                  + " exited with "
+                  + processes.get(i).exitValue()
+                  + ":\n"
+                  + tail(logs.get(i)));
         }
       }
       try {
@@ -149,8 +185,14 @@ final class FlinkCluster implements AutoCloseable {
       }
       Thread.sleep(250);
     }
-    throw new IllegalStateException(registered + " of " + expected + " TaskManagers registered within " + timeout
-        + "\n" + tail(logs.get(0)));
+    throw new IllegalStateException(
+        registered
+            + " of "
+            + expected
+            + " TaskManagers registered within "
+            + timeout
+            + "\n"
+            + tail(logs.get(0)));
   }
 
   String master() {
@@ -159,11 +201,15 @@ final class FlinkCluster implements AutoCloseable {
 
   /** GET on the REST API, as JSON. */
   JsonNode get(String path) throws IOException, InterruptedException {
-    HttpResponse<String> response = http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path)).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IOException("GET " + path + " answered " + response.statusCode() + ": " + response.body());
+      throw new IOException(
+          "GET " + path + " answered " + response.statusCode() + ": " + response.body());
     }
     return new ObjectMapper().readTree(response.body());
   }

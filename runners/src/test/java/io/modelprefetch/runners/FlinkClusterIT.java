@@ -30,31 +30,43 @@ class FlinkClusterIT {
   static final long MIB = DemoModel.MIB;
 
   /** Several large objects: with 1 MiB parts, 43 ranges to spread over the TaskManagers. */
-  static final List<DemoModel.File> LARGE_MODEL = List.of(
-      DemoModel.File.single("config.json", 0),
-      DemoModel.File.single("model-00001-of-00004.safetensors", 12 * MIB + 3),
-      DemoModel.File.single("model-00002-of-00004.safetensors", 9 * MIB),
-      DemoModel.File.single("model-00003-of-00004.safetensors", 8 * MIB + 1),
-      DemoModel.File.single("model-00004-of-00004.safetensors", 10 * MIB + 5));
+  static final List<DemoModel.File> LARGE_MODEL =
+      List.of(
+          DemoModel.File.single("config.json", 0),
+          DemoModel.File.single("model-00001-of-00004.safetensors", 12 * MIB + 3),
+          DemoModel.File.single("model-00002-of-00004.safetensors", 9 * MIB),
+          DemoModel.File.single("model-00003-of-00004.safetensors", 8 * MIB + 1),
+          DemoModel.File.single("model-00004-of-00004.safetensors", 10 * MIB + 5));
 
   @TempDir static Path work;
   static EmbeddedS3 server;
   static FlinkCluster cluster;
   static Map<String, String> sourceDigests;
-  /** Keys in the launching CLI's environment only: a leak would show them; a use would fail the job. */
+
+  /**
+   * Keys in the launching CLI's environment only: a leak would show them; a use would fail the job.
+   */
   static final String CLI_ONLY_SECRET = "CliOnlySecret-" + Long.toHexString(System.nanoTime());
 
   @BeforeAll
   static void startServerAndCluster() throws Exception {
     Path jobJar = Path.of("target", RunnerChoice.JOB_JAR_NAME);
-    assertTrue(Files.isRegularFile(jobJar), "run in `mvn verify`: the job jar is built in `package`: " + jobJar.toAbsolutePath());
+    assertTrue(
+        Files.isRegularFile(jobJar),
+        "run in `mvn verify`: the job jar is built in `package`: " + jobJar.toAbsolutePath());
     server = EmbeddedS3.start(work.resolve("s3"));
     sourceDigests = DemoModel.upload(server.admin(), PrefetchIT.BUCKET, "large/", LARGE_MODEL);
     long started = System.nanoTime();
-    cluster = FlinkCluster.start(work.resolve("flink"), 2, 1, Map.of(
-        "AWS_ACCESS_KEY_ID", server.accessKey(),
-        "AWS_SECRET_ACCESS_KEY", server.secretKey()));
-    System.out.printf("Flink cluster up with 2 TaskManagers in %.1f s%n", (System.nanoTime() - started) / 1e9);
+    cluster =
+        FlinkCluster.start(
+            work.resolve("flink"),
+            2,
+            1,
+            Map.of(
+                "AWS_ACCESS_KEY_ID", server.accessKey(),
+                "AWS_SECRET_ACCESS_KEY", server.secretKey()));
+    System.out.printf(
+        "Flink cluster up with 2 TaskManagers in %.1f s%n", (System.nanoTime() - started) / 1e9);
   }
 
   @AfterAll
@@ -80,14 +92,29 @@ class FlinkClusterIT {
   }
 
   static Cli submit(Path shared, String... more) throws Exception {
-    List<String> args = new java.util.ArrayList<>(List.of("--runner", "flink", "--flink-master", cluster.master(),
-        "--parallelism", "2", "--local-dir", shared.toString(), "--part-size", "1MiB", "--part-threshold", "1MiB",
-        "--model-uri", "s3://models/large/"));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "--runner",
+                "flink",
+                "--flink-master",
+                cluster.master(),
+                "--parallelism",
+                "2",
+                "--local-dir",
+                shared.toString(),
+                "--part-size",
+                "1MiB",
+                "--part-threshold",
+                "1MiB",
+                "--model-uri",
+                "s3://models/large/"));
     args.addAll(List.of(more));
     long started = System.nanoTime();
     Cli cli = ChildJvm.runCli(cliEnv(), work, args.toArray(String[]::new));
-    System.out.printf("submission and run took %.1f s; the CLI's stderr:%n%s%n", (System.nanoTime() - started) / 1e9,
-        cli.err());
+    System.out.printf(
+        "submission and run took %.1f s; the CLI's stderr:%n%s%n",
+        (System.nanoTime() - started) / 1e9, cli.err());
     return cli;
   }
 
@@ -97,7 +124,8 @@ class FlinkClusterIT {
    * --report} on a cluster the report would be a TaskManager's, so the job's metrics decide.
    */
   @Test
-  void bothTaskManagersFetchRangesIntoASharedFolderExitFromMetricsAndNoSecretReachesTheCluster() throws Exception {
+  void bothTaskManagersFetchRangesIntoASharedFolderExitFromMetricsAndNoSecretReachesTheCluster()
+      throws Exception {
     Path shared = Files.createDirectories(work.resolve("shared"));
     Path metricsFile = work.resolve("model-prefetch.prom");
 
@@ -109,18 +137,27 @@ class FlinkClusterIT {
     assertEquals(sourceDigests, PrefetchIT.digests(model));
     assertEquals(List.of(), PrefetchIT.leftovers(model));
     assertTrue(cli.err().contains("Submitting with "), "the job jar was staged: " + cli.err());
-    assertTrue(cli.err().contains("model-prefetch: 1 model(s), from the job's metrics: 5 verified, 0 already present,"
-        + " 0 failed, 0 model(s) failed"), cli.err());
+    assertTrue(
+        cli.err()
+            .contains(
+                "model-prefetch: 1 model(s), from the job's metrics: 5 verified, 0 already present,"
+                    + " 0 failed, 0 model(s) failed"),
+        cli.err());
 
-    // The metrics file of a cluster run: the end figures only, from the job's metrics (no report here).
-    Map<String, Double> metrics = MetricsFileTest.samples(PrometheusText.parse(Files.readString(metricsFile)));
+    // The metrics file of a cluster run: the end figures only, from the job's metrics (no report
+    // here).
+    Map<String, Double> metrics =
+        MetricsFileTest.samples(PrometheusText.parse(Files.readString(metricsFile)));
     long bytes = LARGE_MODEL.stream().mapToLong(f -> DemoModel.content(f).length).sum();
     assertEquals(1.0, metrics.get("model_prefetch_run_success"), metrics.toString());
     assertEquals(0.0, metrics.get("model_prefetch_running"));
     assertEquals(5.0, metrics.get("model_prefetch_objects_total{status=verified}"));
     assertEquals((double) bytes, metrics.get("model_prefetch_bytes_fetched_total"));
     assertEquals(1.0, metrics.get("model_prefetch_model_success{model=large}"));
-    assertEquals(null, metrics.get("model_prefetch_model_bytes_done{model=large}"), "no live figures from a cluster");
+    assertEquals(
+        null,
+        metrics.get("model_prefetch_model_bytes_done{model=large}"),
+        "no live figures from a cluster");
 
     String jobId = latestJob();
     Map<Integer, String> fetched = subtasksThatFetched(jobId);
@@ -128,11 +165,20 @@ class FlinkClusterIT {
     assertEquals(2, new HashSet<>(fetched.values()).size(), "on two TaskManagers: " + fetched);
 
     // What the cluster holds of this job: its configuration (Beam's options), its plan, the logs.
-    String seen = cluster.get("/jobs/" + jobId + "/config") + "\n" + cluster.get("/jobs/" + jobId + "/plan") + "\n"
-        + cluster.get("/jobs/" + jobId) + "\n" + cluster.logs() + "\n" + cli;
+    String seen =
+        cluster.get("/jobs/" + jobId + "/config")
+            + "\n"
+            + cluster.get("/jobs/" + jobId + "/plan")
+            + "\n"
+            + cluster.get("/jobs/" + jobId)
+            + "\n"
+            + cluster.logs()
+            + "\n"
+            + cli;
     assertTrue(seen.contains("Fetch ranges"), "the scan covers the job's plan");
     assertFalse(seen.contains(CLI_ONLY_SECRET), "the CLI's secret reached the cluster or the logs");
-    assertFalse(seen.contains("AKIA-CLI-ONLY"), "the CLI's access key reached the cluster or the logs");
+    assertFalse(
+        seen.contains("AKIA-CLI-ONLY"), "the CLI's access key reached the cluster or the logs");
     assertFalse(seen.contains(server.secretKey()), "the TaskManagers' secret was logged");
   }
 
@@ -160,7 +206,10 @@ class FlinkClusterIT {
       if (!vertex.path("name").asText().contains("Fetch ranges")) {
         continue;
       }
-      for (JsonNode subtask : cluster.get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText()).path("subtasks")) {
+      for (JsonNode subtask :
+          cluster
+              .get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText())
+              .path("subtasks")) {
         if (subtask.path("metrics").path("read-records").asLong() > 0) {
           fetched.put(subtask.path("subtask").asInt(), subtask.path("taskmanager-id").asText());
         }

@@ -42,13 +42,27 @@ class FlinkEmbeddedIT {
   }
 
   Cli runOnEmbeddedFlink(String... args) throws IOException, InterruptedException {
-    Map<String, String> env = Map.of(
-        "AWS_ENDPOINT_URL", server.endpoint().toString(),
-        "AWS_REGION", EmbeddedS3.REGION,
-        "AWS_ACCESS_KEY_ID", server.accessKey(),
-        "AWS_SECRET_ACCESS_KEY", server.secretKey());
-    List<String> all = new java.util.ArrayList<>(List.of("--runner", "flink", "--flink-master", "[local]",
-        "--parallelism", "2", "--local-dir", dest.toString(), "--part-size", "1MiB", "--part-threshold", "2MiB"));
+    Map<String, String> env =
+        Map.of(
+            "AWS_ENDPOINT_URL", server.endpoint().toString(),
+            "AWS_REGION", EmbeddedS3.REGION,
+            "AWS_ACCESS_KEY_ID", server.accessKey(),
+            "AWS_SECRET_ACCESS_KEY", server.secretKey());
+    List<String> all =
+        new java.util.ArrayList<>(
+            List.of(
+                "--runner",
+                "flink",
+                "--flink-master",
+                "[local]",
+                "--parallelism",
+                "2",
+                "--local-dir",
+                dest.toString(),
+                "--part-size",
+                "1MiB",
+                "--part-threshold",
+                "2MiB"));
     all.addAll(List.of(args));
     return ChildJvm.runCli(env, serverDir, all.toArray(String[]::new));
   }
@@ -57,7 +71,8 @@ class FlinkEmbeddedIT {
   void embeddedFlinkWithTwoWorkersLandsTheModelByteIdenticalWithExactTotals() throws Exception {
     Path report = dest.resolve("report.json");
 
-    Cli cli = runOnEmbeddedFlink("--model-uri", "s3://models/llama/", "--report", report.toString());
+    Cli cli =
+        runOnEmbeddedFlink("--model-uri", "s3://models/llama/", "--report", report.toString());
 
     assertEquals(0, cli.status(), cli.toString());
     Path model = dest.resolve("llama");
@@ -68,11 +83,19 @@ class FlinkEmbeddedIT {
     long total = PrefetchIT.MODEL.stream().mapToLong(f -> DemoModel.content(f).length).sum();
     assertEquals("ok", r.path("status").asText());
     JsonNode totals = r.path("totals");
-    assertEquals(List.of(1L, 7L, 7L, 0L, 0L, total, total),
-        List.of(totals.path("models").asLong(), totals.path("objects").asLong(), totals.path("verified").asLong(),
-            totals.path("present").asLong(), totals.path("failed").asLong(), totals.path("bytes").asLong(),
+    assertEquals(
+        List.of(1L, 7L, 7L, 0L, 0L, total, total),
+        List.of(
+            totals.path("models").asLong(),
+            totals.path("objects").asLong(),
+            totals.path("verified").asLong(),
+            totals.path("present").asLong(),
+            totals.path("failed").asLong(),
+            totals.path("bytes").asLong(),
             totals.path("bytesFetched").asLong()));
-    assertTrue(cli.err().contains("1 model(s), 7 object(s): 7 verified, 0 already present, 0 failed"), cli.err());
+    assertTrue(
+        cli.err().contains("1 model(s), 7 object(s): 7 verified, 0 already present, 0 failed"),
+        cli.err());
     assertFalse(cli.toString().contains(server.secretKey()), "the secret stays out of the logs");
     assertFalse(Files.readString(report).contains(server.secretKey()), "and out of the report");
   }
@@ -83,8 +106,12 @@ class FlinkEmbeddedIT {
 
     assertEquals(1, cli.status(), cli.toString());
     assertEquals("", cli.out());
-    assertTrue(cli.err().contains("FAILED s3://models/no-such-model/: listing of s3://models/no-such-model/ found no object;"
-        + " check the bucket, the prefix and the endpoint"), cli.err());
+    assertTrue(
+        cli.err()
+            .contains(
+                "FAILED s3://models/no-such-model/: listing of s3://models/no-such-model/ found no object;"
+                    + " check the bucket, the prefix and the endpoint"),
+        cli.err());
     assertFalse(Files.exists(dest.resolve("no-such-model")));
   }
 }

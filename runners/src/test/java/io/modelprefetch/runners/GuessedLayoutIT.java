@@ -55,8 +55,17 @@ class GuessedLayoutIT {
   }
 
   Cli run(String prefix, String... extra) {
-    List<String> args = new ArrayList<>(List.of("--local-dir", dest.toString(), "--model-uri",
-        "s3://" + BUCKET + "/" + prefix, "--model-name", "m", "--report", dest.resolve("report.json").toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--local-dir",
+                dest.toString(),
+                "--model-uri",
+                "s3://" + BUCKET + "/" + prefix,
+                "--model-name",
+                "m",
+                "--report",
+                dest.resolve("report.json").toString()));
     args.addAll(List.of(extra));
     return Cli.run(server.environment(proxy.endpoint()), args.toArray(String[]::new));
   }
@@ -68,8 +77,12 @@ class GuessedLayoutIT {
   @Test
   void aFlippedByteOfAnAmbiguousLayoutIsFetchedAgainAndThenMatchesItsPartSize() throws IOException {
     // 24 MiB in 8 MiB parts: 3 parts, which 10 MiB parts would also make.
-    Map<String, String> seeded = DemoModel.upload(server.admin(), BUCKET, "flip/",
-        List.of(DemoModel.File.multipart("w.safetensors", 24 * MIB, 8 * MIB)));
+    Map<String, String> seeded =
+        DemoModel.upload(
+            server.admin(),
+            BUCKET,
+            "flip/",
+            List.of(DemoModel.File.multipart("w.safetensors", 24 * MIB, 8 * MIB)));
     proxy.faults(Map.of(Fault.FLIP, 1.0)).maxFaultsPerPath(1);
 
     Cli cli = run("flip/");
@@ -83,36 +96,63 @@ class GuessedLayoutIT {
   }
 
   @Test
-  void aPartSizeNoGuessMatchesIsCommittedBySizeOnlyOnceTheBytesCameTheSameTwice() throws IOException {
+  void aPartSizeNoGuessMatchesIsCommittedBySizeOnlyOnceTheBytesCameTheSameTwice()
+      throws IOException {
     // 21 MiB in 7 MiB parts: 3 parts; the common sizes that fit (8 and 10 MiB) are not it.
-    Map<String, String> seeded = DemoModel.upload(server.admin(), BUCKET, "odd/",
-        List.of(DemoModel.File.multipart("w.safetensors", 21 * MIB, 7 * MIB)));
+    Map<String, String> seeded =
+        DemoModel.upload(
+            server.admin(),
+            BUCKET,
+            "odd/",
+            List.of(DemoModel.File.multipart("w.safetensors", 21 * MIB, 7 * MIB)));
 
     Cli cli = run("odd/");
 
     assertEquals(0, cli.status(), cli.toString());
     assertEquals(seeded, PrefetchIT.digests(dest.resolve("m")));
     assertEquals("size", object().path("verifiedBy").asText());
-    assertEquals(2 * 21 * MIB, object().path("bytesFetched").asLong(), "fetched twice, to see the bytes stay");
+    assertEquals(
+        2 * 21 * MIB,
+        object().path("bytesFetched").asLong(),
+        "fetched twice, to see the bytes stay");
     assertEquals(1, object().path("retries").asInt());
-    assertTrue(cli.err().contains("model-prefetch: progress: done: m 1/1 files, 22020096/22020096 bytes;"), cli.err());
-    assertTrue(cli.err().contains("model-prefetch: 1 model(s), 1 object(s): 1 verified, 0 already present, 0 failed;"),
+    assertTrue(
+        cli.err().contains("model-prefetch: progress: done: m 1/1 files, 22020096/22020096 bytes;"),
+        cli.err());
+    assertTrue(
+        cli.err()
+            .contains(
+                "model-prefetch: 1 model(s), 1 object(s): 1 verified, 0 already present, 0 failed;"),
         cli.err());
     assertTrue(cli.err().contains("; 1 of them (21.0 MiB) checked by size only\n"), cli.err());
-    assertEquals(1, PrefetchIT.json(dest.resolve("report.json")).path("totals").path("sizeOnlyObjects").asInt());
+    assertEquals(
+        1,
+        PrefetchIT.json(dest.resolve("report.json"))
+            .path("totals")
+            .path("sizeOnlyObjects")
+            .asInt());
   }
 
   @Test
   void requireDigestRefusesAnObjectCheckedBySizeOnlyAndCommitsNothing() throws IOException {
-    DemoModel.upload(server.admin(), BUCKET, "strict/", List.of(DemoModel.File.multipart("w.safetensors", 21 * MIB,
-        7 * MIB), DemoModel.File.single("config.json", 0)));
+    DemoModel.upload(
+        server.admin(),
+        BUCKET,
+        "strict/",
+        List.of(
+            DemoModel.File.multipart("w.safetensors", 21 * MIB, 7 * MIB),
+            DemoModel.File.single("config.json", 0)));
 
     Cli cli = run("strict/", "--require-digest");
 
     assertEquals(1, cli.status(), cli.toString());
-    assertTrue(cli.err().contains("FAILED s3://models/strict/w.safetensors: only its size could be checked: the store"
-        + " keeps no digest of it (no MD5 ETag, no S3 or TOS checksum, no uploader's MD5), and --require-digest"
-        + " refuses size alone\n"), cli.err());
+    assertTrue(
+        cli.err()
+            .contains(
+                "FAILED s3://models/strict/w.safetensors: only its size could be checked: the store"
+                    + " keeps no digest of it (no MD5 ETag, no S3 or TOS checksum, no uploader's MD5), and --require-digest"
+                    + " refuses size alone\n"),
+        cli.err());
     assertFalse(Files.exists(dest.resolve("m/w.safetensors")));
     assertTrue(Files.exists(dest.resolve("m/config.json")), "the others land");
     assertEquals(List.of(), PrefetchIT.leftovers(dest.resolve("m")));
@@ -123,7 +163,9 @@ class GuessedLayoutIT {
     Cli cli = run("strict/", "--require-digest", "--verify", "size");
 
     assertEquals(2, cli.status(), cli.toString());
-    assertEquals("model-prefetch: --require-digest asks for a digest of every object, but --verify size computes"
-        + " none; give --verify full (or all) with it, or drop --require-digest\n", cli.err());
+    assertEquals(
+        "model-prefetch: --require-digest asks for a digest of every object, but --verify size computes"
+            + " none; give --verify full (or all) with it, or drop --require-digest\n",
+        cli.err());
   }
 }

@@ -1,7 +1,6 @@
 package io.modelprefetch.runners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelprefetch.runners.demo.DemoModel;
@@ -46,35 +45,69 @@ class HadoopDestinationIT {
   }
 
   Cli run(String localDir) {
-    return Cli.run(env(), "--local-dir", localDir, "--model-uri", "s3://models/src/", "--model-name", "m",
-        "--part-size", "1MiB", "--part-threshold", "2MiB", "--report", dest.resolve("report.json").toString());
+    return Cli.run(
+        env(),
+        "--local-dir",
+        localDir,
+        "--model-uri",
+        "s3://models/src/",
+        "--model-name",
+        "m",
+        "--part-size",
+        "1MiB",
+        "--part-threshold",
+        "2MiB",
+        "--report",
+        dest.resolve("report.json").toString());
   }
 
   @Test
-  void modelMirroredIntoAnotherBucketThroughS3aIsByteIdenticalAndRerunFindsItPresent() throws IOException {
+  void modelMirroredIntoAnotherBucketThroughS3aIsByteIdenticalAndRerunFindsItPresent()
+      throws IOException {
     Cli cli = run("s3a://mirror/copies/");
 
     assertEquals(0, cli.status(), cli.toString());
     assertEquals("s3a://mirror/copies/m\n", cli.out());
     Map<String, String> mirrored = new TreeMap<>();
-    for (S3Object o : server.admin().listObjectsV2(b -> b.bucket("mirror").prefix("copies/m/")).contents()) {
+    for (S3Object o :
+        server.admin().listObjectsV2(b -> b.bucket("mirror").prefix("copies/m/")).contents()) {
       String rel = o.key().substring("copies/m/".length());
       if (!rel.startsWith(".cache/") && !rel.startsWith(".prefetch/")) {
-        mirrored.put(rel, DemoModel.sha256(server.admin().getObjectAsBytes(b -> b.bucket("mirror").key(o.key())).asByteArray()));
+        mirrored.put(
+            rel,
+            DemoModel.sha256(
+                server
+                    .admin()
+                    .getObjectAsBytes(b -> b.bucket("mirror").key(o.key()))
+                    .asByteArray()));
       }
     }
     assertEquals(new TreeMap<>(digests), mirrored);
-    String sourceEtag = server.admin().headObject(b -> b.bucket("models").key("src/config.json")).eTag();
-    assertEquals(sourceEtag, server.admin().getObjectAsBytes(b -> b.bucket("mirror")
-        .key("copies/m/.cache/s3/download/config.json.metadata")).asUtf8String());
-    JsonNode marker = new com.fasterxml.jackson.databind.ObjectMapper().readTree(server.admin()
-        .getObjectAsBytes(b -> b.bucket("mirror").key("copies/m/.prefetch/complete.json")).asByteArray());
+    String sourceEtag =
+        server.admin().headObject(b -> b.bucket("models").key("src/config.json")).eTag();
+    assertEquals(
+        sourceEtag,
+        server
+            .admin()
+            .getObjectAsBytes(
+                b -> b.bucket("mirror").key("copies/m/.cache/s3/download/config.json.metadata"))
+            .asUtf8String());
+    JsonNode marker =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(
+                server
+                    .admin()
+                    .getObjectAsBytes(
+                        b -> b.bucket("mirror").key("copies/m/.prefetch/complete.json"))
+                    .asByteArray());
     assertEquals(PrefetchIT.MODEL.size(), marker.path("files").size());
     assertEquals("multipart-md5", verifiedBy().get("consolidated.safetensors"));
 
     Cli rerun = run("s3a://mirror/copies/");
     assertEquals(0, rerun.status(), rerun.toString());
-    assertEquals(PrefetchIT.MODEL.size(), PrefetchIT.json(dest.resolve("report.json")).path("totals").path("present").asInt());
+    assertEquals(
+        PrefetchIT.MODEL.size(),
+        PrefetchIT.json(dest.resolve("report.json")).path("totals").path("present").asInt());
   }
 
   @Test
@@ -88,7 +121,8 @@ class HadoopDestinationIT {
 
   Map<String, String> verifiedBy() throws IOException {
     Map<String, String> out = new TreeMap<>();
-    PrefetchIT.json(dest.resolve("report.json")).path("objects")
+    PrefetchIT.json(dest.resolve("report.json"))
+        .path("objects")
         .forEach(o -> out.put(o.path("relativePath").asText(), o.path("verifiedBy").asText()));
     return out;
   }

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** run is the default command, so the help people ask for is run's, and it says where keys come from. */
+/**
+ * run is the default command, so the help people ask for is run's, and it says where keys come
+ * from.
+ */
 class HelpTest {
 
   @ParameterizedTest
@@ -22,8 +25,14 @@ class HelpTest {
     assertEquals(run.out(), top.out());
     assertEquals("", top.err());
     assertTrue(top.out().startsWith("Usage: prefetch run [-hV]"), top.out());
-    for (String option : List.of("--model-uri=URI", "--local-dir=DIR", "--download-extra-config=JSON",
-        "--allow-file-suffix=SUFFIX", "--metrics-file=FILE", "--enable-progress-bar")) {
+    for (String option :
+        List.of(
+            "--model-uri=URI",
+            "--local-dir=DIR",
+            "--download-extra-config=JSON",
+            "--allow-file-suffix=SUFFIX",
+            "--metrics-file=FILE",
+            "--enable-progress-bar")) {
       assertTrue(top.out().contains(option), option + " in\n" + top.out());
     }
   }
@@ -31,10 +40,15 @@ class HelpTest {
   @Test
   void helpSaysWhereCredentialsComeFromAndNamesTheOtherCommands() {
     String help = Cli.run(Map.of(), "--help").out().replaceAll("\\s+", " ");
-    for (String text : List.of("TOS_ACCESS_KEY and TOS_SECRET_KEY (and TOS_SECURITY_TOKEN",
-        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)", "the AWS SDK's default chain",
-        "\"ak\" and \"sk\" in --download-extra-config", "Commands: run (the default: 'prefetch [run] [OPTIONS]'),"
-            + " status, doctor, demo, help [COMMAND].", "Exit status: 0 every object verified in place")) {
+    for (String text :
+        List.of(
+            "TOS_ACCESS_KEY and TOS_SECRET_KEY (and TOS_SECURITY_TOKEN",
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)",
+            "the AWS SDK's default chain",
+            "\"ak\" and \"sk\" in --download-extra-config",
+            "Commands: run (the default: 'prefetch [run] [OPTIONS]'),"
+                + " status, doctor, demo, help [COMMAND].",
+            "Exit status: 0 every object verified in place")) {
       assertTrue(help.contains(text), text + " in\n" + help);
     }
   }
@@ -45,8 +59,11 @@ class HelpTest {
 
     assertEquals(2, cli.status(), cli.toString());
     assertEquals("", cli.out(), "stdout carries only model paths");
-    assertEquals(Cli.run(Map.of(), "run", "--help").out() + "model-prefetch: nothing to fetch: give --model-uri"
-        + " s3://bucket/prefix/ (or tos://...) or --manifest FILE\n", cli.err());
+    assertEquals(
+        Cli.run(Map.of(), "run", "--help").out()
+            + "model-prefetch: nothing to fetch: give --model-uri"
+            + " s3://bucket/prefix/ (or tos://...) or --manifest FILE\n",
+        cli.err());
   }
 
   @Test

@@ -1,11 +1,11 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.verify.Verification;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.modelprefetch.pipeline.PrefetchOptions;
-import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.CredentialsSource;
+import io.modelprefetch.transforms.model.FetchSettings;
+import io.modelprefetch.transforms.verify.Verification;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,24 +22,70 @@ class JobResolverTest {
   @TempDir Path dir;
 
   JobResolver.Flags flags(String extraConfig, Integer numThreads, Boolean force, String localDir) {
-    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), localDir, null, null, null, null, extraConfig,
-        numThreads, null, null, null, force, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
+    return new JobResolver.Flags(
+        List.of("s3://bkt/models/llama/"),
+        localDir,
+        null,
+        null,
+        null,
+        null,
+        extraConfig,
+        numThreads,
+        null,
+        null,
+        null,
+        force,
+        null,
+        null,
+        "http://127.0.0.1:9000",
+        null,
+        null,
+        null,
+        List.of(),
+        null,
+        null,
+        null);
   }
 
   /** Flags with only {@code --verify} and {@code --direct-io} (either may be null: not given). */
   JobResolver.Flags fetchFlags(String verify, String directIo) {
-    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
-        null, null, null, null, null, verify, directIo, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
+    return new JobResolver.Flags(
+        List.of("s3://bkt/models/llama/"),
+        dir.toString(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        verify,
+        directIo,
+        "http://127.0.0.1:9000",
+        null,
+        null,
+        null,
+        List.of(),
+        null,
+        null,
+        null);
   }
 
   @Test
   void verificationIsFullUnlessTheFlagOrTheEnvironmentSaysSizeAndTheFlagWins() {
     Map<String, String> sizeEnv = Map.of("DOWNLOADER_VERIFY", "Size");
 
-    assertEquals(Verification.FULL, resolve(Map.of(), fetchFlags(null, null)).fetch().verification());
-    assertEquals(Verification.SIZE, resolve(sizeEnv, fetchFlags(null, null)).fetch().verification());
-    assertEquals(Verification.FULL, resolve(sizeEnv, fetchFlags("full", null)).fetch().verification());
-    assertEquals(Verification.SIZE, resolve(Map.of(), fetchFlags("size", null)).fetch().verification());
+    assertEquals(
+        Verification.FULL, resolve(Map.of(), fetchFlags(null, null)).fetch().verification());
+    assertEquals(
+        Verification.SIZE, resolve(sizeEnv, fetchFlags(null, null)).fetch().verification());
+    assertEquals(
+        Verification.FULL, resolve(sizeEnv, fetchFlags("full", null)).fetch().verification());
+    assertEquals(
+        Verification.SIZE, resolve(Map.of(), fetchFlags("size", null)).fetch().verification());
   }
 
   @Test
@@ -56,8 +102,16 @@ class JobResolverTest {
   void directIoFlagFalseReachesThePipelineOptions() {
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     RunCommand run = new RunCommand(new Main.Context(Map.of(), quiet, quiet));
-    new CommandLine(run).parseArgs("--model-uri", "s3://bkt/models/llama/", "--local-dir", dir.toString(),
-        "--endpoint", "http://127.0.0.1:9000", "--direct-io", "false");
+    new CommandLine(run)
+        .parseArgs(
+            "--model-uri",
+            "s3://bkt/models/llama/",
+            "--local-dir",
+            dir.toString(),
+            "--endpoint",
+            "http://127.0.0.1:9000",
+            "--direct-io",
+            "false");
 
     PrefetchOptions options = PrefetchRun.pipelineOptions(resolve(Map.of(), run.flags()));
 
@@ -67,8 +121,28 @@ class JobResolverTest {
 
   /** Flags with only {@code --structure-check} (null: not given). */
   JobResolver.Flags structureFlags(String structureCheck) {
-    return new JobResolver.Flags(List.of("s3://bkt/models/llama/"), dir.toString(), null, null, null, null, null,
-        null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null,
+    return new JobResolver.Flags(
+        List.of("s3://bkt/models/llama/"),
+        dir.toString(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        "http://127.0.0.1:9000",
+        null,
+        null,
+        null,
+        List.of(),
+        null,
+        null,
         structureCheck);
   }
 
@@ -78,7 +152,11 @@ class JobResolverTest {
 
     assertEquals(true, resolve(Map.of(), structureFlags(null)).fetch().structureCheck());
     assertEquals(false, resolve(offEnv, structureFlags(null)).fetch().structureCheck());
-    assertEquals(false, resolve(Map.of("DOWNLOADER_STRUCTURE_CHECK", "0"), structureFlags(null)).fetch().structureCheck());
+    assertEquals(
+        false,
+        resolve(Map.of("DOWNLOADER_STRUCTURE_CHECK", "0"), structureFlags(null))
+            .fetch()
+            .structureCheck());
     assertEquals(true, resolve(offEnv, structureFlags("on")).fetch().structureCheck());
     assertEquals(false, resolve(Map.of(), structureFlags("off")).fetch().structureCheck());
   }
@@ -87,17 +165,29 @@ class JobResolverTest {
   void structureCheckOffReachesThePipelineOptionsAndItsPassThroughIsRefused() {
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     RunCommand run = new RunCommand(new Main.Context(Map.of(), quiet, quiet));
-    new CommandLine(run).parseArgs("--model-uri", "s3://bkt/models/llama/", "--local-dir", dir.toString(),
-        "--endpoint", "http://127.0.0.1:9000", "--structure-check", "off");
+    new CommandLine(run)
+        .parseArgs(
+            "--model-uri",
+            "s3://bkt/models/llama/",
+            "--local-dir",
+            dir.toString(),
+            "--endpoint",
+            "http://127.0.0.1:9000",
+            "--structure-check",
+            "off");
 
     PrefetchOptions options = PrefetchRun.pipelineOptions(resolve(Map.of(), run.flags()));
 
     assertEquals(false, options.getStructureCheck());
     assertEquals(false, PrefetchOptions.fetchSettings(options).structureCheck());
-    UsageException refused = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
-        () -> PrefetchRun.refuseOptionsSetByFlags(List.of("--structureCheck=false")));
-    assertEquals("pipeline option --structureCheck=false is set by the command line's --structure-check flag, which"
-        + " would overwrite it; give --structure-check instead", refused.getMessage());
+    UsageException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            UsageException.class,
+            () -> PrefetchRun.refuseOptionsSetByFlags(List.of("--structureCheck=false")));
+    assertEquals(
+        "pipeline option --structureCheck=false is set by the command line's --structure-check flag, which"
+            + " would overwrite it; give --structure-check instead",
+        refused.getMessage());
   }
 
   Job resolve(Map<String, String> env, JobResolver.Flags flags) {
@@ -110,19 +200,29 @@ class JobResolverTest {
 
     assertEquals(FetchSettings.defaults(), job.fetch());
     assertEquals(dir.resolve("llama").toString(), job.models().get(0).modelDir());
-    assertEquals(CredentialsSource.Type.AWS_DEFAULT_CHAIN, job.models().get(0).client().credentials().type());
+    assertEquals(
+        CredentialsSource.Type.AWS_DEFAULT_CHAIN,
+        job.models().get(0).client().credentials().type());
   }
 
   @Test
   void environmentBeatsDefaultExtraConfigBeatsEnvironmentFlagBeatsAll() {
-    Map<String, String> env = Map.of("DOWNLOADER_NUM_THREADS", "6", "DOWNLOADER_FORCE_DOWNLOAD", "1");
+    Map<String, String> env =
+        Map.of("DOWNLOADER_NUM_THREADS", "6", "DOWNLOADER_FORCE_DOWNLOAD", "1");
 
-    assertEquals(6, resolve(env, flags(null, null, null, dir.toString())).fetch().maxInFlightRanges());
-    assertEquals(true, resolve(env, flags(null, null, null, dir.toString())).fetch().forceDownload());
-    Job extra = resolve(env, flags("{\"num_threads\": 7, \"force_download\": false}", null, null, dir.toString()));
+    assertEquals(
+        6, resolve(env, flags(null, null, null, dir.toString())).fetch().maxInFlightRanges());
+    assertEquals(
+        true, resolve(env, flags(null, null, null, dir.toString())).fetch().forceDownload());
+    Job extra =
+        resolve(
+            env,
+            flags("{\"num_threads\": 7, \"force_download\": false}", null, null, dir.toString()));
     assertEquals(7, extra.fetch().maxInFlightRanges());
     assertEquals(false, extra.fetch().forceDownload());
-    Job flag = resolve(env, flags("{\"num_threads\": 7, \"force_download\": true}", 9, false, dir.toString()));
+    Job flag =
+        resolve(
+            env, flags("{\"num_threads\": 7, \"force_download\": true}", 9, false, dir.toString()));
     assertEquals(9, flag.fetch().maxInFlightRanges());
     assertEquals(false, flag.fetch().forceDownload());
   }
@@ -130,29 +230,84 @@ class JobResolverTest {
   @Test
   void localDirComesFromFlagThenManifestThenEnvironment() throws Exception {
     Path manifest = dir.resolve("m.yaml");
-    Files.writeString(manifest, "localDir: " + dir.resolve("from-manifest") + "\nmodels:\n  - uri: s3://bkt/x/\n");
+    Files.writeString(
+        manifest,
+        "localDir: " + dir.resolve("from-manifest") + "\nmodels:\n  - uri: s3://bkt/x/\n");
     Map<String, String> env = Map.of("DOWNLOADER_LOCAL_DIR", dir.resolve("from-env").toString());
     JobResolver resolver = new JobResolver(env);
-    JobResolver.Flags noDir = new JobResolver.Flags(null, null, null, manifest, null, null, null, null, null, null,
-        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
-    JobResolver.Flags withDir = new JobResolver.Flags(null, dir.resolve("from-flag").toString(), null, manifest, null,
-        null, null, null, null, null, null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of(), null, null, null);
+    JobResolver.Flags noDir =
+        new JobResolver.Flags(
+            null,
+            null,
+            null,
+            manifest,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "http://127.0.0.1:9000",
+            null,
+            null,
+            null,
+            List.of(),
+            null,
+            null,
+            null);
+    JobResolver.Flags withDir =
+        new JobResolver.Flags(
+            null,
+            dir.resolve("from-flag").toString(),
+            null,
+            manifest,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "http://127.0.0.1:9000",
+            null,
+            null,
+            null,
+            List.of(),
+            null,
+            null,
+            null);
 
-    assertEquals(dir.resolve("from-manifest/x").toString(), resolver.resolve(noDir).models().get(0).modelDir());
-    assertEquals(dir.resolve("from-flag/x").toString(), resolver.resolve(withDir).models().get(0).modelDir());
-    assertEquals(dir.resolve("from-env/llama").toString(),
+    assertEquals(
+        dir.resolve("from-manifest/x").toString(),
+        resolver.resolve(noDir).models().get(0).modelDir());
+    assertEquals(
+        dir.resolve("from-flag/x").toString(),
+        resolver.resolve(withDir).models().get(0).modelDir());
+    assertEquals(
+        dir.resolve("from-env/llama").toString(),
         resolve(env, flags(null, null, null, null)).models().get(0).modelDir());
   }
 
   @Test
   void recipeHoldsNoSecret() {
-    Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", "s3cr3t-Value-42");
+    Map<String, String> env =
+        Map.of("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", "s3cr3t-Value-42");
 
-    Job job = resolve(env, flags("{\"ak\": \"AK2\", \"sk\": \"other-s3cr3t\"}", null, null, dir.toString()));
+    Job job =
+        resolve(
+            env, flags("{\"ak\": \"AK2\", \"sk\": \"other-s3cr3t\"}", null, null, dir.toString()));
 
     String shipped = job.toString();
     assertEquals(false, shipped.contains("s3cr3t"), shipped);
-    assertEquals(new CredentialsSource(CredentialsSource.Type.IN_PROCESS, "download-extra-config"),
+    assertEquals(
+        new CredentialsSource(CredentialsSource.Type.IN_PROCESS, "download-extra-config"),
         job.models().get(0).client().credentials());
   }
 }

@@ -32,8 +32,15 @@ class LocaleIT {
   @BeforeAll
   static void start() throws Exception {
     server = EmbeddedS3.inMemory(); // holds any key, whatever this test JVM's own locale
-    digests = DemoModel.upload(server.admin(), BUCKET, "loc/", List.of(DemoModel.File.single("config.json", 0),
-        DemoModel.File.single(NON_ASCII, 0), DemoModel.File.single("sub/w.bin", 4097)));
+    digests =
+        DemoModel.upload(
+            server.admin(),
+            BUCKET,
+            "loc/",
+            List.of(
+                DemoModel.File.single("config.json", 0),
+                DemoModel.File.single(NON_ASCII, 0),
+                DemoModel.File.single("sub/w.bin", 4097)));
   }
 
   @AfterAll
@@ -44,8 +51,15 @@ class LocaleIT {
   Cli run(String locale) throws Exception {
     Map<String, String> env = server.environment();
     env.put("LC_ALL", locale);
-    return ChildJvm.runCli(env, dest, "--local-dir", dest.toString(), "--model-uri", "s3://models/loc/",
-        "--model-name", "m");
+    return ChildJvm.runCli(
+        env,
+        dest,
+        "--local-dir",
+        dest.toString(),
+        "--model-uri",
+        "s3://models/loc/",
+        "--model-name",
+        "m");
   }
 
   @Test
@@ -53,12 +67,23 @@ class LocaleIT {
     Cli cli = run("C");
 
     assertEquals(1, cli.status(), cli.toString());
-    assertTrue(cli.err().contains("FAILED s3://models/loc/" + NON_ASCII + ": refused: key 'loc/" + NON_ASCII
-        + "' cannot be written as a UTF-8 file name: this JVM names files in ANSI_X3.4-1968 because its locale is not"
-        + " UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)\n"), cli.err());
-    assertTrue(cli.err().contains("model-prefetch: 1 model(s), 3 object(s): 2 verified, 0 already present, 1 failed;"),
+    assertTrue(
+        cli.err()
+            .contains(
+                "FAILED s3://models/loc/"
+                    + NON_ASCII
+                    + ": refused: key 'loc/"
+                    + NON_ASCII
+                    + "' cannot be written as a UTF-8 file name: this JVM names files in ANSI_X3.4-1968 because its locale is not"
+                    + " UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)\n"),
         cli.err());
-    assertEquals(Map.of("config.json", digests.get("config.json"), "sub/w.bin", digests.get("sub/w.bin")),
+    assertTrue(
+        cli.err()
+            .contains(
+                "model-prefetch: 1 model(s), 3 object(s): 2 verified, 0 already present, 1 failed;"),
+        cli.err());
+    assertEquals(
+        Map.of("config.json", digests.get("config.json"), "sub/w.bin", digests.get("sub/w.bin")),
         PrefetchIT.digests(dest.resolve("m")));
   }
 

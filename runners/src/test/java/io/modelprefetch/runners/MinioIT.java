@@ -25,31 +25,45 @@ import software.amazon.awssdk.services.s3.S3Client;
 @Testcontainers(disabledWithoutDocker = true)
 class MinioIT {
 
-  @Container static final MinIOContainer MINIO = new MinIOContainer("minio/minio:RELEASE.2024-12-18T13-15-44Z");
+  @Container
+  static final MinIOContainer MINIO =
+      new MinIOContainer("minio/minio:RELEASE.2024-12-18T13-15-44Z");
 
   @TempDir Path dest;
 
   @Test
   void modelFromMinioLandsByteIdentical() throws Exception {
     Map<String, String> digests;
-    try (S3Client admin = S3Client.builder()
-        .httpClientBuilder(ApacheHttpClient.builder())
-        .endpointOverride(URI.create(MINIO.getS3URL()))
-        .region(Region.US_EAST_1)
-        .forcePathStyle(true)
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .credentialsProvider(() -> AwsBasicCredentials.create(MINIO.getUserName(), MINIO.getPassword()))
-        .build()) {
+    try (S3Client admin =
+        S3Client.builder()
+            .httpClientBuilder(ApacheHttpClient.builder())
+            .endpointOverride(URI.create(MINIO.getS3URL()))
+            .region(Region.US_EAST_1)
+            .forcePathStyle(true)
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .credentialsProvider(
+                () -> AwsBasicCredentials.create(MINIO.getUserName(), MINIO.getPassword()))
+            .build()) {
       digests = DemoModel.upload(admin, "models", "llama/", PrefetchIT.MODEL);
     }
-    Map<String, String> env = Map.of(
-        "AWS_ENDPOINT_URL", MINIO.getS3URL(),
-        "AWS_REGION", "us-east-1",
-        "AWS_ACCESS_KEY_ID", MINIO.getUserName(),
-        "AWS_SECRET_ACCESS_KEY", MINIO.getPassword());
+    Map<String, String> env =
+        Map.of(
+            "AWS_ENDPOINT_URL", MINIO.getS3URL(),
+            "AWS_REGION", "us-east-1",
+            "AWS_ACCESS_KEY_ID", MINIO.getUserName(),
+            "AWS_SECRET_ACCESS_KEY", MINIO.getPassword());
 
-    Cli cli = Cli.run(env, "--local-dir", dest.toString(), "--model-uri", "s3://models/llama/",
-        "--part-size", "1MiB", "--part-threshold", "2MiB");
+    Cli cli =
+        Cli.run(
+            env,
+            "--local-dir",
+            dest.toString(),
+            "--model-uri",
+            "s3://models/llama/",
+            "--part-size",
+            "1MiB",
+            "--part-threshold",
+            "2MiB");
 
     assertEquals(0, cli.status(), cli.toString());
     assertEquals(digests, PrefetchIT.digests(dest.resolve("llama")));

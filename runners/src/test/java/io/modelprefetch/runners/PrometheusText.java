@@ -12,17 +12,17 @@ import java.util.regex.Pattern;
 
 /**
  * A strict parser of the Prometheus text exposition format 0.0.4, as node_exporter's textfile
- * collector reads it (Prometheus' expfmt text parser): it fails on anything that parser refuses, and
- * on what the textfile collector refuses on top (timestamps).
+ * collector reads it (Prometheus' expfmt text parser): it fails on anything that parser refuses,
+ * and on what the textfile collector refuses on top (timestamps).
  *
  * <ul>
  *   <li>{@code # HELP name text} (text escapes {@code \\} and {@code \n} only) and {@code # TYPE
  *       name counter|gauge|histogram|summary|untyped}, at most once per family, TYPE before the
  *       family's first sample; other {@code #} lines are comments;
- *   <li>a sample is {@code name[{label="value",...}] value}: names {@code [a-zA-Z_:][a-zA-Z0-9_:]*},
- *       label names {@code [a-zA-Z_][a-zA-Z0-9_]*} (not {@code __}-prefixed), label values escaping
- *       {@code \\}, {@code \"} and {@code \n} only, each label once, a float value ({@code NaN},
- *       {@code +Inf}, {@code -Inf} too);
+ *   <li>a sample is {@code name[{label="value",...}] value}: names {@code
+ *       [a-zA-Z_:][a-zA-Z0-9_:]*}, label names {@code [a-zA-Z_][a-zA-Z0-9_]*} (not {@code
+ *       __}-prefixed), label values escaping {@code \\}, {@code \"} and {@code \n} only, each label
+ *       once, a float value ({@code NaN}, {@code +Inf}, {@code -Inf} too);
  *   <li>a family's samples are contiguous, and no two have the same name and labels;
  *   <li>the text ends with a newline.
  * </ul>
@@ -38,12 +38,17 @@ final class PrometheusText {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
   private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") (.*)");
-  private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
-  private static final Pattern VALUE = Pattern.compile("[+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?|Inf|NaN)");
+  private static final Pattern TYPE =
+      Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
+  private static final Pattern VALUE =
+      Pattern.compile("[+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?|Inf|NaN)");
 
   private PrometheusText() {}
 
-  /** Parses {@code text}; throws {@link IllegalArgumentException} naming the line at the first error. */
+  /**
+   * Parses {@code text}; throws {@link IllegalArgumentException} naming the line at the first
+   * error.
+   */
   static Map<String, Family> parse(String text) {
     if (!text.isEmpty() && !text.endsWith("\n")) {
       throw new IllegalArgumentException("the text does not end with a newline");
@@ -103,13 +108,21 @@ final class PrometheusText {
     }
     Map<String, Family> families = new LinkedHashMap<>();
     for (Map.Entry<String, List<Sample>> e : samples.entrySet()) {
-      families.put(e.getKey(), new Family(e.getKey(), types.getOrDefault(e.getKey(), "untyped"), helps.get(e.getKey()),
-          List.copyOf(e.getValue())));
+      families.put(
+          e.getKey(),
+          new Family(
+              e.getKey(),
+              types.getOrDefault(e.getKey(), "untyped"),
+              helps.get(e.getKey()),
+              List.copyOf(e.getValue())));
     }
     return families;
   }
 
-  /** The family a sample belongs to: its TYPE'd name, or for histograms and summaries their base name. */
+  /**
+   * The family a sample belongs to: its TYPE'd name, or for histograms and summaries their base
+   * name.
+   */
   private static String familyOf(String name, Map<String, String> types) {
     if (types.containsKey(name)) {
       return name;
@@ -164,7 +177,9 @@ final class PrometheusText {
               case '\\' -> value.append('\\');
               case '"' -> value.append('"');
               case 'n' -> value.append('\n');
-              default -> throw new IllegalArgumentException(at + "invalid escape \\" + escaped + " in a label value");
+              default ->
+                  throw new IllegalArgumentException(
+                      at + "invalid escape \\" + escaped + " in a label value");
             }
           } else {
             value.append(c);
@@ -186,14 +201,19 @@ final class PrometheusText {
     }
     String[] rest = line.substring(i + 1).strip().split("\\s+");
     if (rest.length != 1) {
-      throw new IllegalArgumentException(at + (rest.length == 2 ? "a timestamp, which the textfile collector refuses"
-          : "expected one value"));
+      throw new IllegalArgumentException(
+          at
+              + (rest.length == 2
+                  ? "a timestamp, which the textfile collector refuses"
+                  : "expected one value"));
     }
     if (!VALUE.matcher(rest[0]).matches()) {
       throw new IllegalArgumentException(at + "'" + rest[0] + "' is not a float value");
     }
-    double value = rest[0].endsWith("Inf") ? (rest[0].startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY)
-        : Double.parseDouble(rest[0]);
+    double value =
+        rest[0].endsWith("Inf")
+            ? (rest[0].startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY)
+            : Double.parseDouble(rest[0]);
     return new Sample(line.substring(0, name.end()), labels, value);
   }
 

@@ -7,11 +7,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** What passes the redacting stream: whole lines redacted, partial lines on flush, other bytes unchanged. */
+/**
+ * What passes the redacting stream: whole lines redacted, partial lines on flush, other bytes
+ * unchanged.
+ */
 class RedactingStreamTest {
 
   private final ByteArrayOutputStream sink = new ByteArrayOutputStream();
-  private final PrintStream out = RedactingStream.wrap(new PrintStream(sink, true, StandardCharsets.UTF_8), "no.such.property");
+  private final PrintStream out =
+      RedactingStream.wrap(new PrintStream(sink, true, StandardCharsets.UTF_8), "no.such.property");
 
   private String written() {
     return sink.toString(StandardCharsets.UTF_8);
@@ -19,11 +23,14 @@ class RedactingStreamTest {
 
   @Test
   void aMultiLineMessageIsRedactedLineByLine() {
-    out.println("07:06:58.904 DEBUG DefaultV4RequestSigner - AWS4 Canonical Request: GET\n/models\n"
-        + "x-amz-date:20261202T070658Z\nx-amz-security-token:IQoJb3JpZ2luX2VjEtok\n\nhost;x-amz-security-token");
+    out.println(
+        "07:06:58.904 DEBUG DefaultV4RequestSigner - AWS4 Canonical Request: GET\n/models\n"
+            + "x-amz-date:20261202T070658Z\nx-amz-security-token:IQoJb3JpZ2luX2VjEtok\n\nhost;x-amz-security-token");
 
-    assertEquals("07:06:58.904 DEBUG DefaultV4RequestSigner - AWS4 Canonical Request: GET\n/models\n"
-        + "x-amz-date:20261202T070658Z\nx-amz-security-token:[REDACTED]\n\nhost;x-amz-security-token\n", written());
+    assertEquals(
+        "07:06:58.904 DEBUG DefaultV4RequestSigner - AWS4 Canonical Request: GET\n/models\n"
+            + "x-amz-date:20261202T070658Z\nx-amz-security-token:[REDACTED]\n\nhost;x-amz-security-token\n",
+        written());
   }
 
   @Test
@@ -32,7 +39,8 @@ class RedactingStreamTest {
     out.print("rity-Token: IQoJb3JpZ2luX2VjE");
     out.print("tok\n");
 
-    assertEquals("DEBUG headers - http-outgoing-0 >> X-Amz-Security-Token: [REDACTED]\n", written());
+    assertEquals(
+        "DEBUG headers - http-outgoing-0 >> X-Amz-Security-Token: [REDACTED]\n", written());
   }
 
   @Test

@@ -1,6 +1,5 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.model.RetryCause;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +11,7 @@ import io.modelprefetch.runners.FaultProxy.Fault;
 import io.modelprefetch.runners.demo.DemoModel;
 import io.modelprefetch.runners.demo.EmbeddedS3;
 import io.modelprefetch.transforms.PrefetchMetrics;
-import io.modelprefetch.transforms.s3.S3Errors;
+import io.modelprefetch.transforms.model.RetryCause;
 import io.modelprefetch.transforms.verify.Crc64;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -53,25 +52,51 @@ class ReliabilityIT {
   static final String BUCKET = "models";
   static final long MIB = DemoModel.MIB;
 
-  /** Multi-range plain objects (CRC-64 announced), a single-range one, a multipart upload, small files. */
-  static final List<DemoModel.File> MODEL = List.of(
-      DemoModel.File.single("config.json", 0),
-      DemoModel.File.single("model-00001-of-00002.safetensors", 6 * MIB + 3),
-      DemoModel.File.single("model-00002-of-00002.safetensors", 3 * MIB),
-      DemoModel.File.multipart("consolidated.safetensors", 11 * MIB + 1, 5 * MIB),
-      DemoModel.File.single("empty.txt", 0));
+  /**
+   * Multi-range plain objects (CRC-64 announced), a single-range one, a multipart upload, small
+   * files.
+   */
+  static final List<DemoModel.File> MODEL =
+      List.of(
+          DemoModel.File.single("config.json", 0),
+          DemoModel.File.single("model-00001-of-00002.safetensors", 6 * MIB + 3),
+          DemoModel.File.single("model-00002-of-00002.safetensors", 3 * MIB),
+          DemoModel.File.multipart("consolidated.safetensors", 11 * MIB + 1, 5 * MIB),
+          DemoModel.File.single("empty.txt", 0));
 
   /**
    * The ranges each file of {@link #MODEL} is fetched in, with 1 MiB parts above 4 MiB: the CRC-64
    * announced vouches for every object, so no range is aligned to upload parts.
    */
-  static final Map<String, Integer> RANGES = Map.of("config.json", 1, "model-00001-of-00002.safetensors", 7,
-      "model-00002-of-00002.safetensors", 1, "consolidated.safetensors", 12, "empty.txt", 1);
+  static final Map<String, Integer> RANGES =
+      Map.of(
+          "config.json",
+          1,
+          "model-00001-of-00002.safetensors",
+          7,
+          "model-00002-of-00002.safetensors",
+          1,
+          "consolidated.safetensors",
+          12,
+          "empty.txt",
+          1);
 
-  /** The retry cause each range fault is counted under; a flipped byte is caught by verification instead. */
-  static final Map<Fault, RetryCause> CAUSES = Map.of(Fault.RESET, RetryCause.CONNECTION,
-      Fault.SLOWDOWN, RetryCause.THROTTLED, Fault.TRUNCATE, RetryCause.TRUNCATED,
-      Fault.TRICKLE, RetryCause.TIMEOUT, Fault.WRONG_RANGE, RetryCause.SERVER);
+  /**
+   * The retry cause each range fault is counted under; a flipped byte is caught by verification
+   * instead.
+   */
+  static final Map<Fault, RetryCause> CAUSES =
+      Map.of(
+          Fault.RESET,
+          RetryCause.CONNECTION,
+          Fault.SLOWDOWN,
+          RetryCause.THROTTLED,
+          Fault.TRUNCATE,
+          RetryCause.TRUNCATED,
+          Fault.TRICKLE,
+          RetryCause.TIMEOUT,
+          Fault.WRONG_RANGE,
+          RetryCause.SERVER);
 
   @TempDir static Path serverDir;
   static EmbeddedS3 server;
@@ -102,7 +127,8 @@ class ReliabilityIT {
   /** Uploads {@code files} and announces each one's CRC-64 at the proxy, as TOS does. */
   static Map<String, String> seed(String prefix, List<DemoModel.File> files) {
     for (DemoModel.File f : files) {
-      proxy.announceCrc64("/" + BUCKET + "/" + prefix + f.relativePath(), Crc64.of(DemoModel.content(f)));
+      proxy.announceCrc64(
+          "/" + BUCKET + "/" + prefix + f.relativePath(), Crc64.of(DemoModel.content(f)));
     }
     return DemoModel.upload(server.admin(), BUCKET, prefix, files);
   }
@@ -116,18 +142,32 @@ class ReliabilityIT {
   }
 
   String[] args(String prefix, String... extra) {
-    List<String> args = new ArrayList<>(List.of("--local-dir", dest.toString(), "--model-uri",
-        "s3://" + BUCKET + "/" + prefix, "--model-name", "m", "--part-size", "1MiB", "--part-threshold", "4MiB",
-        "--report", dest.resolve("report.json").toString(),
-        // A trickling body is given up after 2 s instead of 30: short for the test, long beside a range here.
-        "--stall-timeout", "2s"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--local-dir",
+                dest.toString(),
+                "--model-uri",
+                "s3://" + BUCKET + "/" + prefix,
+                "--model-name",
+                "m",
+                "--part-size",
+                "1MiB",
+                "--part-threshold",
+                "4MiB",
+                "--report",
+                dest.resolve("report.json").toString(),
+                // A trickling body is given up after 2 s instead of 30: short for the test, long
+                // beside a range here.
+                "--stall-timeout",
+                "2s"));
     args.addAll(List.of(extra));
     return args.toArray(String[]::new);
   }
 
   /**
-   * Runs the pipeline {@link #run} would run, on the DirectRunner in this JVM, and returns the job's
-   * Beam metrics, which the command line does not print.
+   * Runs the pipeline {@link #run} would run, on the DirectRunner in this JVM, and returns the
+   * job's Beam metrics, which the command line does not print.
    */
   MetricResults runPipeline(String prefix) {
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
@@ -137,20 +177,27 @@ class ReliabilityIT {
     PrefetchOptions options = PrefetchRun.pipelineOptions(job);
     options.setReportPath(job.reportPath());
     PrefetchRun.tuneDirectRunner(options, job.pipelineArgs());
-    PipelineResult result = PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes()).run();
+    PipelineResult result =
+        PrefetchPipeline.build(Pipeline.create(options), job.models(), job.notes()).run();
     assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
     return result.metrics();
   }
 
   /** The attempted value of one distribution, merged over the steps that report it. */
   static DistributionResult distribution(MetricResults metrics, String name) {
-    MetricsFilter filter = MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name)).build();
+    MetricsFilter filter =
+        MetricsFilter.builder()
+            .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name))
+            .build();
     DistributionResult merged = DistributionResult.IDENTITY_ELEMENT;
     for (var result : metrics.queryMetrics(filter).getDistributions()) {
       DistributionResult d = result.getAttempted();
-      merged = DistributionResult.create(merged.getSum() + d.getSum(), merged.getCount() + d.getCount(),
-          Math.min(merged.getMin(), d.getMin()), Math.max(merged.getMax(), d.getMax()));
+      merged =
+          DistributionResult.create(
+              merged.getSum() + d.getSum(),
+              merged.getCount() + d.getCount(),
+              Math.min(merged.getMin(), d.getMin()),
+              Math.max(merged.getMax(), d.getMax()));
     }
     return merged;
   }
@@ -167,12 +214,14 @@ class ReliabilityIT {
     assertEquals(digests, PrefetchIT.digests(dest.resolve("m")));
     // TOS's CRC-64 (announced with every HEAD and GET answer) vouches for each object: no MD5 is
     // computed. The empty file has no GET, so only its ETag's MD5.
-    assertEquals(Map.of(
-        "config.json", "crc64ecma",
-        "model-00001-of-00002.safetensors", "crc64ecma",
-        "model-00002-of-00002.safetensors", "crc64ecma",
-        "consolidated.safetensors", "crc64ecma",
-        "empty.txt", "md5"), evidence("verifiedBy"));
+    assertEquals(
+        Map.of(
+            "config.json", "crc64ecma",
+            "model-00001-of-00002.safetensors", "crc64ecma",
+            "model-00002-of-00002.safetensors", "crc64ecma",
+            "consolidated.safetensors", "crc64ecma",
+            "empty.txt", "md5"),
+        evidence("verifiedBy"));
     assertEquals("[\"size\",\"crc64ecma\"]", evidence("checks").get("consolidated.safetensors"));
 
     Files.delete(dest.resolve("report.json"));
@@ -180,12 +229,14 @@ class ReliabilityIT {
 
     assertEquals(0, all.status(), all.toString());
     assertEquals(digests, PrefetchIT.digests(dest.resolve("m")));
-    assertEquals(Map.of(
-        "config.json", "[\"size\",\"crc64ecma\",\"md5\"]",
-        "model-00001-of-00002.safetensors", "[\"size\",\"crc64ecma\",\"md5\"]",
-        "model-00002-of-00002.safetensors", "[\"size\",\"crc64ecma\",\"md5\"]",
-        "consolidated.safetensors", "[\"size\",\"crc64ecma\",\"multipart-md5\"]",
-        "empty.txt", "[\"size\",\"md5\"]"), evidence("checks"));
+    assertEquals(
+        Map.of(
+            "config.json", "[\"size\",\"crc64ecma\",\"md5\"]",
+            "model-00001-of-00002.safetensors", "[\"size\",\"crc64ecma\",\"md5\"]",
+            "model-00002-of-00002.safetensors", "[\"size\",\"crc64ecma\",\"md5\"]",
+            "consolidated.safetensors", "[\"size\",\"crc64ecma\",\"multipart-md5\"]",
+            "empty.txt", "[\"size\",\"md5\"]"),
+        evidence("checks"));
   }
 
   /** One field of every object of the report, by relative path. */
@@ -193,7 +244,8 @@ class ReliabilityIT {
     Map<String, String> values = new TreeMap<>();
     for (JsonNode o : report().path("objects")) {
       JsonNode value = o.path(field);
-      values.put(o.path("relativePath").asText(), value.isTextual() ? value.asText() : value.toString());
+      values.put(
+          o.path("relativePath").asText(), value.isTextual() ? value.asText() : value.toString());
     }
     return values;
   }
@@ -201,7 +253,9 @@ class ReliabilityIT {
   @Test
   void manifestSha256IsTheStrongestEvidenceAndAMismatchNeverLands() throws IOException {
     Path manifest = dest.resolve("models.yaml");
-    Files.writeString(manifest, """
+    Files.writeString(
+        manifest,
+        """
         models:
           - uri: s3://models/rel/
             name: m
@@ -209,26 +263,47 @@ class ReliabilityIT {
             sha256:
               config.json: %s
               model-00002-of-00002.safetensors: %s
-        """.formatted(digests.get("config.json"), "0".repeat(64)));
+        """
+            .formatted(digests.get("config.json"), "0".repeat(64)));
 
-    Cli cli = Cli.run(env(), "--local-dir", dest.toString(), "--manifest", manifest.toString(), "--report",
-        dest.resolve("report.json").toString());
+    Cli cli =
+        Cli.run(
+            env(),
+            "--local-dir",
+            dest.toString(),
+            "--manifest",
+            manifest.toString(),
+            "--report",
+            dest.resolve("report.json").toString());
 
     assertEquals(1, cli.status(), cli.toString());
-    assertEquals(Map.of("config.json", digests.get("config.json")), PrefetchIT.digests(dest.resolve("m")));
-    assertTrue(cli.err().contains("FAILED s3://models/rel/model-00002-of-00002.safetensors: sha256: expected "
-        + "0".repeat(64) + " (manifest), got " + digests.get("model-00002-of-00002.safetensors") + " after 3 attempts"),
+    assertEquals(
+        Map.of("config.json", digests.get("config.json")), PrefetchIT.digests(dest.resolve("m")));
+    assertTrue(
+        cli.err()
+            .contains(
+                "FAILED s3://models/rel/model-00002-of-00002.safetensors: sha256: expected "
+                    + "0".repeat(64)
+                    + " (manifest), got "
+                    + digests.get("model-00002-of-00002.safetensors")
+                    + " after 3 attempts"),
         cli.toString());
     Map<String, String> verifiedBy = new TreeMap<>();
-    report().path("objects").forEach(o -> verifiedBy.put(o.path("relativePath").asText(), o.path("verifiedBy").asText()));
+    report()
+        .path("objects")
+        .forEach(
+            o -> verifiedBy.put(o.path("relativePath").asText(), o.path("verifiedBy").asText()));
     assertEquals("sha256", verifiedBy.get("config.json"));
     assertEquals(List.of(), PrefetchIT.leftovers(dest.resolve("m")));
-    assertFalse(Files.exists(dest.resolve("m/.prefetch/complete.json")), "an incomplete model has no marker");
+    assertFalse(
+        Files.exists(dest.resolve("m/.prefetch/complete.json")),
+        "an incomplete model has no marker");
   }
 
   @ParameterizedTest
   @EnumSource(Fault.class)
-  void eachFaultAloneIsRecoveredCountedUnderItsCauseAndFilesAreByteIdentical(Fault fault) throws IOException {
+  void eachFaultAloneIsRecoveredCountedUnderItsCauseAndFilesAreByteIdentical(Fault fault)
+      throws IOException {
     // At most two faults per object: fewer than its range retries and its verification attempts.
     proxy.faults(Map.of(fault, 0.25)).maxFaultsPerPath(2);
 
@@ -241,7 +316,8 @@ class ReliabilityIT {
     long rangesFetched = 0;
     for (JsonNode o : report().path("objects")) {
       retries += o.path("retries").asLong();
-      // Only flips make whole-object refetches, each of all the object's ranges; then every retry is one.
+      // Only flips make whole-object refetches, each of all the object's ranges; then every retry
+      // is one.
       long refetches = fault == Fault.FLIP ? o.path("retries").asLong() : 0;
       rangesFetched += RANGES.get(o.path("relativePath").asText()) * (1 + refetches);
     }
@@ -253,7 +329,14 @@ class ReliabilityIT {
     byCause.keySet().forEach(cause -> expected.put(cause, 0L));
     if (fault == Fault.FLIP) {
       // Caught by the whole-object evidence: one refetch covers every flip of that attempt.
-      assertTrue(retries >= 1 && retries <= proxy.injected(fault), "refetches: " + retries + ", flips " + proxy.injected(fault) + ", objects " + report().path("objects"));
+      assertTrue(
+          retries >= 1 && retries <= proxy.injected(fault),
+          "refetches: "
+              + retries
+              + ", flips "
+              + proxy.injected(fault)
+              + ", objects "
+              + report().path("objects"));
       assertEquals(retries, PrefetchRun.counter(metrics, PrefetchMetrics.OBJECTS_REFETCHED));
     } else {
       assertEquals(proxy.injected(fault), retries, "each injected fault is one range retry");
@@ -261,26 +344,33 @@ class ReliabilityIT {
       assertEquals(0, PrefetchRun.counter(metrics, PrefetchMetrics.OBJECTS_REFETCHED));
     }
     assertEquals(expected, byCause);
-    assertEquals(byCause.values().stream().mapToLong(Long::longValue).sum(),
+    assertEquals(
+        byCause.values().stream().mapToLong(Long::longValue).sum(),
         PrefetchRun.counter(metrics, PrefetchMetrics.RANGE_RETRIES));
     assertEquals(rangesFetched, PrefetchRun.counter(metrics, PrefetchMetrics.RANGES_FETCHED));
-    assertEquals(report().path("totals").path("bytesFetched").asLong(), PrefetchRun.counter(metrics, PrefetchMetrics.BYTES_FETCHED));
+    assertEquals(
+        report().path("totals").path("bytesFetched").asLong(),
+        PrefetchRun.counter(metrics, PrefetchMetrics.BYTES_FETCHED));
     DistributionResult millis = distribution(metrics, PrefetchMetrics.RANGE_MILLIS);
     assertEquals(rangesFetched, millis.getCount(), "one latency sample per range fetched");
     assertEquals(millis.getSum(), PrefetchRun.counter(metrics, PrefetchMetrics.RANGE_MILLIS_TOTAL));
     if (fault != Fault.FLIP) {
-      assertTrue(millis.getMax() >= 100, "a retried range's latency includes its backoff of at least 100 ms: " + millis);
+      assertTrue(
+          millis.getMax() >= 100,
+          "a retried range's latency includes its backoff of at least 100 ms: " + millis);
     }
   }
 
   @Test
   void allFaultsAtOnceNeverLeaveACorruptFileUnderItsFinalName() throws IOException {
-    proxy.faults(Map.of(Fault.RESET, 0.1, Fault.SLOWDOWN, 0.1, Fault.TRUNCATE, 0.1, Fault.FLIP, 0.1));
+    proxy.faults(
+        Map.of(Fault.RESET, 0.1, Fault.SLOWDOWN, 0.1, Fault.TRUNCATE, 0.1, Fault.FLIP, 0.1));
 
     Cli cli = run("rel/");
 
     Map<String, String> landed = PrefetchIT.digests(dest.resolve("m"));
-    landed.forEach((path, sha) -> assertEquals(digests.get(path), sha, path + " is byte-identical"));
+    landed.forEach(
+        (path, sha) -> assertEquals(digests.get(path), sha, path + " is byte-identical"));
     if (cli.status() == 0) {
       assertEquals(digests, landed);
     } else {
@@ -300,12 +390,16 @@ class ReliabilityIT {
     seed("change/", List.of(big));
     byte[] newer = DemoModel.content(DemoModel.File.single("newer.bin", 5 * MIB));
     AtomicInteger gets = new AtomicInteger();
-    proxy.beforeObjectGet(path -> {
-      if (path.equals("/models/change/big.bin") && gets.incrementAndGet() == 2) {
-        server.admin().putObject(b -> b.bucket(BUCKET).key("change/big.bin"), RequestBody.fromBytes(newer));
-        proxy.announceCrc64(path, Crc64.of(newer));
-      }
-    });
+    proxy.beforeObjectGet(
+        path -> {
+          if (path.equals("/models/change/big.bin") && gets.incrementAndGet() == 2) {
+            server
+                .admin()
+                .putObject(
+                    b -> b.bucket(BUCKET).key("change/big.bin"), RequestBody.fromBytes(newer));
+            proxy.announceCrc64(path, Crc64.of(newer));
+          }
+        });
 
     Cli cli = run("change/");
 
@@ -343,7 +437,9 @@ class ReliabilityIT {
     assertEquals(1, proxy.listings());
 
     byte[] changed = "{\"changed\": 1}\n".getBytes();
-    server.admin().putObject(b -> b.bucket(BUCKET).key("idem/config.json"), RequestBody.fromBytes(changed));
+    server
+        .admin()
+        .putObject(b -> b.bucket(BUCKET).key("idem/config.json"), RequestBody.fromBytes(changed));
     proxy.announceCrc64("/models/idem/config.json", Crc64.of(changed));
     proxy.resetCounters();
     Cli third = run("idem/");
@@ -358,23 +454,44 @@ class ReliabilityIT {
 
   @Test
   void killedRunResumesAndFetchesOnlyWhatWasNotJournaled() throws Exception {
-    List<DemoModel.File> files = List.of(DemoModel.File.single("shard-1.bin", 8 * MIB),
-        DemoModel.File.single("shard-2.bin", 8 * MIB));
+    List<DemoModel.File> files =
+        List.of(
+            DemoModel.File.single("shard-1.bin", 8 * MIB),
+            DemoModel.File.single("shard-2.bin", 8 * MIB));
     Map<String, String> expected = seed("kill/", files);
     int passThrough = 6;
     AtomicInteger gets = new AtomicInteger();
     Semaphore gate = new Semaphore(0);
-    proxy.beforeObjectGet(path -> {
-      if (gets.incrementAndGet() > passThrough) {
-        gate.acquireUninterruptibly();
-      }
-    });
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Daws.disableEc2Metadata=true", Main.class.getName(),
-        "--local-dir", dest.toString(), "--model-uri", "s3://models/kill/", "--model-name", "m",
-        "--part-size", "1MiB", "--part-threshold", "1MiB", "--num-threads", "2"));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dest.resolve("killed.log").toFile());
+    proxy.beforeObjectGet(
+        path -> {
+          if (gets.incrementAndGet() > passThrough) {
+            gate.acquireUninterruptibly();
+          }
+        });
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Daws.disableEc2Metadata=true",
+                Main.class.getName(),
+                "--local-dir",
+                dest.toString(),
+                "--model-uri",
+                "s3://models/kill/",
+                "--model-name",
+                "m",
+                "--part-size",
+                "1MiB",
+                "--part-threshold",
+                "1MiB",
+                "--num-threads",
+                "2"));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dest.resolve("killed.log").toFile());
     builder.environment().putAll(env());
     Process process = builder.start();
     try {
@@ -387,14 +504,18 @@ class ReliabilityIT {
       proxy.beforeObjectGet(path -> {});
     }
     long journaledRanges = journaled(dest.resolve("m"));
-    assertTrue(journaledRanges >= passThrough - 2, "ranges journaled before the kill: " + journaledRanges);
+    assertTrue(
+        journaledRanges >= passThrough - 2, "ranges journaled before the kill: " + journaledRanges);
     proxy.resetCounters();
 
     Cli rerun = run("kill/");
 
     assertEquals(0, rerun.status(), rerun.toString());
     assertEquals(expected, PrefetchIT.digests(dest.resolve("m")));
-    assertEquals(16 * MIB - journaledRanges * MIB, proxy.objectBodyBytes(), "only unjournaled ranges are fetched");
+    assertEquals(
+        16 * MIB - journaledRanges * MIB,
+        proxy.objectBodyBytes(),
+        "only unjournaled ranges are fetched");
   }
 
   @Test
@@ -402,15 +523,30 @@ class ReliabilityIT {
     seed("lock3/", List.of(DemoModel.File.single("a.bin", 2 * MIB)));
     Semaphore gate = new Semaphore(0);
     proxy.beforeObjectGet(path -> gate.acquireUninterruptibly());
-    Cli.Running first = Cli.start(env(), "--local-dir", dest.toString(), "--model-uri", "s3://models/lock3/",
-        "--model-name", "m");
+    Cli.Running first =
+        Cli.start(
+            env(),
+            "--local-dir",
+            dest.toString(),
+            "--model-uri",
+            "s3://models/lock3/",
+            "--model-name",
+            "m");
     try {
       waitFor(() -> proxy.objectGets() > 0);
       Cli second = run("lock3/");
       assertEquals(3, second.status(), second.toString());
       assertEquals("", second.out());
-      assertTrue(second.err().startsWith("model-prefetch: " + dest.resolve("m") + " is being written by another prefetch (pid "
-          + ProcessHandle.current().pid() + " "), second.err());
+      assertTrue(
+          second
+              .err()
+              .startsWith(
+                  "model-prefetch: "
+                      + dest.resolve("m")
+                      + " is being written by another prefetch (pid "
+                      + ProcessHandle.current().pid()
+                      + " "),
+          second.err());
       assertTrue(second.err().endsWith("); pass --wait to wait for it\n"), second.err());
     } finally {
       gate.release(1000);
@@ -423,14 +559,31 @@ class ReliabilityIT {
     Map<String, String> expected = seed("twice/", MODEL);
     Semaphore gate = new Semaphore(0);
     proxy.beforeObjectGet(path -> gate.acquireUninterruptibly());
-    String[] args = {"--local-dir", dest.toString(), "--model-uri", "s3://models/twice/", "--model-name", "m",
-        "--part-size", "1MiB", "--part-threshold", "4MiB", "--wait", "--lock-timeout", "5m"};
+    String[] args = {
+      "--local-dir",
+      dest.toString(),
+      "--model-uri",
+      "s3://models/twice/",
+      "--model-name",
+      "m",
+      "--part-size",
+      "1MiB",
+      "--part-threshold",
+      "4MiB",
+      "--wait",
+      "--lock-timeout",
+      "5m"
+    };
     Cli.Running first = Cli.start(env(), args);
     Cli.Running second;
     try {
       waitFor(() -> proxy.objectGets() > 0);
       second = Cli.start(env(), args);
-      waitFor(() -> second.errSoFar().contains("model-prefetch: waiting up to PT5M for " + dest.resolve("m")));
+      waitFor(
+          () ->
+              second
+                  .errSoFar()
+                  .contains("model-prefetch: waiting up to PT5M for " + dest.resolve("m")));
     } finally {
       gate.release(100_000);
     }
@@ -441,16 +594,22 @@ class ReliabilityIT {
     assertEquals(expected, PrefetchIT.digests(dest.resolve("m")));
     long oneCopy = MODEL.stream().mapToLong(f -> DemoModel.content(f).length).sum();
     assertEquals(oneCopy, proxy.objectBodyBytes(), "the second run found every file in place");
-    assertEquals(5, PrefetchIT.json(dest.resolve("m/.prefetch/complete.json")).path("files").size());
+    assertEquals(
+        5, PrefetchIT.json(dest.resolve("m/.prefetch/complete.json")).path("files").size());
   }
 
   @Test
   void missingBucketFailsWithPlainCause() {
-    Cli cli = Cli.run(env(), "--local-dir", dest.toString(), "--model-uri", "s3://no-such-bucket/m/");
+    Cli cli =
+        Cli.run(env(), "--local-dir", dest.toString(), "--model-uri", "s3://no-such-bucket/m/");
 
     assertEquals(1, cli.status(), cli.toString());
-    assertTrue(cli.err().contains("FAILED s3://no-such-bucket/m/: listing failed: bucket of s3://no-such-bucket/m/"
-        + " does not exist (NoSuchBucket); check the bucket name and the endpoint's region"), cli.err());
+    assertTrue(
+        cli.err()
+            .contains(
+                "FAILED s3://no-such-bucket/m/: listing failed: bucket of s3://no-such-bucket/m/"
+                    + " does not exist (NoSuchBucket); check the bucket name and the endpoint's region"),
+        cli.err());
   }
 
   @Test
@@ -464,7 +623,9 @@ class ReliabilityIT {
     try (Stream<Path> files = Files.walk(dest)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         if (Files.size(file) < 1 << 20) {
-          assertFalse(Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1).contains(secret), file.toString());
+          assertFalse(
+              Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1).contains(secret),
+              file.toString());
         }
       }
     }
@@ -475,8 +636,12 @@ class ReliabilityIT {
       return 0;
     }
     try (Stream<Path> all = Files.walk(model)) {
-      return all.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().endsWith(".journal")
-          && !p.getFileName().toString().startsWith(".")).count();
+      return all.filter(
+              p ->
+                  p.getParent() != null
+                      && p.getParent().getFileName().toString().endsWith(".journal")
+                      && !p.getFileName().toString().startsWith("."))
+          .count();
     } catch (IOException | java.io.UncheckedIOException e) {
       return 0;
     }

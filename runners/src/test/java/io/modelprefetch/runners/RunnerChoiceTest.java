@@ -37,22 +37,55 @@ class RunnerChoiceTest {
   @TempDir Path dir;
 
   JobResolver.Flags flags(String uri, String extraConfig) {
-    return new JobResolver.Flags(List.of(uri), dir.toString(), null, null, null, null, extraConfig, null, null, null,
-        null, null, null, null, "http://127.0.0.1:9000", null, null, null, List.of("--maxBundleSize=7"), null, null, null);
+    return new JobResolver.Flags(
+        List.of(uri),
+        dir.toString(),
+        null,
+        null,
+        null,
+        null,
+        extraConfig,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        "http://127.0.0.1:9000",
+        null,
+        null,
+        null,
+        List.of("--maxBundleSize=7"),
+        null,
+        null,
+        null);
   }
 
   static Map<String, String> envWithKeys() {
-    return Map.of("AWS_ACCESS_KEY_ID", "AKIDFLINK", "AWS_SECRET_ACCESS_KEY", SECRET,
-        "TOS_ACCESS_KEY", "AKTOSFLINK", "TOS_SECRET_KEY", SECRET, "TOS_REGION", "us-east-1");
+    return Map.of(
+        "AWS_ACCESS_KEY_ID",
+        "AKIDFLINK",
+        "AWS_SECRET_ACCESS_KEY",
+        SECRET,
+        "TOS_ACCESS_KEY",
+        "AKTOSFLINK",
+        "TOS_SECRET_KEY",
+        SECRET,
+        "TOS_REGION",
+        "us-east-1");
   }
 
   @Test
   void directIsTheDefaultAndAddsNoPipelineOption() {
-    Job job = new JobResolver(Map.of()).resolve(flags("s3://bkt/m/", null), RunnerChoice.of(null, null, null, null));
+    Job job =
+        new JobResolver(Map.of())
+            .resolve(flags("s3://bkt/m/", null), RunnerChoice.of(null, null, null, null));
 
     assertEquals(List.of("--maxBundleSize=7"), job.pipelineArgs());
     assertEquals(RunnerChoice.DIRECT, RunnerChoice.of(null, null, null, null));
-    assertEquals(List.of("--targetParallelism=3"), RunnerChoice.of("direct", null, null, 3).pipelineArgs());
+    assertEquals(
+        List.of("--targetParallelism=3"), RunnerChoice.of("direct", null, null, 3).pipelineArgs());
   }
 
   @Test
@@ -61,13 +94,20 @@ class RunnerChoiceTest {
     Job job = new JobResolver(envWithKeys()).resolve(flags("s3://bkt/m/", null), embedded);
 
     assertFalse(embedded.remoteWorkers());
-    assertEquals(List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--maxBundleSize=7"),
+    assertEquals(
+        List.of(
+            "--runner=FlinkRunner",
+            "--flinkMaster=[local]",
+            "--parallelism=2",
+            "--maxBundleSize=7"),
         job.pipelineArgs());
-    assertEquals(CredentialsSource.Type.IN_PROCESS, job.models().get(0).client().credentials().type());
+    assertEquals(
+        CredentialsSource.Type.IN_PROCESS, job.models().get(0).client().credentials().type());
   }
 
   @Test
-  void clusterWorkersResolveKeysFromTheirOwnEnvironmentAndNothingSecretIsShipped() throws IOException {
+  void clusterWorkersResolveKeysFromTheirOwnEnvironmentAndNothingSecretIsShipped()
+      throws IOException {
     RunnerChoice cluster = RunnerChoice.of("FlinkRunner", "127.0.0.1:8081", null, 4);
     JobResolver resolver = new JobResolver(envWithKeys());
 
@@ -75,9 +115,18 @@ class RunnerChoiceTest {
     Job tos = resolver.resolve(flags("tos://bkt/m/", null), cluster);
 
     assertTrue(cluster.remoteWorkers());
-    assertEquals(CredentialsSource.of(CredentialsSource.Type.AWS_DEFAULT_CHAIN), s3.models().get(0).client().credentials());
-    assertEquals(CredentialsSource.of(CredentialsSource.Type.TOS_ENVIRONMENT), tos.models().get(0).client().credentials());
-    assertEquals(List.of("--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081", "--parallelism=4", "--maxBundleSize=7"),
+    assertEquals(
+        CredentialsSource.of(CredentialsSource.Type.AWS_DEFAULT_CHAIN),
+        s3.models().get(0).client().credentials());
+    assertEquals(
+        CredentialsSource.of(CredentialsSource.Type.TOS_ENVIRONMENT),
+        tos.models().get(0).client().credentials());
+    assertEquals(
+        List.of(
+            "--runner=FlinkRunner",
+            "--flinkMaster=127.0.0.1:8081",
+            "--parallelism=4",
+            "--maxBundleSize=7"),
         s3.pipelineArgs());
     // What a runner ships: the serialized models (inside the job graph) and the pipeline options.
     for (Job job : List.of(s3, tos)) {
@@ -89,30 +138,69 @@ class RunnerChoiceTest {
 
   @Test
   void keysOnlyInExtraConfigAreRefusedForAClusterNamingWhereToSetThem() {
-    Cli cli = Cli.run(Map.of(), "--runner", "flink", "--flink-master", "127.0.0.1:1", "--model-uri", "s3://bkt/m/",
-        "--local-dir", dir.toString(), "--endpoint", "http://127.0.0.1:9", "--download-extra-config",
-        "{\"ak\": \"AK\", \"sk\": \"" + SECRET + "\"}");
+    Cli cli =
+        Cli.run(
+            Map.of(),
+            "--runner",
+            "flink",
+            "--flink-master",
+            "127.0.0.1:1",
+            "--model-uri",
+            "s3://bkt/m/",
+            "--local-dir",
+            dir.toString(),
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--download-extra-config",
+            "{\"ak\": \"AK\", \"sk\": \"" + SECRET + "\"}");
 
     assertEquals(2, cli.status(), cli.toString());
-    assertEquals("model-prefetch: --download-extra-config 'ak'/'sk' cannot reach the TaskManagers of a Flink cluster;"
-        + " remove them and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the TaskManagers' environment\n", cli.err());
+    assertEquals(
+        "model-prefetch: --download-extra-config 'ak'/'sk' cannot reach the TaskManagers of a Flink cluster;"
+            + " remove them and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the TaskManagers' environment\n",
+        cli.err());
     assertFalse(cli.toString().contains(SECRET));
   }
 
   @Test
   void runnerFlagsAreCheckedBeforeAnythingRuns() {
-    assertEquals("model-prefetch: --runner 'spark' is not direct or flink\n",
+    assertEquals(
+        "model-prefetch: --runner 'spark' is not direct or flink\n",
         Cli.run(Map.of(), "--runner", "spark", "--model-uri", "s3://bkt/m/").err());
-    assertEquals("model-prefetch: --flink-master '127.0.0.1:8081' needs --runner flink\n",
+    assertEquals(
+        "model-prefetch: --flink-master '127.0.0.1:8081' needs --runner flink\n",
         Cli.run(Map.of(), "--flink-master", "127.0.0.1:8081", "--model-uri", "s3://bkt/m/").err());
-    assertEquals("model-prefetch: --flink-master 'http://jm/' is not [local], [auto] or host:port;"
+    assertEquals(
+        "model-prefetch: --flink-master 'http://jm/' is not [local], [auto] or host:port;"
             + " give the JobManager's REST address, e.g. 127.0.0.1:8081\n",
-        Cli.run(Map.of(), "--runner", "flink", "--flink-master", "http://jm/", "--model-uri", "s3://bkt/m/").err());
-    assertEquals("model-prefetch: --parallelism 0 is out of range; give 1..4096\n",
-        Cli.run(Map.of(), "--runner", "flink", "--parallelism", "0", "--model-uri", "s3://bkt/m/").err());
-    assertEquals(2, Cli.run(Map.of(), "--runner", "flink", "--flink-master", "127.0.0.1:1",
-        "--flinkMaster=127.0.0.1:2", "--model-uri", "s3://bkt/m/").status());
-    assertTrue(RunnerChoice.of("flink", null, "10.0.0.5:8081", null).remoteWorkers(), "--flinkMaster= counts too");
+        Cli.run(
+                Map.of(),
+                "--runner",
+                "flink",
+                "--flink-master",
+                "http://jm/",
+                "--model-uri",
+                "s3://bkt/m/")
+            .err());
+    assertEquals(
+        "model-prefetch: --parallelism 0 is out of range; give 1..4096\n",
+        Cli.run(Map.of(), "--runner", "flink", "--parallelism", "0", "--model-uri", "s3://bkt/m/")
+            .err());
+    assertEquals(
+        2,
+        Cli.run(
+                Map.of(),
+                "--runner",
+                "flink",
+                "--flink-master",
+                "127.0.0.1:1",
+                "--flinkMaster=127.0.0.1:2",
+                "--model-uri",
+                "s3://bkt/m/")
+            .status());
+    assertTrue(
+        RunnerChoice.of("flink", null, "10.0.0.5:8081", null).remoteWorkers(),
+        "--flinkMaster= counts too");
   }
 
   @Test
@@ -121,17 +209,29 @@ class RunnerChoiceTest {
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int ok = PrefetchRun.summarizeMetrics(runCounting(3, 2, 0, 0).metrics(), job.models(),
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    int ok =
+        PrefetchRun.summarizeMetrics(
+            runCounting(3, 2, 0, 0).metrics(),
+            job.models(),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(PrefetchRun.OK, ok);
     assertEquals(dir.resolve("m") + "\n", out.toString(StandardCharsets.UTF_8));
-    assertEquals("model-prefetch: 1 model(s), from the job's metrics: 3 verified, 2 already present, 0 failed,"
-        + " 0 model(s) failed\n", err.toString(StandardCharsets.UTF_8));
+    assertEquals(
+        "model-prefetch: 1 model(s), from the job's metrics: 3 verified, 2 already present, 0 failed,"
+            + " 0 model(s) failed\n",
+        err.toString(StandardCharsets.UTF_8));
 
     PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    assertEquals(PrefetchRun.FAILED, PrefetchRun.summarizeMetrics(runCounting(3, 0, 1, 0).metrics(), job.models(), sink, sink));
-    assertEquals(PrefetchRun.FAILED, PrefetchRun.summarizeMetrics(runCounting(0, 0, 0, 1).metrics(), job.models(), sink, sink));
-    assertEquals(PrefetchRun.FAILED, PrefetchRun.summarizeMetrics(runCounting(0, 0, 0, 0).metrics(), job.models(), sink, sink),
+    assertEquals(
+        PrefetchRun.FAILED,
+        PrefetchRun.summarizeMetrics(runCounting(3, 0, 1, 0).metrics(), job.models(), sink, sink));
+    assertEquals(
+        PrefetchRun.FAILED,
+        PrefetchRun.summarizeMetrics(runCounting(0, 0, 0, 1).metrics(), job.models(), sink, sink));
+    assertEquals(
+        PrefetchRun.FAILED,
+        PrefetchRun.summarizeMetrics(runCounting(0, 0, 0, 0).metrics(), job.models(), sink, sink),
         "no counter at all is not a success");
   }
 
@@ -144,7 +244,9 @@ class RunnerChoiceTest {
     Files.writeString(report, "{\"startedAt\": \"2026-01-01T10:00:00.499Z\", \"totals\": {}}");
     assertNull(PrefetchRun.readReport(report, launched), "left over from an earlier run");
     Files.writeString(report, "{\"startedAt\": \"2026-01-01T10:00:00.500Z\", \"totals\": {}}");
-    assertEquals("2026-01-01T10:00:00.500Z", PrefetchRun.readReport(report, launched).path("startedAt").asText());
+    assertEquals(
+        "2026-01-01T10:00:00.500Z",
+        PrefetchRun.readReport(report, launched).path("startedAt").asText());
     Files.writeString(report, "{\"startedAt\": \"2026-01-01T10:00:0");
     assertNull(PrefetchRun.readReport(report, launched), "truncated");
   }

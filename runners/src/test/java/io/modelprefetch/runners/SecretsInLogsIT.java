@@ -27,7 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SecretsInLogsIT {
 
   static final String BUCKET = "models";
-  /** A request signature as SigV4 writes it (Authorization's Signature=, or a presigned X-Amz-Signature=). */
+
+  /**
+   * A request signature as SigV4 writes it (Authorization's Signature=, or a presigned
+   * X-Amz-Signature=).
+   */
   static final Pattern SIGNATURE = Pattern.compile("(?i)signature=[0-9a-f]{16,}");
 
   @TempDir static Path serverDir;
@@ -39,8 +43,13 @@ class SecretsInLogsIT {
   @BeforeAll
   static void start() throws Exception {
     server = EmbeddedS3.start(serverDir.resolve("data"), true);
-    DemoModel.upload(server.admin(), BUCKET, "secret/", List.of(DemoModel.File.single("config.json", 0),
-        DemoModel.File.single("model.safetensors", 3 * DemoModel.MIB + 1)));
+    DemoModel.upload(
+        server.admin(),
+        BUCKET,
+        "secret/",
+        List.of(
+            DemoModel.File.single("config.json", 0),
+            DemoModel.File.single("model.safetensors", 3 * DemoModel.MIB + 1)));
     byte[] random = new byte[48];
     new SecureRandom().nextBytes(random);
     sessionToken = "IQoJb3JpZ2luX2VjE" + HexFormat.of().formatHex(random);
@@ -62,8 +71,12 @@ class SecretsInLogsIT {
     assertFalse(all.contains(sessionToken), "the session token leaked");
     assertFalse(all.contains(server.secretKey()), "the secret key leaked");
     assertFalse(SIGNATURE.matcher(all).find(), () -> "a signature leaked: " + firstMatch(all));
-    assertTrue(all.contains("X-Amz-Security-Token: " + Redaction.MARKER), "the token header was logged, redacted");
-    assertTrue(all.contains("Authorization: " + Redaction.MARKER), "the Authorization header was logged, redacted");
+    assertTrue(
+        all.contains("X-Amz-Security-Token: " + Redaction.MARKER),
+        "the token header was logged, redacted");
+    assertTrue(
+        all.contains("Authorization: " + Redaction.MARKER),
+        "the Authorization header was logged, redacted");
   }
 
   private static String firstMatch(String all) {
@@ -78,17 +91,30 @@ class SecretsInLogsIT {
 
   @Test
   void aVerboseRunWithASessionTokenLogsNoSecret() throws Exception {
-    Cli cli = ChildJvm.runCli(env(), dest, "--verbose", "--local-dir", dest.toString(), "--model-uri",
-        "s3://models/secret/", "--model-name", "m");
+    Cli cli =
+        ChildJvm.runCli(
+            env(),
+            dest,
+            "--verbose",
+            "--local-dir",
+            dest.toString(),
+            "--model-uri",
+            "s3://models/secret/",
+            "--model-name",
+            "m");
 
-    assertEquals(0, cli.status(), cli.err().lines().filter(l -> !l.contains(" DEBUG ")).toList().toString());
+    assertEquals(
+        0, cli.status(), cli.err().lines().filter(l -> !l.contains(" DEBUG ")).toList().toString());
     assertNoSecret(cli);
-    assertTrue(cli.err().contains("x-amz-security-token:" + Redaction.MARKER), "the signer's canonical request, redacted");
+    assertTrue(
+        cli.err().contains("x-amz-security-token:" + Redaction.MARKER),
+        "the signer's canonical request, redacted");
   }
 
   @Test
   void aVerboseDoctorWithASessionTokenLogsNoSecret() throws Exception {
-    Cli cli = ChildJvm.runCli(env(), dest, "doctor", "--verbose", "--model-uri", "s3://models/secret/");
+    Cli cli =
+        ChildJvm.runCli(env(), dest, "doctor", "--verbose", "--model-uri", "s3://models/secret/");
 
     assertEquals(0, cli.status(), cli.out());
     assertTrue(cli.out().contains("doctor: every check passed for s3://models/secret/"), cli.out());
@@ -97,10 +123,22 @@ class SecretsInLogsIT {
 
   @Test
   void aVerboseRunOnEmbeddedFlinkWithASessionTokenLogsNoSecret() throws Exception {
-    Cli cli = ChildJvm.runCli(env(), dest, "--verbose", "--runner", "flink", "--local-dir", dest.toString(),
-        "--model-uri", "s3://models/secret/", "--model-name", "m");
+    Cli cli =
+        ChildJvm.runCli(
+            env(),
+            dest,
+            "--verbose",
+            "--runner",
+            "flink",
+            "--local-dir",
+            dest.toString(),
+            "--model-uri",
+            "s3://models/secret/",
+            "--model-name",
+            "m");
 
-    assertEquals(0, cli.status(), cli.err().lines().filter(l -> !l.contains(" DEBUG ")).toList().toString());
+    assertEquals(
+        0, cli.status(), cli.err().lines().filter(l -> !l.contains(" DEBUG ")).toList().toString());
     assertNoSecret(cli);
   }
 }

@@ -30,15 +30,19 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * {@link SmallGets} against real servers: S3Proxy over HTTP with path-style addressing, and the
- * TOS emulator over HTTPS with virtual-hosted addressing and a CA bundle. Every answer, bytes or
- * error, must be what the SDK's own GET of the same range gives.
+ * {@link SmallGets} against real servers: S3Proxy over HTTP with path-style addressing, and the TOS
+ * emulator over HTTPS with virtual-hosted addressing and a CA bundle. Every answer, bytes or error,
+ * must be what the SDK's own GET of the same range gives.
  */
 class SmallGetsIT {
 
   static final String BUCKET = "small";
-  static final List<String> KEYS = List.of("config.json", "dir/with space+plus=eq&at@.bin", "unicode/модель-é.json",
-      "deep/a/b/c/tokenizer.model");
+  static final List<String> KEYS =
+      List.of(
+          "config.json",
+          "dir/with space+plus=eq&at@.bin",
+          "unicode/модель-é.json",
+          "deep/a/b/c/tokenizer.model");
 
   @TempDir static Path serverDir;
   static EmbeddedS3 server;
@@ -60,24 +64,34 @@ class SmallGetsIT {
     server.close();
   }
 
-  static ClientRecipe recipe(String endpoint, String region, boolean pathStyle, String accessKey, String secretKey,
+  static ClientRecipe recipe(
+      String endpoint,
+      String region,
+      boolean pathStyle,
+      String accessKey,
+      String secretKey,
       String caBundle) {
-    CredentialsSource keys = InProcessCredentials.register("small-gets-" + UUID.randomUUID(), accessKey, secretKey, null);
+    CredentialsSource keys =
+        InProcessCredentials.register(
+            "small-gets-" + UUID.randomUUID(), accessKey, secretKey, null);
     return new ClientRecipe(endpoint, region, pathStyle, true, keys, caBundle, 8);
   }
 
   static ClientRecipe pathStyle(String secretKey) {
-    return recipe(server.endpoint().toString(), EmbeddedS3.REGION, true, server.accessKey(), secretKey, null);
+    return recipe(
+        server.endpoint().toString(), EmbeddedS3.REGION, true, server.accessKey(), secretKey, null);
   }
 
   static byte[] read(SmallGets.Response response) throws IOException {
-    try (response; InputStream in = response.body()) {
+    try (response;
+        InputStream in = response.body()) {
       return in.readAllBytes();
     }
   }
 
   static byte[] sdkGet(S3Client s3, String bucket, String key, String etag, long first, long last) {
-    return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key).ifMatch(etag).range("bytes=" + first + "-" + last))
+    return s3.getObjectAsBytes(
+            b -> b.bucket(bucket).key(key).ifMatch(etag).range("bytes=" + first + "-" + last))
         .asByteArray();
   }
 
@@ -89,12 +103,22 @@ class SmallGetsIT {
     assertNotNull(gets, "no proxy is configured here");
     for (String key : KEYS) {
       String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag();
-      for (long[] range : new long[][] {{0, content.length - 1}, {0, 0}, {1000, 70_000}, {content.length - 5, content.length - 1}}) {
+      for (long[] range :
+          new long[][] {
+            {0, content.length - 1},
+            {0, 0},
+            {1000, 70_000},
+            {content.length - 5, content.length - 1}
+          }) {
         SmallGets.Response response = gets.get(BUCKET, key, etag, range[0] + "-" + range[1], false);
         assertEquals(range[1] - range[0] + 1, response.contentLength(), key);
         byte[] bytes = read(response);
-        assertArrayEquals(sdkGet(s3, BUCKET, key, etag, range[0], range[1]), bytes, key + " " + range[0] + "-" + range[1]);
-        assertArrayEquals(java.util.Arrays.copyOfRange(content, (int) range[0], (int) range[1] + 1), bytes);
+        assertArrayEquals(
+            sdkGet(s3, BUCKET, key, etag, range[0], range[1]),
+            bytes,
+            key + " " + range[0] + "-" + range[1]);
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(content, (int) range[0], (int) range[1] + 1), bytes);
       }
     }
     s3.close();
@@ -107,28 +131,56 @@ class SmallGetsIT {
     SmallGets gets = SmallGets.of(recipe);
     String etag = s3.headObject(b -> b.bucket(BUCKET).key("config.json")).eTag();
 
-    S3Exception missing = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "absent.json", null, "0-9", false));
+    S3Exception missing =
+        assertThrows(S3Exception.class, () -> gets.get(BUCKET, "absent.json", null, "0-9", false));
     assertInstanceOf(NoSuchKeyException.class, missing);
-    assertSameError(assertThrows(S3Exception.class, () -> sdkGet(s3, BUCKET, "absent.json", null, 0, 9)), missing);
+    assertSameError(
+        assertThrows(S3Exception.class, () -> sdkGet(s3, BUCKET, "absent.json", null, 0, 9)),
+        missing);
 
-    S3Exception changed = assertThrows(S3Exception.class, () -> gets.get(BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", "0-9", false));
+    S3Exception changed =
+        assertThrows(
+            S3Exception.class,
+            () ->
+                gets.get(
+                    BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", "0-9", false));
     assertEquals(412, changed.statusCode());
-    assertSameError(assertThrows(S3Exception.class,
-        () -> sdkGet(s3, BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", 0, 9)), changed);
+    assertSameError(
+        assertThrows(
+            S3Exception.class,
+            () -> sdkGet(s3, BUCKET, "config.json", "\"0123456789abcdef0123456789abcdef\"", 0, 9)),
+        changed);
 
     ClientRecipe wrongKey = pathStyle("not-the-secret");
     S3Client wrong = S3Clients.build(wrongKey);
-    S3Exception denied = assertThrows(S3Exception.class, () -> SmallGets.of(wrongKey).get(BUCKET, "config.json", etag, "0-9", false));
+    S3Exception denied =
+        assertThrows(
+            S3Exception.class,
+            () -> SmallGets.of(wrongKey).get(BUCKET, "config.json", etag, "0-9", false));
     assertEquals(403, denied.statusCode());
-    assertSameError(assertThrows(S3Exception.class, () -> sdkGet(wrong, BUCKET, "config.json", etag, 0, 9)), denied);
+    assertSameError(
+        assertThrows(S3Exception.class, () -> sdkGet(wrong, BUCKET, "config.json", etag, 0, 9)),
+        denied);
     wrong.close();
 
-    ClientRecipe anonymous = new ClientRecipe(server.endpoint().toString(), EmbeddedS3.REGION, true, true,
-        CredentialsSource.of(CredentialsSource.Type.ANONYMOUS), null, 8);
+    ClientRecipe anonymous =
+        new ClientRecipe(
+            server.endpoint().toString(),
+            EmbeddedS3.REGION,
+            true,
+            true,
+            CredentialsSource.of(CredentialsSource.Type.ANONYMOUS),
+            null,
+            8);
     S3Client unsigned = S3Clients.build(anonymous);
-    S3Exception refused = assertThrows(S3Exception.class, () -> SmallGets.of(anonymous).get(BUCKET, "config.json", etag, "0-9", false));
+    S3Exception refused =
+        assertThrows(
+            S3Exception.class,
+            () -> SmallGets.of(anonymous).get(BUCKET, "config.json", etag, "0-9", false));
     assertEquals(403, refused.statusCode());
-    assertSameError(assertThrows(S3Exception.class, () -> sdkGet(unsigned, BUCKET, "config.json", etag, 0, 9)), refused);
+    assertSameError(
+        assertThrows(S3Exception.class, () -> sdkGet(unsigned, BUCKET, "config.json", etag, 0, 9)),
+        refused);
     unsigned.close();
     s3.close();
   }
@@ -144,21 +196,43 @@ class SmallGetsIT {
   void virtualHostedHttpsWithCaBundleIsTheSdksBytes(@TempDir Path tosDir) throws Exception {
     try (TosEmulator tos = TosEmulator.start(tosDir)) {
       tos.admin().createBucket(b -> b.bucket("mybucket"));
-      tos.admin().putObject(b -> b.bucket("mybucket").key("models/config.json"), RequestBody.fromBytes(content));
-      ClientRecipe recipe = recipe("https://" + TosEmulator.S3_HOST + ":" + tos.port(), TosEmulator.REGION, false,
-          tos.accessKey(), tos.secretKey(), tos.caPem().toString());
+      tos.admin()
+          .putObject(
+              b -> b.bucket("mybucket").key("models/config.json"), RequestBody.fromBytes(content));
+      ClientRecipe recipe =
+          recipe(
+              "https://" + TosEmulator.S3_HOST + ":" + tos.port(),
+              TosEmulator.REGION,
+              false,
+              tos.accessKey(),
+              tos.secretKey(),
+              tos.caPem().toString());
       S3Client s3 = S3Clients.build(recipe);
       String etag = s3.headObject(b -> b.bucket("mybucket").key("models/config.json")).eTag();
-      byte[] bytes = read(SmallGets.of(recipe).get("mybucket", "models/config.json", etag, "10-200009", false));
+      byte[] bytes =
+          read(
+              SmallGets.of(recipe).get("mybucket", "models/config.json", etag, "10-200009", false));
       assertArrayEquals(sdkGet(s3, "mybucket", "models/config.json", etag, 10, 200_009), bytes);
       assertArrayEquals(java.util.Arrays.copyOfRange(content, 10, 200_010), bytes);
 
       // An endpoint that already holds the bucket: the host contacted is not on the certificate.
-      ClientRecipe doubled = recipe("https://mybucket." + TosEmulator.S3_HOST + ":" + tos.port(), TosEmulator.REGION,
-          false, tos.accessKey(), tos.secretKey(), tos.caPem().toString());
-      IOException wrongHost = assertThrows(IOException.class,
-          () -> SmallGets.of(doubled).get("mybucket", "models/config.json", etag, "0-9", false));
-      assertEquals(S3Errors.CERTIFICATE_DOES_NOT_COVER_HOST, S3Errors.explain(wrongHost), wrongHost.toString());
+      ClientRecipe doubled =
+          recipe(
+              "https://mybucket." + TosEmulator.S3_HOST + ":" + tos.port(),
+              TosEmulator.REGION,
+              false,
+              tos.accessKey(),
+              tos.secretKey(),
+              tos.caPem().toString());
+      IOException wrongHost =
+          assertThrows(
+              IOException.class,
+              () ->
+                  SmallGets.of(doubled).get("mybucket", "models/config.json", etag, "0-9", false));
+      assertEquals(
+          S3Errors.CERTIFICATE_DOES_NOT_COVER_HOST,
+          S3Errors.explain(wrongHost),
+          wrongHost.toString());
       assertFalse(S3Errors.isRetryable(wrongHost));
       s3.close();
     }

@@ -27,8 +27,8 @@ import picocli.CommandLine;
 
 /**
  * {@code prefetch status}: model folders as runs write them (the completion marker by {@link
- * CompletionMarker}, temporary files and journals at the paths {@link LocalFiles} and {@link Journal}
- * give), one line per model, the exit status scripts use.
+ * CompletionMarker}, temporary files and journals at the paths {@link LocalFiles} and {@link
+ * Journal} give), one line per model, the exit status scripts use.
  */
 class StatusCommandTest {
 
@@ -38,16 +38,31 @@ class StatusCommandTest {
 
   /** The model a run of {@code s3://bkt/models/<name>/} into {@link #root} would write. */
   ModelSource model(String name) {
-    RunCommand run = new RunCommand(new Main.Context(Map.of(), new PrintStream(OutputStream.nullOutputStream()),
-        new PrintStream(OutputStream.nullOutputStream())));
-    new CommandLine(run).parseArgs("--local-dir", root.toString(), "--model-uri", "s3://bkt/models/" + name + "/");
-    return new JobResolver(Map.of("AWS_ENDPOINT_URL", "http://127.0.0.1:9", "AWS_REGION", "us-east-1"))
-        .resolve(run.flags()).models().get(0);
+    RunCommand run =
+        new RunCommand(
+            new Main.Context(
+                Map.of(),
+                new PrintStream(OutputStream.nullOutputStream()),
+                new PrintStream(OutputStream.nullOutputStream())));
+    new CommandLine(run)
+        .parseArgs("--local-dir", root.toString(), "--model-uri", "s3://bkt/models/" + name + "/");
+    return new JobResolver(
+            Map.of("AWS_ENDPOINT_URL", "http://127.0.0.1:9", "AWS_REGION", "us-east-1"))
+        .resolve(run.flags())
+        .models()
+        .get(0);
   }
 
   ObjectRef object(ModelSource model, String relativePath, long size) {
-    return new ObjectRef(ModelKey.of(model), model.location().scheme(), model.location().bucket(),
-        model.location().key() + relativePath, relativePath, size, "\"0123456789abcdef0123456789abcdef\"", null,
+    return new ObjectRef(
+        ModelKey.of(model),
+        model.location().scheme(),
+        model.location().bucket(),
+        model.location().key() + relativePath,
+        relativePath,
+        size,
+        "\"0123456789abcdef0123456789abcdef\"",
+        null,
         model.client());
   }
 
@@ -82,20 +97,26 @@ class StatusCommandTest {
     Cli cli = status();
 
     assertEquals(0, cli.status(), cli.toString());
-    assertEquals("llama: complete, 2 files, 3145868 bytes (3.0 MiB), completed 2026-11-29T10:00:00Z; "
-        + root.resolve("llama") + "\n"
-        + "qwen: complete, 1 file, 10 bytes, completed 2026-11-29T10:00:00Z; " + root.resolve("qwen") + "\n",
+    assertEquals(
+        "llama: complete, 2 files, 3145868 bytes (3.0 MiB), completed 2026-11-29T10:00:00Z; "
+            + root.resolve("llama")
+            + "\n"
+            + "qwen: complete, 1 file, 10 bytes, completed 2026-11-29T10:00:00Z; "
+            + root.resolve("qwen")
+            + "\n",
         cli.out());
     assertEquals("", cli.err());
   }
 
   @Test
-  void interruptedRunIsIncompleteNamingItsTemporaryFilesAndJournalsAndExitsOne() throws IOException {
+  void interruptedRunIsIncompleteNamingItsTemporaryFilesAndJournalsAndExitsOne()
+      throws IOException {
     complete("llama", Map.of("config.json", 140));
     ModelSource qwen = model("qwen");
     ObjectRef shard = object(qwen, "model.safetensors", 8 << 20);
     ObjectRef config = object(qwen, "config.json", 100);
-    // What a run killed mid-download leaves: one file in place, another's temporary file and journal.
+    // What a run killed mid-download leaves: one file in place, another's temporary file and
+    // journal.
     Files.createDirectories(LocalFiles.target(config).getParent());
     Files.write(LocalFiles.target(config), new byte[100]);
     Files.createDirectories(LocalFiles.temporary(shard).getParent());
@@ -110,28 +131,42 @@ class StatusCommandTest {
     assertEquals(1, cli.status(), cli.toString());
     String temporary = root.resolve("qwen").relativize(LocalFiles.temporary(shard)).toString();
     String journal = root.resolve("qwen").relativize(Journal.folder(shard)).toString();
-    assertEquals("llama: complete, 1 file, 140 bytes, completed 2026-11-29T10:00:00Z; " + root.resolve("llama") + "\n"
-        + "qwen: incomplete (no completion marker), 1 file in place, 100 bytes, 2 left from an interrupted run: "
-        + String.join(", ", new java.util.TreeSet<>(List.of(temporary, journal + "/"))) + "; " + root.resolve("qwen")
-        + "\n", cli.out());
+    assertEquals(
+        "llama: complete, 1 file, 140 bytes, completed 2026-11-29T10:00:00Z; "
+            + root.resolve("llama")
+            + "\n"
+            + "qwen: incomplete (no completion marker), 1 file in place, 100 bytes, 2 left from an interrupted run: "
+            + String.join(", ", new java.util.TreeSet<>(List.of(temporary, journal + "/")))
+            + "; "
+            + root.resolve("qwen")
+            + "\n",
+        cli.out());
   }
 
   @Test
   void leftoverDetectionCoversBothLayoutsAndSparesTheMarkerAndTheLock() {
     assertTrue(ModelStatus.isLeftover(Path.of(".model.safetensors.0123456789ab.prefetch-part")));
-    assertTrue(ModelStatus.isLeftover(Path.of("sub/.model.safetensors.0123456789ab.prefetch-part")));
-    assertTrue(ModelStatus.isLeftover(Path.of(".model.safetensors.0123456789ab.prefetch-part.journal")));
-    assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/parts")), "the temporaries' folder is looked into");
-    assertTrue(ModelStatus.isLeftover(Path.of(".prefetch/parts/9d75c1098fc54a1f7bd270f148884f59-0123456789ab.prefetch-part")),
+    assertTrue(
+        ModelStatus.isLeftover(Path.of("sub/.model.safetensors.0123456789ab.prefetch-part")));
+    assertTrue(
+        ModelStatus.isLeftover(Path.of(".model.safetensors.0123456789ab.prefetch-part.journal")));
+    assertFalse(
+        ModelStatus.isLeftover(Path.of(".prefetch/parts")),
+        "the temporaries' folder is looked into");
+    assertTrue(
+        ModelStatus.isLeftover(
+            Path.of(".prefetch/parts/9d75c1098fc54a1f7bd270f148884f59-0123456789ab.prefetch-part")),
         "temporaries under .prefetch/parts/");
-    assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/sidecars/9d75c1098fc54a1f.metadata")),
+    assertFalse(
+        ModelStatus.isLeftover(Path.of(".prefetch/sidecars/9d75c1098fc54a1f.metadata")),
         "the sidecar of a name too long for its own");
     assertTrue(ModelStatus.isLeftover(Path.of(".prefetch/.complete.json.tmp")));
     assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/complete.json")));
     assertFalse(ModelStatus.isLeftover(Path.of(".prefetch/lock")));
     assertFalse(ModelStatus.isLeftover(Path.of("model.safetensors")));
     assertFalse(ModelStatus.isLeftover(Path.of(".gitattributes")));
-    assertFalse(ModelStatus.isLeftover(Path.of("sub/.prefetch/x")), "only the model's own .prefetch/");
+    assertFalse(
+        ModelStatus.isLeftover(Path.of("sub/.prefetch/x")), "only the model's own .prefetch/");
   }
 
   @Test
@@ -141,8 +176,13 @@ class StatusCommandTest {
     Cli cli = status("--model-name", "qwen", "--model-name", "llama");
 
     assertEquals(1, cli.status(), cli.toString());
-    assertEquals("qwen: missing, no folder " + root.resolve("qwen") + "\n"
-        + "llama: complete, 1 file, 140 bytes, completed 2026-11-29T10:00:00Z; " + root.resolve("llama") + "\n",
+    assertEquals(
+        "qwen: missing, no folder "
+            + root.resolve("qwen")
+            + "\n"
+            + "llama: complete, 1 file, 140 bytes, completed 2026-11-29T10:00:00Z; "
+            + root.resolve("llama")
+            + "\n",
         cli.out());
     assertEquals(0, status("--model-name", "llama").status());
   }
@@ -151,14 +191,23 @@ class StatusCommandTest {
   void aManifestNamesTheModelsAndTheirFolder() throws IOException {
     complete("llama-2-7b-hf", Map.of("config.json", 1));
     Path manifest = root.resolve("models.yaml");
-    Files.writeString(manifest, "localDir: " + root + "\nmodels:\n  - uri: tos://bkt/models/llama-2-7b-hf/\n"
-        + "  - uri: s3://bkt/x/\n    name: other\n");
+    Files.writeString(
+        manifest,
+        "localDir: "
+            + root
+            + "\nmodels:\n  - uri: tos://bkt/models/llama-2-7b-hf/\n"
+            + "  - uri: s3://bkt/x/\n    name: other\n");
 
     Cli cli = Cli.run(Map.of(), "status", "--manifest", manifest.toString());
 
     assertEquals(1, cli.status(), cli.toString());
-    assertEquals("llama-2-7b-hf: complete, 1 file, 1 bytes, completed 2026-11-29T10:00:00Z; "
-        + root.resolve("llama-2-7b-hf") + "\nother: missing, no folder " + root.resolve("other") + "\n", cli.out());
+    assertEquals(
+        "llama-2-7b-hf: complete, 1 file, 1 bytes, completed 2026-11-29T10:00:00Z; "
+            + root.resolve("llama-2-7b-hf")
+            + "\nother: missing, no folder "
+            + root.resolve("other")
+            + "\n",
+        cli.out());
   }
 
   @Test
@@ -175,7 +224,9 @@ class StatusCommandTest {
     Cli json = status("--json");
 
     assertEquals(1, text.status(), text.toString());
-    assertTrue(text.out().contains(", 5 left from an interrupted run: ") && text.out().contains(", ...; "), text.out());
+    assertTrue(
+        text.out().contains(", 5 left from an interrupted run: ") && text.out().contains(", ...; "),
+        text.out());
     JsonNode document = new ObjectMapper().readTree(json.out());
     assertEquals(1, json.status());
     assertEquals(root.toString(), document.path("localDir").asText());
@@ -195,7 +246,9 @@ class StatusCommandTest {
     Cli cli = status();
 
     assertEquals(1, cli.out().lines().count(), cli.out());
-    assertTrue(cli.out().startsWith("evil\\nllama: complete: incomplete (no completion marker)"), cli.out());
+    assertTrue(
+        cli.out().startsWith("evil\\nllama: complete: incomplete (no completion marker)"),
+        cli.out());
   }
 
   @Test
@@ -206,7 +259,11 @@ class StatusCommandTest {
 
     Cli missing = Cli.run(Map.of(), "status", "--local-dir", root.resolve("nope").toString());
     assertEquals(2, missing.status(), missing.toString());
-    assertEquals("model-prefetch: --local-dir '" + root.resolve("nope") + "' is not a folder (it does not exist);"
-        + " give the destination root a run wrote to\n", missing.err());
+    assertEquals(
+        "model-prefetch: --local-dir '"
+            + root.resolve("nope")
+            + "' is not a folder (it does not exist);"
+            + " give the destination root a run wrote to\n",
+        missing.err());
   }
 }

@@ -5,23 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelprefetch.runners.demo.DemoModel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
@@ -37,9 +27,10 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * TLS trust follows {@code AWS_CA_BUNDLE}: against an S3Proxy on https://127.0.0.1 whose certificate
- * is signed by a CA made for this test (so no JVM default trusts it), the command line fetches the
- * model when the environment points at the CA's PEM file and fails the listing without it.
+ * TLS trust follows {@code AWS_CA_BUNDLE}: against an S3Proxy on https://127.0.0.1 whose
+ * certificate is signed by a CA made for this test (so no JVM default trusts it), the command line
+ * fetches the model when the environment points at the CA's PEM file and fails the listing without
+ * it.
  */
 class TlsCaBundleIT {
 
@@ -47,11 +38,12 @@ class TlsCaBundleIT {
   static final String PREFIX = "secure/";
   static final String REGION = "us-east-1";
 
-  static final List<DemoModel.File> MODEL = List.of(
-      DemoModel.File.single("config.json", 0),
-      DemoModel.File.single("tokenizer.json", 0),
-      DemoModel.File.single("model.safetensors", 3 * DemoModel.MIB),
-      DemoModel.File.single("original/params.bin", 64 * 1024 + 3));
+  static final List<DemoModel.File> MODEL =
+      List.of(
+          DemoModel.File.single("config.json", 0),
+          DemoModel.File.single("tokenizer.json", 0),
+          DemoModel.File.single("model.safetensors", 3 * DemoModel.MIB),
+          DemoModel.File.single("original/params.bin", 64 * 1024 + 3));
 
   @TempDir static Path serverDir;
   static Path caPem;
@@ -72,25 +64,29 @@ class TlsCaBundleIT {
     Path data = Files.createDirectories(serverDir.resolve("data"));
     accessKey = "tls-" + TestPki.randomHex(6);
     secretKey = TestPki.randomHex(20);
-    proxy = S3Proxy.builder()
-        .blobStore(new FilesystemNio2BlobStore(data.toString()))
-        .secureEndpoint(URI.create("https://127.0.0.1:0"))
-        .keyStore(serverKeyStore.toString(), pki.password())
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-        .v4MaxNonChunkedRequestSize(1L << 30)
-        .build();
+    proxy =
+        S3Proxy.builder()
+            .blobStore(new FilesystemNio2BlobStore(data.toString()))
+            .secureEndpoint(URI.create("https://127.0.0.1:0"))
+            .keyStore(serverKeyStore.toString(), pki.password())
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+            .v4MaxNonChunkedRequestSize(1L << 30)
+            .build();
     proxy.start();
-    assertTrue(proxy.getSecurePort() > 0, "S3Proxy bound no HTTPS port (state " + proxy.getState() + ")");
+    assertTrue(
+        proxy.getSecurePort() > 0, "S3Proxy bound no HTTPS port (state " + proxy.getState() + ")");
 
-    admin = S3Client.builder()
-        .httpClientBuilder(ApacheHttpClient.builder().tlsTrustManagersProvider(() -> TestPki.trustOnly(caPem)))
-        .endpointOverride(endpoint())
-        .region(Region.of(REGION))
-        .forcePathStyle(true)
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .credentialsProvider(() -> AwsBasicCredentials.create(accessKey, secretKey))
-        .build();
+    admin =
+        S3Client.builder()
+            .httpClientBuilder(
+                ApacheHttpClient.builder().tlsTrustManagersProvider(() -> TestPki.trustOnly(caPem)))
+            .endpointOverride(endpoint())
+            .region(Region.of(REGION))
+            .forcePathStyle(true)
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+            .credentialsProvider(() -> AwsBasicCredentials.create(accessKey, secretKey))
+            .build();
     sourceDigests = DemoModel.upload(admin, BUCKET, PREFIX, MODEL);
   }
 
@@ -126,17 +122,40 @@ class TlsCaBundleIT {
     assertEquals(1, cli.status(), cli.toString());
     assertEquals("", cli.out());
     String uri = "s3://" + BUCKET + "/" + PREFIX;
-    assertTrue(cli.err().contains("FAILED " + uri + ": listing failed: " + uri + ": Unable to execute HTTP request:"
-        + " PKIX path building failed: "), cli.toString());
-    assertTrue(cli.err().contains("unable to find valid certification path to requested target"), cli.toString());
-    assertTrue(cli.err().contains("; the server's certificate is not trusted: set AWS_CA_BUNDLE to a PEM file of its CA"), cli.toString());
+    assertTrue(
+        cli.err()
+            .contains(
+                "FAILED "
+                    + uri
+                    + ": listing failed: "
+                    + uri
+                    + ": Unable to execute HTTP request:"
+                    + " PKIX path building failed: "),
+        cli.toString());
+    assertTrue(
+        cli.err().contains("unable to find valid certification path to requested target"),
+        cli.toString());
+    assertTrue(
+        cli.err()
+            .contains(
+                "; the server's certificate is not trusted: set AWS_CA_BUNDLE to a PEM file of its CA"),
+        cli.toString());
     assertTrue(cli.err().contains("1 model(s), 0 object(s): 0 verified"), cli.toString());
-    assertEquals(List.of(), regularFiles(dest.resolve("secure")), "nothing is written for the model");
+    assertEquals(
+        List.of(), regularFiles(dest.resolve("secure")), "nothing is written for the model");
   }
 
   Cli fetch(Map<String, String> env) {
-    return Cli.run(env, "--local-dir", dest.toString(), "--model-uri", "s3://" + BUCKET + "/" + PREFIX,
-        "--part-size", "1MiB", "--part-threshold", "2MiB");
+    return Cli.run(
+        env,
+        "--local-dir",
+        dest.toString(),
+        "--model-uri",
+        "s3://" + BUCKET + "/" + PREFIX,
+        "--part-size",
+        "1MiB",
+        "--part-threshold",
+        "2MiB");
   }
 
   /** The endpoint by name, so the client checks the certificate's DNS name as well as its chain. */

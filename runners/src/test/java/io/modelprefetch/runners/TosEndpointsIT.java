@@ -39,19 +39,20 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * ({@link TosEmulator}): each broken endpoint form first fails for real when an S3 client uses it
  * verbatim, then the command line, given the same form, fetches the model byte-identical through
  * the S3-compatible endpoint without sending the native endpoint anything. A rewrite keeps the
- * port, so the broken forms carry S3Proxy's port; the native server has its own port and is
- * reached only by the verbatim reproduction.
+ * port, so the broken forms carry S3Proxy's port; the native server has its own port and is reached
+ * only by the verbatim reproduction.
  */
 class TosEndpointsIT {
 
   static final String BUCKET = "mybucket";
   static final String PREFIX = "llama/";
 
-  static final List<DemoModel.File> MODEL = List.of(
-      DemoModel.File.single("config.json", 0),
-      DemoModel.File.single("tokenizer.json", 0),
-      DemoModel.File.single("model.safetensors", 3 * DemoModel.MIB + 5),
-      DemoModel.File.single("original/params.bin", 64 * 1024 + 3));
+  static final List<DemoModel.File> MODEL =
+      List.of(
+          DemoModel.File.single("config.json", 0),
+          DemoModel.File.single("tokenizer.json", 0),
+          DemoModel.File.single("model.safetensors", 3 * DemoModel.MIB + 5),
+          DemoModel.File.single("original/params.bin", 64 * 1024 + 3));
 
   @TempDir static Path serverDir;
   static TosEmulator tos;
@@ -74,22 +75,31 @@ class TosEndpointsIT {
 
   @Test
   void bucketQualifiedEndpointUsedVerbatimFailsTlsForTheDoubledBucketHost() {
-    try (S3Client s3 = verbatimClient("https://" + BUCKET + "." + TosEmulator.S3_HOST + ":" + tos.port())) {
-      SdkClientException e = assertThrows(SdkClientException.class,
-          () -> s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)));
+    try (S3Client s3 =
+        verbatimClient("https://" + BUCKET + "." + TosEmulator.S3_HOST + ":" + tos.port())) {
+      SdkClientException e =
+          assertThrows(
+              SdkClientException.class,
+              () -> s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)));
 
-      SSLPeerUnverifiedException cause = assertInstanceOf(SSLPeerUnverifiedException.class, e.getCause(), e::toString);
-      assertEquals("Certificate for <mybucket.mybucket.tos-s3-cn-beijing.volces.com> doesn't match any of the subject"
-          + " alternative names: [*.tos-s3-cn-beijing.volces.com, tos-s3-cn-beijing.volces.com,"
-          + " *.tos-cn-beijing.volces.com, tos-cn-beijing.volces.com]", cause.getMessage());
+      SSLPeerUnverifiedException cause =
+          assertInstanceOf(SSLPeerUnverifiedException.class, e.getCause(), e::toString);
+      assertEquals(
+          "Certificate for <mybucket.mybucket.tos-s3-cn-beijing.volces.com> doesn't match any of the subject"
+              + " alternative names: [*.tos-s3-cn-beijing.volces.com, tos-s3-cn-beijing.volces.com,"
+              + " *.tos-cn-beijing.volces.com, tos-cn-beijing.volces.com]",
+          cause.getMessage());
     }
   }
 
   @Test
   void nativeEndpointUsedVerbatimAnswersHttp400() {
     int before = tos.nativeRequests();
-    try (S3Client s3 = verbatimClient("https://" + TosEmulator.NATIVE_HOST + ":" + tos.nativePort())) {
-      S3Exception e = assertThrows(S3Exception.class, () -> s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)));
+    try (S3Client s3 =
+        verbatimClient("https://" + TosEmulator.NATIVE_HOST + ":" + tos.nativePort())) {
+      S3Exception e =
+          assertThrows(
+              S3Exception.class, () -> s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)));
 
       assertEquals(400, e.statusCode());
       assertEquals("InvalidArgument", e.awsErrorDetails().errorCode());
@@ -99,32 +109,36 @@ class TosEndpointsIT {
 
   @Test
   void endpointWithoutSchemeIsRefusedByTheSdkVerbatim() {
-    NullPointerException e = assertThrows(NullPointerException.class,
-        () -> verbatimClient(TosEmulator.S3_HOST).close());
+    NullPointerException e =
+        assertThrows(NullPointerException.class, () -> verbatimClient(TosEmulator.S3_HOST).close());
 
     assertEquals("The URI scheme of endpointOverride must not be null.", e.getMessage());
   }
 
   static Stream<Arguments> brokenForms() {
     return Stream.of(
-        Arguments.of("https://mybucket.tos-cn-beijing.volces.com:%d",
+        Arguments.of(
+            "https://mybucket.tos-cn-beijing.volces.com:%d",
             "TOS_ENDPOINT https://mybucket.tos-cn-beijing.volces.com:%d is the native, bucket-qualified endpoint;"
                 + " using https://tos-s3-cn-beijing.volces.com:%d, region cn-beijing, virtual-hosted addressing"),
-        Arguments.of("https://tos-cn-beijing.volces.com:%d",
+        Arguments.of(
+            "https://tos-cn-beijing.volces.com:%d",
             "TOS_ENDPOINT https://tos-cn-beijing.volces.com:%d is the native endpoint;"
                 + " using https://tos-s3-cn-beijing.volces.com:%d, region cn-beijing, virtual-hosted addressing"),
-        Arguments.of("tos-s3-cn-beijing.volces.com:%d",
+        Arguments.of(
+            "tos-s3-cn-beijing.volces.com:%d",
             "TOS_ENDPOINT tos-s3-cn-beijing.volces.com:%d has no scheme;"
                 + " using https://tos-s3-cn-beijing.volces.com:%d, region cn-beijing, virtual-hosted addressing"),
-        Arguments.of("https://mybucket.tos-s3-cn-beijing.volces.com:%d",
+        Arguments.of(
+            "https://mybucket.tos-s3-cn-beijing.volces.com:%d",
             "TOS_ENDPOINT https://mybucket.tos-s3-cn-beijing.volces.com:%d is the bucket-qualified endpoint;"
                 + " using https://tos-s3-cn-beijing.volces.com:%d, region cn-beijing, virtual-hosted addressing"));
   }
 
   @ParameterizedTest
   @MethodSource("brokenForms")
-  void runRewritesBrokenFormAndFetchesByteIdenticalWithoutTouchingTheNativeEndpoint(String form, String note)
-      throws IOException {
+  void runRewritesBrokenFormAndFetchesByteIdenticalWithoutTouchingTheNativeEndpoint(
+      String form, String note) throws IOException {
     int port = tos.port();
     int nativeBefore = tos.nativeRequests();
     Path report = dest.resolve("report.json");
@@ -135,7 +149,9 @@ class TosEndpointsIT {
     Path model = dest.resolve("llama");
     assertEquals(model + "\n", cli.out());
     assertEquals(sourceDigests, PrefetchIT.digests(model));
-    assertTrue(cli.err().contains("1 model(s), 4 object(s): 4 verified, 0 already present, 0 failed"), cli.err());
+    assertTrue(
+        cli.err().contains("1 model(s), 4 object(s): 4 verified, 0 already present, 0 failed"),
+        cli.err());
     JsonNode endpoints = PrefetchIT.json(report).path("endpoints");
     assertEquals("[\"" + note.formatted(port, port) + "\"]", endpoints.toString());
     assertEquals(nativeBefore, tos.nativeRequests(), "the native endpoint got no request");
@@ -144,17 +160,27 @@ class TosEndpointsIT {
 
   static Stream<Arguments> refusals() {
     return Stream.of(
-        Arguments.of((IntFunction<Map<String, String>>) port -> {
-          Map<String, String> env = tos.env("https://tos-s3-cn-beijing.volces.com:" + port);
-          env.put("TOS_REGION", "cn-shanghai");
-          return env;
-        }, List.of(), "TOS_REGION 'cn-shanghai' disagrees with region 'cn-beijing' of TOS_ENDPOINT"
-            + " 'https://tos-s3-cn-beijing.volces.com:%d'; unset TOS_REGION or give an endpoint in region cn-shanghai"),
-        Arguments.of((IntFunction<Map<String, String>>) port -> tos.env("ftp://tos-s3-cn-beijing.volces.com:" + port),
-            List.of(), "TOS_ENDPOINT 'ftp://tos-s3-cn-beijing.volces.com:%d' uses scheme 'ftp'; an S3 endpoint is"
+        Arguments.of(
+            (IntFunction<Map<String, String>>)
+                port -> {
+                  Map<String, String> env = tos.env("https://tos-s3-cn-beijing.volces.com:" + port);
+                  env.put("TOS_REGION", "cn-shanghai");
+                  return env;
+                },
+            List.of(),
+            "TOS_REGION 'cn-shanghai' disagrees with region 'cn-beijing' of TOS_ENDPOINT"
+                + " 'https://tos-s3-cn-beijing.volces.com:%d'; unset TOS_REGION or give an endpoint in region cn-shanghai"),
+        Arguments.of(
+            (IntFunction<Map<String, String>>)
+                port -> tos.env("ftp://tos-s3-cn-beijing.volces.com:" + port),
+            List.of(),
+            "TOS_ENDPOINT 'ftp://tos-s3-cn-beijing.volces.com:%d' uses scheme 'ftp'; an S3 endpoint is"
                 + " https://host (or http://host for a local test server)"),
-        Arguments.of((IntFunction<Map<String, String>>) port -> tos.env("https://tos-s3-cn-beijing.volces.com:" + port),
-            List.of("--addressing", "path"), "path-style addressing was requested for TOS endpoint"
+        Arguments.of(
+            (IntFunction<Map<String, String>>)
+                port -> tos.env("https://tos-s3-cn-beijing.volces.com:" + port),
+            List.of("--addressing", "path"),
+            "path-style addressing was requested for TOS endpoint"
                 + " 'https://tos-s3-cn-beijing.volces.com:%d', but TOS refuses path-style requests (403"
                 + " InvalidPathAccess); drop the path-style setting"));
   }
@@ -178,16 +204,29 @@ class TosEndpointsIT {
   }
 
   Cli run(Map<String, String> env, String... args) {
-    List<String> all = new ArrayList<>(List.of("--local-dir", dest.toString(), "--model-uri",
-        "tos://" + BUCKET + "/" + PREFIX, "--part-size", "1MiB", "--part-threshold", "2MiB"));
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "--local-dir",
+                dest.toString(),
+                "--model-uri",
+                "tos://" + BUCKET + "/" + PREFIX,
+                "--part-size",
+                "1MiB",
+                "--part-threshold",
+                "2MiB"));
     all.addAll(List.of(args));
     return Cli.run(env, all.toArray(String[]::new));
   }
 
-  /** An S3 client that uses {@code endpoint} as it is, with virtual-hosted addressing, as TOS needs. */
+  /**
+   * An S3 client that uses {@code endpoint} as it is, with virtual-hosted addressing, as TOS needs.
+   */
   static S3Client verbatimClient(String endpoint) {
     return S3Client.builder()
-        .httpClientBuilder(ApacheHttpClient.builder().tlsTrustManagersProvider(() -> TestPki.trustOnly(tos.caPem())))
+        .httpClientBuilder(
+            ApacheHttpClient.builder()
+                .tlsTrustManagersProvider(() -> TestPki.trustOnly(tos.caPem())))
         .endpointOverride(URI.create(endpoint))
         .region(Region.of(TosEmulator.REGION))
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)

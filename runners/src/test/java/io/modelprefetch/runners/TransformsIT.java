@@ -69,8 +69,8 @@ class TransformsIT {
 
   private static final String BUCKET = "transforms";
   private static final long MIB = DemoModel.MIB;
-  private static final FetchSettings SETTINGS = FetchSettings.defaults().withPartSizeBytes(MIB)
-      .withPartThresholdBytes(2 * MIB);
+  private static final FetchSettings SETTINGS =
+      FetchSettings.defaults().withPartSizeBytes(MIB).withPartThresholdBytes(2 * MIB);
 
   @TempDir static Path serverDir;
   static EmbeddedS3 server;
@@ -84,11 +84,22 @@ class TransformsIT {
   static void startServer() throws Exception {
     server = EmbeddedS3.start(serverDir.resolve("data"));
     sourceDigests = DemoModel.upload(server.admin(), BUCKET, "m/", PrefetchIT.MODEL);
-    sizes = PrefetchIT.MODEL.stream().collect(Collectors.toMap(DemoModel.File::relativePath,
-        f -> (long) DemoModel.content(f, PrefetchIT.MODEL).length));
-    recipe = new ClientRecipe(server.endpoint().toString(), EmbeddedS3.REGION, true, true,
-        InProcessCredentials.register("transforms-" + UUID.randomUUID(), server.accessKey(), server.secretKey(), null),
-        null, 16);
+    sizes =
+        PrefetchIT.MODEL.stream()
+            .collect(
+                Collectors.toMap(
+                    DemoModel.File::relativePath,
+                    f -> (long) DemoModel.content(f, PrefetchIT.MODEL).length));
+    recipe =
+        new ClientRecipe(
+            server.endpoint().toString(),
+            EmbeddedS3.REGION,
+            true,
+            true,
+            InProcessCredentials.register(
+                "transforms-" + UUID.randomUUID(), server.accessKey(), server.secretKey(), null),
+            null,
+            16);
   }
 
   @AfterAll
@@ -97,8 +108,13 @@ class TransformsIT {
   }
 
   private ModelSource model() {
-    return new ModelSource("s3://" + BUCKET + "/m/", ObjectUri.parse("s3://" + BUCKET + "/m/"), "m",
-        dest.resolve("m").toString(), Filters.NONE, recipe);
+    return new ModelSource(
+        "s3://" + BUCKET + "/m/",
+        ObjectUri.parse("s3://" + BUCKET + "/m/"),
+        "m",
+        dest.resolve("m").toString(),
+        Filters.NONE,
+        recipe);
   }
 
   /** A DirectRunner pipeline that checks every element stays unmutated and survives its coder. */
@@ -114,19 +130,31 @@ class TransformsIT {
   /** The objects of {@link #model()}'s listing. */
   private PCollection<ObjectRef> objects(Pipeline pipeline) {
     ExpandListings expand = ExpandListings.with(SETTINGS);
-    return pipeline.apply(Create.of(List.of(model())).withCoder(SerializableCoder.of(ModelSource.class)))
-        .apply(expand).get(expand.objects());
+    return pipeline
+        .apply(Create.of(List.of(model())).withCoder(SerializableCoder.of(ModelSource.class)))
+        .apply(expand)
+        .get(expand.objects());
   }
 
   private static long counter(PipelineResult result, String name) {
-    Iterable<MetricResult<Long>> counters = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name)).build()).getCounters();
-    return StreamSupport.stream(counters.spliterator(), false).mapToLong(MetricResult::getAttempted).sum();
+    Iterable<MetricResult<Long>> counters =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(PrefetchMetrics.NAMESPACE, name))
+                    .build())
+            .getCounters();
+    return StreamSupport.stream(counters.spliterator(), false)
+        .mapToLong(MetricResult::getAttempted)
+        .sum();
   }
 
   private static PCollection<String> labels(PCollection<FileResult> results) {
-    return results.apply("Label", MapElements.into(TypeDescriptors.strings())
-        .via((FileResult r) -> r.relativePath() + " " + r.status().label()));
+    return results.apply(
+        "Label",
+        MapElements.into(TypeDescriptors.strings())
+            .via((FileResult r) -> r.relativePath() + " " + r.status().label()));
   }
 
   private static String[] every(String status) {
@@ -137,12 +165,19 @@ class TransformsIT {
   void expandListingsOutputsEveryObjectOfThePrefixAndNoResult() {
     Pipeline pipeline = checkedPipeline();
     ExpandListings expand = ExpandListings.with(SETTINGS);
-    PCollectionTuple listed = pipeline.apply(Create.of(List.of(model())).withCoder(SerializableCoder.of(ModelSource.class)))
-        .apply(expand);
+    PCollectionTuple listed =
+        pipeline
+            .apply(Create.of(List.of(model())).withCoder(SerializableCoder.of(ModelSource.class)))
+            .apply(expand);
 
-    PAssert.that(listed.get(expand.objects()).apply(MapElements.into(TypeDescriptors.strings())
-        .via((ObjectRef o) -> o.relativePath() + " " + o.sizeBytes())))
-        .containsInAnyOrder(sizes.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
+    PAssert.that(
+            listed
+                .get(expand.objects())
+                .apply(
+                    MapElements.into(TypeDescriptors.strings())
+                        .via((ObjectRef o) -> o.relativePath() + " " + o.sizeBytes())))
+        .containsInAnyOrder(
+            sizes.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
     PAssert.that(listed.get(expand.results())).empty();
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
@@ -162,9 +197,12 @@ class TransformsIT {
     pipeline.run().waitUntilFinish();
   }
 
-  /** The ranges of each object cover it from its first byte to its last, in order, without overlap. */
-  private static final class CoverEveryObject implements
-      org.apache.beam.sdk.transforms.SerializableFunction<Iterable<RangeTask>, Void>, Serializable {
+  /**
+   * The ranges of each object cover it from its first byte to its last, in order, without overlap.
+   */
+  private static final class CoverEveryObject
+      implements org.apache.beam.sdk.transforms.SerializableFunction<Iterable<RangeTask>, Void>,
+          Serializable {
     @Override
     public Void apply(Iterable<RangeTask> ranges) {
       Map<String, List<RangeTask>> byPath = new TreeMap<>();
@@ -172,18 +210,25 @@ class TransformsIT {
         byPath.computeIfAbsent(range.object().relativePath(), p -> new ArrayList<>()).add(range);
       }
       assertEquals(new TreeMap<>(sizes).keySet(), byPath.keySet());
-      byPath.forEach((path, list) -> {
-        list.sort((a, b) -> Long.compare(a.first(), b.first()));
-        long next = 0;
-        for (RangeTask range : list) {
-          assertEquals(next, range.first(), path + ": ranges must follow each other");
-          // A multipart object's ranges follow its upload parts (5 MiB here); the others the part size.
-          long limit = path.equals("consolidated.safetensors") ? 5 * MIB : sizes.get(path) <= 2 * MIB ? 2 * MIB : MIB;
-          assertTrue(range.lengthBytes() <= limit, path + ": range of " + range.lengthBytes() + " bytes");
-          next = range.first() + range.lengthBytes();
-        }
-        assertEquals((long) sizes.get(path), next, path + ": ranges must end with the object");
-      });
+      byPath.forEach(
+          (path, list) -> {
+            list.sort((a, b) -> Long.compare(a.first(), b.first()));
+            long next = 0;
+            for (RangeTask range : list) {
+              assertEquals(next, range.first(), path + ": ranges must follow each other");
+              // A multipart object's ranges follow its upload parts (5 MiB here); the others the
+              // part size.
+              long limit =
+                  path.equals("consolidated.safetensors")
+                      ? 5 * MIB
+                      : sizes.get(path) <= 2 * MIB ? 2 * MIB : MIB;
+              assertTrue(
+                  range.lengthBytes() <= limit,
+                  path + ": range of " + range.lengthBytes() + " bytes");
+              next = range.first() + range.lengthBytes();
+            }
+            assertEquals((long) sizes.get(path), next, path + ": ranges must end with the object");
+          });
       return null;
     }
   }
@@ -194,24 +239,33 @@ class TransformsIT {
     PlanRanges plan = PlanRanges.with(SETTINGS);
     FetchRanges fetch = FetchRanges.with(SETTINGS);
     PCollectionTuple fetched = objects(pipeline).apply(plan).get(plan.ranges()).apply(fetch);
-    PCollection<FileResult> committed = fetched.get(fetch.fetched()).apply(CommitFiles.with(SETTINGS));
-    PCollection<FileResult> outcomes = PCollectionList.of(fetched.get(fetch.committed())).and(committed)
-        .apply(Flatten.pCollections());
+    PCollection<FileResult> committed =
+        fetched.get(fetch.fetched()).apply(CommitFiles.with(SETTINGS));
+    PCollection<FileResult> outcomes =
+        PCollectionList.of(fetched.get(fetch.committed()))
+            .and(committed)
+            .apply(Flatten.pCollections());
     outcomes.apply(MarkComplete.create());
     Path report = dest.resolve("report.json");
-    outcomes.apply(WriteReport.to(new WriteReport.Spec(report.toString(), 0, List.of(ModelKey.of(model())), List.of())));
+    outcomes.apply(
+        WriteReport.to(
+            new WriteReport.Spec(report.toString(), 0, List.of(ModelKey.of(model())), List.of())));
 
     PAssert.that(labels(outcomes)).containsInAnyOrder(every("verified"));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
 
     assertTreeIsTheSource(dest.resolve("m"));
-    assertTrue(Files.isRegularFile(dest.resolve("m").resolve(CompletionMarker.FOLDER).resolve(CompletionMarker.FILE)));
+    assertTrue(
+        Files.isRegularFile(
+            dest.resolve("m").resolve(CompletionMarker.FOLDER).resolve(CompletionMarker.FILE)));
     JsonNode totals = new ObjectMapper().readTree(report.toFile()).get("totals");
     assertEquals(sizes.size(), totals.get("verified").asInt(), totals.toString());
     assertEquals(0, totals.get("failed").asInt(), totals.toString());
     assertEquals(sizes.size(), counter(result, PrefetchMetrics.OBJECTS_VERIFIED));
-    assertEquals(sizes.values().stream().mapToLong(Long::longValue).sum(), counter(result, PrefetchMetrics.BYTES_FETCHED));
+    assertEquals(
+        sizes.values().stream().mapToLong(Long::longValue).sum(),
+        counter(result, PrefetchMetrics.BYTES_FETCHED));
   }
 
   @Test
@@ -235,10 +289,11 @@ class TransformsIT {
       FetchRanges fetch = FetchRanges.with(SETTINGS);
       PCollectionTuple planned = objects(pipeline).apply(plan);
       PCollectionTuple fetched = planned.get(plan.ranges()).apply(fetch);
-      PCollection<FileResult> outcomes = PCollectionList.of(planned.get(plan.results()))
-          .and(fetched.get(fetch.committed()))
-          .and(fetched.get(fetch.fetched()).apply(CommitFiles.with(SETTINGS)))
-          .apply(Flatten.pCollections());
+      PCollection<FileResult> outcomes =
+          PCollectionList.of(planned.get(plan.results()))
+              .and(fetched.get(fetch.committed()))
+              .and(fetched.get(fetch.fetched()).apply(CommitFiles.with(SETTINGS)))
+              .apply(Flatten.pCollections());
       PAssert.that(labels(outcomes)).containsInAnyOrder(every(expected));
       pipeline.run().waitUntilFinish();
     }

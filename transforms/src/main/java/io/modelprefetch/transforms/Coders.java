@@ -42,10 +42,10 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 /**
  * The coders of the elements that flow once per object or range: the listed object, its ranges,
  * their outcomes and the object's result. Field by field, with Beam's own coders: Java
- * serialization (Beam's {@code SerializableCoder}) writes class descriptors into every element
- * and runs the reflective record path on each decode. That cost is paid at every shuffle on a
- * cluster, and in every grouping step of the DirectRunner, which copies grouped elements through
- * their coder.
+ * serialization (Beam's {@code SerializableCoder}) writes class descriptors into every element and
+ * runs the reflective record path on each decode. That cost is paid at every shuffle on a cluster,
+ * and in every grouping step of the DirectRunner, which copies grouped elements through their
+ * coder.
  */
 public final class Coders {
 
@@ -54,9 +54,11 @@ public final class Coders {
   private static final Coder<Integer> INT = VarIntCoder.of();
   private static final Coder<Boolean> FLAG = BooleanCoder.of();
   private static final Coder<List<String>> TEXTS = ListCoder.of(StringUtf8Coder.of());
-  private static final Coder<Map<String, Integer>> COUNTS = MapCoder.of(StringUtf8Coder.of(), VarIntCoder.of());
+  private static final Coder<Map<String, Integer>> COUNTS =
+      MapCoder.of(StringUtf8Coder.of(), VarIntCoder.of());
   private static final Coder<List<Long>> SIZES = ListCoder.of(VarLongCoder.of());
-  private static final Coder<Map<String, String>> HEXES = MapCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
+  private static final Coder<Map<String, String>> HEXES =
+      MapCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
   private static final Coder<Map<Long, List<String>>> PARTS = MapCoder.of(VarLongCoder.of(), TEXTS);
 
   public static final Coder<ObjectRef> OBJECT = new ObjectCoder();
@@ -90,9 +92,19 @@ public final class Coders {
 
     @Override
     public ObjectRef decode(InputStream in) throws IOException {
-      return new ObjectRef(decodeModel(in), ObjectUri.Scheme.valueOf(TEXT.decode(in)), TEXT.decode(in),
-          TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in), TEXT.decode(in), decodeRecipe(in),
-          FLAG.decode(in) ? new ModelListing(Set.copyOf(TEXTS.decode(in)), Set.copyOf(TEXTS.decode(in))) : null);
+      return new ObjectRef(
+          decodeModel(in),
+          ObjectUri.Scheme.valueOf(TEXT.decode(in)),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          LONG.decode(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          decodeRecipe(in),
+          FLAG.decode(in)
+              ? new ModelListing(Set.copyOf(TEXTS.decode(in)), Set.copyOf(TEXTS.decode(in)))
+              : null);
     }
   }
 
@@ -110,8 +122,14 @@ public final class Coders {
 
     @Override
     public RangeTask decode(InputStream in) throws IOException {
-      return new RangeTask(OBJECT.decode(in), INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in),
-          decodePlan(in), FLAG.decode(in));
+      return new RangeTask(
+          OBJECT.decode(in),
+          INT.decode(in),
+          INT.decode(in),
+          LONG.decode(in),
+          LONG.decode(in),
+          decodePlan(in),
+          FLAG.decode(in));
     }
   }
 
@@ -142,7 +160,14 @@ public final class Coders {
       RangeDigests.Result digests = decodeDigests(in);
       Map<RetryCause, Integer> retries = new EnumMap<>(RetryCause.class);
       COUNTS.decode(in).forEach((cause, n) -> retries.put(RetryCause.valueOf(cause), n));
-      return new FetchedRange(task, bytesFetched, plan, digests, retries, LONG.decode(in), TEXT.decode(in),
+      return new FetchedRange(
+          task,
+          bytesFetched,
+          plan,
+          digests,
+          retries,
+          LONG.decode(in),
+          TEXT.decode(in),
           FLAG.decode(in));
     }
   }
@@ -161,8 +186,11 @@ public final class Coders {
 
     @Override
     public Listing.Entry decode(InputStream in) throws IOException {
-      return new Listing.Entry(Listing.Entry.Kind.valueOf(TEXT.decode(in)), OBJECT_OR_NULL.decode(in),
-          RESULT_OR_NULL.decode(in), TEXT.decode(in));
+      return new Listing.Entry(
+          Listing.Entry.Kind.valueOf(TEXT.decode(in)),
+          OBJECT_OR_NULL.decode(in),
+          RESULT_OR_NULL.decode(in),
+          TEXT.decode(in));
     }
   }
 
@@ -186,9 +214,20 @@ public final class Coders {
 
     @Override
     public FileResult decode(InputStream in) throws IOException {
-      return new FileResult(decodeModel(in), TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in),
-          TEXT.decode(in), TEXTS.decode(in), FileResult.Status.valueOf(TEXT.decode(in)), LONG.decode(in),
-          INT.decode(in), TEXT.decode(in), Structure.Status.valueOf(TEXT.decode(in)), TEXTS.decode(in));
+      return new FileResult(
+          decodeModel(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          LONG.decode(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          TEXTS.decode(in),
+          FileResult.Status.valueOf(TEXT.decode(in)),
+          LONG.decode(in),
+          INT.decode(in),
+          TEXT.decode(in),
+          Structure.Status.valueOf(TEXT.decode(in)),
+          TEXTS.decode(in));
     }
   }
 
@@ -213,18 +252,28 @@ public final class Coders {
   }
 
   private static DigestPlan decodePlan(InputStream in) throws IOException {
-    StoredChecksum checksum = FLAG.decode(in)
-        ? new StoredChecksum(StoredChecksum.Algorithm.valueOf(TEXT.decode(in)),
-            StoredChecksum.Type.valueOf(TEXT.decode(in)), INT.decode(in), TEXT.decode(in))
-        : null;
-    StoredEvidence known = new StoredEvidence(checksum, TEXT.decode(in), TEXT.decode(in), LONG.decode(in),
-        TEXT.decode(in));
+    StoredChecksum checksum =
+        FLAG.decode(in)
+            ? new StoredChecksum(
+                StoredChecksum.Algorithm.valueOf(TEXT.decode(in)),
+                StoredChecksum.Type.valueOf(TEXT.decode(in)),
+                INT.decode(in),
+                TEXT.decode(in))
+            : null;
+    StoredEvidence known =
+        new StoredEvidence(
+            checksum, TEXT.decode(in), TEXT.decode(in), LONG.decode(in), TEXT.decode(in));
     String crc = TEXT.decode(in);
-    return new DigestPlan(known, crc == null ? null : CrcAlgorithm.valueOf(crc), TEXTS.decode(in), SIZES.decode(in),
+    return new DigestPlan(
+        known,
+        crc == null ? null : CrcAlgorithm.valueOf(crc),
+        TEXTS.decode(in),
+        SIZES.decode(in),
         LONG.decode(in));
   }
 
-  private static void encodeDigests(RangeDigests.Result digests, OutputStream out) throws IOException {
+  private static void encodeDigests(RangeDigests.Result digests, OutputStream out)
+      throws IOException {
     BlockCrcs crcs = digests.crcs();
     FLAG.encode(crcs != null, out);
     if (crcs != null) {
@@ -270,7 +319,11 @@ public final class Coders {
   }
 
   private static ModelKey decodeModel(InputStream in) throws IOException {
-    return new ModelKey(TEXT.decode(in), TEXT.decode(in), TEXT.decode(in), FLAG.decode(in) ? decodeRecipe(in) : null);
+    return new ModelKey(
+        TEXT.decode(in),
+        TEXT.decode(in),
+        TEXT.decode(in),
+        FLAG.decode(in) ? decodeRecipe(in) : null);
   }
 
   private static void encodeRecipe(ClientRecipe recipe, OutputStream out) throws IOException {
@@ -285,8 +338,13 @@ public final class Coders {
   }
 
   private static ClientRecipe decodeRecipe(InputStream in) throws IOException {
-    return new ClientRecipe(TEXT.decode(in), TEXT.decode(in), FLAG.decode(in), FLAG.decode(in),
-        new CredentialsSource(CredentialsSource.Type.valueOf(TEXT.decode(in)), TEXT.decode(in)), TEXT.decode(in),
+    return new ClientRecipe(
+        TEXT.decode(in),
+        TEXT.decode(in),
+        FLAG.decode(in),
+        FLAG.decode(in),
+        new CredentialsSource(CredentialsSource.Type.valueOf(TEXT.decode(in)), TEXT.decode(in)),
+        TEXT.decode(in),
         INT.decode(in));
   }
 }

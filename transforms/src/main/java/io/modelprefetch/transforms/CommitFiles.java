@@ -27,16 +27,16 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Gathers the ranges of each object, verifies the whole file with the strongest evidence
- * available ({@link Evidence}) and moves it to its final name.
+ * Gathers the ranges of each object, verifies the whole file with the strongest evidence available
+ * ({@link Evidence}) and moves it to its final name.
  *
- * <p>A file whose evidence does not match is fetched again, up to {@link FileAttempt#MAX_VERIFY_ATTEMPTS}
- * times in all. An object that changed during the download (412 on {@code If-Match}) is restarted
- * once from its new version. A file that still fails is removed and reported with the expected and
- * actual values: nothing appears under its final name.
+ * <p>A file whose evidence does not match is fetched again, up to {@link
+ * FileAttempt#MAX_VERIFY_ATTEMPTS} times in all. An object that changed during the download (412 on
+ * {@code If-Match}) is restarted once from its new version. A file that still fails is removed and
+ * reported with the expected and actual values: nothing appears under its final name.
  */
-public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCollection<FileResult>> {
-
+public final class CommitFiles
+    extends PTransform<PCollection<FetchedRange>, PCollection<FileResult>> {
 
   private final FetchSettings settings;
 
@@ -52,9 +52,12 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
   public PCollection<FileResult> expand(PCollection<FetchedRange> ranges) {
     int buckets = settings.spreadBuckets();
     return ranges
-        .apply("Key by file", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(FetchedRange.class)))
-            .via(r -> KV.of(key(r.task().object().destinationKey(), buckets), r)))
+        .apply(
+            "Key by file",
+            MapElements.into(
+                    TypeDescriptors.kvs(
+                        TypeDescriptors.strings(), TypeDescriptor.of(FetchedRange.class)))
+                .via(r -> KV.of(key(r.task().object().destinationKey(), buckets), r)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), Coders.FETCHED))
         .apply("Gather ranges", GroupByKey.create())
         .apply("Verify and rename", ParDo.of(new CommitFn(settings)))
@@ -63,7 +66,9 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
 
   /** The file's own key, or with {@code buckets} its bucket: all ranges of a file share it. */
   static String key(String destinationKey, int buckets) {
-    return buckets > 0 ? "bucket-" + Math.floorMod(destinationKey.hashCode(), buckets) : destinationKey;
+    return buckets > 0
+        ? "bucket-" + Math.floorMod(destinationKey.hashCode(), buckets)
+        : destinationKey;
   }
 
   static final class CommitFn extends DoFn<KV<String, Iterable<FetchedRange>>, FileResult> {
@@ -83,18 +88,23 @@ public final class CommitFiles extends PTransform<PCollection<FetchedRange>, PCo
 
     /** Verifies the files of one key (one file, or one bucket of them) in parallel. */
     @ProcessElement
-    public void process(@Element KV<String, Iterable<FetchedRange>> group, OutputReceiver<FileResult> out)
+    public void process(
+        @Element KV<String, Iterable<FetchedRange>> group, OutputReceiver<FileResult> out)
         throws InterruptedException, ExecutionException {
       // A retried bundle may deliver a range twice; keep one per index, a good one if any.
       Map<String, TreeMap<Integer, FetchedRange>> files = new LinkedHashMap<>();
       for (FetchedRange range : group.getValue()) {
-        files.computeIfAbsent(range.task().object().destinationKey(), k -> new TreeMap<>())
+        files
+            .computeIfAbsent(range.task().object().destinationKey(), k -> new TreeMap<>())
             .merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
       }
       List<CompletableFuture<FileAttempt.Outcome>> verified = new ArrayList<>();
       for (TreeMap<Integer, FetchedRange> file : files.values()) {
-        verified.add(FileAttempt.verifyAsync(runtime, clients::get,
-            CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
+        verified.add(
+            FileAttempt.verifyAsync(
+                runtime,
+                clients::get,
+                CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
       }
       for (CompletableFuture<FileAttempt.Outcome> file : verified) {
         out.output(PrefetchMetrics.counted(file.get()));

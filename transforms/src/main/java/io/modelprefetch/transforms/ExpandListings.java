@@ -25,10 +25,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Lists each model's objects ({@link Listing}: all pages, keys mapped to safe relative paths,
  * filters applied) and reports the listing: the objects to fetch under {@link #objects()},
- * redistributed across workers, and under {@link #results()} a failure for each model whose
- * listing failed or found nothing, and for each key refused. With {@link
- * FetchSettings#structureCheck}, a shard index carries its model's whole listing, which its check
- * reads; no other object does.
+ * redistributed across workers, and under {@link #results()} a failure for each model whose listing
+ * failed or found nothing, and for each key refused. With {@link FetchSettings#structureCheck}, a
+ * shard index carries its model's whole listing, which its check reads; no other object does.
  *
  * <p>{@link #with} lists in the pipeline; {@link #listed} reports a listing the command line made
  * just before the run (for its space check), given as the pipeline's input, so the store is not
@@ -50,9 +49,9 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
   }
 
   /**
-   * Reports {@code listings}, one per model, made before the run ({@link Listing#of}). Each
-   * listing is one input element, flattened in the step that reports it, so a model's objects
-   * enter the graph in one bundle as a listing made in the pipeline does.
+   * Reports {@code listings}, one per model, made before the run ({@link Listing#of}). Each listing
+   * is one input element, flattened in the step that reports it, so a model's objects enter the
+   * graph in one bundle as a listing made in the pipeline does.
    */
   public static Listed listed(FetchSettings settings, List<List<Listing.Entry>> listings) {
     return new Listed(settings, listings);
@@ -70,7 +69,8 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
 
   @Override
   public PCollectionTuple expand(PCollection<ModelSource> models) {
-    return models.apply("List objects", ParDo.of(new ListFn(settings.structureCheck())))
+    return models
+        .apply("List objects", ParDo.of(new ListFn(settings.structureCheck())))
         .setCoder(Coders.ENTRY)
         .apply("Report listing", report);
   }
@@ -97,14 +97,17 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
 
     @Override
     public PCollectionTuple expand(PBegin begin) {
-      return begin.apply("Listings", Create.of(listings).withCoder(ListCoder.of(Coders.ENTRY)))
-          .apply("Entries", Flatten.iterables()).setCoder(Coders.ENTRY)
+      return begin
+          .apply("Listings", Create.of(listings).withCoder(ListCoder.of(Coders.ENTRY)))
+          .apply("Entries", Flatten.iterables())
+          .setCoder(Coders.ENTRY)
           .apply("Report listing", report);
     }
   }
 
   /** Counts and routes the entries of a listing; spreads the objects across workers. */
-  private static final class ReportListing extends PTransform<PCollection<Listing.Entry>, PCollectionTuple> {
+  private static final class ReportListing
+      extends PTransform<PCollection<Listing.Entry>, PCollectionTuple> {
     private final FetchSettings settings;
     private final TupleTag<ObjectRef> objects = new TupleTag<>("ExpandListings.objects");
     private final TupleTag<FileResult> results = new TupleTag<>("ExpandListings.results");
@@ -115,11 +118,18 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
 
     @Override
     public PCollectionTuple expand(PCollection<Listing.Entry> entries) {
-      PCollectionTuple reported = entries.apply("Count and route",
-          ParDo.of(new ReportFn(settings, objects, results)).withOutputTags(objects, TupleTagList.of(results)));
-      PCollection<ObjectRef> spread = reported.get(objects).setCoder(Coders.OBJECT)
-          .apply("Spread objects", Spread.over(settings.spreadBuckets()));
-      return PCollectionTuple.of(objects, spread).and(results, reported.get(results).setCoder(Coders.RESULT));
+      PCollectionTuple reported =
+          entries.apply(
+              "Count and route",
+              ParDo.of(new ReportFn(settings, objects, results))
+                  .withOutputTags(objects, TupleTagList.of(results)));
+      PCollection<ObjectRef> spread =
+          reported
+              .get(objects)
+              .setCoder(Coders.OBJECT)
+              .apply("Spread objects", Spread.over(settings.spreadBuckets()));
+      return PCollectionTuple.of(objects, spread)
+          .and(results, reported.get(results).setCoder(Coders.RESULT));
     }
   }
 

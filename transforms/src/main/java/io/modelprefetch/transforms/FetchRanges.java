@@ -20,13 +20,13 @@ import org.apache.beam.sdk.values.TupleTagList;
 /**
  * Fetches each range with a ranged GET and writes it in place into the object's temporary file.
  *
- * <p>Ranges run on the JVM's fetch runtime ({@link BundleFetch}), whose controller decides how
- * many are in flight, however the runner sizes its bundles. A file whose ranges
- * all came in this bundle is verified and published here as soon as its last range lands, on the
- * verify pool, while the other files are still downloading; it is emitted under {@link #committed()}.
- * The ranges of any other file (some were resumed from a killed run, or went to other workers) are
- * emitted under {@link #fetched()} for {@link CommitFiles} to gather. A range that fails after its
- * retries carries its error; verification turns it into a failed file.
+ * <p>Ranges run on the JVM's fetch runtime ({@link BundleFetch}), whose controller decides how many
+ * are in flight, however the runner sizes its bundles. A file whose ranges all came in this bundle
+ * is verified and published here as soon as its last range lands, on the verify pool, while the
+ * other files are still downloading; it is emitted under {@link #committed()}. The ranges of any
+ * other file (some were resumed from a killed run, or went to other workers) are emitted under
+ * {@link #fetched()} for {@link CommitFiles} to gather. A range that fails after its retries
+ * carries its error; verification turns it into a failed file.
  */
 public final class FetchRanges extends PTransform<PCollection<RangeTask>, PCollectionTuple> {
 
@@ -42,7 +42,9 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     return new FetchRanges(settings);
   }
 
-  /** The fetched ranges of the files this step did not commit, for {@link CommitFiles} to gather. */
+  /**
+   * The fetched ranges of the files this step did not commit, for {@link CommitFiles} to gather.
+   */
   public TupleTag<FetchedRange> fetched() {
     return fetched;
   }
@@ -54,14 +56,20 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
 
   @Override
   public PCollectionTuple expand(PCollection<RangeTask> ranges) {
-    PCollectionTuple out = ranges.apply("Ranged GET", ParDo.of(new FetchFn(settings, fetched, committed))
-        .withOutputTags(fetched, TupleTagList.of(committed)));
+    PCollectionTuple out =
+        ranges.apply(
+            "Ranged GET",
+            ParDo.of(new FetchFn(settings, fetched, committed))
+                .withOutputTags(fetched, TupleTagList.of(committed)));
     out.get(fetched).setCoder(Coders.FETCHED);
     out.get(committed).setCoder(Coders.RESULT);
     return out;
   }
 
-  /** Hands each range to a {@link BundleFetch} and, at the end of the bundle, routes and counts what came of it. */
+  /**
+   * Hands each range to a {@link BundleFetch} and, at the end of the bundle, routes and counts what
+   * came of it.
+   */
   static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
     private final FetchSettings settings;
     private transient S3Clients.Lease clients;
@@ -70,7 +78,8 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     private final TupleTag<FileResult> committed;
     private transient BundleFetch bundle;
 
-    FetchFn(FetchSettings settings, TupleTag<FetchedRange> fetched, TupleTag<FileResult> committed) {
+    FetchFn(
+        FetchSettings settings, TupleTag<FetchedRange> fetched, TupleTag<FileResult> committed) {
       this.settings = settings;
       this.fetched = fetched;
       this.committed = committed;
@@ -93,15 +102,25 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
     }
 
     @FinishBundle
-    public void finishBundle(FinishBundleContext context) throws InterruptedException, ExecutionException {
+    public void finishBundle(FinishBundleContext context)
+        throws InterruptedException, ExecutionException {
       for (BundleFetch.File file : bundle.finish()) {
         file.ranges().forEach(PrefetchMetrics::countRange);
         if (file.committed() != null) {
-          context.output(committed, PrefetchMetrics.counted(file.committed()), GlobalWindow.INSTANCE.maxTimestamp(),
+          context.output(
+              committed,
+              PrefetchMetrics.counted(file.committed()),
+              GlobalWindow.INSTANCE.maxTimestamp(),
               GlobalWindow.INSTANCE);
         } else {
-          file.ranges().forEach(range -> context.output(fetched, range, GlobalWindow.INSTANCE.maxTimestamp(),
-              GlobalWindow.INSTANCE));
+          file.ranges()
+              .forEach(
+                  range ->
+                      context.output(
+                          fetched,
+                          range,
+                          GlobalWindow.INSTANCE.maxTimestamp(),
+                          GlobalWindow.INSTANCE));
         }
       }
       bundle = null;

@@ -14,14 +14,14 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Fetches objects for a Hadoop file system destination ({@link HadoopFiles}): each object whole
- * on one worker, its ranges in parallel into a node-local staging file (in a folder of the user's
- * alone under {@code java.io.tmpdir}), verified with the same
- * evidence, refetches and structural check as {@link CommitFiles} (on the staging file, before it
- * is published), then published to the destination. Objects are
- * spread across workers by the listing step's redistribution.
+ * Fetches objects for a Hadoop file system destination ({@link HadoopFiles}): each object whole on
+ * one worker, its ranges in parallel into a node-local staging file (in a folder of the user's
+ * alone under {@code java.io.tmpdir}), verified with the same evidence, refetches and structural
+ * check as {@link CommitFiles} (on the staging file, before it is published), then published to the
+ * destination. Objects are spread across workers by the listing step's redistribution.
  */
-public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PCollection<FileResult>> {
+public final class FetchWholeFiles
+    extends PTransform<PCollection<ObjectRef>, PCollection<FileResult>> {
 
   private final FetchSettings settings;
 
@@ -35,7 +35,8 @@ public final class FetchWholeFiles extends PTransform<PCollection<ObjectRef>, PC
 
   @Override
   public PCollection<FileResult> expand(PCollection<ObjectRef> objects) {
-    return objects.apply("Fetch, verify and publish", ParDo.of(new WholeFileFn(settings)))
+    return objects
+        .apply("Fetch, verify and publish", ParDo.of(new WholeFileFn(settings)))
         .setCoder(Coders.RESULT);
   }
 

@@ -21,8 +21,8 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Writes each model's completion marker ({@code <model>/.prefetch/complete.json}) once every one
- * of its files is verified or present and its listing succeeded; last, after every file.
+ * Writes each model's completion marker ({@code <model>/.prefetch/complete.json}) once every one of
+ * its files is verified or present and its listing succeeded; last, after every file.
  */
 public final class MarkComplete extends PTransform<PCollection<FileResult>, PDone> {
 
@@ -33,9 +33,12 @@ public final class MarkComplete extends PTransform<PCollection<FileResult>, PDon
   @Override
   public PDone expand(PCollection<FileResult> outcomes) {
     outcomes
-        .apply("Key by model", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(FileResult.class)))
-            .via(r -> KV.of(r.model().modelDir(), r)))
+        .apply(
+            "Key by model",
+            MapElements.into(
+                    TypeDescriptors.kvs(
+                        TypeDescriptors.strings(), TypeDescriptor.of(FileResult.class)))
+                .via(r -> KV.of(r.model().modelDir(), r)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), Coders.RESULT))
         .apply("Gather model", GroupByKey.create())
         .apply("Write marker", ParDo.of(new MarkFn()));

@@ -17,10 +17,10 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
 /**
- * Decides, per object, whether it must be fetched and how. An object already present with the
- * same size and ETag is reported as present. Any other gets its temporary file, its {@link
- * DigestPlan} (what its ranges compute, from what the store keeps) and is cut into ranges (aligned
- * to its upload parts when the plan digests them), emitted under {@link #ranges()} and redistributed
+ * Decides, per object, whether it must be fetched and how. An object already present with the same
+ * size and ETag is reported as present. Any other gets its temporary file, its {@link DigestPlan}
+ * (what its ranges compute, from what the store keeps) and is cut into ranges (aligned to its
+ * upload parts when the plan digests them), emitted under {@link #ranges()} and redistributed
  * across workers. Ranges a killed run already wrote and journaled are emitted as {@link
  * RangeTask#local} ranges: read back from the file for their digests, not fetched again.
  */
@@ -50,10 +50,15 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
 
   @Override
   public PCollectionTuple expand(PCollection<ObjectRef> objects) {
-    PCollectionTuple planned = objects.apply("Plan object",
-        ParDo.of(new PlanFn(settings, ranges, results)).withOutputTags(ranges, TupleTagList.of(results)));
+    PCollectionTuple planned =
+        objects.apply(
+            "Plan object",
+            ParDo.of(new PlanFn(settings, ranges, results))
+                .withOutputTags(ranges, TupleTagList.of(results)));
     PCollection<RangeTask> spread =
-        planned.get(ranges).setCoder(Coders.RANGE)
+        planned
+            .get(ranges)
+            .setCoder(Coders.RANGE)
             .apply("Spread ranges", Spread.over(settings.spreadBuckets()));
     return PCollectionTuple.of(ranges, spread)
         .and(results, planned.get(results).setCoder(Coders.RESULT));

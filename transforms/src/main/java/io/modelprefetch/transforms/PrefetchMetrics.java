@@ -23,8 +23,10 @@ public final class PrefetchMetrics {
   public static final String RANGE_RETRIES = "rangeRetries";
   public static final String RANGES_RESUMED = "rangesResumed";
   public static final String OBJECTS_REFETCHED = "objectsRefetched";
+
   /** Distribution of the milliseconds each fetched range took, retries and backoff included. */
   public static final String RANGE_MILLIS = "rangeMillis";
+
   /** The sum of {@link #RANGE_MILLIS}, for exporters that drop distributions. */
   public static final String RANGE_MILLIS_TOTAL = "rangeMillisTotal";
 
@@ -52,9 +54,9 @@ public final class PrefetchMetrics {
   }
 
   /**
-   * Counts one range fetched (or failed) by a range fetch: bytes, retries in all and per
-   * cause, and for a range that landed its latency. Call it on the DoFn's thread; the fetch pool's
-   * threads have no metrics container. Every cause is counted, 0 included, so each counter exists.
+   * Counts one range fetched (or failed) by a range fetch: bytes, retries in all and per cause, and
+   * for a range that landed its latency. Call it on the DoFn's thread; the fetch pool's threads
+   * have no metrics container. Every cause is counted, 0 included, so each counter exists.
    */
   public static void countRange(FetchedRange range) {
     if (range.task().local()) {

@@ -48,7 +48,8 @@ public final class WriteReport extends PTransform<PCollection<FileResult>, PDone
     return PDone.in(results.getPipeline());
   }
 
-  static final class ToList extends Combine.CombineFn<FileResult, List<FileResult>, List<FileResult>> {
+  static final class ToList
+      extends Combine.CombineFn<FileResult, List<FileResult>, List<FileResult>> {
     @Override
     public List<FileResult> createAccumulator() {
       return new ArrayList<>();
@@ -82,8 +83,13 @@ public final class WriteReport extends PTransform<PCollection<FileResult>, PDone
 
     @ProcessElement
     public void process(@Element List<FileResult> results) throws IOException {
-      var report = Report.build(results, spec.models(), Instant.ofEpochMilli(spec.startedAtMillis()), Instant.now(),
-          spec.notes());
+      var report =
+          Report.build(
+              results,
+              spec.models(),
+              Instant.ofEpochMilli(spec.startedAtMillis()),
+              Instant.now(),
+              spec.notes());
       Report.write(report, Path.of(spec.path()));
     }
   }

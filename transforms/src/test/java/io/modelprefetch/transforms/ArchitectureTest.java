@@ -22,31 +22,36 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The package layering, pinned: each package may use only the packages below it, only the transforms
- * (the root package) know Beam, and no package reaches back up into the transforms.
+ * The package layering, pinned: each package may use only the packages below it, only the
+ * transforms (the root package) know Beam, and no package reaches back up into the transforms.
  */
 class ArchitectureTest {
 
   private static final String ROOT = "io.modelprefetch.transforms";
 
   /** Each package and the internal packages it may depend on, lowest layer first. */
-  private static final Map<String, List<String>> MAY_USE = Map.ofEntries(
-      Map.entry("text", List.of()),
-      Map.entry("verify", List.of()),
-      Map.entry("structure", List.of()),
-      Map.entry("manifest", List.of()),
-      Map.entry("model", List.of("verify", "structure")),
-      Map.entry("plan", List.of("model", "text")),
-      Map.entry("s3", List.of("model", "text")),
-      Map.entry("storage", List.of("model", "plan", "s3", "text", "verify")),
-      Map.entry("report", List.of("model", "storage", "structure", "text")),
-      Map.entry("engine", List.of("model", "plan", "s3", "storage", "structure", "text", "verify")));
+  private static final Map<String, List<String>> MAY_USE =
+      Map.ofEntries(
+          Map.entry("text", List.of()),
+          Map.entry("verify", List.of()),
+          Map.entry("structure", List.of()),
+          Map.entry("manifest", List.of()),
+          Map.entry("model", List.of("verify", "structure")),
+          Map.entry("plan", List.of("model", "text")),
+          Map.entry("s3", List.of("model", "text")),
+          Map.entry("storage", List.of("model", "plan", "s3", "text", "verify")),
+          Map.entry("report", List.of("model", "storage", "structure", "text")),
+          Map.entry(
+              "engine", List.of("model", "plan", "s3", "storage", "structure", "text", "verify")));
 
   private static JavaClasses classes;
 
   @BeforeAll
   static void importClasses() {
-    classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(ROOT);
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(ROOT);
   }
 
   static Stream<Arguments> layers() {
@@ -56,17 +61,28 @@ class ArchitectureTest {
   @ParameterizedTest(name = "{0} uses only {1}")
   @MethodSource("layers")
   void eachPackageUsesOnlyTheLayersBelowIt(String layer, List<String> allowed) {
-    String[] mayUse = Stream.concat(Stream.of(layer), allowed.stream()).map(p -> ROOT + "." + p + "..").toArray(String[]::new);
-    classes().that().resideInAPackage(ROOT + "." + layer + "..")
-        .should().onlyDependOnClassesThat(not(resideInAPackage("io.modelprefetch..")).or(resideInAnyPackage(mayUse)))
+    String[] mayUse =
+        Stream.concat(Stream.of(layer), allowed.stream())
+            .map(p -> ROOT + "." + p + "..")
+            .toArray(String[]::new);
+    classes()
+        .that()
+        .resideInAPackage(ROOT + "." + layer + "..")
+        .should()
+        .onlyDependOnClassesThat(
+            not(resideInAPackage("io.modelprefetch..")).or(resideInAnyPackage(mayUse)))
         .because(layer + " may use only " + Arrays.toString(mayUse))
         .check(classes);
   }
 
   @Test
   void everyPackageHasARule() {
-    classes().that().resideInAPackage(ROOT + ".*..")
-        .should().resideInAnyPackage(MAY_USE.keySet().stream().map(p -> ROOT + "." + p + "..").toArray(String[]::new))
+    classes()
+        .that()
+        .resideInAPackage(ROOT + ".*..")
+        .should()
+        .resideInAnyPackage(
+            MAY_USE.keySet().stream().map(p -> ROOT + "." + p + "..").toArray(String[]::new))
         .because("a new package gets its place in MAY_USE")
         .check(classes);
   }
@@ -78,24 +94,44 @@ class ArchitectureTest {
 
   @Test
   void onlyTheTransformsKnowBeam() {
-    noClasses().that().resideInAPackage(ROOT + ".*..")
-        .should().dependOnClassesThat().resideInAPackage("org.apache.beam..")
+    noClasses()
+        .that()
+        .resideInAPackage(ROOT + ".*..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.apache.beam..")
         .because("the engine and everything below it run without Beam")
         .check(classes);
   }
 
   @Test
   void valuesAndDigestsKnowNoClientOrFileSystem() {
-    noClasses().that().resideInAnyPackage(ROOT + ".model..", ROOT + ".verify..", ROOT + ".structure..",
-            ROOT + ".text..", ROOT + ".manifest..", ROOT + ".plan..", ROOT + ".report..")
-        .should().dependOnClassesThat().resideInAnyPackage("software.amazon..", "org.apache.hadoop..")
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            ROOT + ".model..",
+            ROOT + ".verify..",
+            ROOT + ".structure..",
+            ROOT + ".text..",
+            ROOT + ".manifest..",
+            ROOT + ".plan..",
+            ROOT + ".report..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("software.amazon..", "org.apache.hadoop..")
         .check(classes);
   }
 
   @Test
   void noMutableStaticFields() {
-    noFields().that().areDeclaredInClassesThat().resideInAPackage(ROOT + "..")
-        .and().areStatic().should().notBeFinal()
+    noFields()
+        .that()
+        .areDeclaredInClassesThat()
+        .resideInAPackage(ROOT + "..")
+        .and()
+        .areStatic()
+        .should()
+        .notBeFinal()
         .because("state lives in FetchRuntime, not in the JVM")
         .check(classes);
   }

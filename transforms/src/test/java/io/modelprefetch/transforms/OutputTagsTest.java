@@ -19,13 +19,28 @@ class OutputTagsTest {
     ExpandListings.Listed listed = ExpandListings.listed(settings, List.of());
     PlanRanges plan = PlanRanges.with(settings);
     FetchRanges fetch = FetchRanges.with(settings);
-    List<TupleTag<?>> tags = List.of(expand.objects(), expand.results(), plan.ranges(), plan.results(),
-        fetch.fetched(), fetch.committed());
+    List<TupleTag<?>> tags =
+        List.of(
+            expand.objects(),
+            expand.results(),
+            plan.ranges(),
+            plan.results(),
+            fetch.fetched(),
+            fetch.committed());
 
     Set<String> ids = tags.stream().map(TupleTag::getId).collect(Collectors.toSet());
 
-    assertEquals(Set.of("ExpandListings.objects", "ExpandListings.results", "PlanRanges.ranges", "PlanRanges.results",
-        "FetchRanges.fetched", "FetchRanges.committed"), ids);
-    assertEquals(expand.objects().getId(), listed.objects().getId()); // the same listing, made before the run or in it
+    assertEquals(
+        Set.of(
+            "ExpandListings.objects",
+            "ExpandListings.results",
+            "PlanRanges.ranges",
+            "PlanRanges.results",
+            "FetchRanges.fetched",
+            "FetchRanges.committed"),
+        ids);
+    assertEquals(
+        expand.objects().getId(),
+        listed.objects().getId()); // the same listing, made before the run or in it
   }
 }

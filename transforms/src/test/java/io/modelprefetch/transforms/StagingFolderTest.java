@@ -1,10 +1,9 @@
 package io.modelprefetch.transforms;
 
-import io.modelprefetch.transforms.engine.WholeFiles;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.modelprefetch.transforms.engine.WholeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +11,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The node-local staging folder of a Hadoop destination: this user's alone, never a planted one. */
+/**
+ * The node-local staging folder of a Hadoop destination: this user's alone, never a planted one.
+ */
 class StagingFolderTest {
 
   @TempDir Path tmp;
@@ -32,10 +33,15 @@ class StagingFolderTest {
     Path open = Files.createDirectory(tmp.resolve("open"));
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
 
-    IOException linked = assertThrows(IOException.class, () -> WholeFiles.privateRoot(tmp.resolve("linked")));
+    IOException linked =
+        assertThrows(IOException.class, () -> WholeFiles.privateRoot(tmp.resolve("linked")));
     assertThrows(IOException.class, () -> WholeFiles.privateRoot(open));
 
-    assertEquals("the staging folder " + tmp.resolve("linked") + " is not a folder of this user's alone (a link, a file,"
-        + " another user's or writable by others); remove it, it is made afresh", linked.getMessage());
+    assertEquals(
+        "the staging folder "
+            + tmp.resolve("linked")
+            + " is not a folder of this user's alone (a link, a file,"
+            + " another user's or writable by others); remove it, it is made afresh",
+        linked.getMessage());
   }
 }

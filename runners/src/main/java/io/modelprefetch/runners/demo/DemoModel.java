@@ -16,7 +16,9 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 
-/** A small generated model: shards, a multipart-uploaded shard, configs, tokenizer, a nested folder. */
+/**
+ * A small generated model: shards, a multipart-uploaded shard, configs, tokenizer, a nested folder.
+ */
 public final class DemoModel {
 
   /** One file of a model; {@code partSizeBytes > 0} uploads it in parts of that size. */
@@ -33,18 +35,19 @@ public final class DemoModel {
   public static final long MIB = 1L << 20;
 
   /** The demo model: about 27 MiB in 11 files. */
-  public static final List<File> SMALL_MODEL = List.of(
-      File.single("config.json", 0),
-      File.single("generation_config.json", 0),
-      File.single("tokenizer.json", 0),
-      File.single("tokenizer_config.json", 0),
-      File.single("special_tokens_map.json", 0),
-      File.single("model.safetensors.index.json", 0),
-      File.single("model-00001-of-00003.safetensors", 7 * MIB + 11),
-      File.single("model-00002-of-00003.safetensors", 5 * MIB),
-      File.multipart("model-00003-of-00003.safetensors", 12 * MIB + 5, 5 * MIB),
-      File.single("original/params.json", 0),
-      File.single("original/tokenizer.model", 512 * 1024 + 3));
+  public static final List<File> SMALL_MODEL =
+      List.of(
+          File.single("config.json", 0),
+          File.single("generation_config.json", 0),
+          File.single("tokenizer.json", 0),
+          File.single("tokenizer_config.json", 0),
+          File.single("special_tokens_map.json", 0),
+          File.single("model.safetensors.index.json", 0),
+          File.single("model-00001-of-00003.safetensors", 7 * MIB + 11),
+          File.single("model-00002-of-00003.safetensors", 5 * MIB),
+          File.multipart("model-00003-of-00003.safetensors", 12 * MIB + 5, 5 * MIB),
+          File.single("original/params.json", 0),
+          File.single("original/tokenizer.model", 512 * 1024 + 3));
 
   private DemoModel() {}
 
@@ -52,7 +55,8 @@ public final class DemoModel {
    * Uploads {@code files} under {@code prefix} of {@code bucket} (created if missing) and returns
    * the SHA-256 of each file by relative path; the content is {@link #content(File, List)}'s.
    */
-  public static Map<String, String> upload(S3Client s3, String bucket, String prefix, List<File> files) {
+  public static Map<String, String> upload(
+      S3Client s3, String bucket, String prefix, List<File> files) {
     if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
       s3.createBucket(b -> b.bucket(bucket));
     }
@@ -70,18 +74,21 @@ public final class DemoModel {
     return digests;
   }
 
-  /** The deterministic content of {@code file} alone: {@link #content(File, List)} of a model of one file. */
+  /**
+   * The deterministic content of {@code file} alone: {@link #content(File, List)} of a model of one
+   * file.
+   */
   public static byte[] content(File file) {
     return content(file, List.of(file));
   }
 
   /**
-   * The deterministic content of {@code file}, one of {@code model}'s files: a {@code *.safetensors}
-   * file is a valid safetensors file of its size (a small header, then one U8 tensor of
-   * pseudo-random bytes filling the rest); a {@code *.safetensors.index.json} of size 0 is a shard
-   * index whose {@code weight_map} names each {@code *.safetensors} file of its folder in {@code
-   * model} (by its tensor); another {@code *.json} of size 0 is generated JSON text; anything else is
-   * pseudo-random bytes of its size.
+   * The deterministic content of {@code file}, one of {@code model}'s files: a {@code
+   * *.safetensors} file is a valid safetensors file of its size (a small header, then one U8 tensor
+   * of pseudo-random bytes filling the rest); a {@code *.safetensors.index.json} of size 0 is a
+   * shard index whose {@code weight_map} names each {@code *.safetensors} file of its folder in
+   * {@code model} (by its tensor); another {@code *.json} of size 0 is generated JSON text;
+   * anything else is pseudo-random bytes of its size.
    *
    * @throws IllegalArgumentException when a {@code *.safetensors} file is too small for its header
    */
@@ -104,7 +111,9 @@ public final class DemoModel {
 
   private static final String SAFETENSORS = ".safetensors";
 
-  /** The name of the one tensor of the safetensors file {@code path}: its file name, suffix dropped. */
+  /**
+   * The name of the one tensor of the safetensors file {@code path}: its file name, suffix dropped.
+   */
   static String tensorName(String path) {
     String name = path.substring(path.lastIndexOf('/') + 1);
     return name.substring(0, name.length() - SAFETENSORS.length()) + ".weight";
@@ -120,8 +129,15 @@ public final class DemoModel {
     int headerBytes = (header(path, sizeBytes).length + 7) / 8 * 8;
     long dataBytes = sizeBytes - 8 - headerBytes;
     if (dataBytes < 0) {
-      throw new IllegalArgumentException(path + ": " + sizeBytes + " bytes cannot hold a safetensors header of "
-          + headerBytes + " bytes; give it " + (8 + headerBytes) + " bytes or more, or another name");
+      throw new IllegalArgumentException(
+          path
+              + ": "
+              + sizeBytes
+              + " bytes cannot hold a safetensors header of "
+              + headerBytes
+              + " bytes; give it "
+              + (8 + headerBytes)
+              + " bytes or more, or another name");
     }
     byte[] header = header(path, dataBytes);
     byte[] start = new byte[8 + headerBytes];
@@ -132,35 +148,51 @@ public final class DemoModel {
   }
 
   private static byte[] header(String path, long dataBytes) {
-    return ("{\"__metadata__\":{\"format\":\"pt\"}," + quote(tensorName(path)) + ":{\"dtype\":\"U8\",\"shape\":["
-        + dataBytes + "],\"data_offsets\":[0," + dataBytes + "]}}").getBytes(StandardCharsets.UTF_8);
+    return ("{\"__metadata__\":{\"format\":\"pt\"},"
+            + quote(tensorName(path))
+            + ":{\"dtype\":\"U8\",\"shape\":["
+            + dataBytes
+            + "],\"data_offsets\":[0,"
+            + dataBytes
+            + "]}}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static String quote(String text) {
     return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
-  /** A shard index naming each safetensors file of its folder in {@code model}, by its one tensor. */
+  /**
+   * A shard index naming each safetensors file of its folder in {@code model}, by its one tensor.
+   */
   private static String index(String path, List<File> model) {
     String folder = path.substring(0, path.lastIndexOf('/') + 1);
     List<String> entries = new ArrayList<>();
     long total = 0;
     for (File f : model) {
       String shard = f.relativePath();
-      if (shard.endsWith(SAFETENSORS) && shard.startsWith(folder) && shard.indexOf('/', folder.length()) < 0) {
-        entries.add("    " + quote(tensorName(shard)) + ": " + quote(shard.substring(folder.length())));
+      if (shard.endsWith(SAFETENSORS)
+          && shard.startsWith(folder)
+          && shard.indexOf('/', folder.length()) < 0) {
+        entries.add(
+            "    " + quote(tensorName(shard)) + ": " + quote(shard.substring(folder.length())));
         total += f.sizeBytes() - safetensorsStart(shard, f.sizeBytes()).length;
       }
     }
     if (entries.isEmpty()) {
       return json(path);
     }
-    return "{\n  \"metadata\": {\"total_size\": " + total + "},\n  \"weight_map\": {\n" + String.join(",\n", entries)
+    return "{\n  \"metadata\": {\"total_size\": "
+        + total
+        + "},\n  \"weight_map\": {\n"
+        + String.join(",\n", entries)
         + "\n  }\n}\n";
   }
 
   private static String json(String path) {
-    StringBuilder s = new StringBuilder("{\n  \"_name_or_path\": \"model-prefetch/demo\",\n  \"file\": \"" + path + "\"");
+    StringBuilder s =
+        new StringBuilder(
+            "{\n  \"_name_or_path\": \"model-prefetch/demo\",\n  \"file\": \"" + path + "\"");
     if (path.contains("tokenizer.json")) {
       s.append(",\n  \"vocab\": {");
       for (int i = 0; i < 4000; i++) {
@@ -173,17 +205,22 @@ public final class DemoModel {
     return s.append("\n}\n").toString();
   }
 
-  private static void uploadInParts(S3Client s3, String bucket, String key, byte[] content, int partSize) {
+  private static void uploadInParts(
+      S3Client s3, String bucket, String key, byte[] content, int partSize) {
     String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
     List<CompletedPart> parts = new ArrayList<>();
     for (int offset = 0, number = 1; offset < content.length; offset += partSize, number++) {
       int length = Math.min(partSize, content.length - offset);
       int n = number;
-      String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(n),
-          RequestBody.fromBytes(Arrays.copyOfRange(content, offset, offset + length))).eTag();
+      String etag =
+          s3.uploadPart(
+                  b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(n),
+                  RequestBody.fromBytes(Arrays.copyOfRange(content, offset, offset + length)))
+              .eTag();
       parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
     }
-    s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+    s3.completeMultipartUpload(
+        b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
   }
 
   public static String sha256(byte[] content) {

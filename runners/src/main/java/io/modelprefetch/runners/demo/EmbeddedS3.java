@@ -9,9 +9,9 @@ import java.util.HexFormat;
 import java.util.Map;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
-import org.gaul.s3proxy.blobstore.BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -20,8 +20,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3-compatible server (S3Proxy) on 127.0.0.1 with a file-system store and random keys,
- * for the demo and the tests.
+ * A real S3-compatible server (S3Proxy) on 127.0.0.1 with a file-system store and random keys, for
+ * the demo and the tests.
  */
 public final class EmbeddedS3 implements AutoCloseable {
 
@@ -36,15 +36,16 @@ public final class EmbeddedS3 implements AutoCloseable {
     this.proxy = proxy;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
-    this.admin = S3Client.builder()
-        .httpClientBuilder(ApacheHttpClient.builder())
-        .endpointOverride(endpoint())
-        .region(Region.of(REGION))
-        .forcePathStyle(true)
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .credentialsProvider(() -> AwsBasicCredentials.create(accessKey, secretKey))
-        .build();
+    this.admin =
+        S3Client.builder()
+            .httpClientBuilder(ApacheHttpClient.builder())
+            .endpointOverride(endpoint())
+            .region(Region.of(REGION))
+            .forcePathStyle(true)
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+            .credentialsProvider(() -> AwsBasicCredentials.create(accessKey, secretKey))
+            .build();
   }
 
   /** Starts a server whose objects live under {@code dataDir} (created if missing). */
@@ -53,9 +54,9 @@ public final class EmbeddedS3 implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Path)}; with {@code acceptSessionTokens} the server also takes requests
-   * signed with temporary credentials (S3Proxy answers 501 to an {@code x-amz-security-token}
-   * header unless it ignores headers it does not know).
+   * As {@link #start(Path)}; with {@code acceptSessionTokens} the server also takes requests signed
+   * with temporary credentials (S3Proxy answers 501 to an {@code x-amz-security-token} header
+   * unless it ignores headers it does not know).
    */
   public static EmbeddedS3 start(Path dataDir, boolean acceptSessionTokens) throws Exception {
     Files.createDirectories(dataDir);
@@ -73,17 +74,19 @@ public final class EmbeddedS3 implements AutoCloseable {
   private static EmbeddedS3 start(BlobStore store, boolean acceptSessionTokens) throws Exception {
     String accessKey = "demo-" + randomHex(6);
     String secretKey = randomHex(20);
-    S3Proxy proxy = S3Proxy.builder()
-        .blobStore(store)
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-        .v4MaxNonChunkedRequestSize(1L << 30)
-        .ignoreUnknownHeaders(acceptSessionTokens)
-        .build();
+    S3Proxy proxy =
+        S3Proxy.builder()
+            .blobStore(store)
+            .endpoint(URI.create("http://127.0.0.1:0"))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+            .v4MaxNonChunkedRequestSize(1L << 30)
+            .ignoreUnknownHeaders(acceptSessionTokens)
+            .build();
     proxy.start();
     if (proxy.getPort() <= 0) {
       proxy.stop();
-      throw new IllegalStateException("S3Proxy did not bind a port on 127.0.0.1 (state " + proxy.getState() + ")");
+      throw new IllegalStateException(
+          "S3Proxy did not bind a port on 127.0.0.1 (state " + proxy.getState() + ")");
     }
     return new EmbeddedS3(proxy, accessKey, secretKey);
   }

@@ -23,11 +23,13 @@ public final class ThrottledRelay implements AutoCloseable {
   private final ServerSocket listener;
   private final InetSocketAddress target;
   private final long bytesPerSecond;
-  private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "demo-relay");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "demo-relay");
+            t.setDaemon(true);
+            return t;
+          });
   private long nextFreeNanos = System.nanoTime();
 
   private ThrottledRelay(URI target, long bytesPerSecond) throws IOException {
@@ -37,7 +39,10 @@ public final class ThrottledRelay implements AutoCloseable {
     threads.execute(this::accept);
   }
 
-  /** Starts relaying to {@code target} (an {@code http://127.0.0.1:port} endpoint) at {@code bytesPerSecond}. */
+  /**
+   * Starts relaying to {@code target} (an {@code http://127.0.0.1:port} endpoint) at {@code
+   * bytesPerSecond}.
+   */
   public static ThrottledRelay start(URI target, long bytesPerSecond) throws IOException {
     if (bytesPerSecond < 1) {
       throw new IllegalArgumentException("bytesPerSecond must be >= 1, was " + bytesPerSecond);
@@ -65,7 +70,8 @@ public final class ThrottledRelay implements AutoCloseable {
 
   private void copy(Socket from, Socket to, boolean throttled) {
     byte[] buffer = new byte[BUFFER_BYTES];
-    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+    try (InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream()) {
       for (int n; (n = in.read(buffer)) >= 0; ) {
         if (throttled) {
           pace(n);

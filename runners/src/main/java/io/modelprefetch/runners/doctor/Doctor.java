@@ -38,14 +38,14 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Checks, one step at a time, that the client a run would build can reach a model, and explains
- * the first failure with its likely cause and fix. Steps: the endpoint (as given and as resolved),
- * DNS of the exact host contacted, TCP, TLS (trust and the certificate's names), one signed
- * request, and the first objects under the model's prefix. After a failure the later steps are
- * skipped, saying so.
+ * Checks, one step at a time, that the client a run would build can reach a model, and explains the
+ * first failure with its likely cause and fix. Steps: the endpoint (as given and as resolved), DNS
+ * of the exact host contacted, TCP, TLS (trust and the certificate's names), one signed request,
+ * and the first objects under the model's prefix. After a failure the later steps are skipped,
+ * saying so.
  *
- * <p>Each step prints one line, {@code OK   step: detail} or {@code FAIL step: detail} followed
- * by {@code      fix: what to do}. Nothing printed holds a secret: the keys stay in the client.
+ * <p>Each step prints one line, {@code OK step: detail} or {@code FAIL step: detail} followed by
+ * {@code fix: what to do}. Nothing printed holds a secret: the keys stay in the client.
  */
 public final class Doctor {
 
@@ -87,10 +87,14 @@ public final class Doctor {
 
   /** Runs every step; returns true when all passed. */
   public boolean run() {
-    URI endpoint = URI.create(recipe.endpoint() != null
-        ? recipe.endpoint() : "https://s3." + recipe.region() + ".amazonaws.com");
+    URI endpoint =
+        URI.create(
+            recipe.endpoint() != null
+                ? recipe.endpoint()
+                : "https://s3." + recipe.region() + ".amazonaws.com");
     boolean https = endpoint.getScheme().equalsIgnoreCase("https");
-    String host = recipe.pathStyle() ? endpoint.getHost() : location.bucket() + "." + endpoint.getHost();
+    String host =
+        recipe.pathStyle() ? endpoint.getHost() : location.bucket() + "." + endpoint.getHost();
     int port = endpoint.getPort() >= 0 ? endpoint.getPort() : https ? 443 : 80;
     String failed = null;
     for (String step : STEPS) {
@@ -106,9 +110,10 @@ public final class Doctor {
         failed = step;
       }
     }
-    out.println(failed == null
-        ? "doctor: every check passed for " + location
-        : "doctor: " + location + " is not reachable: " + failed + " failed");
+    out.println(
+        failed == null
+            ? "doctor: every check passed for " + location
+            : "doctor: " + location + " is not reachable: " + failed + " failed");
     return failed == null;
   }
 
@@ -130,10 +135,14 @@ public final class Doctor {
 
   private static String dns(String host) throws StepFailed {
     try {
-      return host + " resolves to " + Arrays.stream(InetAddress.getAllByName(host))
-          .map(InetAddress::getHostAddress).collect(Collectors.joining(", "));
+      return host
+          + " resolves to "
+          + Arrays.stream(InetAddress.getAllByName(host))
+              .map(InetAddress::getHostAddress)
+              .collect(Collectors.joining(", "));
     } catch (UnknownHostException e) {
-      throw new StepFailed("cannot resolve " + host + " (" + e.getMessage() + ")",
+      throw new StepFailed(
+          "cannot resolve " + host + " (" + e.getMessage() + ")",
           "check the endpoint's host name and this machine's DNS; with virtual-hosted addressing the bucket's own"
               + " name <bucket>.<endpoint host> must resolve too");
     }
@@ -142,22 +151,29 @@ public final class Doctor {
   private static String tcp(String host, int port) throws StepFailed {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
-      return "connected to " + host + " (" + socket.getInetAddress().getHostAddress() + ") port " + port;
+      return "connected to "
+          + host
+          + " ("
+          + socket.getInetAddress().getHostAddress()
+          + ") port "
+          + port;
     } catch (IOException e) {
-      throw new StepFailed("cannot connect to " + host + " port " + port + " (" + e.getMessage() + ")",
+      throw new StepFailed(
+          "cannot connect to " + host + " port " + port + " (" + e.getMessage() + ")",
           "check the endpoint's port and that this machine may reach it (firewall, proxy; inside Volcano Engine"
               + " the internal endpoint is tos-s3-<region>.ivolces.com)");
     }
   }
 
   /**
-   * Shakes hands with the trust every client of the recipe uses (the JVM's CAs plus
-   * {@code AWS_CA_BUNDLE}) and then checks the certificate's names against {@code host} itself,
-   * so an untrusted certificate and a certificate for other names are told apart.
+   * Shakes hands with the trust every client of the recipe uses (the JVM's CAs plus {@code
+   * AWS_CA_BUNDLE}) and then checks the certificate's names against {@code host} itself, so an
+   * untrusted certificate and a certificate for other names are told apart.
    */
   private String tls(String host, int port) throws StepFailed {
     RecordingTrustManager trust = new RecordingTrustManager(trustManager());
-    String trustedBy = recipe.caBundlePath() == null ? "the JVM's CAs" : "the JVM's CAs and AWS_CA_BUNDLE";
+    String trustedBy =
+        recipe.caBundlePath() == null ? "the JVM's CAs" : "the JVM's CAs and AWS_CA_BUNDLE";
     String protocol;
     try {
       SSLContext context = SSLContext.getInstance("TLS");
@@ -177,20 +193,34 @@ public final class Doctor {
       throw new IllegalStateException("the JVM offers no TLS", e);
     } catch (IOException e) {
       if (trust.chain == null) {
-        throw new StepFailed("TLS handshake with " + host + " port " + port + " failed (" + e.getMessage() + ")",
+        throw new StepFailed(
+            "TLS handshake with " + host + " port " + port + " failed (" + e.getMessage() + ")",
             "check that the endpoint speaks HTTPS on this port (http:// for a plain-HTTP server)");
       }
-      throw new StepFailed("the certificate " + certificate(trust.chain) + " is not trusted by " + trustedBy
-          + " (" + firstLine(e.getMessage()) + ")", S3Errors.CERTIFICATE_NOT_TRUSTED);
+      throw new StepFailed(
+          "the certificate "
+              + certificate(trust.chain)
+              + " is not trusted by "
+              + trustedBy
+              + " ("
+              + firstLine(e.getMessage())
+              + ")",
+          S3Errors.CERTIFICATE_NOT_TRUSTED);
     }
     try {
       // The SDK's HTTP client checks names with this verifier: what it accepts, the fetch accepts.
       new DefaultHostnameVerifier().verify(host, trust.chain[0]);
     } catch (SSLException e) {
-      throw new StepFailed("the certificate " + certificate(trust.chain) + " does not cover " + host,
+      throw new StepFailed(
+          "the certificate " + certificate(trust.chain) + " does not cover " + host,
           S3Errors.CERTIFICATE_DOES_NOT_COVER_HOST);
     }
-    return protocol + ", the certificate " + certificate(trust.chain) + " covers " + host + " and is trusted by "
+    return protocol
+        + ", the certificate "
+        + certificate(trust.chain)
+        + " covers "
+        + host
+        + " and is trusted by "
         + trustedBy;
   }
 
@@ -200,7 +230,8 @@ public final class Doctor {
       managers = S3Clients.trustManagers(Path.of(recipe.caBundlePath()));
     } else {
       try {
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        TrustManagerFactory factory =
+            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init((KeyStore) null);
         managers = factory.getTrustManagers();
       } catch (GeneralSecurityException e) {
@@ -219,7 +250,11 @@ public final class Doctor {
     String target = location.scheme().prefix() + location.bucket();
     try (S3Client s3 = S3Clients.build(recipe)) {
       s3.listObjectsV2(b -> b.bucket(location.bucket()).maxKeys(1));
-      return "ListObjectsV2 on " + target + " answered HTTP 200 (signed for region " + recipe.region() + ")";
+      return "ListObjectsV2 on "
+          + target
+          + " answered HTTP 200 (signed for region "
+          + recipe.region()
+          + ")";
     } catch (SdkException e) {
       throw new StepFailed("ListObjectsV2: " + S3Errors.what(e, target), explainOrDefault(e));
     }
@@ -229,28 +264,41 @@ public final class Doctor {
     String prefix = location.key();
     ListObjectsV2Response listing;
     try (S3Client s3 = S3Clients.build(recipe)) {
-      listing = s3.listObjectsV2(b -> b.bucket(location.bucket()).prefix(prefix).maxKeys(OBJECTS_SHOWN));
+      listing =
+          s3.listObjectsV2(b -> b.bucket(location.bucket()).prefix(prefix).maxKeys(OBJECTS_SHOWN));
     } catch (SdkException e) {
-      throw new StepFailed("ListObjectsV2: " + S3Errors.what(e, location.toString()), explainOrDefault(e));
+      throw new StepFailed(
+          "ListObjectsV2: " + S3Errors.what(e, location.toString()), explainOrDefault(e));
     }
     if (listing.contents().isEmpty()) {
-      throw new StepFailed("no object under " + location,
+      throw new StepFailed(
+          "no object under " + location,
           "check the prefix (keys are case-sensitive) and the bucket; the request itself was accepted");
     }
-    String shown = listing.contents().stream() // keys are the store's to choose: escaped
-        .map(o -> Printable.escape(relative(o, prefix)) + " (" + o.size() + " bytes)").collect(Collectors.joining(", "));
-    return (Boolean.TRUE.equals(listing.isTruncated()) ? "first " + listing.contents().size() + " objects" : "objects")
-        + " under " + location + ": " + shown;
+    String shown =
+        listing.contents().stream() // keys are the store's to choose: escaped
+            .map(o -> Printable.escape(relative(o, prefix)) + " (" + o.size() + " bytes)")
+            .collect(Collectors.joining(", "));
+    return (Boolean.TRUE.equals(listing.isTruncated())
+            ? "first " + listing.contents().size() + " objects"
+            : "objects")
+        + " under "
+        + location
+        + ": "
+        + shown;
   }
 
   private static String relative(S3Object object, String prefix) {
     String key = object.key();
-    return key.startsWith(prefix) && key.length() > prefix.length() ? key.substring(prefix.length()) : key;
+    return key.startsWith(prefix) && key.length() > prefix.length()
+        ? key.substring(prefix.length())
+        : key;
   }
 
   private static String explainOrDefault(SdkException e) {
     String explanation = S3Errors.explain(e);
-    return explanation != null ? explanation
+    return explanation != null
+        ? explanation
         : "the store refused the request; check the endpoint, region, keys and bucket named above";
   }
 
@@ -303,13 +351,15 @@ public final class Doctor {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
       this.chain = chain.clone();
       delegate.checkServerTrusted(chain, authType);
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
       delegate.checkClientTrusted(chain, authType);
     }
 

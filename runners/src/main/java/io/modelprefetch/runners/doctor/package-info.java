@@ -1,2 +1,5 @@
-/** {@code prefetch doctor}: checks an endpoint, its certificate and addressing, credentials and a listing, one line per finding. */
+/**
+ * {@code prefetch doctor}: checks an endpoint, its certificate and addressing, credentials and a
+ * listing, one line per finding.
+ */
 package io.modelprefetch.runners.doctor;

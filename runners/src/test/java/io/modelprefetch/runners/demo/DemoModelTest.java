@@ -26,8 +26,9 @@ class DemoModelTest {
   @Test
   void everyFileOfTheDemoModelPassesItsStructureCheckAtItsSize() throws IOException {
     List<DemoModel.File> model = DemoModel.SMALL_MODEL;
-    ModelListing listing = new ModelListing(
-        model.stream().map(DemoModel.File::relativePath).collect(Collectors.toSet()), Set.of());
+    ModelListing listing =
+        new ModelListing(
+            model.stream().map(DemoModel.File::relativePath).collect(Collectors.toSet()), Set.of());
     Map<String, String> outcomes = new TreeMap<>();
     for (DemoModel.File file : model) {
       byte[] content = DemoModel.content(file, model);
@@ -41,14 +42,27 @@ class DemoModelTest {
       assertEquals(List.of(), structure.notes(), file.relativePath());
       outcomes.put(file.relativePath(), structure.status().label());
     }
-    assertEquals(Map.ofEntries(Map.entry("config.json", "ok"), Map.entry("generation_config.json", "ok"),
-        Map.entry("tokenizer.json", "ok"), Map.entry("tokenizer_config.json", "ok"),
-        Map.entry("special_tokens_map.json", "not-applicable"), Map.entry("model.safetensors.index.json", "ok"),
-        Map.entry("model-00001-of-00003.safetensors", "ok"), Map.entry("model-00002-of-00003.safetensors", "ok"),
-        Map.entry("model-00003-of-00003.safetensors", "ok"), Map.entry("original/params.json", "not-applicable"),
-        Map.entry("original/tokenizer.model", "not-applicable")), outcomes);
-    String index = new String(DemoModel.content(DemoModel.File.single("model.safetensors.index.json", 0), model));
-    assertEquals(true, index.contains("\"model-00002-of-00003.weight\": \"model-00002-of-00003.safetensors\""), index);
+    assertEquals(
+        Map.ofEntries(
+            Map.entry("config.json", "ok"),
+            Map.entry("generation_config.json", "ok"),
+            Map.entry("tokenizer.json", "ok"),
+            Map.entry("tokenizer_config.json", "ok"),
+            Map.entry("special_tokens_map.json", "not-applicable"),
+            Map.entry("model.safetensors.index.json", "ok"),
+            Map.entry("model-00001-of-00003.safetensors", "ok"),
+            Map.entry("model-00002-of-00003.safetensors", "ok"),
+            Map.entry("model-00003-of-00003.safetensors", "ok"),
+            Map.entry("original/params.json", "not-applicable"),
+            Map.entry("original/tokenizer.model", "not-applicable")),
+        outcomes);
+    String index =
+        new String(
+            DemoModel.content(DemoModel.File.single("model.safetensors.index.json", 0), model));
+    assertEquals(
+        true,
+        index.contains("\"model-00002-of-00003.weight\": \"model-00002-of-00003.safetensors\""),
+        index);
   }
 
   @Test
@@ -59,9 +73,13 @@ class DemoModelTest {
 
   @Test
   void aSafetensorsFileTooSmallForItsHeaderIsRefusedByName() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> DemoModel.content(DemoModel.File.single("w.safetensors", 64)));
-    assertEquals("w.safetensors: 64 bytes cannot hold a safetensors header of 96 bytes; give it 104 bytes or more, or"
-        + " another name", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> DemoModel.content(DemoModel.File.single("w.safetensors", 64)));
+    assertEquals(
+        "w.safetensors: 64 bytes cannot hold a safetensors header of 96 bytes; give it 104 bytes or more, or"
+            + " another name",
+        e.getMessage());
   }
 }

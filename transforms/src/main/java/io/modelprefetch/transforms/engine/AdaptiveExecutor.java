@@ -16,8 +16,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Runs tasks with at most {@link ConcurrencyController#limit()} of them at once, lowest priority key
- * first, then earliest submitted.
+ * Runs tasks with at most {@link ConcurrencyController#limit()} of them at once, lowest priority
+ * key first, then earliest submitted.
  *
  * <p>Worker threads (daemons named {@code <prefix>-<n>}) are created when a task may start and no
  * worker is free, up to the controller's ceiling, and end after {@link #IDLE_TIMEOUT} with nothing
@@ -63,29 +63,34 @@ public final class AdaptiveExecutor {
   }
 
   /** For tests: {@code sampled} false leaves sampling to {@link #sampleNow}. */
-  AdaptiveExecutor(ConcurrencyController controller, String threadNamePrefix, LongSupplier nanoClock,
-      Duration idleTimeout, boolean sampled) {
+  AdaptiveExecutor(
+      ConcurrencyController controller,
+      String threadNamePrefix,
+      LongSupplier nanoClock,
+      Duration idleTimeout,
+      boolean sampled) {
     this.controller = controller;
     this.threadNamePrefix = threadNamePrefix;
     this.nanoClock = nanoClock;
     this.idleTimeoutNanos = idleTimeout.toNanos();
     if (sampled) {
-      sampler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, threadNamePrefix + "-sampler"));
-      sampler.scheduleAtFixedRate(this::sampleNow, SAMPLE_INTERVAL_MILLIS, SAMPLE_INTERVAL_MILLIS,
-          TimeUnit.MILLISECONDS);
+      sampler =
+          Executors.newSingleThreadScheduledExecutor(r -> daemon(r, threadNamePrefix + "-sampler"));
+      sampler.scheduleAtFixedRate(
+          this::sampleNow, SAMPLE_INTERVAL_MILLIS, SAMPLE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     } else {
       sampler = null;
     }
   }
 
   /**
-   * Queues {@code task}; it starts when a slot is free and no task with a lower {@code priority}, or
-   * the same one and submitted earlier, is waiting. A task whose future is cancelled before it
+   * Queues {@code task}; it starts when a slot is free and no task with a lower {@code priority},
+   * or the same one and submitted earlier, is waiting. A task whose future is cancelled before it
    * starts does not run.
    *
    * @param priority lower starts sooner (for ranges: the range's index in its object)
-   * @return completes with the task's result, or exceptionally with what it threw, or with a
-   *     {@link CancellationException} if the executor shuts down before it starts
+   * @return completes with the task's result, or exceptionally with what it threw, or with a {@link
+   *     CancellationException} if the executor shuts down before it starts
    * @throws RejectedExecutionException after {@link #shutdown}
    */
   public <T> CompletableFuture<T> submit(long priority, Supplier<T> task) {
@@ -93,7 +98,8 @@ public final class AdaptiveExecutor {
     lock.lock();
     try {
       if (shutdown) {
-        throw new RejectedExecutionException(threadNamePrefix + " executor is shut down; no task can be submitted");
+        throw new RejectedExecutionException(
+            threadNamePrefix + " executor is shut down; no task can be submitted");
       }
       queue.add(new Job<>(priority, submitted++, task, future));
       dispatch();
@@ -162,8 +168,8 @@ public final class AdaptiveExecutor {
 
   /**
    * Stops the sampler, fails the queued tasks' futures with a {@link CancellationException} and
-   * lets the workers end once their running task is done. Does not wait; see
-   * {@link #awaitTermination}. Idempotent.
+   * lets the workers end once their running task is done. Does not wait; see {@link
+   * #awaitTermination}. Idempotent.
    */
   public void shutdown() {
     List<Job<?>> dropped = new ArrayList<>();
@@ -187,11 +193,15 @@ public final class AdaptiveExecutor {
     }
     for (Job<?> job : dropped) { // outside the lock: the futures' callbacks run here
       job.future.completeExceptionally(
-          new CancellationException(threadNamePrefix + " executor shut down before the task started"));
+          new CancellationException(
+              threadNamePrefix + " executor shut down before the task started"));
     }
   }
 
-  /** Waits until, after {@link #shutdown}, every thread has ended; false if {@code timeout} passed first. */
+  /**
+   * Waits until, after {@link #shutdown}, every thread has ended; false if {@code timeout} passed
+   * first.
+   */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     lock.lock();
@@ -206,7 +216,9 @@ public final class AdaptiveExecutor {
     } finally {
       lock.unlock();
     }
-    return sampler == null || sampler.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    return sampler == null
+        || sampler.awaitTermination(
+            Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   /** Wakes or creates workers for the tasks the limit lets start. Holds the lock. */
@@ -250,7 +262,8 @@ public final class AdaptiveExecutor {
         job = queue.poll();
         running++;
         peakRunning = Math.max(peakRunning, running);
-      } catch (InterruptedException e) { // the flag is cleared after each task, so it came from outside
+      } catch (
+          InterruptedException e) { // the flag is cleared after each task, so it came from outside
         end();
         dispatch(); // a replacement, if work is waiting
         return;

@@ -25,9 +25,9 @@ public final class BundleFetch {
 
   /**
    * What the bundle came to, per file: all its ranges (in index order, each counted where it ran)
-   * and, for a file whose ranges all came in this bundle, its verification's outcome; for any
-   * other (some ranges went to other workers), null: its ranges are to be gathered and verified
-   * after the step.
+   * and, for a file whose ranges all came in this bundle, its verification's outcome; for any other
+   * (some ranges went to other workers), null: its ranges are to be gathered and verified after the
+   * step.
    */
   public record File(List<FetchedRange> ranges, FileAttempt.Outcome committed) {}
 
@@ -55,9 +55,11 @@ public final class BundleFetch {
     RangeFetcher fetcher = new RangeFetcher(clients.apply(task.object().client()), runtime);
     file.ranges.put(task.index(), fetcher.submit(task));
     if (file.ranges.size() == task.count()) {
-      List<CompletableFuture<FetchedRange>> all = List.copyOf(file.ranges.values()); // in index order
-      CompletableFuture<List<FetchedRange>> landed = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-          .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
+      List<CompletableFuture<FetchedRange>> all =
+          List.copyOf(file.ranges.values()); // in index order
+      CompletableFuture<List<FetchedRange>> landed =
+          CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+              .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
       file.verified = FileAttempt.verifyAsync(runtime, clients, landed);
     }
   }

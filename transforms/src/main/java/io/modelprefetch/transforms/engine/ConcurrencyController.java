@@ -15,74 +15,81 @@ import java.util.concurrent.atomic.LongAdder;
  * measured here: bytes per second.
  *
  * <h2>Inputs</h2>
+ *
  * The fetch threads report, lock-free: {@link #bytes} as they arrive, {@link #started} when a
- * request is sent, {@link #firstByte} once its wait for the store is over, {@link #finished} when it
- * ends, {@link #throttled} when the store refuses it for its rate (503 SlowDown, 429, a throttling
- * code). Every decision is taken in {@link #sample}, on the caller's clock: the scheduler calls it
- * every {@value AdaptiveExecutor#SAMPLE_INTERVAL_MILLIS} ms, tests with a simulated clock.
+ * request is sent, {@link #firstByte} once its wait for the store is over, {@link #finished} when
+ * it ends, {@link #throttled} when the store refuses it for its rate (503 SlowDown, 429, a
+ * throttling code). Every decision is taken in {@link #sample}, on the caller's clock: the
+ * scheduler calls it every {@value AdaptiveExecutor#SAMPLE_INTERVAL_MILLIS} ms, tests with a
+ * simulated clock.
  *
  * <h2>Windows</h2>
- * Throughput is judged over a window of at least {@link #MIN_WINDOW_NANOS} (1 s: ten samples,
- * long enough that 1 MiB reads from a few streams measure a rate to a few per cent). A window opens
- * only once the last change has settled: once the streams it started have had their first byte
- * (every request started, or about to be started, when the limit changed has reported
- * {@link #firstByte}; at most {@link #MAX_SETTLE_NANOS} later, in case a count is lost), and after a
- * decrease once the streams above the new limit have drained. Running ranges are never stopped, so
- * a step down takes effect as ranges end: up to one range's transfer time when ranges that started
- * together end together. A window is judged only if it was saturated at every sample: work was
- * queued, which with {@link AdaptiveExecutor} means the limit was reached (fewer run with work
- * queued only between one task's end and the next one's start, which a sample may catch). With less
- * work than the limit the limit does not matter, so nothing is learnt and the limit holds (a probe
- * goes back to its base).
+ *
+ * Throughput is judged over a window of at least {@link #MIN_WINDOW_NANOS} (1 s: ten samples, long
+ * enough that 1 MiB reads from a few streams measure a rate to a few per cent). A window opens only
+ * once the last change has settled: once the streams it started have had their first byte (every
+ * request started, or about to be started, when the limit changed has reported {@link #firstByte};
+ * at most {@link #MAX_SETTLE_NANOS} later, in case a count is lost), and after a decrease once the
+ * streams above the new limit have drained. Running ranges are never stopped, so a step down takes
+ * effect as ranges end: up to one range's transfer time when ranges that started together end
+ * together. A window is judged only if it was saturated at every sample: work was queued, which
+ * with {@link AdaptiveExecutor} means the limit was reached (fewer run with work queued only
+ * between one task's end and the next one's start, which a sample may catch). With less work than
+ * the limit the limit does not matter, so nothing is learnt and the limit holds (a probe goes back
+ * to its base).
  *
  * <h2>The rule</h2>
+ *
  * Two levels are compared by the <em>efficiency</em> of the streams between them: the throughput
  * each added stream brought, as a fraction of the average stream's at the lower level. Below the
  * knee it is about 1 (each stream brings its own share); past the knee, about 0. A stream earns its
  * place at {@link #MIN_EFFICIENCY} (0.5): the higher level wins if the streams it adds bring at
  * least half an average stream's throughput each. A step down is kept only when the streams it
- * removed brought less than a quarter ({@link #DOWN_EFFICIENCY}): noise between windows then
- * moves the limit up more readily than down, and past the knee, where removed streams brought
- * nothing, it still comes down to the knee.
+ * removed brought less than a quarter ({@link #DOWN_EFFICIENCY}): noise between windows then moves
+ * the limit up more readily than down, and past the knee, where removed streams brought nothing, it
+ * still comes down to the knee.
  *
  * <h2>Phases</h2>
+ *
  * <ul>
- *   <li>{@link Phase#SLOW_START}: from {@link #INITIAL_LIMIT} (8), the limit grows by
- *       {@link #SLOW_START_GROWTH} (1.5, so a jump past the knee overshoots it by at most half)
- *       after every window whose growth paid by the rule above. When one does not, the same level
- *       is measured once more (one window can be noise: a busy CPU, another tenant); when that
- *       does not pay either, the limit returns to the last level that paid and slow start is over
- *       for good.
+ *   <li>{@link Phase#SLOW_START}: from {@link #INITIAL_LIMIT} (8), the limit grows by {@link
+ *       #SLOW_START_GROWTH} (1.5, so a jump past the knee overshoots it by at most half) after
+ *       every window whose growth paid by the rule above. When one does not, the same level is
+ *       measured once more (one window can be noise: a busy CPU, another tenant); when that does
+ *       not pay either, the limit returns to the last level that paid and slow start is over for
+ *       good.
  *   <li>{@link Phase#STEADY}: the limit holds at its base level, re-measured every window, for a
  *       hold of 1 window that doubles with every probe rejected, up to {@link #MAX_HOLD_WINDOWS}
  *       (8), and falls back to 1 when a probe is accepted. Then it probes, alternately up and down.
  *   <li>{@link Phase#PROBE_UP} / {@link Phase#PROBE_DOWN}: one step, a quarter of the limit (at
- *       least 1), so its effect on throughput (about 12 % at the threshold) stands out of the noise.
- *       An accepted probe becomes the base and the next step in the same direction is tried at once:
- *       additive growth or shrinkage, one step per window; upward, half the limit instead of a
- *       quarter when the added streams brought at least {@link #FAST_EFFICIENCY} (0.8) of an
+ *       least 1), so its effect on throughput (about 12 % at the threshold) stands out of the
+ *       noise. An accepted probe becomes the base and the next step in the same direction is tried
+ *       at once: additive growth or shrinkage, one step per window; upward, half the limit instead
+ *       of a quarter when the added streams brought at least {@link #FAST_EFFICIENCY} (0.8) of an
  *       average stream's share, so that a limit cut by noise climbs back quickly. A rejected one
  *       goes back to the base.
  *   <li>A fall: when {@link #FALL_WINDOWS} (2) steady windows in a row drop below {@link
  *       #FALL_RATIO} (3/4) of the window before them at the same limit, capacity fell or the store
- *       slowed down. The limit is cut by
- *       {@link #FALL_CUT} (to 3/4) as a large step down, judged by the same rule: kept (and the
- *       descent goes on) if the streams removed were not earning their place, undone if they were.
+ *       slowed down. The limit is cut by {@link #FALL_CUT} (to 3/4) as a large step down, judged by
+ *       the same rule: kept (and the descent goes on) if the streams removed were not earning their
+ *       place, undone if they were.
  *   <li>{@link Phase#BACKOFF}: a throttling answer cuts the limit to {@link #THROTTLE_CUT} (0.7, as
  *       TCP CUBIC) of itself at once, whatever the phase and whether or not the window was
- *       saturated. The level throttled is remembered: the limit stays below it until
- *       {@link #THROTTLE_MEMORY_NANOS} (60 s) pass without a throttle. Throttles that arrive before
- *       the cut has settled answer requests sent before it and do not cut again (the cool-down);
- *       one that arrives after cuts again, so repeated cuts find the store's rate. The first window
+ *       saturated. The level throttled is remembered: the limit stays below it until {@link
+ *       #THROTTLE_MEMORY_NANOS} (60 s) pass without a throttle. Throttles that arrive before the
+ *       cut has settled answer requests sent before it and do not cut again (the cool-down); one
+ *       that arrives after cuts again, so repeated cuts find the store's rate. The first window
  *       after a cut becomes the base; from there the limit climbs by steps as in STEADY, never by
  *       slow start.
  * </ul>
+ *
  * The limit stays within {@link #FLOOR} (1) and the ceiling given.
  *
  * <h2>Fixed mode</h2>
+ *
  * {@link #fixed} (the user chose the number): the limit is that number and neither probes nor
- * shrinks for throughput. It still backs off when throttled, as above, and climbs back by a step per
- * saturated window up to the number (below the remembered level until it is forgotten).
+ * shrinks for throughput. It still backs off when throttled, as above, and climbs back by a step
+ * per saturated window up to the number (below the remembered level until it is forgotten).
  *
  * <p>Thread-safe. The inputs are cheap and never block; {@link #sample} is synchronized and meant
  * for one caller.
@@ -115,7 +122,11 @@ public final class ConcurrencyController {
     @Override
     public String toString() {
       String name = phase.name().toLowerCase(Locale.ROOT);
-      return String.format(Locale.ROOT, "limit %d (%s), %.1f MB/s", limit, fixed ? "fixed, " + name : name,
+      return String.format(
+          Locale.ROOT,
+          "limit %d (%s), %.1f MB/s",
+          limit,
+          fixed ? "fixed, " + name : name,
           windowBytesPerSecond / 1e6);
     }
   }
@@ -139,9 +150,9 @@ public final class ConcurrencyController {
 
   /**
    * An accepted probe whose streams brought at least this fraction of an average stream's share is
-   * far below the knee: the next step up is half the limit ({@link #FAST_STEP_DIVISOR}) instead
-   * of a quarter, so a limit cut by noise or a passing fall climbs back quickly; not once the
-   * store has throttled.
+   * far below the knee: the next step up is half the limit ({@link #FAST_STEP_DIVISOR}) instead of
+   * a quarter, so a limit cut by noise or a passing fall climbs back quickly; not once the store
+   * has throttled.
    */
   public static final double FAST_EFFICIENCY = 0.8;
 
@@ -165,7 +176,10 @@ public final class ConcurrencyController {
   /** The longest hold between probes, in windows: at the knee, a probe every 4-5 s or so. */
   public static final int MAX_HOLD_WINDOWS = 8;
 
-  /** A steady window below this fraction of the base (the window before, at the same limit) is a fall. */
+  /**
+   * A steady window below this fraction of the base (the window before, at the same limit) is a
+   * fall.
+   */
   public static final double FALL_RATIO = 0.75;
 
   /** What a fall cuts the limit to, as a fraction of itself. */
@@ -236,7 +250,8 @@ public final class ConcurrencyController {
   }
 
   /**
-   * A controller held at {@code limit} ({@code --num-threads}), which backs off only when throttled.
+   * A controller held at {@code limit} ({@code --num-threads}), which backs off only when
+   * throttled.
    *
    * @param limit the ranges in flight, at least 1; also the ceiling
    */
@@ -339,7 +354,9 @@ public final class ConcurrencyController {
           steady(holdWindows); // nothing learnt: back to what was
           change(baseLimit, nowNanos, inFlight, queued);
         } else {
-          settle(nowNanos, inFlight, queued); // nothing learnt: the next window opens once the work has settled
+          settle(
+              nowNanos, inFlight,
+              queued); // nothing learnt: the next window opens once the work has settled
         }
       }
     }
@@ -379,7 +396,8 @@ public final class ConcurrencyController {
         }
       }
       case STEADY, BACKOFF -> {
-        boolean fell = phase == Phase.STEADY && hasBase && rate < FALL_RATIO * baseRate && current > FLOOR;
+        boolean fell =
+            phase == Phase.STEADY && hasBase && rate < FALL_RATIO * baseRate && current > FLOOR;
         if (fell && ++fallWindows < FALL_WINDOWS) {
           return; // one window can be noise: a fall must last
         }
@@ -406,8 +424,10 @@ public final class ConcurrencyController {
           if (current < cap()) {
             // Far below the knee (each added stream brought nearly its full share): a larger step.
             // Never towards a store that has throttled: it refuses rates, not streams.
-            int step = efficiency >= FAST_EFFICIENCY && seenThrottles == 0
-                ? Math.max(step(current), current / FAST_STEP_DIVISOR) : step(current);
+            int step =
+                efficiency >= FAST_EFFICIENCY && seenThrottles == 0
+                    ? Math.max(step(current), current / FAST_STEP_DIVISOR)
+                    : step(current);
             change(Math.min(cap(), current + step), nowNanos, inFlight, queued);
           } else {
             steady(1);
@@ -491,16 +511,20 @@ public final class ConcurrencyController {
     settle(nowNanos, inFlight, queued);
   }
 
-  /** Closes the window; the next opens once the requests started by now have had their first byte. */
+  /**
+   * Closes the window; the next opens once the requests started by now have had their first byte.
+   */
   private void settle(long nowNanos, int inFlight, int queued) {
     windowStartNanos = NONE;
-    long toStart = Math.max(0, Math.min(queued, limit - inFlight)); // the scheduler starts these next
+    long toStart =
+        Math.max(0, Math.min(queued, limit - inFlight)); // the scheduler starts these next
     settleMark = started.sum() + toStart;
     settleDeadlineNanos = nowNanos + MAX_SETTLE_NANOS;
   }
 
   private boolean settled(long nowNanos, int inFlight) {
-    return inFlight <= limit && (firstBytes.sum() >= settleMark || nowNanos - settleDeadlineNanos >= 0);
+    return inFlight <= limit
+        && (firstBytes.sum() >= settleMark || nowNanos - settleDeadlineNanos >= 0);
   }
 
   private void openWindow(long nowNanos, long bytesNow, int inFlight, int queued) {
@@ -522,8 +546,8 @@ public final class ConcurrencyController {
   }
 
   /**
-   * The throughput each stream between two levels brought, as a fraction of the average stream's
-   * at the lower level: 1 below the knee, 0 past it.
+   * The throughput each stream between two levels brought, as a fraction of the average stream's at
+   * the lower level: 1 below the knee, 0 past it.
    */
   static double efficiency(int lowLimit, double lowRate, int highLimit, double highRate) {
     double perAddedStream = (highRate - lowRate) / (highLimit - lowLimit);

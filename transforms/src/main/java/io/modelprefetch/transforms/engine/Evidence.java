@@ -1,15 +1,15 @@
 package io.modelprefetch.transforms.engine;
 
-import io.modelprefetch.transforms.verify.StoredEvidence;
-import io.modelprefetch.transforms.verify.CrcAlgorithm;
-import io.modelprefetch.transforms.verify.MultipartLayout;
-import io.modelprefetch.transforms.verify.BlockCrcs;
-import io.modelprefetch.transforms.verify.Digests;
-import io.modelprefetch.transforms.verify.Etags;
-import io.modelprefetch.transforms.verify.StoredChecksum;
-import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
+import io.modelprefetch.transforms.verify.BlockCrcs;
+import io.modelprefetch.transforms.verify.CrcAlgorithm;
+import io.modelprefetch.transforms.verify.DigestPlan;
+import io.modelprefetch.transforms.verify.Digests;
+import io.modelprefetch.transforms.verify.Etags;
+import io.modelprefetch.transforms.verify.MultipartLayout;
+import io.modelprefetch.transforms.verify.StoredChecksum;
+import io.modelprefetch.transforms.verify.StoredEvidence;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -34,8 +34,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@code sha256}: the manifest's sha256 of the file;
  *   <li>{@code s3-sha256}, {@code s3-sha1}: the store's full-object SHA checksum ({@code
- *       x-amz-checksum-sha256}); {@code s3-sha256-composite}, {@code s3-sha1-composite}: a multipart
- *       upload's composite SHA, checked for its known part layout;
+ *       x-amz-checksum-sha256}); {@code s3-sha256-composite}, {@code s3-sha1-composite}: a
+ *       multipart upload's composite SHA, checked for its known part layout;
  *   <li>{@code md5}: an ETag without {@code -N} is the object's MD5 (a single PUT);
  *   <li>{@code multipart-md5}: an ETag {@code <hex>-N} is the MD5 of the N part MD5s, checked for
  *       the part size the store says, or the common part sizes that fit;
@@ -62,21 +62,40 @@ public final class Evidence {
    * Every evidence name, strongest first: a cryptographic digest over a CRC, the whole object over
    * a composite of parts.
    */
-  public static final List<String> STRENGTH = List.of(SHA256, "s3-sha256", "s3-sha256-composite", "s3-sha1",
-      "s3-sha1-composite", MD5, MULTIPART_MD5, UPLOADER_MD5, "crc64nvme", CRC64, "crc64nvme-composite", "crc32c",
-      "crc32c-composite", "crc32", "crc32-composite");
+  public static final List<String> STRENGTH =
+      List.of(
+          SHA256,
+          "s3-sha256",
+          "s3-sha256-composite",
+          "s3-sha1",
+          "s3-sha1-composite",
+          MD5,
+          MULTIPART_MD5,
+          UPLOADER_MD5,
+          "crc64nvme",
+          CRC64,
+          "crc64nvme-composite",
+          "crc32c",
+          "crc32c-composite",
+          "crc32",
+          "crc32-composite");
 
   /**
    * The outcome: what was checked, and the first mismatch (expected and actual), if any.
    *
-   * @param layoutGuessed the mismatch is of a multipart checksum or ETag whose part size was guessed
-   *     (several part sizes fit and the store did not say which) and no other digest vouched for the
-   *     bytes: they may be right and the upload's part size another one. Fetching again tells:
-   *     bytes that come the same twice are what the store holds (see {@code FileAttempt})
+   * @param layoutGuessed the mismatch is of a multipart checksum or ETag whose part size was
+   *     guessed (several part sizes fit and the store did not say which) and no other digest
+   *     vouched for the bytes: they may be right and the upload's part size another one. Fetching
+   *     again tells: bytes that come the same twice are what the store holds (see {@code
+   *     FileAttempt})
    * @param fingerprint what identifies the bytes checked when {@code layoutGuessed} (their CRC, or
    *     their part digests), else null
    */
-  public record Verdict(String verifiedBy, List<String> checks, String mismatch, boolean layoutGuessed,
+  public record Verdict(
+      String verifiedBy,
+      List<String> checks,
+      String mismatch,
+      boolean layoutGuessed,
       String fingerprint) {
     public Verdict(String verifiedBy, List<String> checks, String mismatch) {
       this(verifiedBy, checks, mismatch, false, null);
@@ -102,16 +121,18 @@ public final class Evidence {
 
   /**
    * Checks {@code file} (the fetched bytes of {@code object}) with what its {@code ranges} (in
-   * index order, all successful, sharing one plan) computed. A whole-object digest the plan asks for
-   * that no range computed (the ranges were fetched on several workers) is computed by one pass over
-   * the file. A mismatch of a composite checksum or multipart ETag for a guessed part layout fails
-   * only when no other digest vouched for the bytes ({@link Verdict#layoutGuessed}).
+   * index order, all successful, sharing one plan) computed. A whole-object digest the plan asks
+   * for that no range computed (the ranges were fetched on several workers) is computed by one pass
+   * over the file. A mismatch of a composite checksum or multipart ETag for a guessed part layout
+   * fails only when no other digest vouched for the bytes ({@link Verdict#layoutGuessed}).
    */
-  public static Verdict check(ObjectRef object, List<FetchedRange> ranges, Path file) throws IOException {
+  public static Verdict check(ObjectRef object, List<FetchedRange> ranges, Path file)
+      throws IOException {
     List<String> checks = new ArrayList<>(List.of(SIZE));
     long size = Files.size(file);
     if (size != object.sizeBytes()) {
-      return new Verdict(null, checks, "size: expected " + object.sizeBytes() + " bytes, got " + size);
+      return new Verdict(
+          null, checks, "size: expected " + object.sizeBytes() + " bytes, got " + size);
     }
     DigestPlan plan = ranges.get(0).plan();
     StoredEvidence known = plan.known();
@@ -127,13 +148,22 @@ public final class Evidence {
     String etag = Etags.normalize(object.etag());
     String md5 = whole.get(DigestPlan.MD5);
     if (md5 != null && Etags.isPlainMd5(etag)) {
-      add(mismatches, md5.equals(etag) ? pass(checks, MD5)
-          : Mismatch.definite("md5: expected " + etag + " (ETag), got " + md5));
+      add(
+          mismatches,
+          md5.equals(etag)
+              ? pass(checks, MD5)
+              : Mismatch.definite("md5: expected " + etag + " (ETag), got " + md5));
     }
     if (md5 != null && known.uploaderMd5Hex() != null) {
-      add(mismatches, md5.equals(known.uploaderMd5Hex()) ? pass(checks, UPLOADER_MD5)
-          : Mismatch.definite("uploader-md5: expected " + known.uploaderMd5Hex() + " (the uploader's metadata), got "
-              + md5));
+      add(
+          mismatches,
+          md5.equals(known.uploaderMd5Hex())
+              ? pass(checks, UPLOADER_MD5)
+              : Mismatch.definite(
+                  "uploader-md5: expected "
+                      + known.uploaderMd5Hex()
+                      + " (the uploader's metadata), got "
+                      + md5));
     }
     if (!plan.partMd5Bytes().isEmpty()) {
       add(mismatches, checkMultipartMd5(plan, ranges, etag, checks));
@@ -141,14 +171,18 @@ public final class Evidence {
     String sha256 = whole.get(DigestPlan.SHA256);
     if (object.expectedSha256() != null && sha256 != null) {
       String expected = object.expectedSha256().strip().toLowerCase(Locale.ROOT);
-      add(mismatches, sha256.equals(expected) ? pass(checks, SHA256)
-          : Mismatch.definite("sha256: expected " + expected + " (manifest), got " + sha256));
+      add(
+          mismatches,
+          sha256.equals(expected)
+              ? pass(checks, SHA256)
+              : Mismatch.definite("sha256: expected " + expected + " (manifest), got " + sha256));
     }
     var definite = mismatches.stream().filter(m -> !m.guessed()).findFirst();
     if (definite.isPresent()) {
       return new Verdict(null, checks, definite.get().message());
     }
-    if (!mismatches.isEmpty() && checks.size() == 1) { // only a guessed layout's check, and it failed
+    if (!mismatches.isEmpty()
+        && checks.size() == 1) { // only a guessed layout's check, and it failed
       Mismatch guessed = mismatches.get(0);
       return new Verdict(null, checks, guessed.message(), true, guessed.fingerprint());
     }
@@ -173,12 +207,13 @@ public final class Evidence {
     return algorithm.name().toLowerCase(Locale.ROOT) + (composite ? COMPOSITE_SUFFIX : "");
   }
 
-  private static Mismatch checkCrc(ObjectRef object, DigestPlan plan, List<FetchedRange> ranges,
-      List<String> checks) {
+  private static Mismatch checkCrc(
+      ObjectRef object, DigestPlan plan, List<FetchedRange> ranges, List<String> checks) {
     List<BlockCrcs> spans = new ArrayList<>();
     for (FetchedRange r : ranges) {
       if (r.digests().crcs() == null) {
-        return Mismatch.definite(crcName(plan.crc(), false) + ": range " + r.task().index() + " computed no CRC");
+        return Mismatch.definite(
+            crcName(plan.crc(), false) + ": range " + r.task().index() + " computed no CRC");
       }
       spans.add(r.digests().crcs());
     }
@@ -187,19 +222,40 @@ public final class Evidence {
     StoredChecksum stored = known.checksum();
     if (plan.crc() == CrcAlgorithm.CRC64ECMA) {
       String actual = Long.toUnsignedString(crcs.crc());
-      return actual.equals(known.tosCrc64()) ? pass(checks, CRC64) : Mismatch.definite(
-          CRC64 + ": expected " + known.tosCrc64() + " (" + StoredEvidence.TOS_CRC64_HEADER + "), got " + actual);
+      return actual.equals(known.tosCrc64())
+          ? pass(checks, CRC64)
+          : Mismatch.definite(
+              CRC64
+                  + ": expected "
+                  + known.tosCrc64()
+                  + " ("
+                  + StoredEvidence.TOS_CRC64_HEADER
+                  + "), got "
+                  + actual);
     }
     String header = stored.algorithm().headerName();
     if (!stored.composite()) {
       String actual = Base64.getEncoder().encodeToString(plan.crc().toBytes(crcs.crc()));
-      return stored.matchesCrc(crcs.crc()) ? pass(checks, crcName(plan.crc(), false)) : Mismatch.definite(
-          crcName(plan.crc(), false) + ": expected " + stored.base64() + " (" + header + "), got " + actual);
+      return stored.matchesCrc(crcs.crc())
+          ? pass(checks, crcName(plan.crc(), false))
+          : Mismatch.definite(
+              crcName(plan.crc(), false)
+                  + ": expected "
+                  + stored.base64()
+                  + " ("
+                  + header
+                  + "), got "
+                  + actual);
     }
-    long exact = known.partBytes() > 0 && MultipartLayout.fits(object.sizeBytes(), stored.partCount(), known.partBytes())
-        ? known.partBytes() : 0;
-    Set<Long> candidates = new LinkedHashSet<>(
-        MultipartLayout.candidatePartSizes(object.sizeBytes(), stored.partCount(), known.partBytes()));
+    long exact =
+        known.partBytes() > 0
+                && MultipartLayout.fits(object.sizeBytes(), stored.partCount(), known.partBytes())
+            ? known.partBytes()
+            : 0;
+    Set<Long> candidates =
+        new LinkedHashSet<>(
+            MultipartLayout.candidatePartSizes(
+                object.sizeBytes(), stored.partCount(), known.partBytes()));
     if (exact == 0) {
       candidates.addAll(MultipartLayout.wholeMibPartSizes(object.sizeBytes(), stored.partCount()));
     }
@@ -209,52 +265,117 @@ public final class Evidence {
     String name = crcName(plan.crc(), true);
     String fingerprint = exact > 0 ? null : plan.crc() + ":" + Long.toUnsignedString(crcs.crc());
     if (candidates.isEmpty()) {
-      return new Mismatch(name + ": expected " + stored.headerValue() + " (" + header + "), but no whole-MiB part"
-          + " size makes " + stored.partCount() + " parts of " + object.sizeBytes() + " bytes", fingerprint);
+      return new Mismatch(
+          name
+              + ": expected "
+              + stored.headerValue()
+              + " ("
+              + header
+              + "), but no whole-MiB part"
+              + " size makes "
+              + stored.partCount()
+              + " parts of "
+              + object.sizeBytes()
+              + " bytes",
+          fingerprint);
     }
     long likely = candidates.iterator().next();
-    String actual = Base64.getEncoder().encodeToString(crcs.compositeValue(likely)) + "-" + stored.partCount();
-    return new Mismatch(name + ": expected " + stored.headerValue() + " (" + header + "), got " + actual + " for "
-        + mib(likely) + " parts" + (candidates.size() > 1 ? ", and no other of the " + candidates.size()
-            + " part sizes that fit gives it" : ""), fingerprint);
+    String actual =
+        Base64.getEncoder().encodeToString(crcs.compositeValue(likely)) + "-" + stored.partCount();
+    return new Mismatch(
+        name
+            + ": expected "
+            + stored.headerValue()
+            + " ("
+            + header
+            + "), got "
+            + actual
+            + " for "
+            + mib(likely)
+            + " parts"
+            + (candidates.size() > 1
+                ? ", and no other of the " + candidates.size() + " part sizes that fit gives it"
+                : ""),
+        fingerprint);
   }
 
-  private static Mismatch checkSha(DigestPlan plan, StoredChecksum stored, List<FetchedRange> ranges,
-      Map<String, String> whole, List<String> checks) {
+  private static Mismatch checkSha(
+      DigestPlan plan,
+      StoredChecksum stored,
+      List<FetchedRange> ranges,
+      Map<String, String> whole,
+      List<String> checks) {
     String name = "s3-" + stored.algorithm().name().toLowerCase(Locale.ROOT);
     String header = stored.algorithm().headerName();
     if (!stored.composite()) {
-      String hex = whole.get(stored.algorithm() == StoredChecksum.Algorithm.SHA256 ? DigestPlan.SHA256 : DigestPlan.SHA1);
+      String hex =
+          whole.get(
+              stored.algorithm() == StoredChecksum.Algorithm.SHA256
+                  ? DigestPlan.SHA256
+                  : DigestPlan.SHA1);
       if (hex == null) {
         return null; // not computed: a cheaper digest vouches
       }
       byte[] actual = HexFormat.of().parseHex(hex);
-      return stored.matches(actual) ? pass(checks, name) : Mismatch.definite(
-          name + ": expected " + stored.base64() + " (" + header + "), got " + Base64.getEncoder().encodeToString(actual));
+      return stored.matches(actual)
+          ? pass(checks, name)
+          : Mismatch.definite(
+              name
+                  + ": expected "
+                  + stored.base64()
+                  + " ("
+                  + header
+                  + "), got "
+                  + Base64.getEncoder().encodeToString(actual));
     }
     if (plan.shaPartBytes() == 0) {
       return null;
     }
     List<byte[]> parts = new ArrayList<>();
-    ranges.forEach(r -> r.digests().partShaHex().forEach(h -> parts.add(HexFormat.of().parseHex(h))));
+    ranges.forEach(
+        r -> r.digests().partShaHex().forEach(h -> parts.add(HexFormat.of().parseHex(h))));
     if (parts.size() != stored.partCount()) {
-      return Mismatch.definite(name + COMPOSITE_SUFFIX + ": expected " + stored.partCount() + " parts of "
-          + mib(plan.shaPartBytes()) + ", the ranges held " + parts.size());
+      return Mismatch.definite(
+          name
+              + COMPOSITE_SUFFIX
+              + ": expected "
+              + stored.partCount()
+              + " parts of "
+              + mib(plan.shaPartBytes())
+              + ", the ranges held "
+              + parts.size());
     }
     byte[] actual = stored.algorithm().compositeOf(parts);
-    return stored.matches(actual) ? pass(checks, name + COMPOSITE_SUFFIX) : Mismatch.definite(
-        name + COMPOSITE_SUFFIX + ": expected " + stored.headerValue() + " (" + header + "), got "
-            + Base64.getEncoder().encodeToString(actual) + "-" + parts.size() + " for " + mib(plan.shaPartBytes()) + " parts");
+    return stored.matches(actual)
+        ? pass(checks, name + COMPOSITE_SUFFIX)
+        : Mismatch.definite(
+            name
+                + COMPOSITE_SUFFIX
+                + ": expected "
+                + stored.headerValue()
+                + " ("
+                + header
+                + "), got "
+                + Base64.getEncoder().encodeToString(actual)
+                + "-"
+                + parts.size()
+                + " for "
+                + mib(plan.shaPartBytes())
+                + " parts");
   }
 
-  private static Mismatch checkMultipartMd5(DigestPlan plan, List<FetchedRange> ranges, String etag,
-      List<String> checks) {
+  private static Mismatch checkMultipartMd5(
+      DigestPlan plan, List<FetchedRange> ranges, String etag, List<String> checks) {
     String first = null;
     String fingerprint = null;
     for (long partBytes : plan.partMd5Bytes()) {
       List<byte[]> parts = new ArrayList<>();
-      ranges.forEach(r -> r.digests().partMd5Hex().getOrDefault(partBytes, List.of())
-          .forEach(h -> parts.add(HexFormat.of().parseHex(h))));
+      ranges.forEach(
+          r ->
+              r.digests()
+                  .partMd5Hex()
+                  .getOrDefault(partBytes, List.of())
+                  .forEach(h -> parts.add(HexFormat.of().parseHex(h))));
       String actual = MultipartLayout.etagOf(parts);
       if (actual.equals(etag)) {
         return pass(checks, MULTIPART_MD5);
@@ -265,9 +386,17 @@ public final class Evidence {
       }
     }
     boolean guessed = plan.partMd5Bytes().size() > 1;
-    return new Mismatch(MULTIPART_MD5 + ": expected " + etag + " (ETag), got " + first
-        + (guessed ? ", and no other of the " + plan.partMd5Bytes().size()
-            + " part sizes tried gives it (the bytes differ from the upload, or it used another part size)" : ""),
+    return new Mismatch(
+        MULTIPART_MD5
+            + ": expected "
+            + etag
+            + " (ETag), got "
+            + first
+            + (guessed
+                ? ", and no other of the "
+                    + plan.partMd5Bytes().size()
+                    + " part sizes tried gives it (the bytes differ from the upload, or it used another part size)"
+                : ""),
         guessed ? fingerprint : null);
   }
 
@@ -275,11 +404,12 @@ public final class Evidence {
    * The whole object's digests the plan asks for: from the range that computed them (a whole-object
    * range, or the one that completed an in-order digest), else from one pass over the file.
    */
-  private static Map<String, String> wholeDigests(DigestPlan plan, List<FetchedRange> ranges, Path file)
-      throws IOException {
+  private static Map<String, String> wholeDigests(
+      DigestPlan plan, List<FetchedRange> ranges, Path file) throws IOException {
     Map<String, String> found = new LinkedHashMap<>();
     ranges.forEach(r -> found.putAll(r.digests().wholeHex()));
-    List<String> missing = plan.wholeDigests().stream().filter(name -> !found.containsKey(name)).toList();
+    List<String> missing =
+        plan.wholeDigests().stream().filter(name -> !found.containsKey(name)).toList();
     if (!missing.isEmpty()) {
       found.putAll(pass(file, missing));
     }

@@ -34,8 +34,10 @@ public final class FetchRuntime {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchRuntime.class);
 
-  private static final Map<FetchSettings, FetchRuntime> RUNTIMES = new HashMap<>(); // guarded by the class
-  private static final AtomicReference<ProgressListener> WATCHER = new AtomicReference<>(ProgressListener.NONE);
+  private static final Map<FetchSettings, FetchRuntime> RUNTIMES =
+      new HashMap<>(); // guarded by the class
+  private static final AtomicReference<ProgressListener> WATCHER =
+      new AtomicReference<>(ProgressListener.NONE);
 
   private final FetchSettings settings;
   private final ConcurrencyController controller;
@@ -49,18 +51,22 @@ public final class FetchRuntime {
 
   private FetchRuntime(FetchSettings settings) {
     this.settings = settings;
-    this.controller = settings.adaptiveConcurrency()
-        ? ConcurrencyController.adaptive(settings.inFlightCeiling())
-        : ConcurrencyController.fixed(settings.maxInFlightRanges());
+    this.controller =
+        settings.adaptiveConcurrency()
+            ? ConcurrencyController.adaptive(settings.inFlightCeiling())
+            : ConcurrencyController.fixed(settings.maxInFlightRanges());
     this.ranges = new AdaptiveExecutor(controller, "prefetch-range");
     // Digests keep every core busy; the fsync and rename of many small files wait on the disk, and
     // concurrent fsyncs share a journal commit, so the pool has at least 16 threads.
-    this.verify = Executors.newFixedThreadPool(Math.max(16, Runtime.getRuntime().availableProcessors()),
-        daemon("prefetch-verify"));
+    this.verify =
+        Executors.newFixedThreadPool(
+            Math.max(16, Runtime.getRuntime().availableProcessors()), daemon("prefetch-verify"));
     this.stalls = new StallWatchdog(settings.stallTimeout(), System::nanoTime);
-    this.stallChecks = Executors.newSingleThreadScheduledExecutor(daemon("prefetch-stall-watchdog"));
+    this.stallChecks =
+        Executors.newSingleThreadScheduledExecutor(daemon("prefetch-stall-watchdog"));
     long periodMillis = Math.max(1, Math.min(1000, settings.stallTimeoutMillis() / 4));
-    stallChecks.scheduleAtFixedRate(stalls::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    stallChecks.scheduleAtFixedRate(
+        stalls::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -78,12 +84,17 @@ public final class FetchRuntime {
     void close();
   }
 
-  /** Where the work of this JVM reports its progress: the watching listener, or {@link ProgressListener#NONE}. */
+  /**
+   * Where the work of this JVM reports its progress: the watching listener, or {@link
+   * ProgressListener#NONE}.
+   */
   public ProgressListener progress() {
     return WATCHER.get();
   }
 
-  /** The JVM's runtime for {@code settings}, started on first use; {@link #release} it when done. */
+  /**
+   * The JVM's runtime for {@code settings}, started on first use; {@link #release} it when done.
+   */
   public static FetchRuntime acquire(FetchSettings settings) {
     synchronized (FetchRuntime.class) {
       FetchRuntime runtime = RUNTIMES.computeIfAbsent(settings, FetchRuntime::new);
@@ -101,7 +112,9 @@ public final class FetchRuntime {
       RUNTIMES.remove(settings, this);
     }
     if (ranges.peakInFlight() > 0) {
-      LOG.info("Ranged GETs in flight: at most {} at once; the controller ended at {}", ranges.peakInFlight(),
+      LOG.info(
+          "Ranged GETs in flight: at most {} at once; the controller ended at {}",
+          ranges.peakInFlight(),
           controller.snapshot());
     }
     stallChecks.shutdownNow();
@@ -117,8 +130,8 @@ public final class FetchRuntime {
   }
 
   /**
-   * The ranged GETs of this JVM now, summed over its runtimes, for the progress line of a run
-   * whose workers share the launching JVM.
+   * The ranged GETs of this JVM now, summed over its runtimes, for the progress line of a run whose
+   * workers share the launching JVM.
    */
   public static Streams streamsNow() {
     List<FetchRuntime> live;
@@ -166,9 +179,14 @@ public final class FetchRuntime {
     return inOrder;
   }
 
-  /** The small GETs for {@code recipe}, built on first use; null when the SDK must fetch (a proxy is configured). */
+  /**
+   * The small GETs for {@code recipe}, built on first use; null when the SDK must fetch (a proxy is
+   * configured).
+   */
   public SmallGets smallGets(ClientRecipe recipe) {
-    return smallGets.computeIfAbsent(recipe, r -> Optional.ofNullable(SmallGets.of(r))).orElse(null);
+    return smallGets
+        .computeIfAbsent(recipe, r -> Optional.ofNullable(SmallGets.of(r)))
+        .orElse(null);
   }
 
   /** The watchdog every response body of these fetches is read under. */

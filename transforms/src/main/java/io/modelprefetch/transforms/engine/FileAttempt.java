@@ -1,17 +1,17 @@
 package io.modelprefetch.transforms.engine;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.text.Printable;
-import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.IoErrors;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.structure.ModelStructure;
 import io.modelprefetch.transforms.structure.Structure;
+import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,9 +73,13 @@ public final class FileAttempt {
   private int refetches;
   private final List<FetchedRange> refetched = new ArrayList<>();
   private boolean restarted;
-  private String guessedFingerprint; // the bytes of the last fetch whose part layout no guess matched
+  private String
+      guessedFingerprint; // the bytes of the last fetch whose part layout no guess matched
 
-  public FileAttempt(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients, List<FetchedRange> ranges,
+  public FileAttempt(
+      FetchRuntime runtime,
+      Function<ClientRecipe, S3Client> clients,
+      List<FetchedRange> ranges,
       Publisher publisher) {
     this.runtime = runtime;
     this.settings = runtime.settings();
@@ -87,22 +91,30 @@ public final class FileAttempt {
   }
 
   /**
-   * Verifies and publishes one file on {@code runtime}'s verify pool once {@code ranges} (all of its
-   * ranges, in index order) are in, into the local or shared folder.
+   * Verifies and publishes one file on {@code runtime}'s verify pool once {@code ranges} (all of
+   * its ranges, in index order) are in, into the local or shared folder.
    */
-  public static CompletableFuture<Outcome> verifyAsync(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients,
+  public static CompletableFuture<Outcome> verifyAsync(
+      FetchRuntime runtime,
+      Function<ClientRecipe, S3Client> clients,
       CompletableFuture<List<FetchedRange>> ranges) {
-    return ranges.thenApplyAsync(in -> {
-      FileAttempt attempt = new FileAttempt(runtime, clients, in, LOCAL);
-      try {
-        Outcome outcome = attempt.run();
-        runtime.progress().fileDone(outcome.result().model(), outcome.result().status() == FileResult.Status.FAILED);
-        return outcome;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CompletionException(e);
-      }
-    }, runtime.verifyPool());
+    return ranges.thenApplyAsync(
+        in -> {
+          FileAttempt attempt = new FileAttempt(runtime, clients, in, LOCAL);
+          try {
+            Outcome outcome = attempt.run();
+            runtime
+                .progress()
+                .fileDone(
+                    outcome.result().model(),
+                    outcome.result().status() == FileResult.Status.FAILED);
+            return outcome;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
+          }
+        },
+        runtime.verifyPool());
   }
 
   /** Verifies and publishes the file; may run on any thread. */
@@ -137,16 +149,20 @@ public final class FileAttempt {
       if (verdict.layoutGuessed()) {
         if (verdict.fingerprint().equals(guessedFingerprint)) {
           // The same bytes twice: what the store holds, uploaded with a part size not guessed.
-          LOG.warn("{}: {}; the same bytes came twice, so they are what the store holds, uploaded with another"
-              + " part size: checked by size only", Printable.escape(object.uri()), verdict.mismatch());
+          LOG.warn(
+              "{}: {}; the same bytes came twice, so they are what the store holds, uploaded with another"
+                  + " part size: checked by size only",
+              Printable.escape(object.uri()),
+              verdict.mismatch());
           verdict = new Evidence.Verdict(Evidence.SIZE, verdict.checks(), null);
         } else {
           guessedFingerprint = verdict.fingerprint();
         }
       }
       if (verdict.ok() && settings.requireDigest() && Evidence.SIZE.equals(verdict.verifiedBy())) {
-        return fail("only its size could be checked: the store keeps no digest of it (no MD5 ETag, no S3 or TOS"
-            + " checksum, no uploader's MD5), and --require-digest refuses size alone");
+        return fail(
+            "only its size could be checked: the store keeps no digest of it (no MD5 ETag, no S3 or TOS"
+                + " checksum, no uploader's MD5), and --require-digest refuses size alone");
       }
       if (verdict.ok()) {
         return commit(verdict);
@@ -154,8 +170,12 @@ public final class FileAttempt {
       if (attempt >= MAX_VERIFY_ATTEMPTS) {
         return fail(verdict.mismatch() + " after " + attempt + " attempts");
       }
-      LOG.warn("{} failed verification ({}); fetching it again ({} of {})", Printable.escape(object.uri()), verdict.mismatch(),
-          attempt + 1, MAX_VERIFY_ATTEMPTS);
+      LOG.warn(
+          "{} failed verification ({}); fetching it again ({} of {})",
+          Printable.escape(object.uri()),
+          verdict.mismatch(),
+          attempt + 1,
+          MAX_VERIFY_ATTEMPTS);
       refetches++;
       retries++; // a whole-object retry
       refetch(object);
@@ -174,14 +194,19 @@ public final class FileAttempt {
         return fail(IoErrors.describe("read", temporary, e));
       }
       if (LOG.isDebugEnabled() && structure.check() != null) {
-        LOG.debug("{}: structure {} ({} check) in {} us", Printable.escape(object.uri()), structure.status().label(),
-            structure.check(), (System.nanoTime() - startNanos) / 1000);
+        LOG.debug(
+            "{}: structure {} ({} check) in {} us",
+            Printable.escape(object.uri()),
+            structure.status().label(),
+            structure.check(),
+            (System.nanoTime() - startNanos) / 1000);
       }
       for (String note : structure.notes()) {
         LOG.warn("{}: {}", Printable.escape(object.uri()), Printable.oneLine(note));
       }
       if (structure.isFailed()) {
-        return fail(malformed(structure.failure())).withStructure(Structure.Status.FAILED, structure.notes());
+        return fail(malformed(structure.failure()))
+            .withStructure(Structure.Status.FAILED, structure.notes());
       }
     }
     try {
@@ -189,9 +214,20 @@ public final class FileAttempt {
     } catch (IOException e) {
       return fail(IoErrors.describe("commit", LocalFiles.target(object), e));
     }
-    return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(),
-        object.etag(), verdict.verifiedBy(), verdict.checks(), FileResult.Status.VERIFIED, bytesFetched, retries,
-        null, structure.status(), structure.notes());
+    return new FileResult(
+        object.model(),
+        object.uri(),
+        object.relativePath(),
+        object.sizeBytes(),
+        object.etag(),
+        verdict.verifiedBy(),
+        verdict.checks(),
+        FileResult.Status.VERIFIED,
+        bytesFetched,
+        retries,
+        null,
+        structure.status(),
+        structure.notes());
   }
 
   /** The error of a file whose verified bytes break {@code rule}: the store's copy is unusable. */
@@ -211,8 +247,11 @@ public final class FileAttempt {
     } catch (SdkException e) {
       return S3Errors.describe(e, object.uri());
     }
-    LOG.warn("{} changed during the download (ETag {} is now {}); restarting from the new version",
-        Printable.escape(object.uri()), Printable.oneLine(object.etag()), Printable.oneLine(head.eTag()));
+    LOG.warn(
+        "{} changed during the download (ETag {} is now {}); restarting from the new version",
+        Printable.escape(object.uri()),
+        Printable.oneLine(object.etag()),
+        Printable.oneLine(head.eTag()));
     LocalFiles.discard(object);
     object = object.withVersion(head.contentLength(), head.eTag());
     try {
@@ -226,9 +265,14 @@ public final class FileAttempt {
 
   private void refetch(ObjectRef target) throws InterruptedException {
     // The bytes in place are thrown away: they are done again by the refetch.
-    runtime.progress().undone(object.model(), ranges.stream().filter(FetchedRange::ok).mapToLong(r -> r.task().lengthBytes()).sum());
+    runtime
+        .progress()
+        .undone(
+            object.model(),
+            ranges.stream().filter(FetchedRange::ok).mapToLong(r -> r.task().lengthBytes()).sum());
     S3Client s3 = client();
-    List<RangeTask> tasks = ObjectPlans.tasks(target, settings, ObjectPlans.plan(s3, target, settings));
+    List<RangeTask> tasks =
+        ObjectPlans.tasks(target, settings, ObjectPlans.plan(s3, target, settings));
     ranges = ObjectPlans.fetchAll(s3, runtime, tasks);
     refetched.addAll(ranges);
     count(ranges);

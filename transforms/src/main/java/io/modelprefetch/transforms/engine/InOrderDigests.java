@@ -70,7 +70,9 @@ public final class InOrderDigests {
    * comes in several ranges, and all its ranges stay in this JVM.
    */
   public static boolean appliesTo(RangeTask task, FetchSettings settings) {
-    return settings.spreadBuckets() > 0 && !task.isWholeObject() && !task.plan().wholeDigests().isEmpty();
+    return settings.spreadBuckets() > 0
+        && !task.isWholeObject()
+        && !task.plan().wholeDigests().isEmpty();
   }
 
   private Digest digestOf(RangeTask task) {
@@ -185,7 +187,10 @@ public final class InOrderDigests {
     }
   }
 
-  /** Drops what was digested of {@code object}: its ranges are about to be fetched again, or it is done. */
+  /**
+   * Drops what was digested of {@code object}: its ranges are about to be fetched again, or it is
+   * done.
+   */
   public void forget(ObjectRef object) {
     objects.remove(key(object));
   }
@@ -209,7 +214,8 @@ public final class InOrderDigests {
     }
   }
 
-  private static void readInto(FileChannel file, RangeTask range, Digest digest, ByteBuffer buffer) throws IOException {
+  private static void readInto(FileChannel file, RangeTask range, Digest digest, ByteBuffer buffer)
+      throws IOException {
     long position = range.first();
     long end = range.lastInclusive() + 1;
     while (position < end) {

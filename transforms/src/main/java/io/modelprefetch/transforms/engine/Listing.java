@@ -28,9 +28,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * A model's listing: all pages of its prefix (or one object by HEAD), each key mapped to a safe
  * relative path and passed through the filters, reported to a {@link Sink} as objects to fetch,
  * refused keys, filtered paths and, when nothing is to be fetched, the model's failure. Shared by
- * the pipeline's listing step, the command line's space check (whose {@link Recording} the
- * pipeline then takes as its input instead of listing again) and {@code --dry-run}. Touches no
- * metric and no local file.
+ * the pipeline's listing step, the command line's space check (whose {@link Recording} the pipeline
+ * then takes as its input instead of listing again) and {@code --dry-run}. Touches no metric and no
+ * local file.
  */
 public final class Listing {
 
@@ -53,8 +53,12 @@ public final class Listing {
       list(s3, model, listing);
       return listing.entries(attachListings);
     } catch (SdkException | IllegalStateException e) {
-      return List.of(new Entry(Entry.Kind.MODEL_FAILED, null,
-          FileResult.modelFailure(key, "listing failed: " + S3Errors.describe(e, model.uri())), null));
+      return List.of(
+          new Entry(
+              Entry.Kind.MODEL_FAILED,
+              null,
+              FileResult.modelFailure(key, "listing failed: " + S3Errors.describe(e, model.uri())),
+              null));
     }
   }
 
@@ -67,17 +71,29 @@ public final class Listing {
     return refused != null ? refused : listing.entries(attachListings);
   }
 
-  /** The model's failure when its folder (or its bookkeeping) is a link or of the wrong kind, else null. */
+  /**
+   * The model's failure when its folder (or its bookkeeping) is a link or of the wrong kind, else
+   * null.
+   */
   private static List<Entry> refusal(ModelSource model) {
-    String refusal = HadoopFiles.isUri(model.modelDir()) ? null : SafeFolder.modelRefusal(Path.of(model.modelDir()));
-    return refusal == null ? null : List.of(new Entry(Entry.Kind.MODEL_FAILED, null,
-        FileResult.modelFailure(ModelKey.of(model), "refused: " + refusal), null));
+    String refusal =
+        HadoopFiles.isUri(model.modelDir())
+            ? null
+            : SafeFolder.modelRefusal(Path.of(model.modelDir()));
+    return refusal == null
+        ? null
+        : List.of(
+            new Entry(
+                Entry.Kind.MODEL_FAILED,
+                null,
+                FileResult.modelFailure(ModelKey.of(model), "refused: " + refusal),
+                null));
   }
 
   /**
-   * Where {@link #list} reports one model's listing: each object to fetch, each key refused
-   * because it would escape the model folder, each object the filters dropped, and the model's
-   * failure when the listing found nothing to fetch.
+   * Where {@link #list} reports one model's listing: each object to fetch, each key refused because
+   * it would escape the model folder, each object the filters dropped, and the model's failure when
+   * the listing found nothing to fetch.
    */
   public interface Sink {
     void object(ObjectRef object);
@@ -90,7 +106,8 @@ public final class Listing {
   }
 
   /** One report of a listing, as data: it can be handed over, encoded and reported again. */
-  public record Entry(Kind kind, ObjectRef object, FileResult result, String relativePath) implements Serializable {
+  public record Entry(Kind kind, ObjectRef object, FileResult result, String relativePath)
+      implements Serializable {
 
     /** What an entry reports. */
     public enum Kind {
@@ -153,27 +170,36 @@ public final class Listing {
       record(new Entry(Entry.Kind.MODEL_FAILED, null, failure, null));
     }
 
-    /** How many objects were accepted (kept by the filters, or refused): what {@link #list} returned. */
+    /**
+     * How many objects were accepted (kept by the filters, or refused): what {@link #list}
+     * returned.
+     */
     public long accepted() {
-      return entries.stream().filter(e -> e.kind() == Entry.Kind.OBJECT || e.kind() == Entry.Kind.REFUSED).count();
+      return entries.stream()
+          .filter(e -> e.kind() == Entry.Kind.OBJECT || e.kind() == Entry.Kind.REFUSED)
+          .count();
     }
 
     /**
      * The listing's entries, in order; with {@code attachListings}, each shard index ({@link
-     * ObjectRef#needsListing}) carries the model's whole listing ({@link #modelListing}), which
-     * its structure check reads.
+     * ObjectRef#needsListing}) carries the model's whole listing ({@link #modelListing}), which its
+     * structure check reads.
      */
     public List<Entry> entries(boolean attachListings) {
       ModelListing listing = attachListings ? modelListing() : null;
       List<Entry> out = new ArrayList<>(entries.size());
       for (Entry e : entries) {
-        out.add(listing != null && e.kind() == Entry.Kind.OBJECT && e.object().needsListing()
-            ? new Entry(Entry.Kind.OBJECT, e.object().withListing(listing), null, null) : e);
+        out.add(
+            listing != null && e.kind() == Entry.Kind.OBJECT && e.object().needsListing()
+                ? new Entry(Entry.Kind.OBJECT, e.object().withListing(listing), null, null)
+                : e);
       }
       return out;
     }
 
-    /** The relative paths the listing kept and those the filters dropped (refused keys have none). */
+    /**
+     * The relative paths the listing kept and those the filters dropped (refused keys have none).
+     */
     public ModelListing modelListing() {
       Set<String> kept = new HashSet<>();
       Set<String> dropped = new HashSet<>();
@@ -189,24 +215,25 @@ public final class Listing {
   }
 
   /** A sink that keeps nothing: a {@link Recording}'s when its entries are reported later. */
-  public static final Sink IGNORED = new Sink() {
-    @Override
-    public void object(ObjectRef object) {}
+  public static final Sink IGNORED =
+      new Sink() {
+        @Override
+        public void object(ObjectRef object) {}
 
-    @Override
-    public void refused(FileResult refusal) {}
+        @Override
+        public void refused(FileResult refusal) {}
 
-    @Override
-    public void filtered(String relativePath) {}
+        @Override
+        public void filtered(String relativePath) {}
 
-    @Override
-    public void modelFailed(FileResult failure) {}
-  };
+        @Override
+        public void modelFailed(FileResult failure) {}
+      };
 
   /**
-   * Lists {@code model}'s objects (all pages; a single object by HEAD) and reports each to
-   * {@code sink}; the plain listing shared by the pipeline and {@code --dry-run}. Touches no
-   * metrics and no local file.
+   * Lists {@code model}'s objects (all pages; a single object by HEAD) and reports each to {@code
+   * sink}; the plain listing shared by the pipeline and {@code --dry-run}. Touches no metrics and
+   * no local file.
    *
    * @return how many objects were accepted (kept by the filters, or refused)
    * @throws SdkException when a request fails
@@ -229,9 +256,11 @@ public final class Listing {
     Set<String> tokens = new HashSet<>();
     String token = null;
     for (int page = 1; ; page++) {
-      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix);
-      ListObjectsV2Response response = s3.listObjectsV2(token == null ? request.build()
-          : request.continuationToken(token).build());
+      ListObjectsV2Request.Builder request =
+          ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix);
+      ListObjectsV2Response response =
+          s3.listObjectsV2(
+              token == null ? request.build() : request.continuationToken(token).build());
       for (S3Object object : response.contents()) {
         if (object.key() == null || object.key().endsWith("/")) {
           continue; // a folder marker, not a file
@@ -244,26 +273,49 @@ public final class Listing {
       String next = response.nextContinuationToken();
       if (next == null || next.isEmpty()) {
         if (Boolean.TRUE.equals(response.isTruncated())) {
-          throw new MalformedListingException("the store answered page " + page + " of the listing of " + location
-              + " as truncated but gave no continuation token, so the rest cannot be listed; check the endpoint and any"
-              + " proxy in front of it");
+          throw new MalformedListingException(
+              "the store answered page "
+                  + page
+                  + " of the listing of "
+                  + location
+                  + " as truncated but gave no continuation token, so the rest cannot be listed; check the endpoint and any"
+                  + " proxy in front of it");
         }
         break;
       }
       if (!tokens.add(next)) {
-        throw new MalformedListingException("the listing of " + location + " loops: page " + page
-            + " gave the continuation token '" + Printable.escape(abbreviate(next)) + "' that an earlier page gave"
-            + (response.contents().isEmpty() ? " (with no object)" : "") + "; the store (or a proxy in front of it)"
-            + " does not page correctly: check the endpoint");
+        throw new MalformedListingException(
+            "the listing of "
+                + location
+                + " loops: page "
+                + page
+                + " gave the continuation token '"
+                + Printable.escape(abbreviate(next))
+                + "' that an earlier page gave"
+                + (response.contents().isEmpty() ? " (with no object)" : "")
+                + "; the store (or a proxy in front of it)"
+                + " does not page correctly: check the endpoint");
       }
       token = next;
     }
     if (accepted == 0 && seen == 0) {
-      sink.modelFailed(FileResult.modelFailure(key,
-          "listing of " + location + " found no object; check the bucket, the prefix and the endpoint"));
+      sink.modelFailed(
+          FileResult.modelFailure(
+              key,
+              "listing of "
+                  + location
+                  + " found no object; check the bucket, the prefix and the endpoint"));
     } else if (accepted == 0) {
-      sink.modelFailed(FileResult.modelFailure(key,
-          "listing of " + location + " found " + seen + " objects but the filters kept none (" + model.filters() + ")"));
+      sink.modelFailed(
+          FileResult.modelFailure(
+              key,
+              "listing of "
+                  + location
+                  + " found "
+                  + seen
+                  + " objects but the filters kept none ("
+                  + model.filters()
+                  + ")"));
     }
     return accepted;
   }
@@ -280,30 +332,71 @@ public final class Listing {
   }
 
   /** Reports one object, or its refusal; returns false only when the filters dropped it. */
-  private static boolean emit(ModelSource model, ModelKey key, String objectKey, String prefix, boolean single,
-      Long size, String etag, Sink sink) {
+  private static boolean emit(
+      ModelSource model,
+      ModelKey key,
+      String objectKey,
+      String prefix,
+      boolean single,
+      Long size,
+      String etag,
+      Sink sink) {
     var location = model.location();
     String uri = location.scheme().prefix() + location.bucket() + "/" + objectKey;
     if (size == null || size < 0) {
       // One malformed entry fails its own object, never the whole run.
-      sink.refused(new FileResult(key, uri, objectKey, 0, etag, null, List.of(), FileResult.Status.FAILED, 0, 0,
-          "refused: the listing gives " + Printable.escape(uri) + " " + (size == null ? "no size" : "a size of " + size
-              + " bytes") + ", which no object has; the store's listing is malformed (check the endpoint and any proxy"
-              + " in front of it)"));
+      sink.refused(
+          new FileResult(
+              key,
+              uri,
+              objectKey,
+              0,
+              etag,
+              null,
+              List.of(),
+              FileResult.Status.FAILED,
+              0,
+              0,
+              "refused: the listing gives "
+                  + Printable.escape(uri)
+                  + " "
+                  + (size == null ? "no size" : "a size of " + size + " bytes")
+                  + ", which no object has; the store's listing is malformed (check the endpoint and any proxy"
+                  + " in front of it)"));
       return true;
     }
     DestinationPaths.Mapping mapping = DestinationPaths.relativePath(prefix, objectKey, single);
     if (mapping.relativePath() == null) {
-      sink.refused(new FileResult(key, uri, objectKey, size, etag, null, List.of(),
-          FileResult.Status.FAILED, 0, 0, "refused: " + mapping.refusal()));
+      sink.refused(
+          new FileResult(
+              key,
+              uri,
+              objectKey,
+              size,
+              etag,
+              null,
+              List.of(),
+              FileResult.Status.FAILED,
+              0,
+              0,
+              "refused: " + mapping.refusal()));
       return true;
     }
     if (!model.filters().accepts(objectKey, mapping.relativePath(), !single)) {
       sink.filtered(mapping.relativePath());
       return false;
     }
-    sink.object(new ObjectRef(key, location.scheme(), location.bucket(), objectKey,
-        mapping.relativePath(), size, etag, model.sha256().get(mapping.relativePath()), model.client()));
+    sink.object(
+        new ObjectRef(
+            key,
+            location.scheme(),
+            location.bucket(),
+            objectKey,
+            mapping.relativePath(),
+            size,
+            etag,
+            model.sha256().get(mapping.relativePath()),
+            model.client()));
     return true;
   }
 
@@ -317,5 +410,4 @@ public final class Listing {
       throw e;
     }
   }
-
 }

@@ -19,7 +19,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
-/** How one object is cut into ranges and what they compute, shared by planning and by a refetch at commit. */
+/**
+ * How one object is cut into ranges and what they compute, shared by planning and by a refetch at
+ * commit.
+ */
 public final class ObjectPlans {
 
   private static final Logger LOG = LoggerFactory.getLogger(ObjectPlans.class);
@@ -44,13 +47,23 @@ public final class ObjectPlans {
     if (settings.digests() && multiRange(object, settings)) {
       known = stored(s3, object);
     }
-    DigestPlan plan = DigestPlan.choose(object.sizeBytes(), object.etag(), manifest, known, settings.verification());
-    if (plan.partMd5Bytes().size() > 1 || (known.checksum() != null && known.checksum().composite()
-        && known.checksum().algorithm().crc() == null && plan.shaPartBytes() == 0)) {
+    DigestPlan plan =
+        DigestPlan.choose(
+            object.sizeBytes(), object.etag(), manifest, known, settings.verification());
+    if (plan.partMd5Bytes().size() > 1
+        || (known.checksum() != null
+            && known.checksum().composite()
+            && known.checksum().algorithm().crc() == null
+            && plan.shaPartBytes() == 0)) {
       long partBytes = partBytes(s3, object);
       if (partBytes > 0) {
-        plan = DigestPlan.choose(object.sizeBytes(), object.etag(), manifest, known.withPartBytes(partBytes),
-            settings.verification());
+        plan =
+            DigestPlan.choose(
+                object.sizeBytes(),
+                object.etag(),
+                manifest,
+                known.withPartBytes(partBytes),
+                settings.verification());
       }
     }
     return plan;
@@ -59,10 +72,16 @@ public final class ObjectPlans {
   /** What the store keeps of {@code object}: one {@code HeadObject} with checksum mode. */
   private static StoredEvidence stored(S3Client s3, ObjectRef object) {
     try {
-      HeadObjectResponse head = s3.headObject(b -> b.bucket(object.bucket()).key(object.key()).ifMatch(object.etag())
-          .checksumMode(ChecksumMode.ENABLED));
-      StoredEvidence known = StoredEvidence.fromHeaders(
-          name -> head.sdkHttpResponse().firstMatchingHeader(name).orElse(null));
+      HeadObjectResponse head =
+          s3.headObject(
+              b ->
+                  b.bucket(object.bucket())
+                      .key(object.key())
+                      .ifMatch(object.etag())
+                      .checksumMode(ChecksumMode.ENABLED));
+      StoredEvidence known =
+          StoredEvidence.fromHeaders(
+              name -> head.sdkHttpResponse().firstMatchingHeader(name).orElse(null));
       if (known.problem() != null) {
         LOG.warn("{}: {}; checked by the rest of its evidence", object.uri(), known.problem());
       }
@@ -84,11 +103,15 @@ public final class ObjectPlans {
       return 0;
     }
     try {
-      HeadObjectResponse head = s3.headObject(b -> b.bucket(object.bucket()).key(object.key()).partNumber(1)
-          .ifMatch(object.etag()));
+      HeadObjectResponse head =
+          s3.headObject(
+              b ->
+                  b.bucket(object.bucket()).key(object.key()).partNumber(1).ifMatch(object.etag()));
       Integer count = head.partsCount();
       Long partLength = head.contentLength();
-      if (count != null && count == parts && partLength != null
+      if (count != null
+          && count == parts
+          && partLength != null
           && MultipartLayout.fits(object.sizeBytes(), parts, partLength)) {
         return partLength;
       }
@@ -104,9 +127,11 @@ public final class ObjectPlans {
    */
   public static List<RangeTask> tasks(ObjectRef object, FetchSettings settings, DigestPlan plan) {
     long alignment = plan.alignmentBytes();
-    List<RangePlanner.Range> ranges = multiRange(object, settings) && alignment > 0
-        ? RangePlanner.planAligned(object.sizeBytes(), alignment, settings.partSizeBytes())
-        : RangePlanner.plan(object.sizeBytes(), settings.partThresholdBytes(), settings.partSizeBytes());
+    List<RangePlanner.Range> ranges =
+        multiRange(object, settings) && alignment > 0
+            ? RangePlanner.planAligned(object.sizeBytes(), alignment, settings.partSizeBytes())
+            : RangePlanner.plan(
+                object.sizeBytes(), settings.partThresholdBytes(), settings.partSizeBytes());
     List<RangeTask> tasks = new ArrayList<>(ranges.size());
     for (int i = 0; i < ranges.size(); i++) {
       RangePlanner.Range r = ranges.get(i);
@@ -116,8 +141,8 @@ public final class ObjectPlans {
   }
 
   /** Fetches every range of {@code tasks} on {@code runtime}'s executor and waits for them. */
-  public static List<FetchedRange> fetchAll(S3Client s3, FetchRuntime runtime, List<RangeTask> tasks)
-      throws InterruptedException {
+  public static List<FetchedRange> fetchAll(
+      S3Client s3, FetchRuntime runtime, List<RangeTask> tasks) throws InterruptedException {
     RangeFetcher fetcher = new RangeFetcher(s3, runtime);
     if (!tasks.isEmpty()) {
       runtime.inOrder().forget(tasks.get(0).object());

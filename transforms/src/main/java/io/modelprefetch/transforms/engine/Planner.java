@@ -23,10 +23,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Decides, per listed object, whether it must be fetched and how: already present (same size and
- * ETag), refused (a link on the way, no space), or its ranges, with those a killed run already wrote
- * and journaled marked to be read back ({@link RangeTask#local}). Before the first object of a model
- * that changes, the model's completion marker is removed: it is no longer complete until this run
- * says so. One planner per planning step instance; not thread-safe.
+ * ETag), refused (a link on the way, no space), or its ranges, with those a killed run already
+ * wrote and journaled marked to be read back ({@link RangeTask#local}). Before the first object of
+ * a model that changes, the model's completion marker is removed: it is no longer complete until
+ * this run says so. One planner per planning step instance; not thread-safe.
  */
 public final class Planner {
 
@@ -39,7 +39,10 @@ public final class Planner {
   /** Not to be fetched: {@code result} says why. */
   public record Refused(FileResult result) implements Planned {}
 
-  /** To fetch: every range of the object, {@code resumed} of them read back from a killed run's file. */
+  /**
+   * To fetch: every range of the object, {@code resumed} of them read back from a killed run's
+   * file.
+   */
   public record Ranges(List<RangeTask> tasks, int resumed, long resumedBytes) implements Planned {}
 
   private final FetchRuntime runtime;
@@ -49,7 +52,9 @@ public final class Planner {
     this.runtime = runtime;
   }
 
-  /** Plans {@code object}, asking {@code s3} what the store keeps of it where its plan needs that. */
+  /**
+   * Plans {@code object}, asking {@code s3} what the store keeps of it where its plan needs that.
+   */
   public Planned plan(S3Client s3, ObjectRef object) {
     ProgressListener progress = runtime.progress();
     String unsafe = LocalFiles.unsafe(object);
@@ -63,8 +68,11 @@ public final class Planner {
     if (invalidatedModels.add(object.model().modelDir())) {
       CompletionMarker.invalidate(object.model());
     }
-    List<RangeTask> tasks = ObjectPlans.tasks(object, runtime.settings(), ObjectPlans.plan(s3, object, runtime.settings()));
-    BasicFileAttributes leftover = leftover(object); // one stat serves the resume and the preparation
+    List<RangeTask> tasks =
+        ObjectPlans.tasks(
+            object, runtime.settings(), ObjectPlans.plan(s3, object, runtime.settings()));
+    BasicFileAttributes leftover =
+        leftover(object); // one stat serves the resume and the preparation
     List<RangeTask> resumed = resumable(object, tasks, leftover);
     if (resumed.isEmpty()) {
       String problem = prepare(object, tasks.size(), leftover != null);
@@ -94,7 +102,8 @@ public final class Planner {
    */
   private static BasicFileAttributes leftover(ObjectRef object) {
     try {
-      return Files.readAttributes(LocalFiles.temporary(object), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return Files.readAttributes(
+          LocalFiles.temporary(object), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
       return null;
     }
@@ -104,8 +113,11 @@ public final class Planner {
    * The journaled ranges of a leftover that is this run's kind of file: a regular file of the
    * object's size with one name (a hard link elsewhere is never written into).
    */
-  private static List<RangeTask> resumable(ObjectRef object, List<RangeTask> tasks, BasicFileAttributes leftover) {
-    if (leftover == null || !leftover.isRegularFile() || leftover.size() != object.sizeBytes()
+  private static List<RangeTask> resumable(
+      ObjectRef object, List<RangeTask> tasks, BasicFileAttributes leftover) {
+    if (leftover == null
+        || !leftover.isRegularFile()
+        || leftover.size() != object.sizeBytes()
         || !singleLink(LocalFiles.temporary(object))) {
       return List.of();
     }
@@ -114,7 +126,8 @@ public final class Planner {
 
   private static boolean singleLink(Path file) {
     try {
-      return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() == 1;
+      return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue()
+          == 1;
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
       return true; // a file system without link counts has no hard links to fear
     }
@@ -133,8 +146,13 @@ public final class Planner {
       // File.getUsableSpace is one statvfs; Files.getFileStore re-reads the mount table each call.
       long free = temporary.getParent().toFile().getUsableSpace();
       if (free < object.sizeBytes()) {
-        return "not enough space in " + Printable.escape(object.model().modelDir()) + ": the file needs "
-            + object.sizeBytes() + " bytes, " + free + " are free; free space on its file system and run again";
+        return "not enough space in "
+            + Printable.escape(object.model().modelDir())
+            + ": the file needs "
+            + object.sizeBytes()
+            + " bytes, "
+            + free
+            + " are free; free space on its file system and run again";
       }
       if (!LocalFiles.createdByFetch(object, ranges) || leftover) {
         LocalFiles.prepare(object);

@@ -9,15 +9,21 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A run's live figures per model, in this JVM: the command line {@link FetchRuntime#watch watches}
  * the run with one and reads it while the pipeline runs. It sees only work done in this JVM (the
- * DirectRunner, embedded Flink); on a cluster the Beam metrics at the end are the source. Bytes of a
- * failed attempt are taken back when the range is retried, so a verified model ends with its bytes
- * done equal to its bytes total. Thread-safe.
+ * DirectRunner, embedded Flink); on a cluster the Beam metrics at the end are the source. Bytes of
+ * a failed attempt are taken back when the range is retried, so a verified model ends with its
+ * bytes done equal to its bytes total. Thread-safe.
  */
 public final class Progress implements ProgressListener {
 
   /** One model's figures; {@code bytesFetched} excludes files already present. */
-  public record Snapshot(String name, long filesDone, long filesTotal, long filesFailed, long bytesDone,
-      long bytesTotal, long bytesFetched) {
+  public record Snapshot(
+      String name,
+      long filesDone,
+      long filesTotal,
+      long filesFailed,
+      long bytesDone,
+      long bytesTotal,
+      long bytesFetched) {
     static final Snapshot EMPTY = new Snapshot("", 0, 0, 0, 0, 0, 0);
   }
 
@@ -65,13 +71,19 @@ public final class Progress implements ProgressListener {
     c.bytesFetched.addAndGet(n);
   }
 
-  /** {@code n} bytes of {@code model} were already on disk from an interrupted run (not fetched now). */
+  /**
+   * {@code n} bytes of {@code model} were already on disk from an interrupted run (not fetched
+   * now).
+   */
   @Override
   public void resumed(ModelKey model, long n) {
     of(model).bytesDone.addAndGet(n);
   }
 
-  /** {@code n} bytes of {@code model} counted as done are to be fetched again (a file that failed verification). */
+  /**
+   * {@code n} bytes of {@code model} counted as done are to be fetched again (a file that failed
+   * verification).
+   */
   @Override
   public void undone(ModelKey model, long n) {
     of(model).bytesDone.addAndGet(-n);
@@ -93,7 +105,13 @@ public final class Progress implements ProgressListener {
     if (c == null) {
       return Snapshot.EMPTY;
     }
-    return new Snapshot(c.name, c.filesDone.get(), c.filesTotal.get(), c.filesFailed.get(), c.bytesDone.get(),
-        c.bytesTotal.get(), c.bytesFetched.get());
+    return new Snapshot(
+        c.name,
+        c.filesDone.get(),
+        c.filesTotal.get(),
+        c.filesFailed.get(),
+        c.bytesDone.get(),
+        c.bytesTotal.get(),
+        c.bytesFetched.get());
   }
 }

@@ -67,7 +67,8 @@ public final class RangeFetcher {
    */
   private static final int BUFFER_BYTES = 256 << 10;
 
-  private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
+  private static final ThreadLocal<byte[]> BUFFERS =
+      ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
 
   /** Ranges up to this size are fetched through {@link SmallGets}. */
   public static final long SMALL_RANGE_BYTES = 1 << 20;
@@ -109,8 +110,16 @@ public final class RangeFetcher {
       try {
         FetchedRange range = transfer.run();
         fetched += transfer.bytes;
-        range = new FetchedRange(task, fetched, range.plan(), range.digests(), causes, millisSince(startedNanos), null,
-            false);
+        range =
+            new FetchedRange(
+                task,
+                fetched,
+                range.plan(),
+                range.digests(),
+                causes,
+                millisSince(startedNanos),
+                null,
+                false);
         if (!task.isWholeObject()) {
           // A whole object is simply fetched again after a crash; a part of a large one is kept.
           Journal.record(range);
@@ -118,16 +127,25 @@ public final class RangeFetcher {
         return inOrder(range, transfer.inOrder);
       } catch (Exception e) {
         fetched += transfer.bytes;
-        runtime.progress().bytes(object.model(), -transfer.bytes); // only bytes that stay count as progress
-        String what = S3Errors.describe(e, object.uri() + " bytes=" + task.first() + "-" + task.lastInclusive());
+        runtime
+            .progress()
+            .bytes(object.model(), -transfer.bytes); // only bytes that stay count as progress
+        String what =
+            S3Errors.describe(
+                e, object.uri() + " bytes=" + task.first() + "-" + task.lastInclusive());
         if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, true);
         }
-        // A failed local write (disk full, permissions) is not the store's: fetching again will not help.
-        boolean retryable = !(e instanceof LocalFiles.LocalWriteException) && S3Errors.isRetryable(e);
+        // A failed local write (disk full, permissions) is not the store's: fetching again will not
+        // help.
+        boolean retryable =
+            !(e instanceof LocalFiles.LocalWriteException) && S3Errors.isRetryable(e);
         RetryCause cause = retryable ? S3Errors.retryCause(e) : null;
         boolean throttled = cause == RetryCause.THROTTLED;
-        if (cause == null || (throttled ? throttles >= MAX_THROTTLED_RETRIES : failures + 1 >= settings.maxAttempts())) {
+        if (cause == null
+            || (throttled
+                ? throttles >= MAX_THROTTLED_RETRIES
+                : failures + 1 >= settings.maxAttempts())) {
           LOG.warn("Range failed after {} attempt(s): {}", failures + throttles + 1, what);
           return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what, false);
         }
@@ -136,21 +154,32 @@ public final class RangeFetcher {
         if (throttled) {
           throttles++;
           runtime.controller().throttled(); // fewer ranges in flight, for every file
-          LOG.info("Retrying ({}, {} of {}): {}", cause.label(), throttles, MAX_THROTTLED_RETRIES, what);
-          pauseMillis = backoffMillis(THROTTLED_BASE_MILLIS, throttles, MAX_THROTTLED_BACKOFF_MILLIS);
+          LOG.info(
+              "Retrying ({}, {} of {}): {}", cause.label(), throttles, MAX_THROTTLED_RETRIES, what);
+          pauseMillis =
+              backoffMillis(THROTTLED_BASE_MILLIS, throttles, MAX_THROTTLED_BACKOFF_MILLIS);
         } else {
           failures++;
-          LOG.info("Retrying ({}, {} of {}): {}", cause.label(), failures, settings.maxAttempts() - 1, what);
+          LOG.info(
+              "Retrying ({}, {} of {}): {}",
+              cause.label(),
+              failures,
+              settings.maxAttempts() - 1,
+              what);
           pauseMillis = backoffMillis(BASE_BACKOFF_MILLIS, failures, MAX_BACKOFF_MILLIS);
         }
         if (!pause(pauseMillis)) {
-          return FetchedRange.failed(task, fetched, causes, millisSince(startedNanos), what + " (interrupted)", false);
+          return FetchedRange.failed(
+              task, fetched, causes, millisSince(startedNanos), what + " (interrupted)", false);
         }
       }
     }
   }
 
-  /** Hands a landed range to the object's in-order digests; the range that completes them carries them. */
+  /**
+   * Hands a landed range to the object's in-order digests; the range that completes them carries
+   * them.
+   */
   private FetchedRange inOrder(FetchedRange range, InOrderDigests.Stream streamed) {
     if (!InOrderDigests.appliesTo(range.task(), settings)) {
       return range;
@@ -168,11 +197,15 @@ public final class RangeFetcher {
     if (!plan.computesDigests()) {
       return new FetchedRange(task, 0, plan, RangeDigests.Result.NONE, Map.of(), 0, null, false);
     }
-    InOrderDigests.Stream inOrder = InOrderDigests.appliesTo(task, settings) ? runtime.inOrder().claim(task) : null;
-    RangeDigests digests = new RangeDigests(plan, task.object().sizeBytes(), task.first(), task.lastInclusive(), false);
+    InOrderDigests.Stream inOrder =
+        InOrderDigests.appliesTo(task, settings) ? runtime.inOrder().claim(task) : null;
+    RangeDigests digests =
+        new RangeDigests(
+            plan, task.object().sizeBytes(), task.first(), task.lastInclusive(), false);
     byte[] buffer = BUFFERS.get();
     ByteBuffer wrapped = ByteBuffer.wrap(buffer);
-    try (FileChannel file = FileChannel.open(LocalFiles.temporary(task.object()), StandardOpenOption.READ)) {
+    try (FileChannel file =
+        FileChannel.open(LocalFiles.temporary(task.object()), StandardOpenOption.READ)) {
       long position = task.first();
       long end = task.lastInclusive() + 1;
       while (position < end) {
@@ -191,11 +224,16 @@ public final class RangeFetcher {
       if (inOrder != null) {
         inOrder.abandon();
       }
-      LOG.info("Cannot read back {} bytes={}-{} written by an earlier run ({}); fetching it again",
-          task.object().uri(), task.first(), task.lastInclusive(), e.toString());
+      LOG.info(
+          "Cannot read back {} bytes={}-{} written by an earlier run ({}); fetching it again",
+          task.object().uri(),
+          task.first(),
+          task.lastInclusive(),
+          e.toString());
       return null;
     }
-    return inOrder(new FetchedRange(task, 0, plan, digests.finish(), Map.of(), 0, null, false), inOrder);
+    return inOrder(
+        new FetchedRange(task, 0, plan, digests.finish(), Map.of(), 0, null, false), inOrder);
   }
 
   private static long millisSince(long startedNanos) {
@@ -206,7 +244,8 @@ public final class RangeFetcher {
   private final class Transfer {
     private final RangeTask task;
     private long bytes;
-    private InOrderDigests.Stream inOrder; // this range's bytes feed the object's digests as they pass
+    private InOrderDigests.Stream
+        inOrder; // this range's bytes feed the object's digests as they pass
 
     Transfer(RangeTask task) {
       this.task = task;
@@ -252,17 +291,32 @@ public final class RangeFetcher {
       boolean checksums = whole && settings.digests();
       if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
         SmallGets small = runtime.smallGets(object.client());
-        SmallGets.Response response = small == null ? null
-            : small.get(object.bucket(), object.key(), object.etag(), whole ? null : task.first() + "-" + task.lastInclusive(),
-                checksums);
+        SmallGets.Response response =
+            small == null
+                ? null
+                : small.get(
+                    object.bucket(),
+                    object.key(),
+                    object.etag(),
+                    whole ? null : task.first() + "-" + task.lastInclusive(),
+                    checksums);
         if (response != null) {
           long length = response.contentLength();
-          return new Body(response.body(), response.status(), response.header("Content-Range"),
-              length < 0 ? null : length, response::header, response, response::abort);
+          return new Body(
+              response.body(),
+              response.status(),
+              response.header("Content-Range"),
+              length < 0 ? null : length,
+              response::header,
+              response,
+              response::abort);
         }
       }
-      GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(object.bucket()).key(object.key())
-          .ifMatch(object.etag());
+      GetObjectRequest.Builder request =
+          GetObjectRequest.builder()
+              .bucket(object.bucket())
+              .key(object.key())
+              .ifMatch(object.etag());
       if (!whole) {
         request.range("bytes=" + task.first() + "-" + task.lastInclusive());
       }
@@ -272,9 +326,14 @@ public final class RangeFetcher {
         request.overrideConfiguration(o -> o.putHeader(CHECKSUM_MODE, "ENABLED"));
       }
       ResponseInputStream<GetObjectResponse> in = s3.getObject(request.build());
-      return new Body(in, in.response().sdkHttpResponse().statusCode(), in.response().contentRange(),
+      return new Body(
+          in,
+          in.response().sdkHttpResponse().statusCode(),
+          in.response().contentRange(),
           in.response().contentLength(),
-          name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null), in, in::abort);
+          name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null),
+          in,
+          in::abort);
     }
 
     private FetchedRange transfer() throws IOException {
@@ -286,17 +345,30 @@ public final class RangeFetcher {
         byte[] buffer = BUFFERS.get();
         ConcurrencyController controller = runtime.controller();
         controller.started();
-        try (Body in = answer(); StallWatchdog.Watch watch = runtime.stalls().watch(in.abort());
+        try (Body in = answer();
+            StallWatchdog.Watch watch = runtime.stalls().watch(in.abort());
             RangeWriter out = RangeWriter.open(task, directIo())) {
-          String wrong = RangeAnswer.problem(in.status(), in.contentRange(), in.contentLength(), task.first(),
-              task.lastInclusive(), object.sizeBytes());
+          String wrong =
+              RangeAnswer.problem(
+                  in.status(),
+                  in.contentRange(),
+                  in.contentLength(),
+                  task.first(),
+                  task.lastInclusive(),
+                  object.sizeBytes());
           if (wrong != null) {
             throw new S3Errors.WrongRangeException(wrong);
           }
           if (task.isWholeObject() && settings.digests()) {
             plan = withAnswer(plan, in.header());
           }
-          digests = new RangeDigests(plan, object.sizeBytes(), task.first(), task.lastInclusive(), task.isWholeObject());
+          digests =
+              new RangeDigests(
+                  plan,
+                  object.sizeBytes(),
+                  task.first(),
+                  task.lastInclusive(),
+                  task.isWholeObject());
           long remaining = expected;
           while (remaining > 0) {
             int n;
@@ -304,13 +376,15 @@ public final class RangeFetcher {
               n = read(in.stream(), buffer, (int) Math.min(buffer.length, remaining), watch);
             } catch (IOException | RuntimeException e) {
               if (watch.stalled()) {
-                throw new S3Errors.StalledBodyException(expected - remaining, runtime.stalls().window(), e);
+                throw new S3Errors.StalledBodyException(
+                    expected - remaining, runtime.stalls().window(), e);
               }
               throw e;
             }
             if (n < 0) {
               if (watch.stalled()) { // aborted between two reads: the stream just ends
-                throw new S3Errors.StalledBodyException(expected - remaining, runtime.stalls().window(), null);
+                throw new S3Errors.StalledBodyException(
+                    expected - remaining, runtime.stalls().window(), null);
               }
               throw new S3Errors.TruncatedBodyException(expected, expected - remaining);
             }
@@ -332,8 +406,15 @@ public final class RangeFetcher {
           controller.finished();
         }
       }
-      return new FetchedRange(task, bytes, plan, digests == null ? RangeDigests.Result.NONE : digests.finish(),
-          Map.of(), 0, null, false);
+      return new FetchedRange(
+          task,
+          bytes,
+          plan,
+          digests == null ? RangeDigests.Result.NONE : digests.finish(),
+          Map.of(),
+          0,
+          null,
+          false);
     }
 
     /**
@@ -343,31 +424,47 @@ public final class RangeFetcher {
     private DigestPlan withAnswer(DigestPlan plan, Function<String, String> header) {
       StoredEvidence answered = StoredEvidence.fromHeaders(name -> header.apply(name));
       if (answered.problem() != null) {
-        LOG.warn("{}: {}; checked by the rest of its evidence", task.object().uri(), answered.problem());
+        LOG.warn(
+            "{}: {}; checked by the rest of its evidence", task.object().uri(), answered.problem());
       }
       if (answered.isEmpty()) {
         return plan;
       }
       ObjectRef object = task.object();
-      return DigestPlan.choose(object.sizeBytes(), object.etag(), object.expectedSha256() != null,
-          plan.known().or(answered), settings.verification());
+      return DigestPlan.choose(
+          object.sizeBytes(),
+          object.etag(),
+          object.expectedSha256() != null,
+          plan.known().or(answered),
+          settings.verification());
     }
   }
 
   /**
-   * A response body being read: its stream, status, Content-Range and Content-Length (or null),
-   * its headers by lower-case name, and how to abort it from another thread (a stalled body).
+   * A response body being read: its stream, status, Content-Range and Content-Length (or null), its
+   * headers by lower-case name, and how to abort it from another thread (a stalled body).
    */
-  private record Body(InputStream stream, int status, String contentRange, Long contentLength,
-      Function<String, String> header, Closeable response, Runnable abort) implements Closeable {
+  private record Body(
+      InputStream stream,
+      int status,
+      String contentRange,
+      Long contentLength,
+      Function<String, String> header,
+      Closeable response,
+      Runnable abort)
+      implements Closeable {
     @Override
     public void close() throws IOException {
       response.close();
     }
   }
 
-  /** Fills {@code buffer} up to {@code max} bytes (fewer at the end of the body), telling {@code watch} of each read. */
-  private static int read(InputStream in, byte[] buffer, int max, StallWatchdog.Watch watch) throws IOException {
+  /**
+   * Fills {@code buffer} up to {@code max} bytes (fewer at the end of the body), telling {@code
+   * watch} of each read.
+   */
+  private static int read(InputStream in, byte[] buffer, int max, StallWatchdog.Watch watch)
+      throws IOException {
     int total = 0;
     while (total < max) {
       int n = in.read(buffer, total, max - total);
@@ -380,7 +477,10 @@ public final class RangeFetcher {
     return total;
   }
 
-  /** Capped exponential backoff with jitter: retry {@code n} waits between half and all of base·2^n, at most {@code max}. */
+  /**
+   * Capped exponential backoff with jitter: retry {@code n} waits between half and all of base·2^n,
+   * at most {@code max}.
+   */
   static long backoffMillis(long baseMillis, int n, long maxMillis) {
     long cap = Math.min(maxMillis, baseMillis << Math.min(n, 20));
     return ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);

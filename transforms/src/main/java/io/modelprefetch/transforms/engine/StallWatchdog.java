@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Ends response bodies that stall. A socket's read timeout only fires when no byte at all comes
- * for its whole length, so a server (or a proxy in between) that trickles a byte every few seconds
+ * Ends response bodies that stall. A socket's read timeout only fires when no byte at all comes for
+ * its whole length, so a server (or a proxy in between) that trickles a byte every few seconds
  * would hold a range, and the run, forever. A body watched here that delivers fewer than {@link
  * #MIN_BYTES_PER_WINDOW} bytes in a window of {@code window} is aborted: the reading thread's next
  * read fails, and the range is retried like any other failed transfer (a timeout).
@@ -29,8 +29,8 @@ public final class StallWatchdog {
   private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param window the length of a window in which a body must deliver {@link
-   *     #MIN_BYTES_PER_WINDOW} bytes; at least one millisecond
+   * @param window the length of a window in which a body must deliver {@link #MIN_BYTES_PER_WINDOW}
+   *     bytes; at least one millisecond
    * @param clock nanoseconds, as {@link System#nanoTime}
    */
   public StallWatchdog(Duration window, LongSupplier clock) {

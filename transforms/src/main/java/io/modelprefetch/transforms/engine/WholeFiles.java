@@ -50,7 +50,8 @@ public final class WholeFiles implements AutoCloseable {
    * Fetched and verified (or failed): {@code ranges} of its first fetch, the attempt's {@code
    * outcome}, and its {@code result} reported for the destination model.
    */
-  public record Done(List<FetchedRange> ranges, FileAttempt.Outcome outcome, FileResult result) implements Fetched {}
+  public record Done(List<FetchedRange> ranges, FileAttempt.Outcome outcome, FileResult result)
+      implements Fetched {}
 
   private final FetchRuntime runtime;
   private final Function<ClientRecipe, S3Client> clients;
@@ -77,14 +78,23 @@ public final class WholeFiles implements AutoCloseable {
     if (invalidated.add(destination.modelDir())) {
       CompletionMarker.invalidate(fs, destination);
     }
-    ObjectRef staged = object.withModel(new ModelKey(destination.name(), destination.uri(), stagingDir(destination)));
+    ObjectRef staged =
+        object.withModel(
+            new ModelKey(destination.name(), destination.uri(), stagingDir(destination)));
     LocalFiles.prepare(staged);
     S3Client s3 = clients.apply(staged.client());
-    List<RangeTask> tasks = ObjectPlans.tasks(staged, runtime.settings(), ObjectPlans.plan(s3, staged, runtime.settings()));
+    List<RangeTask> tasks =
+        ObjectPlans.tasks(
+            staged, runtime.settings(), ObjectPlans.plan(s3, staged, runtime.settings()));
     List<FetchedRange> ranges = ObjectPlans.fetchAll(s3, runtime, tasks);
     FileSystem target = fs;
-    FileAttempt.Outcome outcome = new FileAttempt(runtime, clients, ranges,
-        verified -> HadoopFiles.publish(target, destination, verified)).run();
+    FileAttempt.Outcome outcome =
+        new FileAttempt(
+                runtime,
+                clients,
+                ranges,
+                verified -> HadoopFiles.publish(target, destination, verified))
+            .run();
     FileResult result = outcome.result().withModel(destination);
     // Range bytes were counted under the staging folder; the destination model shows them.
     progress.bytes(destination, result.bytesFetched());
@@ -103,9 +113,14 @@ public final class WholeFiles implements AutoCloseable {
   /** A node-local folder for one destination model's staging files. */
   private static String stagingDir(ModelKey destination) throws IOException {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(destination.modelDir().getBytes(StandardCharsets.UTF_8));
-      return privateRoot(Path.of(System.getProperty("java.io.tmpdir"),
-          "model-prefetch-staging-" + System.getProperty("user.name"))).resolve(HexFormat.of().formatHex(digest, 0, 8))
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(destination.modelDir().getBytes(StandardCharsets.UTF_8));
+      return privateRoot(
+              Path.of(
+                  System.getProperty("java.io.tmpdir"),
+                  "model-prefetch-staging-" + System.getProperty("user.name")))
+          .resolve(HexFormat.of().formatHex(digest, 0, 8))
           .toString();
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -114,24 +129,31 @@ public final class WholeFiles implements AutoCloseable {
 
   /**
    * {@code root}, made when missing as a folder only this user may enter: {@code java.io.tmpdir}
-   * ({@code /tmp}) is every user's, and another could have planted a link or a folder of their
-   * own at its name, which a run (as root, say) would then write through. Such a one is refused.
+   * ({@code /tmp}) is every user's, and another could have planted a link or a folder of their own
+   * at its name, which a run (as root, say) would then write through. Such a one is refused.
    */
   public static Path privateRoot(Path root) throws IOException {
     try {
-      Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectory(
+          root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (FileAlreadyExistsException e) {
       // made by an earlier run of this user, or planted: the check below decides
     } catch (UnsupportedOperationException e) {
       return root; // not a POSIX file system: no other user to fear there
     }
-    PosixFileAttributes attributes = Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    boolean othersMayWrite = attributes.permissions().contains(PosixFilePermission.GROUP_WRITE)
-        || attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE);
-    if (!attributes.isDirectory() || othersMayWrite
+    PosixFileAttributes attributes =
+        Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    boolean othersMayWrite =
+        attributes.permissions().contains(PosixFilePermission.GROUP_WRITE)
+            || attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE);
+    if (!attributes.isDirectory()
+        || othersMayWrite
         || !attributes.owner().getName().equals(System.getProperty("user.name"))) {
-      throw new IOException("the staging folder " + Printable.escape(root.toString()) + " is not a folder of this user's"
-          + " alone (a link, a file, another user's or writable by others); remove it, it is made afresh");
+      throw new IOException(
+          "the staging folder "
+              + Printable.escape(root.toString())
+              + " is not a folder of this user's"
+              + " alone (a link, a file, another user's or writable by others); remove it, it is made afresh");
     }
     return root;
   }

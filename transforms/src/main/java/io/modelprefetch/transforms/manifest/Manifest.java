@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  *       config.json: 5d41402abc4b2a76b9719d911017c592...
  * </pre>
  */
-public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty("models") List<Entry> models) {
+public record Manifest(
+    @JsonProperty("localDir") String localDir, @JsonProperty("models") List<Entry> models) {
 
   /** One model of the manifest. */
   public record Entry(
@@ -78,35 +79,56 @@ public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty(
   /** Parses manifest text; {@code source} names it in errors. */
   public static Manifest parse(String text, String source) {
     if (text.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) {
-      throw new IllegalArgumentException("manifest " + source + " is empty; it needs a 'models:' list");
+      throw new IllegalArgumentException(
+          "manifest " + source + " is empty; it needs a 'models:' list");
     }
-    ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    ObjectMapper mapper =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     Manifest manifest;
     try {
       manifest = mapper.readValue(text, Manifest.class);
     } catch (UnrecognizedPropertyException e) {
-      String known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
-      throw new IllegalArgumentException("manifest " + source + keyLine(text, e.getPropertyName(), e.getLocation())
-          + ": unknown key '"
-          + e.getPropertyName() + "'; known keys here: " + known);
+      String known =
+          e.getKnownPropertyIds().stream()
+              .map(String::valueOf)
+              .sorted()
+              .collect(Collectors.joining(", "));
+      throw new IllegalArgumentException(
+          "manifest "
+              + source
+              + keyLine(text, e.getPropertyName(), e.getLocation())
+              + ": unknown key '"
+              + e.getPropertyName()
+              + "'; known keys here: "
+              + known);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("manifest " + source + where(e.getLocation()) + ": "
-          + firstLine(e.getOriginalMessage()));
+      throw new IllegalArgumentException(
+          "manifest " + source + where(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
     }
     if (manifest == null || manifest.models() == null || manifest.models().isEmpty()) {
-      throw new IllegalArgumentException("manifest " + source + " lists no model; add a 'models:' list with at least one 'uri:'");
+      throw new IllegalArgumentException(
+          "manifest " + source + " lists no model; add a 'models:' list with at least one 'uri:'");
     }
     for (int i = 0; i < manifest.models().size(); i++) {
       Entry entry = manifest.models().get(i);
       if (entry == null || entry.uri() == null || entry.uri().isBlank()) {
-        throw new IllegalArgumentException("manifest " + source + ": model " + (i + 1) + " has no 'uri'");
+        throw new IllegalArgumentException(
+            "manifest " + source + ": model " + (i + 1) + " has no 'uri'");
       }
       for (var digest : entry.sha256OrEmpty().entrySet()) {
         if (digest.getValue() == null || !digest.getValue().strip().matches("[0-9a-fA-F]{64}")) {
-          throw new IllegalArgumentException("manifest " + source + ": model " + (i + 1) + " sha256 of '"
-              + digest.getKey() + "' is '" + digest.getValue() + "', not 64 hex digits");
+          throw new IllegalArgumentException(
+              "manifest "
+                  + source
+                  + ": model "
+                  + (i + 1)
+                  + " sha256 of '"
+                  + digest.getKey()
+                  + "' is '"
+                  + digest.getValue()
+                  + "', not 64 hex digits");
         }
       }
     }
@@ -120,7 +142,8 @@ public record Manifest(@JsonProperty("localDir") String localDir, @JsonProperty(
   private static String keyLine(String text, String key, JsonLocation location) {
     Pattern line = Pattern.compile("^\\s*(?:-\\s+)?[\"']?" + Pattern.quote(key) + "[\"']?\\s*:");
     List<String> lines = text.lines().toList();
-    int stop = location == null ? lines.size() : Math.min(lines.size(), Math.max(1, location.getLineNr()));
+    int stop =
+        location == null ? lines.size() : Math.min(lines.size(), Math.max(1, location.getLineNr()));
     for (int i = stop - 1; i >= 0; i--) {
       if (line.matcher(lines.get(i)).find()) {
         return " line " + (i + 1);

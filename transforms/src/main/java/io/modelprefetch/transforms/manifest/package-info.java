@@ -1,2 +1,5 @@
-/** The manifest of model URIs a run reads (JSON or YAML, typed records); depends on nothing else here. */
+/**
+ * The manifest of model URIs a run reads (JSON or YAML, typed records); depends on nothing else
+ * here.
+ */
 package io.modelprefetch.transforms.manifest;

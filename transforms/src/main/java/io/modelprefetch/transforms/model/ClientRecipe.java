@@ -9,8 +9,8 @@ import java.io.Serializable;
  * @param endpoint the endpoint URL, or null for AWS's own endpoint of {@code region}
  * @param region the signing region id
  * @param pathStyle path-style ({@code host/bucket/key}) instead of virtual-hosted addressing
- * @param checksumWhenRequired send and validate SDK checksums only when an operation requires
- *     them, which third-party S3-compatible stores accept
+ * @param checksumWhenRequired send and validate SDK checksums only when an operation requires them,
+ *     which third-party S3-compatible stores accept
  * @param credentials where the worker finds its keys
  * @param caBundlePath a PEM file of extra trusted certificates ({@code AWS_CA_BUNDLE}), or null
  * @param maxConnections the HTTP connection pool size
@@ -34,10 +34,13 @@ public record ClientRecipe(
     }
   }
 
-
   /** A one-line description for logs and reports. */
   public String describe() {
-    return (endpoint == null ? "AWS S3" : endpoint) + ", region " + region + ", "
-        + (pathStyle ? "path-style" : "virtual-hosted") + " addressing";
+    return (endpoint == null ? "AWS S3" : endpoint)
+        + ", region "
+        + region
+        + ", "
+        + (pathStyle ? "path-style" : "virtual-hosted")
+        + " addressing";
   }
 }

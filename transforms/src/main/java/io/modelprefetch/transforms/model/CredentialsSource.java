@@ -10,7 +10,10 @@ public record CredentialsSource(Type type, String handle) implements Serializabl
 
   /** The kinds of credential source. */
   public enum Type {
-    /** {@code TOS_ACCESS_KEY}, {@code TOS_SECRET_KEY} (and {@code TOS_SECURITY_TOKEN}) of the worker. */
+    /**
+     * {@code TOS_ACCESS_KEY}, {@code TOS_SECRET_KEY} (and {@code TOS_SECURITY_TOKEN}) of the
+     * worker.
+     */
     TOS_ENVIRONMENT,
     /** The AWS SDK's default chain on the worker: {@code AWS_*} variables, profiles, roles. */
     AWS_DEFAULT_CHAIN,

@@ -1,7 +1,7 @@
 package io.modelprefetch.transforms.model;
 
-import java.io.Serializable;
 import io.modelprefetch.transforms.verify.Verification;
+import java.io.Serializable;
 import java.time.Duration;
 
 /**
@@ -17,8 +17,8 @@ import java.time.Duration;
  * @param forceDownload fetch even files that are already present with the same ETag.
  * @param verification what a fetched file is checked against. Default: {@link Verification#FULL}.
  * @param spreadBuckets how many keys the work is spread over between steps: 0 for one per element
- *     (the most parallel, for a cluster); a few for a single JVM, whose runner then hands each
- *     step its work in a few large bundles. Default: 0.
+ *     (the most parallel, for a cluster); a few for a single JVM, whose runner then hands each step
+ *     its work in a few large bundles. Default: 0.
  * @param directIo write large ranges to local files with {@code O_DIRECT}, past the page cache,
  *     where the file system allows it. Copying into the page cache is what a large download spends
  *     most of its CPU on once the model no longer fits the dirty-page limit, and it pushes the
@@ -33,13 +33,21 @@ import java.time.Duration;
  *     configuration), failing a malformed one. Default: true.
  */
 public record FetchSettings(
-    long partThresholdBytes, long partSizeBytes, int maxInFlightRanges, int maxAttempts, boolean forceDownload,
-    Verification verification, int spreadBuckets, boolean directIo, long stallTimeoutMillis, boolean requireDigest,
+    long partThresholdBytes,
+    long partSizeBytes,
+    int maxInFlightRanges,
+    int maxAttempts,
+    boolean forceDownload,
+    Verification verification,
+    int spreadBuckets,
+    boolean directIo,
+    long stallTimeoutMillis,
+    boolean requireDigest,
     boolean structureCheck)
     implements Serializable {
 
-
   public static final long DEFAULT_PART_SIZE_BYTES = 64L << 20;
+
   /** {@link #maxInFlightRanges} for concurrency that adapts to the link. */
   public static final int ADAPTIVE = 0;
 
@@ -49,16 +57,19 @@ public record FetchSettings(
    * fill 1.6 GB/s at S3's 25 MB/s per connection across a WAN, and 6 GB/s at 100 MB/s.
    */
   public static final int ADAPTIVE_CEILING = 64;
+
   public static final int DEFAULT_MAX_ATTEMPTS = 4;
   public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(30);
 
   public FetchSettings {
     if (partThresholdBytes < 0) {
-      throw new IllegalArgumentException("partThresholdBytes must be >= 0, was " + partThresholdBytes);
+      throw new IllegalArgumentException(
+          "partThresholdBytes must be >= 0, was " + partThresholdBytes);
     }
     checkPartSize(partSizeBytes);
     if (maxInFlightRanges < 0 || maxInFlightRanges > 1024) {
-      throw new IllegalArgumentException("maxInFlightRanges must be 0 (adaptive) or in 1..1024, was " + maxInFlightRanges);
+      throw new IllegalArgumentException(
+          "maxInFlightRanges must be 0 (adaptive) or in 1..1024, was " + maxInFlightRanges);
     }
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
@@ -70,7 +81,8 @@ public record FetchSettings(
       throw new IllegalArgumentException("spreadBuckets must be >= 0, was " + spreadBuckets);
     }
     if (stallTimeoutMillis < 1) {
-      throw new IllegalArgumentException("stallTimeoutMillis must be >= 1, was " + stallTimeoutMillis);
+      throw new IllegalArgumentException(
+          "stallTimeoutMillis must be >= 1, was " + stallTimeoutMillis);
     }
   }
 
@@ -87,8 +99,17 @@ public record FetchSettings(
   }
 
   public static FetchSettings defaults() {
-    return new FetchSettings(DEFAULT_PART_SIZE_BYTES, DEFAULT_PART_SIZE_BYTES, ADAPTIVE,
-        DEFAULT_MAX_ATTEMPTS, false, Verification.FULL, 0, true, DEFAULT_STALL_TIMEOUT.toMillis(), false,
+    return new FetchSettings(
+        DEFAULT_PART_SIZE_BYTES,
+        DEFAULT_PART_SIZE_BYTES,
+        ADAPTIVE,
+        DEFAULT_MAX_ATTEMPTS,
+        false,
+        Verification.FULL,
+        0,
+        true,
+        DEFAULT_STALL_TIMEOUT.toMillis(),
+        false,
         true);
   }
 
@@ -112,59 +133,169 @@ public record FetchSettings(
   }
 
   public FetchSettings withPartThresholdBytes(long bytes) {
-    return new FetchSettings(bytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        bytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   public FetchSettings withPartSizeBytes(long bytes) {
-    return new FetchSettings(partThresholdBytes, bytes, maxInFlightRanges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        bytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   public FetchSettings withMaxInFlightRanges(int ranges) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, ranges, maxAttempts, forceDownload, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        ranges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   public FetchSettings withMaxAttempts(int attempts) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, attempts, forceDownload,
-        verification, spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        attempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   public FetchSettings withForceDownload(boolean force) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, force, verification,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        force,
+        verification,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   public FetchSettings withVerification(Verification level) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload, level,
-        spreadBuckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        level,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   /** These settings with the work spread over {@code buckets} keys between steps. */
   public FetchSettings withSpreadBuckets(int buckets) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, buckets, directIo, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        buckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   public FetchSettings withDirectIo(boolean direct) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, direct, stallTimeoutMillis, requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        direct,
+        stallTimeoutMillis,
+        requireDigest,
+        structureCheck);
   }
 
   public FetchSettings withRequireDigest(boolean require) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, directIo, stallTimeoutMillis, require, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        require,
+        structureCheck);
   }
 
   /** These settings with the structural check of each file on or off. */
   public FetchSettings withStructureCheck(boolean check) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, directIo, stallTimeoutMillis, requireDigest, check);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        directIo,
+        stallTimeoutMillis,
+        requireDigest,
+        check);
   }
 
   public FetchSettings withStallTimeout(Duration timeout) {
-    return new FetchSettings(partThresholdBytes, partSizeBytes, maxInFlightRanges, maxAttempts, forceDownload,
-        verification, spreadBuckets, directIo, timeout.toMillis(), requireDigest, structureCheck);
+    return new FetchSettings(
+        partThresholdBytes,
+        partSizeBytes,
+        maxInFlightRanges,
+        maxAttempts,
+        forceDownload,
+        verification,
+        spreadBuckets,
+        directIo,
+        timeout.toMillis(),
+        requireDigest,
+        structureCheck);
   }
 }

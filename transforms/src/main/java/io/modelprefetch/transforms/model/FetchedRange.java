@@ -35,15 +35,34 @@ public record FetchedRange(
     retriesByCause = retriesByCause == null ? Map.of() : Map.copyOf(retriesByCause);
   }
 
-  public static FetchedRange failed(RangeTask task, long bytesFetched, Map<RetryCause, Integer> retriesByCause,
-      long fetchMillis, String error, boolean changed) {
-    return new FetchedRange(task, bytesFetched, task.plan(), RangeDigests.Result.NONE, retriesByCause, fetchMillis,
-        error, changed);
+  public static FetchedRange failed(
+      RangeTask task,
+      long bytesFetched,
+      Map<RetryCause, Integer> retriesByCause,
+      long fetchMillis,
+      String error,
+      boolean changed) {
+    return new FetchedRange(
+        task,
+        bytesFetched,
+        task.plan(),
+        RangeDigests.Result.NONE,
+        retriesByCause,
+        fetchMillis,
+        error,
+        changed);
   }
 
   /** The same outcome with the whole object's digests, completed by this range. */
   public FetchedRange withWholeDigests(Map<String, String> hex) {
-    return new FetchedRange(task, bytesFetched, plan, digests.withWholeHex(hex), retriesByCause, fetchMillis, error,
+    return new FetchedRange(
+        task,
+        bytesFetched,
+        plan,
+        digests.withWholeHex(hex),
+        retriesByCause,
+        fetchMillis,
+        error,
         objectChanged);
   }
 

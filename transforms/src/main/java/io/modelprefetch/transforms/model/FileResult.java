@@ -55,14 +55,37 @@ public record FileResult(
   }
 
   /** An outcome no structural check ran on. */
-  public FileResult(ModelKey model, String uri, String relativePath, long sizeBytes, String etag, String verifiedBy,
-      List<String> checks, Status status, long bytesFetched, int retries, String error) {
-    this(model, uri, relativePath, sizeBytes, etag, verifiedBy, checks, status, bytesFetched, retries, error,
-        Structure.Status.NOT_APPLICABLE, List.of());
+  public FileResult(
+      ModelKey model,
+      String uri,
+      String relativePath,
+      long sizeBytes,
+      String etag,
+      String verifiedBy,
+      List<String> checks,
+      Status status,
+      long bytesFetched,
+      int retries,
+      String error) {
+    this(
+        model,
+        uri,
+        relativePath,
+        sizeBytes,
+        etag,
+        verifiedBy,
+        checks,
+        status,
+        bytesFetched,
+        retries,
+        error,
+        Structure.Status.NOT_APPLICABLE,
+        List.of());
   }
 
   public static FileResult modelFailure(ModelKey model, String error) {
-    return new FileResult(model, model.uri(), null, 0, null, null, List.of(), Status.FAILED, 0, 0, error);
+    return new FileResult(
+        model, model.uri(), null, 0, null, null, List.of(), Status.FAILED, 0, 0, error);
   }
 
   /**
@@ -70,25 +93,70 @@ public record FileResult(
    * structure is not checked again: the run that fetched it checked it before its final name.
    */
   public static FileResult present(ObjectRef object) {
-    return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(), object.etag(),
-        "etag-sidecar", List.of(), Status.PRESENT, 0, 0, null);
+    return new FileResult(
+        object.model(),
+        object.uri(),
+        object.relativePath(),
+        object.sizeBytes(),
+        object.etag(),
+        "etag-sidecar",
+        List.of(),
+        Status.PRESENT,
+        0,
+        0,
+        null);
   }
 
-  public static FileResult objectFailure(ObjectRef object, long bytesFetched, int retries, String error) {
-    return new FileResult(object.model(), object.uri(), object.relativePath(), object.sizeBytes(), object.etag(),
-        null, List.of(), Status.FAILED, bytesFetched, retries, error);
+  public static FileResult objectFailure(
+      ObjectRef object, long bytesFetched, int retries, String error) {
+    return new FileResult(
+        object.model(),
+        object.uri(),
+        object.relativePath(),
+        object.sizeBytes(),
+        object.etag(),
+        null,
+        List.of(),
+        Status.FAILED,
+        bytesFetched,
+        retries,
+        error);
   }
 
   /** The same outcome, reported for {@code other} (a staged object's destination model). */
   public FileResult withModel(ModelKey other) {
-    return new FileResult(other, uri, relativePath, sizeBytes, etag, verifiedBy, checks, status, bytesFetched, retries,
-        error, structure, structureNotes);
+    return new FileResult(
+        other,
+        uri,
+        relativePath,
+        sizeBytes,
+        etag,
+        verifiedBy,
+        checks,
+        status,
+        bytesFetched,
+        retries,
+        error,
+        structure,
+        structureNotes);
   }
 
   /** The same outcome, with the structural check's status and notes. */
   public FileResult withStructure(Structure.Status checked, List<String> notes) {
-    return new FileResult(model, uri, relativePath, sizeBytes, etag, verifiedBy, checks, status, bytesFetched, retries,
-        error, checked, notes);
+    return new FileResult(
+        model,
+        uri,
+        relativePath,
+        sizeBytes,
+        etag,
+        verifiedBy,
+        checks,
+        status,
+        bytesFetched,
+        retries,
+        error,
+        checked,
+        notes);
   }
 
   public boolean isModelLevel() {

@@ -15,8 +15,8 @@ import java.util.List;
  * fetched when its relative path matches some include glob (or there are none), matches no exclude
  * glob, and its key ends with an allowed suffix (or there are none).
  *
- * <p>Suffixes are matched as the AIBrix downloader matches {@code DOWNLOADER_ALLOW_FILE_SUFFIX}
- * and {@code allow_file_suffix} ({@code BaseDownloader.download_directory} in {@code
+ * <p>Suffixes are matched as the AIBrix downloader matches {@code DOWNLOADER_ALLOW_FILE_SUFFIX} and
+ * {@code allow_file_suffix} ({@code BaseDownloader.download_directory} in {@code
  * aibrix/downloader/base.py}): a plain, case-sensitive {@code endswith} on the whole object key,
  * with nothing added. {@code json} keeps {@code config.json} but also a key ending in {@code
  * xjson}; {@code config.json} keeps {@code generation_config.json} too; an empty suffix keeps
@@ -64,12 +64,16 @@ public record Filters(List<String> include, List<String> exclude, List<String> a
     if (exclude.stream().anyMatch(g -> matches(g, relativePath))) {
       return false;
     }
-    return !listed || allowSuffixes.isEmpty() || allowSuffixes.stream().anyMatch(objectKey::endsWith);
+    return !listed
+        || allowSuffixes.isEmpty()
+        || allowSuffixes.stream().anyMatch(objectKey::endsWith);
   }
 
   private static boolean matches(String glob, String relativePath) {
     String subject =
-        glob.contains("/") ? relativePath : relativePath.substring(relativePath.lastIndexOf('/') + 1);
+        glob.contains("/")
+            ? relativePath
+            : relativePath.substring(relativePath.lastIndexOf('/') + 1);
     if (matcher(glob).matches(Path.of(subject))) {
       return true;
     }
@@ -81,7 +85,8 @@ public record Filters(List<String> include, List<String> exclude, List<String> a
     try {
       return FileSystems.getDefault().getPathMatcher("glob:" + glob);
     } catch (java.util.regex.PatternSyntaxException e) {
-      throw new IllegalArgumentException("invalid glob '" + glob + "': " + e.getDescription() + " near index " + e.getIndex(), e);
+      throw new IllegalArgumentException(
+          "invalid glob '" + glob + "': " + e.getDescription() + " near index " + e.getIndex(), e);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("invalid glob '" + glob + "'", e);
     }
@@ -90,7 +95,11 @@ public record Filters(List<String> include, List<String> exclude, List<String> a
   @Override
   public String toString() {
     // Quoted: an empty suffix (which keeps everything) must be visible.
-    return "include=" + include + ", exclude=" + exclude + ", allowSuffixes="
+    return "include="
+        + include
+        + ", exclude="
+        + exclude
+        + ", allowSuffixes="
         + allowSuffixes.stream().map(s -> "\"" + s + "\"").toList();
   }
 }

@@ -8,7 +8,8 @@ import java.io.Serializable;
  *
  * @param destination the client recipe of an {@code s3a://} destination, else null
  */
-public record ModelKey(String name, String uri, String modelDir, ClientRecipe destination) implements Serializable {
+public record ModelKey(String name, String uri, String modelDir, ClientRecipe destination)
+    implements Serializable {
 
   public ModelKey(String name, String uri, String modelDir) {
     this(name, uri, modelDir, null);

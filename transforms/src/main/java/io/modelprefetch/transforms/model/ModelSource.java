@@ -30,11 +30,23 @@ public record ModelSource(
     sha256 = sha256 == null ? Map.of() : Map.copyOf(sha256);
   }
 
-  public ModelSource(String uri, ObjectUri location, String name, String modelDir, Filters filters, ClientRecipe client) {
+  public ModelSource(
+      String uri,
+      ObjectUri location,
+      String name,
+      String modelDir,
+      Filters filters,
+      ClientRecipe client) {
     this(uri, location, name, modelDir, filters, client, Map.of(), null);
   }
 
-  public ModelSource(String uri, ObjectUri location, String name, String modelDir, Filters filters, ClientRecipe client,
+  public ModelSource(
+      String uri,
+      ObjectUri location,
+      String name,
+      String modelDir,
+      Filters filters,
+      ClientRecipe client,
       Map<String, String> sha256) {
     this(uri, location, name, modelDir, filters, client, sha256, null);
   }

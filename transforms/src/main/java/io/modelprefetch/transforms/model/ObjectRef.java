@@ -29,25 +29,52 @@ public record ObjectRef(
     implements Serializable {
 
   /** An object without the model's listing (anything but a shard index, or the check is off). */
-  public ObjectRef(ModelKey model, ObjectUri.Scheme scheme, String bucket, String key, String relativePath,
-      long sizeBytes, String etag, String expectedSha256, ClientRecipe client) {
+  public ObjectRef(
+      ModelKey model,
+      ObjectUri.Scheme scheme,
+      String bucket,
+      String key,
+      String relativePath,
+      long sizeBytes,
+      String etag,
+      String expectedSha256,
+      ClientRecipe client) {
     this(model, scheme, bucket, key, relativePath, sizeBytes, etag, expectedSha256, client, null);
   }
 
   /** The same destination, for another version of the object. */
   public ObjectRef withVersion(long newSizeBytes, String newEtag) {
-    return new ObjectRef(model, scheme, bucket, key, relativePath, newSizeBytes, newEtag, expectedSha256, client,
+    return new ObjectRef(
+        model,
+        scheme,
+        bucket,
+        key,
+        relativePath,
+        newSizeBytes,
+        newEtag,
+        expectedSha256,
+        client,
         listing);
   }
 
   /** The same object, landing in {@code other} (a Hadoop destination's local staging folder). */
   public ObjectRef withModel(ModelKey other) {
-    return new ObjectRef(other, scheme, bucket, key, relativePath, sizeBytes, etag, expectedSha256, client, listing);
+    return new ObjectRef(
+        other, scheme, bucket, key, relativePath, sizeBytes, etag, expectedSha256, client, listing);
   }
 
   /** The same object, carrying {@code modelListing} for its structure check. */
   public ObjectRef withListing(ModelListing modelListing) {
-    return new ObjectRef(model, scheme, bucket, key, relativePath, sizeBytes, etag, expectedSha256, client,
+    return new ObjectRef(
+        model,
+        scheme,
+        bucket,
+        key,
+        relativePath,
+        sizeBytes,
+        etag,
+        expectedSha256,
+        client,
         modelListing);
   }
 

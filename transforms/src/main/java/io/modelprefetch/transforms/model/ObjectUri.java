@@ -32,7 +32,8 @@ public record ObjectUri(Scheme scheme, String bucket, String key) implements Ser
    * aibrix/downloader/base.py), which wants exactly {@code owner/name} ({@code
    * HuggingFaceDownloader._valid_config}, huggingface.py: {@code len(model_uri.split("/")) == 2}).
    */
-  private static final Pattern HUGGING_FACE_REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+");
+  private static final Pattern HUGGING_FACE_REPO_ID =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+");
 
   /**
    * Parses {@code uri}.
@@ -41,37 +42,56 @@ public record ObjectUri(Scheme scheme, String bucket, String key) implements Ser
    */
   public static ObjectUri parse(String uri) {
     if (uri == null || uri.isBlank()) {
-      throw new IllegalArgumentException("model URI is empty; give s3://bucket/prefix/ or tos://bucket/prefix/");
+      throw new IllegalArgumentException(
+          "model URI is empty; give s3://bucket/prefix/ or tos://bucket/prefix/");
     }
     String trimmed = uri.strip();
     int sep = trimmed.indexOf("://");
     if (sep <= 0 && HUGGING_FACE_REPO_ID.matcher(trimmed).matches()) {
-      throw new IllegalArgumentException("model URI '" + uri + "' is a Hugging Face repo id (the AIBrix downloader's"
-          + " default source); Hugging Face is not supported here: copy the model to a bucket and give"
-          + " s3://bucket/prefix/ or tos://bucket/prefix/");
+      throw new IllegalArgumentException(
+          "model URI '"
+              + uri
+              + "' is a Hugging Face repo id (the AIBrix downloader's"
+              + " default source); Hugging Face is not supported here: copy the model to a bucket and give"
+              + " s3://bucket/prefix/ or tos://bucket/prefix/");
     }
     if (sep <= 0) {
       throw new IllegalArgumentException(
-          "model URI '" + uri + "' has no scheme; write it as s3://bucket/prefix/ or tos://bucket/prefix/");
+          "model URI '"
+              + uri
+              + "' has no scheme; write it as s3://bucket/prefix/ or tos://bucket/prefix/");
     }
     String schemeText = trimmed.substring(0, sep).toLowerCase(Locale.ROOT);
     Scheme scheme;
     switch (schemeText) {
       case "s3" -> scheme = Scheme.S3;
       case "tos" -> scheme = Scheme.TOS;
-      default -> throw new IllegalArgumentException(
-          "model URI '" + uri + "' has unsupported scheme '" + schemeText + "'; use s3:// or tos://");
+      default ->
+          throw new IllegalArgumentException(
+              "model URI '"
+                  + uri
+                  + "' has unsupported scheme '"
+                  + schemeText
+                  + "'; use s3:// or tos://");
     }
     String rest = trimmed.substring(sep + 3);
     int slash = rest.indexOf('/');
     String bucket = slash < 0 ? rest : rest.substring(0, slash);
     String key = slash < 0 ? "" : rest.substring(slash + 1);
     if (bucket.isEmpty()) {
-      throw new IllegalArgumentException("model URI '" + uri + "' has no bucket; write it as " + scheme.prefix() + "bucket/prefix/");
+      throw new IllegalArgumentException(
+          "model URI '"
+              + uri
+              + "' has no bucket; write it as "
+              + scheme.prefix()
+              + "bucket/prefix/");
     }
     if (!BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
       throw new IllegalArgumentException(
-          "model URI '" + uri + "' has invalid bucket name '" + bucket
+          "model URI '"
+              + uri
+              + "' has invalid bucket name '"
+              + bucket
               + "'; bucket names are 3-63 lower-case letters, digits, dots or hyphens");
     }
     while (key.startsWith("/")) {

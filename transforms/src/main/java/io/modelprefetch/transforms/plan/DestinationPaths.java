@@ -47,14 +47,16 @@ public final class DestinationPaths {
    * fileNameEncoding}: where that is not UTF-8, a key with non-ASCII characters is refused, since
    * its file would be named in other bytes than every other tool's (or not at all).
    */
-  static Mapping relativePath(String prefix, String key, boolean singleObject, String fileNameEncoding) {
+  static Mapping relativePath(
+      String prefix, String key, boolean singleObject, String fileNameEncoding) {
     String relative;
     if (singleObject) {
       relative = key.substring(key.lastIndexOf('/') + 1);
     } else if (key.startsWith(prefix)) {
       relative = key.substring(prefix.length());
     } else {
-      return Mapping.refused("key '" + shown(key) + "' is outside the prefix '" + shown(prefix) + "'");
+      return Mapping.refused(
+          "key '" + shown(key) + "' is outside the prefix '" + shown(prefix) + "'");
     }
     return check(key, relative, fileNameEncoding);
   }
@@ -75,27 +77,46 @@ public final class DestinationPaths {
     }
     for (String segment : relative.split("/", -1)) {
       if (segment.equals("..") || segment.equals(".")) {
-        return Mapping.refused("key '" + shown(key) + "' contains a '" + segment
-            + "' segment that would escape the model directory");
+        return Mapping.refused(
+            "key '"
+                + shown(key)
+                + "' contains a '"
+                + segment
+                + "' segment that would escape the model directory");
       }
       if (segment.isEmpty()) {
         return Mapping.refused("key '" + shown(key) + "' contains an empty path segment");
       }
       int bytes = segment.getBytes(StandardCharsets.UTF_8).length;
       if (bytes > NAME_MAX_BYTES) {
-        return Mapping.refused("key '" + shown(key) + "' has a name of " + bytes + " bytes; file systems take at most "
-            + NAME_MAX_BYTES + " bytes per name");
+        return Mapping.refused(
+            "key '"
+                + shown(key)
+                + "' has a name of "
+                + bytes
+                + " bytes; file systems take at most "
+                + NAME_MAX_BYTES
+                + " bytes per name");
       }
     }
     for (String reserved : RESERVED) {
       if (relative.equals(reserved) || relative.startsWith(reserved + "/")) {
-        return Mapping.refused("key '" + shown(key) + "' would overwrite the download bookkeeping in " + reserved + "/");
+        return Mapping.refused(
+            "key '"
+                + shown(key)
+                + "' would overwrite the download bookkeeping in "
+                + reserved
+                + "/");
       }
     }
     if (!isUtf8(fileNameEncoding) && !isAscii(relative)) {
-      return Mapping.refused("key '" + shown(key) + "' cannot be written as a UTF-8 file name: this JVM names files in "
-          + fileNameEncoding + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher"
-          + " sets it)");
+      return Mapping.refused(
+          "key '"
+              + shown(key)
+              + "' cannot be written as a UTF-8 file name: this JVM names files in "
+              + fileNameEncoding
+              + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher"
+              + " sets it)");
     }
     return new Mapping(relative, null);
   }
@@ -115,8 +136,7 @@ public final class DestinationPaths {
   }
 
   /**
-   * Resolves {@code relative} under {@code modelDir}, re-checking containment after
-   * normalisation.
+   * Resolves {@code relative} under {@code modelDir}, re-checking containment after normalisation.
    */
   public static Path resolve(Path modelDir, String relative) {
     Path root = modelDir.toAbsolutePath().normalize();

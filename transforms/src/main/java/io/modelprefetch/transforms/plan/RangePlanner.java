@@ -22,9 +22,9 @@ public final class RangePlanner {
   /**
    * Plans the ranges for an object of {@code sizeBytes}.
    *
-   * <p>An empty object gets one empty range (no request is needed). An object no larger than
-   * {@code partThresholdBytes} is fetched whole. A larger one is cut into parts of {@code
-   * partSizeBytes}, the last part holding the remainder.
+   * <p>An empty object gets one empty range (no request is needed). An object no larger than {@code
+   * partThresholdBytes} is fetched whole. A larger one is cut into parts of {@code partSizeBytes},
+   * the last part holding the remainder.
    */
   public static List<Range> plan(long sizeBytes, long partThresholdBytes, long partSizeBytes) {
     if (sizeBytes < 0) {
@@ -44,8 +44,13 @@ public final class RangePlanner {
     long count = (sizeBytes - 1) / partSizeBytes + 1;
     if (count > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
-          "an object of " + sizeBytes + " bytes needs more than " + Integer.MAX_VALUE
-              + " parts of " + partSizeBytes + " bytes; raise the part size");
+          "an object of "
+              + sizeBytes
+              + " bytes needs more than "
+              + Integer.MAX_VALUE
+              + " parts of "
+              + partSizeBytes
+              + " bytes; raise the part size");
     }
     List<Range> ranges = new ArrayList<>((int) count);
     for (long i = 0; i < count; i++) {
@@ -56,16 +61,17 @@ public final class RangePlanner {
   }
 
   /**
-   * Plans ranges that hold whole upload parts of {@code uploadPartBytes}, so each part's MD5 can
-   * be computed as it streams: each range holds as many whole parts as fit in {@code
-   * partSizeBytes}, and at least one.
+   * Plans ranges that hold whole upload parts of {@code uploadPartBytes}, so each part's MD5 can be
+   * computed as it streams: each range holds as many whole parts as fit in {@code partSizeBytes},
+   * and at least one.
    */
   public static List<Range> planAligned(long sizeBytes, long uploadPartBytes, long partSizeBytes) {
     checkPartSize(partSizeBytes);
     if (uploadPartBytes < 1) {
       throw new IllegalArgumentException("uploadPartBytes must be >= 1, was " + uploadPartBytes);
     }
-    long rangeBytes = Math.multiplyExact(uploadPartBytes, Math.max(1, partSizeBytes / uploadPartBytes));
+    long rangeBytes =
+        Math.multiplyExact(uploadPartBytes, Math.max(1, partSizeBytes / uploadPartBytes));
     return split(sizeBytes, 0, rangeBytes);
   }
 

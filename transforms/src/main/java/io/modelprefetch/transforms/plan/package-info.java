@@ -1,2 +1,5 @@
-/** Pure planning: where a key lands under the model folder, and how an object splits into ranges aligned to its upload parts. */
+/**
+ * Pure planning: where a key lands under the model folder, and how an object splits into ranges
+ * aligned to its upload parts.
+ */
 package io.modelprefetch.transforms.plan;

@@ -33,17 +33,24 @@ public final class Report {
   /** The {@code verifiedBy} of an object whose size alone was checked. */
   private static final String SIZE_ONLY = "size";
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Report() {}
 
   /** Builds the report document. */
   public static Map<String, Object> build(
-      List<FileResult> results, List<ModelKey> models, Instant startedAt, Instant finishedAt, List<String> notes) {
+      List<FileResult> results,
+      List<ModelKey> models,
+      Instant startedAt,
+      Instant finishedAt,
+      List<String> notes) {
     List<FileResult> sorted = new ArrayList<>(results);
-    sorted.sort(Comparator.comparing((FileResult r) -> r.model().modelDir())
-        .thenComparing(r -> r.relativePath() == null ? "" : r.relativePath()));
-    double seconds = Math.max(0.001, (finishedAt.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0);
+    sorted.sort(
+        Comparator.comparing((FileResult r) -> r.model().modelDir())
+            .thenComparing(r -> r.relativePath() == null ? "" : r.relativePath()));
+    double seconds =
+        Math.max(0.001, (finishedAt.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0);
 
     List<Map<String, Object>> modelEntries = new ArrayList<>();
     long objects = 0, verified = 0, present = 0, failed = 0, bytes = 0, bytesFetched = 0;
@@ -101,7 +108,8 @@ public final class Report {
       }
       structure.merge(r.structure(), 1L, Long::sum);
       if (r.status() == FileResult.Status.VERIFIED && r.verifiedBy() != null) {
-        Map<String, Long> kind = evidence.computeIfAbsent(r.verifiedBy(), k -> new LinkedHashMap<>());
+        Map<String, Long> kind =
+            evidence.computeIfAbsent(r.verifiedBy(), k -> new LinkedHashMap<>());
         kind.merge("objects", 1L, Long::sum);
         kind.merge("bytes", r.sizeBytes(), Long::sum);
         if (r.verifiedBy().equals(SIZE_ONLY)) {
@@ -142,7 +150,8 @@ public final class Report {
     Map<String, Long> structureTotals = new LinkedHashMap<>();
     structureTotals.put("ok", structure.getOrDefault(Structure.Status.OK, 0L));
     structureTotals.put("failed", structure.getOrDefault(Structure.Status.FAILED, 0L));
-    structureTotals.put("notApplicable", structure.getOrDefault(Structure.Status.NOT_APPLICABLE, 0L));
+    structureTotals.put(
+        "notApplicable", structure.getOrDefault(Structure.Status.NOT_APPLICABLE, 0L));
     totals.put("structure", structureTotals);
 
     Map<String, Object> report = new LinkedHashMap<>();
@@ -169,19 +178,26 @@ public final class Report {
         Files.createDirectories(absolute.getParent());
       }
       Files.deleteIfExists(temporary);
-      try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (OutputStream out =
+          Files.newOutputStream(
+              temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         JSON.writeValue(out, report);
       }
-      Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       try {
         Files.deleteIfExists(temporary);
       } catch (IOException ignored) {
         // the failure itself is what to report
       }
-      throw new ReportException("cannot write the report " + Printable.escape(absolute.toString()) + ": "
-          + IoErrors.reason(e)
-          + suffix(IoErrors.fix(e)), e);
+      throw new ReportException(
+          "cannot write the report "
+              + Printable.escape(absolute.toString())
+              + ": "
+              + IoErrors.reason(e)
+              + suffix(IoErrors.fix(e)),
+          e);
     }
   }
 

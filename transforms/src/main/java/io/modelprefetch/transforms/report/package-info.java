@@ -1,2 +1,5 @@
-/** The JSON report a run writes: per model and per file outcome, evidence and totals, in the schema of {@code docs/report-schema.json}. */
+/**
+ * The JSON report a run writes: per model and per file outcome, evidence and totals, in the schema
+ * of {@code docs/report-schema.json}.
+ */
 package io.modelprefetch.transforms.report;

@@ -58,19 +58,26 @@ public final class EndpointResolver {
   // TOS hosts: tos-<region>.volces.com (native) and tos-s3-<region>.volces.com (S3-compatible),
   // with .ivolces.com inside Volcano Engine and .bytepluses.com on BytePlus.
   private static final Pattern TOS_HOST =
-      Pattern.compile("tos-(s3-)?([a-z0-9]+(?:-[a-z0-9]+)*)\\.(volces\\.com|ivolces\\.com|bytepluses\\.com)");
+      Pattern.compile(
+          "tos-(s3-)?([a-z0-9]+(?:-[a-z0-9]+)*)\\.(volces\\.com|ivolces\\.com|bytepluses\\.com)");
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final List<String> VIRTUAL_HOSTED_DOMAINS =
-      List.of("amazonaws.com", "amazonaws.com.cn", "volces.com", "ivolces.com", "bytepluses.com",
-          "aliyuncs.com", "myqcloud.com");
+      List.of(
+          "amazonaws.com",
+          "amazonaws.com.cn",
+          "volces.com",
+          "ivolces.com",
+          "bytepluses.com",
+          "aliyuncs.com",
+          "myqcloud.com");
 
   private EndpointResolver() {}
 
   /**
    * Resolves {@code request}.
    *
-   * @throws IllegalArgumentException with one line naming the input, the value, what is wrong
-   *     and the fix
+   * @throws IllegalArgumentException with one line naming the input, the value, what is wrong and
+   *     the fix
    */
   public static Resolved resolve(Request request) {
     String givenRegion = blankToNull(request.region());
@@ -86,12 +93,19 @@ public final class EndpointResolver {
       uri = new URI(withScheme);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(
-          request.endpointSource() + " '" + given + "' is not a valid endpoint URL; write it as https://host[:port]");
+          request.endpointSource()
+              + " '"
+              + given
+              + "' is not a valid endpoint URL; write it as https://host[:port]");
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("https") && !scheme.equals("http")) {
       throw new IllegalArgumentException(
-          request.endpointSource() + " '" + given + "' uses scheme '" + scheme
+          request.endpointSource()
+              + " '"
+              + given
+              + "' uses scheme '"
+              + scheme
               + "'; an S3 endpoint is https://host (or http://host for a local test server)");
     }
     String host = uri.getHost();
@@ -105,19 +119,28 @@ public final class EndpointResolver {
     }
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException(
-          request.endpointSource() + " '" + given + "' has no host; write it as https://host[:port]");
+          request.endpointSource()
+              + " '"
+              + given
+              + "' has no host; write it as https://host[:port]");
     }
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     if (!path.isEmpty() && !path.equals("/")) {
       throw new IllegalArgumentException(
-          request.endpointSource() + " '" + given + "' has a path '" + path
+          request.endpointSource()
+              + " '"
+              + given
+              + "' has a path '"
+              + path
               + "'; give only the scheme, host and port (the bucket comes from the model URI)");
     }
     host = host.toLowerCase(Locale.ROOT);
     String bucketLabel = request.bucket() + ".";
     boolean bucketQualified = false;
     // Strip only when a domain remains (bkt.tos-s3-cn-beijing.volces.com, not minio.local).
-    if (request.bucket() != null && host.startsWith(bucketLabel) && host.indexOf('.', bucketLabel.length()) > 0) {
+    if (request.bucket() != null
+        && host.startsWith(bucketLabel)
+        && host.indexOf('.', bucketLabel.length()) > 0) {
       host = host.substring(bucketLabel.length());
       bucketQualified = true;
     }
@@ -133,9 +156,19 @@ public final class EndpointResolver {
       String derived = tos.group(2);
       if (givenRegion != null && !givenRegion.equals(derived)) {
         throw new IllegalArgumentException(
-            request.regionSource() + " '" + givenRegion + "' disagrees with region '" + derived + "' of "
-                + request.endpointSource() + " '" + given + "'; unset " + request.regionSource()
-                + " or give an endpoint in region " + givenRegion);
+            request.regionSource()
+                + " '"
+                + givenRegion
+                + "' disagrees with region '"
+                + derived
+                + "' of "
+                + request.endpointSource()
+                + " '"
+                + given
+                + "'; unset "
+                + request.regionSource()
+                + " or give an endpoint in region "
+                + givenRegion);
       }
       region = derived;
     } else if (givenRegion == null) {
@@ -153,7 +186,8 @@ public final class EndpointResolver {
       addressing = defaultAddressing(host);
     } else if (isTos && addressing == Addressing.PATH_STYLE) {
       throw new IllegalArgumentException(
-          "path-style addressing was requested for TOS endpoint '" + given
+          "path-style addressing was requested for TOS endpoint '"
+              + given
               + "', but TOS refuses path-style requests (403 InvalidPathAccess); drop the path-style setting");
     }
 
@@ -162,15 +196,28 @@ public final class EndpointResolver {
     String note = null;
     if (noScheme || !changes.isEmpty()) {
       String kind = changes.isEmpty() ? "" : "is the " + String.join(", ", changes) + " endpoint";
-      String what = noScheme ? (kind.isEmpty() ? "has no scheme" : "has no scheme and " + kind) : kind;
-      note = request.endpointSource() + " " + given + " " + what
-          + "; using " + endpoint + ", region " + region + ", " + addressing + " addressing";
+      String what =
+          noScheme ? (kind.isEmpty() ? "has no scheme" : "has no scheme and " + kind) : kind;
+      note =
+          request.endpointSource()
+              + " "
+              + given
+              + " "
+              + what
+              + "; using "
+              + endpoint
+              + ", region "
+              + region
+              + ", "
+              + addressing
+              + " addressing";
     }
     return new Resolved(endpoint, region, addressing, note);
   }
 
   private static Resolved defaultEndpoint(Request request, String givenRegion) {
-    Addressing addressing = request.addressing() == null ? Addressing.VIRTUAL_HOSTED : request.addressing();
+    Addressing addressing =
+        request.addressing() == null ? Addressing.VIRTUAL_HOSTED : request.addressing();
     if (request.scheme() == ObjectUri.Scheme.TOS) {
       if (givenRegion == null) {
         throw new IllegalArgumentException(
@@ -180,14 +227,16 @@ public final class EndpointResolver {
         throw new IllegalArgumentException(
             "path-style addressing was requested for TOS, but TOS refuses path-style requests (403 InvalidPathAccess); drop the path-style setting");
       }
-      return new Resolved("https://tos-s3-" + givenRegion + ".volces.com", givenRegion, addressing, null);
+      return new Resolved(
+          "https://tos-s3-" + givenRegion + ".volces.com", givenRegion, addressing, null);
     }
     return new Resolved(null, givenRegion == null ? DEFAULT_REGION : givenRegion, addressing, null);
   }
 
   // s3.<region>.amazonaws.com, s3-<region>.amazonaws.com, s3.dualstack.<region>.amazonaws.com
   private static final Pattern AWS_HOST =
-      Pattern.compile("(?:.*\\.)?s3[.-](?:dualstack\\.)?([a-z]{2}(?:-[a-z]+)+-\\d)\\.amazonaws\\.com(?:\\.cn)?");
+      Pattern.compile(
+          "(?:.*\\.)?s3[.-](?:dualstack\\.)?([a-z]{2}(?:-[a-z]+)+-\\d)\\.amazonaws\\.com(?:\\.cn)?");
 
   private static String awsRegion(String host) {
     Matcher aws = AWS_HOST.matcher(host);
@@ -199,12 +248,20 @@ public final class EndpointResolver {
       return Integer.parseInt(port);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          request.endpointSource() + " '" + given + "' has an invalid port '" + port + "'; write it as https://host[:port]");
+          request.endpointSource()
+              + " '"
+              + given
+              + "' has an invalid port '"
+              + port
+              + "'; write it as https://host[:port]");
     }
   }
 
   private static Addressing defaultAddressing(String host) {
-    if (host.equals("localhost") || host.endsWith(".localhost") || IPV4.matcher(host).matches() || host.contains(":")) {
+    if (host.equals("localhost")
+        || host.endsWith(".localhost")
+        || IPV4.matcher(host).matches()
+        || host.contains(":")) {
       return Addressing.PATH_STYLE;
     }
     for (String domain : VIRTUAL_HOSTED_DOMAINS) {

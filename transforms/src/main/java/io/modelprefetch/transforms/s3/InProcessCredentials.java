@@ -9,8 +9,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
- * Keys given on the command line, kept in this JVM's memory under a non-secret handle so that
- * they never enter pipeline options or the job graph. Only runners inside this JVM can use them.
+ * Keys given on the command line, kept in this JVM's memory under a non-secret handle so that they
+ * never enter pipeline options or the job graph. Only runners inside this JVM can use them.
  */
 public final class InProcessCredentials {
 
@@ -19,7 +19,8 @@ public final class InProcessCredentials {
   private InProcessCredentials() {}
 
   /** Registers keys and returns the credential source that refers to them. */
-  public static CredentialsSource register(String handle, String accessKey, String secretKey, String sessionToken) {
+  public static CredentialsSource register(
+      String handle, String accessKey, String secretKey, String sessionToken) {
     // Whatever logs or throws later, these values never reach this process's output.
     Redaction.addSecret(secretKey);
     Redaction.addSecret(sessionToken);
@@ -40,7 +41,9 @@ public final class InProcessCredentials {
     AwsCredentials credentials = KEYS.get(handle);
     if (credentials == null) {
       throw new IllegalStateException(
-          "credentials '" + handle + "' were given on the command line of another process; "
+          "credentials '"
+              + handle
+              + "' were given on the command line of another process; "
               + "on a cluster, give each worker its keys in its environment (TOS_ACCESS_KEY/TOS_SECRET_KEY or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)");
     }
     return credentials;

@@ -27,38 +27,59 @@ final class ListingAnswers implements ExecutionInterceptor {
 
   /** What every such failure's message says. */
   static final String NOT_S3 = " did not answer as S3: ";
+
   private static final int SHOWN_BYTES = 120;
 
   @Override
-  public Optional<InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context,
-      ExecutionAttributes attributes) {
+  public Optional<InputStream> modifyHttpResponseContent(
+      Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
     Optional<InputStream> body = context.responseBody();
     SdkHttpResponse response = context.httpResponse();
-    if (!LISTINGS.contains(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)) || !response.isSuccessful()) {
+    if (!LISTINGS.contains(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
+        || !response.isSuccessful()) {
       return body;
     }
     String type = response.firstMatchingHeader("Content-Type").orElse(null);
     if (type == null || type.toLowerCase(Locale.ROOT).contains("xml")) {
       return body;
     }
-    throw SdkClientException.create(notS3(endpoint(context.httpRequest()),
-        attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), response.statusCode(), type,
-        body.map(ListingAnswers::start).orElse("")));
+    throw SdkClientException.create(
+        notS3(
+            endpoint(context.httpRequest()),
+            attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME),
+            response.statusCode(),
+            type,
+            body.map(ListingAnswers::start).orElse("")));
   }
 
   /** The one line that says an endpoint did not answer as S3. */
-  static String notS3(String endpoint, String operation, int status, String contentType, String bodyStart) {
-    return "the endpoint " + endpoint + NOT_S3 + operation + " got HTTP " + status
-        + " with Content-Type '" + Printable.oneLine(contentType) + "'"
-        + (bodyStart.isEmpty() ? " and no body" : " and a body starting '" + Printable.escape(bodyStart) + "'")
+  static String notS3(
+      String endpoint, String operation, int status, String contentType, String bodyStart) {
+    return "the endpoint "
+        + endpoint
+        + NOT_S3
+        + operation
+        + " got HTTP "
+        + status
+        + " with Content-Type '"
+        + Printable.oneLine(contentType)
+        + "'"
+        + (bodyStart.isEmpty()
+            ? " and no body"
+            : " and a body starting '" + Printable.escape(bodyStart) + "'")
         + " instead of S3's XML; check the endpoint URL, and any proxy or login page (a captive portal) between"
         + " this machine and the store";
   }
 
   private static String endpoint(SdkHttpRequest request) {
     int port = request.port();
-    boolean defaultPort = (port == 80 && "http".equals(request.protocol())) || (port == 443 && "https".equals(request.protocol()));
-    return request.protocol() + "://" + request.host() + (defaultPort || port < 0 ? "" : ":" + port);
+    boolean defaultPort =
+        (port == 80 && "http".equals(request.protocol()))
+            || (port == 443 && "https".equals(request.protocol()));
+    return request.protocol()
+        + "://"
+        + request.host()
+        + (defaultPort || port < 0 ? "" : ":" + port);
   }
 
   private static String start(InputStream body) {

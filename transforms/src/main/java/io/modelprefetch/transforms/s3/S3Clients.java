@@ -1,7 +1,7 @@
 package io.modelprefetch.transforms.s3;
 
-import io.modelprefetch.transforms.model.CredentialsSource;
 import io.modelprefetch.transforms.model.ClientRecipe;
+import io.modelprefetch.transforms.model.CredentialsSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +47,7 @@ public final class S3Clients {
 
   /** How long a connection may take to open, and a read to wait for bytes. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
 
   private static final Map<Key, Shared> POOL = new HashMap<>();
@@ -101,8 +102,8 @@ public final class S3Clients {
   }
 
   /**
-   * The clients one DoFn instance uses: one per recipe, taken from the JVM's pool on first use
-   * and given back by {@link #releaseAll} in {@code @Teardown}. Safe to use from the DoFn's helper
+   * The clients one DoFn instance uses: one per recipe, taken from the JVM's pool on first use and
+   * given back by {@link #releaseAll} in {@code @Teardown}. Safe to use from the DoFn's helper
    * threads.
    */
   public static final class Lease {
@@ -124,7 +125,8 @@ public final class S3Clients {
     }
 
     public S3Client get(ClientRecipe recipe) {
-      return clients.computeIfAbsent(recipe, forFetch ? S3Clients::acquireForFetch : S3Clients::acquire);
+      return clients.computeIfAbsent(
+          recipe, forFetch ? S3Clients::acquireForFetch : S3Clients::acquire);
     }
 
     public void releaseAll() {
@@ -166,39 +168,51 @@ public final class S3Clients {
       builder.endpointOverride(URI.create(recipe.endpoint()));
     }
     // One override configuration: a second call would replace the first.
-    builder.overrideConfiguration(o -> {
-      o.addExecutionInterceptor(new ListingAnswers()); // a 200 that is not S3's XML fails the listing
-      if (!sdkRetries) {
-        o.retryStrategy(AwsRetryStrategy.doNotRetry());
-      }
-    });
+    builder.overrideConfiguration(
+        o -> {
+          o.addExecutionInterceptor(
+              new ListingAnswers()); // a 200 that is not S3's XML fails the listing
+          if (!sdkRetries) {
+            o.retryStrategy(AwsRetryStrategy.doNotRetry());
+          }
+        });
     return builder.build();
   }
 
   /** The TLS sockets of a client of a plain {@code http://} endpoint: none. */
-  private static final ConnectionSocketFactory NO_TLS = new ConnectionSocketFactory() {
-    @Override
-    public Socket createSocket(HttpContext context) throws IOException {
-      throw refused();
-    }
+  private static final ConnectionSocketFactory NO_TLS =
+      new ConnectionSocketFactory() {
+        @Override
+        public Socket createSocket(HttpContext context) throws IOException {
+          throw refused();
+        }
 
-    @Override
-    public Socket connectSocket(int connectTimeout, Socket socket, HttpHost host, InetSocketAddress remoteAddress,
-        InetSocketAddress localAddress, HttpContext context) throws IOException {
-      throw refused();
-    }
+        @Override
+        public Socket connectSocket(
+            int connectTimeout,
+            Socket socket,
+            HttpHost host,
+            InetSocketAddress remoteAddress,
+            InetSocketAddress localAddress,
+            HttpContext context)
+            throws IOException {
+          throw refused();
+        }
 
-    private SSLException refused() {
-      return new SSLException("this client's endpoint is plain http://; it makes no TLS connection");
-    }
-  };
+        private SSLException refused() {
+          return new SSLException(
+              "this client's endpoint is plain http://; it makes no TLS connection");
+        }
+      };
 
   /**
    * The trust of {@code recipe}'s CA bundle, or null when the JVM's default trust serves: no
    * bundle, or a plain {@code http://} endpoint, which never makes a TLS connection.
    */
   static TrustManager[] bundleTrust(ClientRecipe recipe) {
-    return usesTls(recipe) && recipe.caBundlePath() != null ? trustManagers(Path.of(recipe.caBundlePath())) : null;
+    return usesTls(recipe) && recipe.caBundlePath() != null
+        ? trustManagers(Path.of(recipe.caBundlePath()))
+        : null;
   }
 
   /** False for a plain {@code http://} endpoint, which never needs the CA bundle's trust. */
@@ -237,9 +251,9 @@ public final class S3Clients {
   private static final Map<Path, TrustManager[]> TRUST = new ConcurrentHashMap<>();
 
   /**
-   * The JVM's default trust plus every certificate in a PEM bundle: the trust of every client
-   * built from a recipe with {@code caBundlePath}, also used by {@code prefetch doctor}. Built once
-   * per JVM and bundle.
+   * The JVM's default trust plus every certificate in a PEM bundle: the trust of every client built
+   * from a recipe with {@code caBundlePath}, also used by {@code prefetch doctor}. Built once per
+   * JVM and bundle.
    */
   public static TrustManager[] trustManagers(Path pemBundle) {
     return TRUST.computeIfAbsent(pemBundle.toAbsolutePath(), absolute -> readTrust(pemBundle));
@@ -255,9 +269,11 @@ public final class S3Clients {
         store.setCertificateEntry("bundle-" + i++, cert);
       }
       if (i == 0) {
-        throw new IllegalArgumentException("AWS_CA_BUNDLE '" + pemBundle + "' holds no PEM certificate");
+        throw new IllegalArgumentException(
+            "AWS_CA_BUNDLE '" + pemBundle + "' holds no PEM certificate");
       }
-      TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory defaults =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       defaults.init((KeyStore) null);
       for (TrustManager tm : defaults.getTrustManagers()) {
         if (tm instanceof X509TrustManager x509) {
@@ -266,11 +282,14 @@ public final class S3Clients {
           }
         }
       }
-      TrustManagerFactory combined = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory combined =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       combined.init(store);
       return combined.getTrustManagers();
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("AWS_CA_BUNDLE '" + pemBundle + "' cannot be read as PEM certificates: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "AWS_CA_BUNDLE '" + pemBundle + "' cannot be read as PEM certificates: " + e.getMessage(),
+          e);
     }
   }
 }

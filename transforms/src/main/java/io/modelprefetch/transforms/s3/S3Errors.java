@@ -23,7 +23,9 @@ public final class S3Errors {
     if (tlsFailure(e) != null) {
       return false; // an untrusted or mismatched certificate stays so
     }
-    return e instanceof IOException || e instanceof SdkClientException || e instanceof TruncatedBodyException;
+    return e instanceof IOException
+        || e instanceof SdkClientException
+        || e instanceof TruncatedBodyException;
   }
 
   /**
@@ -40,7 +42,8 @@ public final class S3Errors {
     }
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       // The Apache client reports a body shorter than its Content-Length as a closed connection.
-      if (t instanceof TruncatedBodyException || t instanceof org.apache.http.ConnectionClosedException) {
+      if (t instanceof TruncatedBodyException
+          || t instanceof org.apache.http.ConnectionClosedException) {
         return RetryCause.TRUNCATED;
       }
       if (t instanceof StalledBodyException) {
@@ -49,7 +52,8 @@ public final class S3Errors {
       if (t instanceof WrongRangeException) {
         return RetryCause.SERVER;
       }
-      if (t instanceof java.io.InterruptedIOException || t instanceof ApiCallTimeoutException
+      if (t instanceof java.io.InterruptedIOException
+          || t instanceof ApiCallTimeoutException
           || t instanceof ApiCallAttemptTimeoutException) {
         return RetryCause.TIMEOUT; // socket, connect and SDK call timeouts
       }
@@ -57,10 +61,16 @@ public final class S3Errors {
     return RetryCause.CONNECTION;
   }
 
-  /** 429, 503, or a throttling code: {@code SlowDown}, {@code TooManyRequests}, TOS's {@code Exceed…Limit}. */
+  /**
+   * 429, 503, or a throttling code: {@code SlowDown}, {@code TooManyRequests}, TOS's {@code
+   * Exceed…Limit}.
+   */
   private static boolean throttled(S3Exception s3) {
     String code = errorCode(s3) == null ? "" : errorCode(s3);
-    return s3.statusCode() == 429 || s3.statusCode() == 503 || code.equals("SlowDown") || code.equals("TooManyRequests")
+    return s3.statusCode() == 429
+        || s3.statusCode() == 503
+        || code.equals("SlowDown")
+        || code.equals("TooManyRequests")
         || (code.startsWith("Exceed") && code.endsWith("Limit"));
   }
 
@@ -93,7 +103,10 @@ public final class S3Errors {
     if (e instanceof S3Exception s3) {
       String code = errorCode(s3);
       String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
-      return shown + ": HTTP " + s3.statusCode() + (code == null ? "" : " " + Printable.oneLine(code))
+      return shown
+          + ": HTTP "
+          + s3.statusCode()
+          + (code == null ? "" : " " + Printable.oneLine(code))
           + (message == null || message.isBlank() ? "" : " (" + Printable.oneLine(message) + ")");
     }
     return shown + ": " + Printable.oneLine(message(e));
@@ -106,10 +119,14 @@ public final class S3Errors {
   private static String message(Throwable e) {
     String message = e.getMessage();
     if (message != null && message.contains(ListingAnswers.NOT_S3)) {
-      return message.replaceFirst(" \\(SDK Attempt Count: \\d+\\)$", ""); // said once, never retried
+      return message.replaceFirst(
+          " \\(SDK Attempt Count: \\d+\\)$", ""); // said once, never retried
     }
     Throwable cause = e.getCause();
-    if (message != null && message.endsWith(": null") && cause != null && cause.getMessage() == null) {
+    if (message != null
+        && message.endsWith(": null")
+        && cause != null
+        && cause.getMessage() == null) {
       return message.substring(0, message.length() - ": null".length()) + ": " + unexplained(cause);
     }
     return message == null ? unexplained(e) : message;
@@ -121,7 +138,8 @@ public final class S3Errors {
       return "the connection ended before a whole answer came (a Content-Length that does not match the body,"
           + " or a proxy that cut the connection)";
     }
-    if (e instanceof org.apache.http.ProtocolException || e instanceof org.apache.http.MalformedChunkCodingException) {
+    if (e instanceof org.apache.http.ProtocolException
+        || e instanceof org.apache.http.MalformedChunkCodingException) {
       return "the server's answer is not valid HTTP (a Content-Length that does not match the body, or a broken proxy)";
     }
     return e.getClass().getSimpleName() + " without a message";
@@ -182,7 +200,9 @@ public final class S3Errors {
     if (c.equals("InvalidPathAccess")) {
       return "the store refuses path-style addressing, use virtual-hosted addressing";
     }
-    if (c.equals("AuthorizationHeaderMalformed") || c.equals("InvalidRegion") || c.equals("IllegalLocationConstraintException")
+    if (c.equals("AuthorizationHeaderMalformed")
+        || c.equals("InvalidRegion")
+        || c.equals("IllegalLocationConstraintException")
         || c.equals("PermanentRedirect")) {
       return "the region does not match the endpoint";
     }
@@ -206,8 +226,8 @@ public final class S3Errors {
   }
 
   /**
-   * A response that does not hold the bytes asked for (see {@code RangeAnswer}): a wrong
-   * {@code Content-Range}, or the whole object for a part of it. Retried as a server error.
+   * A response that does not hold the bytes asked for (see {@code RangeAnswer}): a wrong {@code
+   * Content-Range}, or the whole object for a part of it. Retried as a server error.
    */
   public static final class WrongRangeException extends IOException {
     public WrongRangeException(String problem) {
@@ -218,9 +238,15 @@ public final class S3Errors {
   /** A response body the stall watchdog ended: it delivered too little for too long. */
   public static final class StalledBodyException extends IOException {
     public StalledBodyException(long received, java.time.Duration window, Throwable cause) {
-      super("response body stalled after " + received + " bytes: less than 64 KiB in "
-          + (window.toMillis() % 1000 == 0 ? window.toSeconds() + " s" : window.toMillis() + " ms")
-          + " (--stall-timeout)", cause);
+      super(
+          "response body stalled after "
+              + received
+              + " bytes: less than 64 KiB in "
+              + (window.toMillis() % 1000 == 0
+                  ? window.toSeconds() + " s"
+                  : window.toMillis() + " ms")
+              + " (--stall-timeout)",
+          cause);
     }
   }
 

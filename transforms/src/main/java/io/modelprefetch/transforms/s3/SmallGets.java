@@ -65,29 +65,32 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * round trip, and the SDK's request pipeline (interceptors, endpoint rules, metrics, marshalling)
  * costs several times the CPU its bytes do: with thousands of small files that pipeline was most of
  * a run. These GETs go to the URL the recipe's SDK client would use (the SDK's {@code getUrl} for
- * the bucket, configured as {@link S3Clients} configures the client), with the recipe's credentials,
- * trust ({@code caBundlePath}) and the client's timeouts, over pooled keep-alive connections.
- * Failures surface as the SDK path's do: an error answer as the {@link S3Exception} the SDK raises
- * for its code ({@link NoSuchKeyException} for {@code NoSuchKey}, and so on), with its status, code
- * and message; a reset or timeout as an {@link IOException}; so retries, their causes and messages
- * are the same.
+ * the bucket, configured as {@link S3Clients} configures the client), with the recipe's
+ * credentials, trust ({@code caBundlePath}) and the client's timeouts, over pooled keep-alive
+ * connections. Failures surface as the SDK path's do: an error answer as the {@link S3Exception}
+ * the SDK raises for its code ({@link NoSuchKeyException} for {@code NoSuchKey}, and so on), with
+ * its status, code and message; a reset or timeout as an {@link IOException}; so retries, their
+ * causes and messages are the same.
  *
  * <p>Where a proxy is configured (which the SDK's client would honour) there are none: {@link #of}
- * answers null and the SDK fetches. One difference remains: the JDK sends a GET once more by
- * itself when the connection fails before the response's headers, a retry no metric counts.
+ * answers null and the SDK fetches. One difference remains: the JDK sends a GET once more by itself
+ * when the connection fails before the response's headers, a retry no metric counts.
  */
 public final class SmallGets {
 
   private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
-  private static final List<String> PROXY_VARIABLES = List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy");
+  private static final List<String> PROXY_VARIABLES =
+      List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy");
   private static final Set<String> ERROR_FIELDS = Set.of("Code", "Message", "RequestId");
 
   /** Why an answer without a status line failed, in plain words. */
-  static final String NOT_HTTP = "the answer is not valid HTTP (no status line): the server or a proxy in front of it"
-      + " sent a Content-Length that does not match the body, or does not speak HTTP";
+  static final String NOT_HTTP =
+      "the answer is not valid HTTP (no status line): the server or a proxy in front of it"
+          + " sent a Content-Length that does not match the body, or does not speak HTTP";
 
   static {
-    // The JDK keeps 5 idle connections per server unless told otherwise; every fetch thread keeps one.
+    // The JDK keeps 5 idle connections per server unless told otherwise; every fetch thread keeps
+    // one.
     if (System.getProperty("http.maxConnections") == null) {
       System.setProperty("http.maxConnections", "256");
     }
@@ -101,9 +104,11 @@ public final class SmallGets {
 
   private SmallGets(ClientRecipe recipe) {
     // What S3Clients#build gives the client: endpoint, region, addressing and credentials.
-    S3Utilities.Builder urls = S3Utilities.builder()
-        .region(Region.of(recipe.region()))
-        .s3Configuration(S3Configuration.builder().pathStyleAccessEnabled(recipe.pathStyle()).build());
+    S3Utilities.Builder urls =
+        S3Utilities.builder()
+            .region(Region.of(recipe.region()))
+            .s3Configuration(
+                S3Configuration.builder().pathStyleAccessEnabled(recipe.pathStyle()).build());
     if (recipe.endpoint() != null) {
       urls.endpoint(URI.create(recipe.endpoint()));
     }
@@ -115,21 +120,26 @@ public final class SmallGets {
   }
 
   /**
-   * Small GETs for {@code recipe}, with its own credentials provider; null when a proxy is configured
-   * and the SDK must fetch. Build one per recipe and keep it: {@code FetchRuntime} holds them.
+   * Small GETs for {@code recipe}, with its own credentials provider; null when a proxy is
+   * configured and the SDK must fetch. Build one per recipe and keep it: {@code FetchRuntime} holds
+   * them.
    */
   public static SmallGets of(ClientRecipe recipe) {
     return proxyConfigured() ? null : new SmallGets(recipe);
   }
 
   private static boolean proxyConfigured() {
-    if (System.getProperty("http.proxyHost") != null || System.getProperty("https.proxyHost") != null) {
+    if (System.getProperty("http.proxyHost") != null
+        || System.getProperty("https.proxyHost") != null) {
       return true;
     }
     return PROXY_VARIABLES.stream().map(System::getenv).anyMatch(v -> v != null && !v.isBlank());
   }
 
-  /** An answer with a body: 200 or 206. Close it once read, which returns its connection to the pool. */
+  /**
+   * An answer with a body: 200 or 206. Close it once read, which returns its connection to the
+   * pool.
+   */
   public static final class Response implements Closeable {
     private final HttpURLConnection connection;
     private final InputStream body;
@@ -152,7 +162,9 @@ public final class SmallGets {
       }
     }
 
-    /** Ends the exchange from another thread: a read in progress fails, the connection is dropped. */
+    /**
+     * Ends the exchange from another thread: a read in progress fails, the connection is dropped.
+     */
     public void abort() {
       connection.disconnect();
     }
@@ -178,19 +190,21 @@ public final class SmallGets {
    * the bucket's URL cannot be derived (the SDK fetches).
    *
    * @param range {@code first-lastInclusive} for a part of the object, or null for all of it
-   * @param checksumMode ask for the checksums the store keeps ({@code x-amz-checksum-mode: ENABLED};
-   *     stores send them with a whole-object answer only)
+   * @param checksumMode ask for the checksums the store keeps ({@code x-amz-checksum-mode:
+   *     ENABLED}; stores send them with a whole-object answer only)
    * @throws S3Exception when the server answers anything but 200 or 206
    * @throws IOException when the connection fails
    */
-  public Response get(String bucket, String key, String etag, String range, boolean checksumMode) throws IOException {
+  public Response get(String bucket, String key, String etag, String range, boolean checksumMode)
+      throws IOException {
     Optional<String> base = bucketUrls.computeIfAbsent(bucket, this::bucketUrl);
     if (base.isEmpty()) {
       return null;
     }
-    SdkHttpRequest.Builder request = SdkHttpRequest.builder()
-        .method(SdkHttpMethod.GET)
-        .uri(URI.create(base.get() + SdkHttpUtils.urlEncodeIgnoreSlashes(key)));
+    SdkHttpRequest.Builder request =
+        SdkHttpRequest.builder()
+            .method(SdkHttpMethod.GET)
+            .uri(URI.create(base.get() + SdkHttpUtils.urlEncodeIgnoreSlashes(key)));
     if (range != null) {
       request.putHeader("Range", "bytes=" + range);
     }
@@ -201,7 +215,8 @@ public final class SmallGets {
       request.putHeader("If-Match", etag);
     }
     SdkHttpRequest signed = sign(request.build());
-    HttpURLConnection connection = (HttpURLConnection) signed.getUri().toURL().openConnection(Proxy.NO_PROXY);
+    HttpURLConnection connection =
+        (HttpURLConnection) signed.getUri().toURL().openConnection(Proxy.NO_PROXY);
     if (tls != null && connection instanceof HttpsURLConnection https) {
       https.setSSLSocketFactory(tls);
     }
@@ -209,11 +224,12 @@ public final class SmallGets {
     connection.setUseCaches(false);
     connection.setConnectTimeout((int) S3Clients.CONNECT_TIMEOUT.toMillis());
     connection.setReadTimeout((int) S3Clients.SOCKET_TIMEOUT.toMillis());
-    signed.forEachHeader((name, values) -> {
-      if (!name.equalsIgnoreCase("Host")) { // the JDK sets it from the URL, as it was signed
-        connection.setRequestProperty(name, values.get(0));
-      }
-    });
+    signed.forEachHeader(
+        (name, values) -> {
+          if (!name.equalsIgnoreCase("Host")) { // the JDK sets it from the URL, as it was signed
+            connection.setRequestProperty(name, values.get(0));
+          }
+        });
     int status;
     try {
       status = connection.getResponseCode();
@@ -222,7 +238,8 @@ public final class SmallGets {
       throw e;
     }
     if (status < 0) {
-      // No status line: bytes a previous answer left on this kept-alive connection, or no HTTP at all.
+      // No status line: bytes a previous answer left on this kept-alive connection, or no HTTP at
+      // all.
       connection.disconnect();
       throw new IOException(NOT_HTTP);
     }
@@ -235,7 +252,9 @@ public final class SmallGets {
   /** The bucket's URL ending in '/', ready for an encoded key, as the SDK's client builds it. */
   private Optional<String> bucketUrl(String bucket) {
     String probe = urls.getUrl(b -> b.bucket(bucket).key("k")).toExternalForm();
-    return probe.endsWith("/k") ? Optional.of(probe.substring(0, probe.length() - 1)) : Optional.empty();
+    return probe.endsWith("/k")
+        ? Optional.of(probe.substring(0, probe.length() - 1))
+        : Optional.empty();
   }
 
   private SdkHttpRequest sign(SdkHttpRequest request) {
@@ -243,13 +262,17 @@ public final class SmallGets {
     if (identity.accessKeyId() == null) {
       return request; // anonymous: unsigned, as the SDK sends it
     }
-    return SIGNER.sign(r -> r.identity(identity).request(request)
-        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-        // S3 signs the path as sent, and a GET has no payload to sign
-        .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-        .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
-        .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false))
+    return SIGNER
+        .sign(
+            r ->
+                r.identity(identity)
+                    .request(request)
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                    // S3 signs the path as sent, and a GET has no payload to sign
+                    .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
+                    .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false))
         .request();
   }
 
@@ -269,19 +292,30 @@ public final class SmallGets {
     if (requestId == null) {
       requestId = fields.get("RequestId");
     }
-    AwsErrorDetails details = AwsErrorDetails.builder()
-        .errorCode(code)
-        .errorMessage(message)
-        .serviceName("S3")
-        .sdkHttpResponse(SdkHttpResponse.builder().statusCode(status).statusText(connection.getResponseMessage()).build())
-        .build();
-    return (S3Exception) modeled(code)
-        .statusCode(status)
-        .requestId(requestId)
-        .awsErrorDetails(details)
-        .message((message == null ? "HTTP " + status : message) + " (Service: S3, Status Code: " + status
-            + ", Request ID: " + requestId + ")")
-        .build();
+    AwsErrorDetails details =
+        AwsErrorDetails.builder()
+            .errorCode(code)
+            .errorMessage(message)
+            .serviceName("S3")
+            .sdkHttpResponse(
+                SdkHttpResponse.builder()
+                    .statusCode(status)
+                    .statusText(connection.getResponseMessage())
+                    .build())
+            .build();
+    return (S3Exception)
+        modeled(code)
+            .statusCode(status)
+            .requestId(requestId)
+            .awsErrorDetails(details)
+            .message(
+                (message == null ? "HTTP " + status : message)
+                    + " (Service: S3, Status Code: "
+                    + status
+                    + ", Request ID: "
+                    + requestId
+                    + ")")
+            .build();
   }
 
   /**
@@ -317,8 +351,8 @@ public final class SmallGets {
   }
 
   /**
-   * The first {@code Code}, {@code Message} and {@code RequestId} of an S3 error document, read with
-   * a StAX parser (no DTDs, no external entities); none when the body is not XML.
+   * The first {@code Code}, {@code Message} and {@code RequestId} of an S3 error document, read
+   * with a StAX parser (no DTDs, no external entities); none when the body is not XML.
    */
   static Map<String, String> errorFields(String body) {
     Map<String, String> fields = new HashMap<>();
@@ -364,7 +398,8 @@ public final class SmallGets {
       context.init(null, trust, null);
       return context.getSocketFactory();
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot set up TLS with AWS_CA_BUNDLE '" + caBundle + "': " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot set up TLS with AWS_CA_BUNDLE '" + caBundle + "': " + e.getMessage(), e);
     }
   }
 }

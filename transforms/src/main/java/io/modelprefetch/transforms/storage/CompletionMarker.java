@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,16 +15,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code <model>/.prefetch/complete.json}: written last, after every file of the model is in
- * place and verified, so consumers can wait for one file. Removed as soon as a run starts to change
- * the model.
+ * {@code <model>/.prefetch/complete.json}: written last, after every file of the model is in place
+ * and verified, so consumers can wait for one file. Removed as soon as a run starts to change the
+ * model.
  */
 public final class CompletionMarker {
 
   public static final String FOLDER = ".prefetch";
   public static final String FILE = "complete.json";
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private CompletionMarker() {}
 
@@ -38,11 +38,15 @@ public final class CompletionMarker {
   }
 
   /** Removes the marker of a model on a Hadoop file system: the model is about to change. */
-  public static void invalidate(org.apache.hadoop.fs.FileSystem fs, ModelKey model) throws IOException {
+  public static void invalidate(org.apache.hadoop.fs.FileSystem fs, ModelKey model)
+      throws IOException {
     fs.delete(hadoopPath(model), false);
   }
 
-  /** Removes the marker: the model is about to change. A link in its place is removed, never followed. */
+  /**
+   * Removes the marker: the model is about to change. A link in its place is removed, never
+   * followed.
+   */
   public static void invalidate(ModelKey model) {
     try (SafeFolder folder = SafeFolder.open(Path.of(model.modelDir()), FOLDER, false)) {
       folder.delete(FILE);
@@ -54,13 +58,14 @@ public final class CompletionMarker {
   }
 
   /**
-   * Writes the marker for a model whose every file is in place, after removing the temporary
-   * files a killed run left for them ({@link LocalFiles#removeLeftovers}). Locally it is written
-   * to a new temporary file (nothing at its name is followed or reused), made durable and renamed
-   * over whatever is at {@code complete.json}; a failure removes the temporary file and is one line
+   * Writes the marker for a model whose every file is in place, after removing the temporary files
+   * a killed run left for them ({@link LocalFiles#removeLeftovers}). Locally it is written to a new
+   * temporary file (nothing at its name is followed or reused), made durable and renamed over
+   * whatever is at {@code complete.json}; a failure removes the temporary file and is one line
    * naming the path and what to do.
    */
-  public static void write(ModelKey model, List<FileResult> files, Instant completedAt) throws IOException {
+  public static void write(ModelKey model, List<FileResult> files, Instant completedAt)
+      throws IOException {
     List<FileResult> sorted = new ArrayList<>(files);
     sorted.sort(Comparator.comparing(FileResult::relativePath));
     List<Map<String, Object>> entries = new ArrayList<>();
@@ -105,7 +110,8 @@ public final class CompletionMarker {
   public static final class MarkerException extends IOException {
     MarkerException(String message, IOException cause) {
       super(message);
-      addSuppressed(cause); // not the cause: the message already says it, and callers print the root cause
+      addSuppressed(
+          cause); // not the cause: the message already says it, and callers print the root cause
     }
   }
 }

@@ -1,9 +1,9 @@
 package io.modelprefetch.transforms.storage;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.plan.DestinationPaths;
-import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.s3.InProcessCredentials;
 import io.modelprefetch.transforms.verify.Etags;
 import java.io.IOException;
@@ -28,12 +28,12 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
  *
  * <p>The strategy: each object is fetched whole by one worker, its ranges in parallel into a
  * node-local staging file, verified there, then copied to the destination. On HDFS and local file
- * systems the copy goes to a temporary name under the model's {@code .prefetch/parts/} and is renamed
- * (atomic). On S3A, where a rename is a copy,
- * the copy goes straight to the final key: an S3 object becomes visible only when its upload
- * completes, so no partial file is ever seen. The AIBrix sidecar is written after the file, the
- * completion marker last. An {@code s3a://} destination takes its endpoint, region and addressing
- * from the same resolved client configuration as an {@code s3://} source.
+ * systems the copy goes to a temporary name under the model's {@code .prefetch/parts/} and is
+ * renamed (atomic). On S3A, where a rename is a copy, the copy goes straight to the final key: an
+ * S3 object becomes visible only when its upload completes, so no partial file is ever seen. The
+ * AIBrix sidecar is written after the file, the completion marker last. An {@code s3a://}
+ * destination takes its endpoint, region and addressing from the same resolved client configuration
+ * as an {@code s3://} source.
  */
 public final class HadoopFiles {
 
@@ -51,11 +51,21 @@ public final class HadoopFiles {
   }
 
   public static Path metadata(ModelKey model, ObjectRef object) {
-    return new Path(model.modelDir() + "/" + DestinationPaths.CACHE_DIR + "/"
-        + object.scheme().name().toLowerCase(Locale.ROOT) + "/download/" + object.relativePath() + ".metadata");
+    return new Path(
+        model.modelDir()
+            + "/"
+            + DestinationPaths.CACHE_DIR
+            + "/"
+            + object.scheme().name().toLowerCase(Locale.ROOT)
+            + "/download/"
+            + object.relativePath()
+            + ".metadata");
   }
 
-  /** The file system of {@code model}'s folder, configured from its recipe (S3A) and this worker's keys. */
+  /**
+   * The file system of {@code model}'s folder, configured from its recipe (S3A) and this worker's
+   * keys.
+   */
   public static FileSystem fileSystem(ModelKey model) throws IOException {
     URI uri = URI.create(model.modelDir());
     Configuration conf = new Configuration();
@@ -83,7 +93,9 @@ public final class HadoopFiles {
     return fs;
   }
 
-  /** True when the destination holds this object already: same size, and the sidecar has its ETag. */
+  /**
+   * True when the destination holds this object already: same size, and the sidecar has its ETag.
+   */
   public static boolean isPresent(FileSystem fs, ObjectRef object) {
     try {
       FileStatus status = fs.getFileStatus(target(object.model(), object.relativePath()));
@@ -94,22 +106,31 @@ public final class HadoopFiles {
       try (InputStream in = fs.open(metadata(object.model(), object))) {
         recorded = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
-      return !Etags.normalize(object.etag()).isEmpty() && Etags.normalize(recorded).equals(Etags.normalize(object.etag()));
+      return !Etags.normalize(object.etag()).isEmpty()
+          && Etags.normalize(recorded).equals(Etags.normalize(object.etag()));
     } catch (IOException e) {
       return false;
     }
   }
 
   /**
-   * Copies the verified staging file of {@code staged} to {@code destination} and records its
-   * ETag; the staging file is removed.
+   * Copies the verified staging file of {@code staged} to {@code destination} and records its ETag;
+   * the staging file is removed.
    */
-  public static void publish(FileSystem fs, ModelKey destination, ObjectRef staged) throws IOException {
+  public static void publish(FileSystem fs, ModelKey destination, ObjectRef staged)
+      throws IOException {
     Path target = target(destination, staged.relativePath());
     boolean s3 = "s3a".equals(fs.getUri().getScheme());
     // Not next to the target: a key may have any name there, never one under .prefetch/.
-    Path written = s3 ? target
-        : new Path(destination.modelDir() + "/" + LocalFiles.PARTS + "/" + LocalFiles.temporaryName(staged));
+    Path written =
+        s3
+            ? target
+            : new Path(
+                destination.modelDir()
+                    + "/"
+                    + LocalFiles.PARTS
+                    + "/"
+                    + LocalFiles.temporaryName(staged));
     try (InputStream in = Files.newInputStream(LocalFiles.temporary(staged));
         FSDataOutputStream out = fs.create(written, true)) {
       in.transferTo(out);

@@ -20,7 +20,10 @@ public final class IoErrors {
 
   private IoErrors() {}
 
-  /** {@code cannot <action> <path>: <reason>; <fix>}, or the message of an {@link UnsafePathException}. */
+  /**
+   * {@code cannot <action> <path>: <reason>; <fix>}, or the message of an {@link
+   * UnsafePathException}.
+   */
   public static String describe(String action, Path path, IOException e) {
     if (e instanceof UnsafePathException) {
       return e.getMessage();
@@ -29,11 +32,19 @@ public final class IoErrors {
       return e.getMessage();
     }
     String fix = fix(e);
-    return "cannot " + action + " " + Printable.escape(path.toString()) + ": " + reason(e)
+    return "cannot "
+        + action
+        + " "
+        + Printable.escape(path.toString())
+        + ": "
+        + reason(e)
         + (fix == null ? "" : "; " + fix);
   }
 
-  /** Why {@code e} happened, without the path: the system's reason ({@code No space left on device}). */
+  /**
+   * Why {@code e} happened, without the path: the system's reason ({@code No space left on
+   * device}).
+   */
   public static String reason(IOException e) {
     if (e instanceof UnsafePathException) {
       return e.getMessage();
@@ -59,20 +70,24 @@ public final class IoErrors {
       }
       return fs.getClass().getSimpleName();
     }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : Printable.oneLine(e.getMessage());
+    return e.getMessage() == null
+        ? e.getClass().getSimpleName()
+        : Printable.oneLine(e.getMessage());
   }
 
   /** What to do about {@code e}, or null when the reason says it all. */
   public static String fix(IOException e) {
-    String reason = String.valueOf(e instanceof FileSystemException fs ? fs.getReason() : e.getMessage())
-        .toLowerCase(Locale.ROOT);
+    String reason =
+        String.valueOf(e instanceof FileSystemException fs ? fs.getReason() : e.getMessage())
+            .toLowerCase(Locale.ROOT);
     if (reason.contains("no space left") || reason.contains("quota")) {
       return "free space on its file system (or raise the quota) and run again";
     }
     if (reason.contains("read-only file system")) {
       return "the file system is mounted read-only: remount it read-write or choose another --local-dir";
     }
-    if (e instanceof AccessDeniedException || reason.contains("permission denied")
+    if (e instanceof AccessDeniedException
+        || reason.contains("permission denied")
         || reason.contains("operation not permitted")) {
       return "give this user write access to the folder, or choose another --local-dir";
     }

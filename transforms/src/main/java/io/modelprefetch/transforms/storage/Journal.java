@@ -19,11 +19,12 @@ import java.util.Map;
  * an atomic rename after the range's bytes are written (safe for many writers, also on a shared
  * mount). A range without a record is fetched again.
  *
- * <p>A record names the boot of the machine that wrote it ({@code /proc/sys/kernel/random/boot_id}).
- * A killed process leaves its written bytes in the page cache, so a run of the same boot resumes
- * from them with no fsync per range; after a reboot or a crash of the machine those bytes may be
- * lost, so a record of another boot is not trusted and its range is fetched again. Where the boot
- * cannot be read, each range is made durable (fsync) before it is recorded.
+ * <p>A record names the boot of the machine that wrote it ({@code
+ * /proc/sys/kernel/random/boot_id}). A killed process leaves its written bytes in the page cache,
+ * so a run of the same boot resumes from them with no fsync per range; after a reboot or a crash of
+ * the machine those bytes may be lost, so a record of another boot is not trusted and its range is
+ * fetched again. Where the boot cannot be read, each range is made durable (fsync) before it is
+ * recorded.
  */
 public final class Journal {
 
@@ -42,14 +43,19 @@ public final class Journal {
 
   private static String readBootId() {
     try {
-      String id = Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).strip();
+      String id =
+          Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII)
+              .strip();
       return id.matches("[0-9a-f-]{8,64}") ? id : null;
     } catch (IOException | RuntimeException e) {
       return null;
     }
   }
 
-  /** The journal of {@code object}: a folder next to its temporary file, in {@link LocalFiles#PARTS}. */
+  /**
+   * The journal of {@code object}: a folder next to its temporary file, in {@link
+   * LocalFiles#PARTS}.
+   */
   public static Path folder(ObjectRef object) {
     return LocalFiles.parts(object.model()).resolve(folderName(object));
   }
@@ -67,7 +73,13 @@ public final class Journal {
    */
   public static void record(FetchedRange range) throws LocalFiles.LocalWriteException {
     RangeTask t = range.task();
-    String line = String.join(" ", FORMAT, Long.toString(t.first()), Long.toString(t.lastInclusive()), orDash(BOOT_ID));
+    String line =
+        String.join(
+            " ",
+            FORMAT,
+            Long.toString(t.first()),
+            Long.toString(t.lastInclusive()),
+            orDash(BOOT_ID));
     String entry = Integer.toString(t.index());
     String temp = "." + t.index() + ".tmp";
     try (SafeFolder parts = LocalFiles.partsFolder(t.object().model(), true);
@@ -81,9 +93,9 @@ public final class Journal {
 
   /**
    * The tasks of {@code plan} whose bytes a killed run wrote and recorded, as tasks to read back
-   * from the file ({@link RangeTask#local}). Returns nothing when any record disagrees with the plan
-   * (the part size changed, or a record of an older format): the file is then fetched afresh. A
-   * record of another boot (see above) is left out: its range is fetched again. A journal that is
+   * from the file ({@link RangeTask#local}). Returns nothing when any record disagrees with the
+   * plan (the part size changed, or a record of an older format): the file is then fetched afresh.
+   * A record of another boot (see above) is left out: its range is fetched again. A journal that is
    * not a plain folder of plain files (a link) vouches for nothing.
    */
   public static List<RangeTask> resumable(List<RangeTask> plan) {
@@ -103,7 +115,10 @@ public final class Journal {
         RangeTask task = byIndex.get(Integer.parseInt(name));
         String text = journal.readString(name);
         String[] f = text == null ? new String[0] : text.strip().split(" ");
-        if (task == null || f.length != 4 || !f[0].equals(FORMAT) || Long.parseLong(f[1]) != task.first()
+        if (task == null
+            || f.length != 4
+            || !f[0].equals(FORMAT)
+            || Long.parseLong(f[1]) != task.first()
             || Long.parseLong(f[2]) != task.lastInclusive()) {
           return List.of();
         }
@@ -119,7 +134,10 @@ public final class Journal {
     return out;
   }
 
-  /** Forgets every record of {@code object}; a link in the journal's place is removed, never followed. */
+  /**
+   * Forgets every record of {@code object}; a link in the journal's place is removed, never
+   * followed.
+   */
   public static void clear(ObjectRef object) {
     try (SafeFolder parts = LocalFiles.partsFolder(object.model(), false)) {
       parts.deleteTree(folderName(object));
@@ -131,5 +149,4 @@ public final class Journal {
   private static String orDash(String s) {
     return s == null ? "-" : s;
   }
-
 }

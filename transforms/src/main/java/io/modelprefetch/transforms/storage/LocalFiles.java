@@ -55,10 +55,13 @@ public final class LocalFiles {
 
   private static final String PART_SUFFIX = ".prefetch-part";
   private static final String SIDECAR_SUFFIX = ".metadata";
+
   /** The characters of an ETag that a temporary file's name leaves out. */
   private static final Pattern NOT_IN_TAG = Pattern.compile("[^0-9a-z-]");
+
   /** A temporary file or journal of this tool: {@code <32 hex>-<tag>.prefetch-part[.journal]}. */
-  private static final Pattern OWN_PART = Pattern.compile("([0-9a-f]{32})-[0-9a-z-]{0,12}\\.prefetch-part(\\.journal)?");
+  private static final Pattern OWN_PART =
+      Pattern.compile("([0-9a-f]{32})-[0-9a-z-]{0,12}\\.prefetch-part(\\.journal)?");
 
   private LocalFiles() {}
 
@@ -90,7 +93,8 @@ public final class LocalFiles {
   /** The ETag sidecar of {@code object} (see the class comment for names too long for AIBrix's). */
   public static Path metadata(ObjectRef object) {
     Place place = metadataPlace(object);
-    return place.folder().isEmpty() ? Path.of(object.model().modelDir(), place.name())
+    return place.folder().isEmpty()
+        ? Path.of(object.model().modelDir(), place.name())
         : Path.of(object.model().modelDir(), place.folder(), place.name());
   }
 
@@ -103,13 +107,18 @@ public final class LocalFiles {
     return "." + pathHash(object.relativePath()) + ".tmp";
   }
 
-  /** A file's place below the model folder: the folder (relative, {@code ""} for the model's) and the name. */
+  /**
+   * A file's place below the model folder: the folder (relative, {@code ""} for the model's) and
+   * the name.
+   */
   record Place(String folder, String name) {}
 
   static Place targetPlace(ObjectRef object) {
     String relative = object.relativePath();
     int slash = relative.lastIndexOf('/');
-    return slash < 0 ? new Place("", relative) : new Place(relative.substring(0, slash), relative.substring(slash + 1));
+    return slash < 0
+        ? new Place("", relative)
+        : new Place(relative.substring(0, slash), relative.substring(slash + 1));
   }
 
   static Place metadataPlace(ObjectRef object) {
@@ -118,7 +127,11 @@ public final class LocalFiles {
     if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX_BYTES) {
       return new Place(LONG_NAME_SIDECARS, pathHash(object.relativePath()) + SIDECAR_SUFFIX);
     }
-    String folder = DestinationPaths.CACHE_DIR + "/" + object.scheme().name().toLowerCase(Locale.ROOT) + "/download";
+    String folder =
+        DestinationPaths.CACHE_DIR
+            + "/"
+            + object.scheme().name().toLowerCase(Locale.ROOT)
+            + "/download";
     return new Place(target.folder().isEmpty() ? folder : folder + "/" + target.folder(), name);
   }
 
@@ -150,8 +163,11 @@ public final class LocalFiles {
   public static boolean isPresent(ObjectRef object) {
     try {
       BasicFileAttributes target =
-          Files.readAttributes(target(object), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (!target.isRegularFile() || target.size() != object.sizeBytes() || Etags.normalize(object.etag()).isEmpty()
+          Files.readAttributes(
+              target(object), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!target.isRegularFile()
+          || target.size() != object.sizeBytes()
+          || Etags.normalize(object.etag()).isEmpty()
           || unsafe(object) != null) {
         return false;
       }
@@ -162,9 +178,13 @@ public final class LocalFiles {
     }
   }
 
-  /** The text of the regular file at {@code path}, not following a link there; null when there is none. */
+  /**
+   * The text of the regular file at {@code path}, not following a link there; null when there is
+   * none.
+   */
   private static String readNoFollow(Path path) throws IOException {
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+    try (FileChannel channel =
+        FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       long size = channel.size();
       if (size > 4096) {
         return null; // an ETag is short; this is not a sidecar
@@ -194,7 +214,8 @@ public final class LocalFiles {
     String name = temporaryName(object);
     try (SafeFolder parts = partsFolder(object.model(), true)) {
       parts.deleteTree(name);
-      try (FileChannel file = parts.channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+      try (FileChannel file =
+          parts.channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
         if (object.sizeBytes() > 0) {
           file.write(ByteBuffer.allocate(1), object.sizeBytes() - 1); // the length, sparse
         }
@@ -209,7 +230,9 @@ public final class LocalFiles {
    * files a model may hold are created by the fetch threads, in parallel, instead of one by one.
    */
   public static boolean createdByFetch(ObjectRef object, int ranges) {
-    return ranges == 1 && object.sizeBytes() > 0 && object.sizeBytes() <= CREATED_BY_FETCH_MAX_BYTES;
+    return ranges == 1
+        && object.sizeBytes() > 0
+        && object.sizeBytes() <= CREATED_BY_FETCH_MAX_BYTES;
   }
 
   /** The largest object {@link #createdByFetch} applies to. */
@@ -226,7 +249,10 @@ public final class LocalFiles {
         return cause.getMessage();
       }
       String fix = IoErrors.fix(cause);
-      return "cannot write " + Printable.escape(path.toString()) + ": " + IoErrors.reason(cause)
+      return "cannot write "
+          + Printable.escape(path.toString())
+          + ": "
+          + IoErrors.reason(cause)
           + (fix == null ? "" : "; " + fix);
     }
   }
@@ -235,8 +261,8 @@ public final class LocalFiles {
    * Makes the temporary file durable and moves it atomically to its final name, then records the
    * ETag in the sidecar. The sidecar is written under a temporary name first: what needs space (a
    * full disk) fails before the target is touched, and only renames follow. Whatever is at the
-   * final name (a link included) is replaced, never followed; a failure leaves no temporary
-   * sidecar behind.
+   * final name (a link included) is replaced, never followed; a failure leaves no temporary sidecar
+   * behind.
    */
   public static void commit(ObjectRef object) throws IOException {
     Path modelDir = Path.of(object.model().modelDir());
@@ -249,23 +275,30 @@ public final class LocalFiles {
         SafeFolder targetFolder = SafeFolder.open(modelDir, target.folder(), true)) {
       boolean committed = false;
       try {
-        sidecarFolder.writeNew(sidecarTemporary,
-            (object.etag() == null ? "" : object.etag()).getBytes(StandardCharsets.UTF_8), false);
+        sidecarFolder.writeNew(
+            sidecarTemporary,
+            (object.etag() == null ? "" : object.etag()).getBytes(StandardCharsets.UTF_8),
+            false);
         BasicFileAttributes written = parts.attributes(temporary);
         if (written == null || !written.isRegularFile()) {
-          throw new IOException(Printable.escape(parts.resolve(temporary).toString())
-              + " is no longer the file this run wrote");
+          throw new IOException(
+              Printable.escape(parts.resolve(temporary).toString())
+                  + " is no longer the file this run wrote");
         }
         try (FileChannel channel = parts.channel(temporary, StandardOpenOption.WRITE)) {
           channel.force(true);
         }
         parts.move(temporary, targetFolder, target.name());
         BasicFileAttributes landed = targetFolder.attributes(target.name());
-        if (landed == null || !landed.isRegularFile() || !Objects.equals(landed.fileKey(), written.fileKey())) {
-          // Replaced between the check and the rename: no link or foreign file keeps the final name.
+        if (landed == null
+            || !landed.isRegularFile()
+            || !Objects.equals(landed.fileKey(), written.fileKey())) {
+          // Replaced between the check and the rename: no link or foreign file keeps the final
+          // name.
           targetFolder.deleteQuietly(target.name());
-          throw new IOException(Printable.escape(parts.resolve(temporary).toString())
-              + " was replaced while it was renamed; the file is fetched again by the next run");
+          throw new IOException(
+              Printable.escape(parts.resolve(temporary).toString())
+                  + " was replaced while it was renamed; the file is fetched again by the next run");
         }
         syncDirectory(targetFolder.path());
         sidecarFolder.move(sidecarTemporary, sidecarFolder, sidecar.name());
@@ -320,10 +353,15 @@ public final class LocalFiles {
     }
   }
 
-  /** 32 hex digits of the SHA-256 of {@code relativePath}: names a file's bookkeeping in a flat folder. */
+  /**
+   * 32 hex digits of the SHA-256 of {@code relativePath}: names a file's bookkeeping in a flat
+   * folder.
+   */
   static String pathHash(String relativePath) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(relativePath.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(relativePath.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

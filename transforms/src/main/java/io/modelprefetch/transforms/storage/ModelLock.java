@@ -21,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * launching process for the whole run. The OS releases it when the process dies, so a lock of a
  * killed run never needs cleaning up. Runs inside one JVM exclude each other too.
  *
- * <p>On a local file system this excludes every other process. On NFSv4, CephFS and Lustre the
- * lock is honoured across clients; on file systems without working {@code fcntl} locks (some NFSv3
+ * <p>On a local file system this excludes every other process. On NFSv4, CephFS and Lustre the lock
+ * is honoured across clients; on file systems without working {@code fcntl} locks (some NFSv3
  * mounts without lockd) it is not, and concurrent runs there must be avoided by scheduling.
  */
 public final class ModelLock implements AutoCloseable {
@@ -48,8 +48,8 @@ public final class ModelLock implements AutoCloseable {
   /**
    * Takes the lock if it is free; empty when another run holds it. The model folder and {@code
    * .prefetch/} are created when missing and opened without following links, and a link at the
-   * lock's name fails the open ({@link SafeFolder}): a planted link never makes a run write the file
-   * it points to.
+   * lock's name fails the open ({@link SafeFolder}): a planted link never makes a run write the
+   * file it points to.
    *
    * @throws IOException one line naming the path and what is wrong ({@link IoErrors}): a link or a
    *     file where a folder belongs, a folder at the lock's name, a read-only folder
@@ -62,7 +62,9 @@ public final class ModelLock implements AutoCloseable {
     FileChannel channel = null;
     try {
       try (SafeFolder folder = SafeFolder.open(modelDir, CompletionMarker.FOLDER, true)) {
-        channel = folder.channel(LOCK, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        channel =
+            folder.channel(
+                LOCK, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       }
       FileLock lock;
       try {
@@ -126,8 +128,12 @@ public final class ModelLock implements AutoCloseable {
   }
 
   private static String describeThisProcess() {
-    return "pid " + ProcessHandle.current().pid() + " (" + ManagementFactory.getRuntimeMXBean().getName()
-        + "), since " + Instant.now();
+    return "pid "
+        + ProcessHandle.current().pid()
+        + " ("
+        + ManagementFactory.getRuntimeMXBean().getName()
+        + "), since "
+        + Instant.now();
   }
 
   @Override

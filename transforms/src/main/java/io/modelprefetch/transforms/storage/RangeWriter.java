@@ -33,16 +33,23 @@ public final class RangeWriter implements Closeable {
   private static final int STAGING_BYTES = 1 << 20;
   private static final int STAGING_ALIGNMENT = 4096;
   private static final ThreadLocal<ByteBuffer> STAGING =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(STAGING_BYTES + STAGING_ALIGNMENT)
-          .alignedSlice(STAGING_ALIGNMENT).limit(STAGING_BYTES).slice());
+      ThreadLocal.withInitial(
+          () ->
+              ByteBuffer.allocateDirect(STAGING_BYTES + STAGING_ALIGNMENT)
+                  .alignedSlice(STAGING_ALIGNMENT)
+                  .limit(STAGING_BYTES)
+                  .slice());
+
   /**
    * The local file systems direct I/O is used on. On a network file system (NFS, a FUSE mount) an
-   * {@code O_DIRECT} write is a synchronous round trip of its own, so shared mounts keep the
-   * page cache.
+   * {@code O_DIRECT} write is a synchronous round trip of its own, so shared mounts keep the page
+   * cache.
    */
   static final Set<String> DIRECT_FILE_SYSTEMS = Set.of("ext4", "xfs", "btrfs");
 
-  /** Per directory: the block size direct writes align to, or 0 where the file system refuses them. */
+  /**
+   * Per directory: the block size direct writes align to, or 0 where the file system refuses them.
+   */
   private static final Map<Path, Integer> ALIGNMENT = new ConcurrentHashMap<>();
 
   private final Path file;
@@ -52,7 +59,8 @@ public final class RangeWriter implements Closeable {
   private final int alignment;
   private long position; // where the next byte goes
 
-  private RangeWriter(Path file, FileChannel channel, FileChannel direct, int alignment, long position) {
+  private RangeWriter(
+      Path file, FileChannel channel, FileChannel direct, int alignment, long position) {
     this.file = file;
     this.channel = channel;
     this.direct = direct;
@@ -61,17 +69,23 @@ public final class RangeWriter implements Closeable {
     this.position = position;
   }
 
-  /** Opens {@code task}'s range of its object's temporary file, with direct I/O when asked and possible. */
-  public static RangeWriter open(RangeTask task, boolean directIo) throws LocalFiles.LocalWriteException {
+  /**
+   * Opens {@code task}'s range of its object's temporary file, with direct I/O when asked and
+   * possible.
+   */
+  public static RangeWriter open(RangeTask task, boolean directIo)
+      throws LocalFiles.LocalWriteException {
     Path file = LocalFiles.temporary(task.object());
     boolean create = LocalFiles.createdByFetch(task.object(), task.count());
     // Both channels are opened in the parts folder without following links (SafeFolder).
     try (SafeFolder parts = LocalFiles.partsFolder(task.object().model(), create)) {
       String name = LocalFiles.temporaryName(task.object());
-      FileChannel channel = create
-          ? parts.channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
-          : parts.channel(name, StandardOpenOption.WRITE);
-      int alignment = directIo && task.lengthBytes() >= DIRECT_MIN_BYTES ? alignment(file.getParent()) : 0;
+      FileChannel channel =
+          create
+              ? parts.channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+              : parts.channel(name, StandardOpenOption.WRITE);
+      int alignment =
+          directIo && task.lengthBytes() >= DIRECT_MIN_BYTES ? alignment(file.getParent()) : 0;
       FileChannel direct = null;
       if (alignment > 0 && task.first() % alignment == 0) {
         try {
@@ -146,7 +160,8 @@ public final class RangeWriter implements Closeable {
 
   @Override
   public void close() throws IOException {
-    try (FileChannel c = channel; FileChannel d = direct) {
+    try (FileChannel c = channel;
+        FileChannel d = direct) {
       // both closed
     }
   }
@@ -188,16 +203,22 @@ public final class RangeWriter implements Closeable {
 
   /** The block size direct writes in {@code dir} align to; 0 when they cannot be used. */
   private static int alignment(Path dir) {
-    return ALIGNMENT.computeIfAbsent(dir, d -> {
-      try {
-        FileStore store = Files.getFileStore(d);
-        long block = store.getBlockSize();
-        return DIRECT_FILE_SYSTEMS.contains(store.type()) && block > 0 && block <= STAGING_ALIGNMENT
-            && STAGING_BYTES % block == 0 ? (int) block : 0;
-      } catch (IOException | UnsupportedOperationException e) {
-        return 0;
-      }
-    });
+    return ALIGNMENT.computeIfAbsent(
+        dir,
+        d -> {
+          try {
+            FileStore store = Files.getFileStore(d);
+            long block = store.getBlockSize();
+            return DIRECT_FILE_SYSTEMS.contains(store.type())
+                    && block > 0
+                    && block <= STAGING_ALIGNMENT
+                    && STAGING_BYTES % block == 0
+                ? (int) block
+                : 0;
+          } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+          }
+        });
   }
 
   private static void closeQuietly(FileChannel channel) {

@@ -30,13 +30,13 @@ import java.util.Set;
  *
  * <p>model-prefetch may run as root writing into a folder other users can write to (a hostPath, a
  * shared volume, the default {@code /tmp/aibrix/models/}). A link planted anywhere below {@code
- * --local-dir} must never make it write, rename or delete outside the model folder. So every
- * folder from the model folder down is opened from its parent's open folder with {@code O_NOFOLLOW}
+ * --local-dir} must never make it write, rename or delete outside the model folder. So every folder
+ * from the model folder down is opened from its parent's open folder with {@code O_NOFOLLOW}
  * ({@link SecureDirectoryStream}, {@code openat}), and every file is created, opened, renamed and
  * removed relative to its open folder, never by a path a link could redirect; swapping a folder for
  * a link while a run works in it does not redirect it either. A link (or a file) where a folder is
- * needed is refused with {@link UnsafePathException}, naming it. {@code --local-dir} itself, and the
- * folders above it, are followed: the operator chose them.
+ * needed is refused with {@link UnsafePathException}, naming it. {@code --local-dir} itself, and
+ * the folders above it, are followed: the operator chose them.
  *
  * <p>Only the creation of a missing folder goes by path (there is no {@code mkdirat} in Java); the
  * folder is then opened without following links like any other. Reads that only compare bytes
@@ -55,17 +55,20 @@ public final class SafeFolder implements Closeable {
   }
 
   /**
-   * Opens {@code modelDir}, creating it when {@code create}; refuses it when it is a link or a file.
-   * Its parent (the destination root) is opened (and with {@code create} made) following links.
+   * Opens {@code modelDir}, creating it when {@code create}; refuses it when it is a link or a
+   * file. Its parent (the destination root) is opened (and with {@code create} made) following
+   * links.
    */
   public static SafeFolder model(Path modelDir, boolean create) throws IOException {
     Path absolute = modelDir.toAbsolutePath().normalize();
     Path root = absolute.getParent();
     if (root == null) {
-      throw new IOException("the model folder " + Printable.escape(absolute.toString()) + " has no parent folder");
+      throw new IOException(
+          "the model folder " + Printable.escape(absolute.toString()) + " has no parent folder");
     }
     if (create) {
-      Files.createDirectories(root); // the destination root: followed and made as the operator named it
+      Files.createDirectories(
+          root); // the destination root: followed and made as the operator named it
     }
     try (SafeFolder parent = new SafeFolder(root, secure(root, Files.newDirectoryStream(root)))) {
       return parent.child(absolute.getFileName().toString(), create);
@@ -74,8 +77,8 @@ public final class SafeFolder implements Closeable {
 
   /**
    * Opens the folder {@code relative} ({@code a/b}, or empty for the model folder itself) below
-   * {@code modelDir}, each component without following links, creating the missing ones when
-   * {@code create}.
+   * {@code modelDir}, each component without following links, creating the missing ones when {@code
+   * create}.
    */
   public static SafeFolder open(Path modelDir, String relative, boolean create) throws IOException {
     SafeFolder folder = model(modelDir, create);
@@ -104,7 +107,8 @@ public final class SafeFolder implements Closeable {
   public static String modelRefusal(Path modelDir) {
     Path model = modelDir.toAbsolutePath().normalize();
     UnsafePathException unsafe = UnsafePathException.at(model, false);
-    for (String folder : List.of(CompletionMarker.FOLDER, LocalFiles.PARTS, DestinationPaths.CACHE_DIR)) {
+    for (String folder :
+        List.of(CompletionMarker.FOLDER, LocalFiles.PARTS, DestinationPaths.CACHE_DIR)) {
       if (unsafe == null) {
         unsafe = UnsafePathException.at(model.resolve(folder), false);
       }
@@ -120,7 +124,8 @@ public final class SafeFolder implements Closeable {
     Path child = path.resolve(name);
     for (int attempt = 0; ; attempt++) {
       try {
-        return new SafeFolder(child, secure(child, dir.newDirectoryStream(Path.of(name), NO_FOLLOW)));
+        return new SafeFolder(
+            child, secure(child, dir.newDirectoryStream(Path.of(name), NO_FOLLOW)));
       } catch (NoSuchFileException e) {
         if (!create || attempt > 0) {
           throw e;
@@ -168,16 +173,21 @@ public final class SafeFolder implements Closeable {
     return (FileChannel) channel; // the default file system's channels are file channels
   }
 
-  /** The attributes of {@code name} itself (a link is not followed), or null when nothing is there. */
+  /**
+   * The attributes of {@code name} itself (a link is not followed), or null when nothing is there.
+   */
   public BasicFileAttributes attributes(String name) throws IOException {
     try {
-      return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, NO_FOLLOW).readAttributes();
+      return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, NO_FOLLOW)
+          .readAttributes();
     } catch (NoSuchFileException e) {
       return null;
     }
   }
 
-  /** Removes the file or link {@code name} (a link is removed, never followed); false when absent. */
+  /**
+   * Removes the file or link {@code name} (a link is removed, never followed); false when absent.
+   */
   public boolean delete(String name) throws IOException {
     try {
       dir.deleteFile(Path.of(name));
@@ -222,7 +232,10 @@ public final class SafeFolder implements Closeable {
     }
   }
 
-  /** Removes the folder {@code name} if it is empty; fails when it is not (nothing in it is touched). */
+  /**
+   * Removes the folder {@code name} if it is empty; fails when it is not (nothing in it is
+   * touched).
+   */
   public void deleteEmptyFolder(String name) throws IOException {
     try {
       dir.deleteDirectory(Path.of(name));
@@ -239,15 +252,18 @@ public final class SafeFolder implements Closeable {
     try {
       dir.move(Path.of(name), target.dir, Path.of(targetName));
     } catch (FileSystemException e) {
-      throw new FileSystemException(Printable.escape(resolve(name).toString()),
-          Printable.escape(target.resolve(targetName).toString()), reason(e));
+      throw new FileSystemException(
+          Printable.escape(resolve(name).toString()),
+          Printable.escape(target.resolve(targetName).toString()),
+          reason(e));
     }
   }
 
   /** The names in this folder, read afresh on each call. */
   public List<String> names() throws IOException {
     List<String> names = new ArrayList<>();
-    // A directory stream iterates once: each call reads the folder through a new one, from its own fd.
+    // A directory stream iterates once: each call reads the folder through a new one, from its own
+    // fd.
     try (SecureDirectoryStream<Path> listing = dir.newDirectoryStream(Path.of("."), NO_FOLLOW)) {
       for (Path entry : listing) {
         names.add(entry.getFileName().toString());
@@ -256,7 +272,10 @@ public final class SafeFolder implements Closeable {
     return names;
   }
 
-  /** The text of the regular file {@code name} (UTF-8), or null when it is missing or not a regular file. */
+  /**
+   * The text of the regular file {@code name} (UTF-8), or null when it is missing or not a regular
+   * file.
+   */
   public String readString(String name) throws IOException {
     BasicFileAttributes attributes = attributes(name);
     if (attributes == null || !attributes.isRegularFile()) {
@@ -279,7 +298,8 @@ public final class SafeFolder implements Closeable {
   public void writeNew(String name, byte[] bytes, boolean fsync) throws IOException {
     delete(name);
     boolean written = false;
-    try (FileChannel channel = channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+    try (FileChannel channel =
+        channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
       while (buffer.hasRemaining()) {
         channel.write(buffer);
@@ -314,7 +334,9 @@ public final class SafeFolder implements Closeable {
       return e;
     }
     FileSystemException unsafe = UnsafePathException.at(resolve(name), true);
-    if (unsafe != null && !(e instanceof NoSuchFileException) && !(e instanceof FileAlreadyExistsException)) {
+    if (unsafe != null
+        && !(e instanceof NoSuchFileException)
+        && !(e instanceof FileAlreadyExistsException)) {
       return unsafe;
     }
     FileSystemException located = copyWithPath(e, Printable.escape(resolve(name).toString()));
@@ -347,12 +369,15 @@ public final class SafeFolder implements Closeable {
   }
 
   @SuppressWarnings("unchecked")
-  private static SecureDirectoryStream<Path> secure(Path path, DirectoryStream<Path> stream) throws IOException {
+  private static SecureDirectoryStream<Path> secure(Path path, DirectoryStream<Path> stream)
+      throws IOException {
     if (stream instanceof SecureDirectoryStream<?> secure) {
       return (SecureDirectoryStream<Path>) secure;
     }
     stream.close();
-    throw new IOException("cannot open " + Printable.escape(path.toString())
-        + " without following links: this platform offers no openat (model-prefetch writes local folders on Linux)");
+    throw new IOException(
+        "cannot open "
+            + Printable.escape(path.toString())
+            + " without following links: this platform offers no openat (model-prefetch writes local folders on Linux)");
   }
 }

@@ -37,8 +37,11 @@ public final class UnsafePathException extends FileSystemException {
     }
     String shown = Printable.escape(path.toString());
     if (attributes.isSymbolicLink()) {
-      return new UnsafePathException(shown + " is a symbolic link" + linkTarget(path)
-          + "; model-prefetch writes nothing through links below --local-dir: remove the link");
+      return new UnsafePathException(
+          shown
+              + " is a symbolic link"
+              + linkTarget(path)
+              + "; model-prefetch writes nothing through links below --local-dir: remove the link");
     }
     if (!fileExpected && !attributes.isDirectory()) {
       return new UnsafePathException(shown + " is a file, not a folder; remove it or move it away");

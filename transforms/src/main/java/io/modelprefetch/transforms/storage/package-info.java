@@ -1,5 +1,6 @@
 /**
- * The destination: local and Hadoop file systems, the safe model folder (no write through a symlink), range
- * writers, the resume journal, the model lock, the completion marker and the AIBrix-compatible sidecars.
+ * The destination: local and Hadoop file systems, the safe model folder (no write through a
+ * symlink), range writers, the resume journal, the model lock, the completion marker and the
+ * AIBrix-compatible sidecars.
  */
 package io.modelprefetch.transforms.storage;

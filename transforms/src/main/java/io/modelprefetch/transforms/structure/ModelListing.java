@@ -5,8 +5,8 @@ import java.util.Set;
 
 /**
  * What the store holds of one model: the relative paths ({@code /}-separated, from the model's
- * root, as {@code ObjectRef.relativePath}) the filters kept, and those they dropped. A path in
- * both counts as kept.
+ * root, as {@code ObjectRef.relativePath}) the filters kept, and those they dropped. A path in both
+ * counts as kept.
  */
 public record ModelListing(Set<String> kept, Set<String> dropped) implements Serializable {
 

@@ -48,27 +48,33 @@ public final class ModelStructure {
   }
 
   /**
-   * Checks {@code file}, the local copy of the model's {@code relativePath}. {@code listing} is what
-   * the store holds of the model; only a shard index reads it, and it may be null for any other file.
+   * Checks {@code file}, the local copy of the model's {@code relativePath}. {@code listing} is
+   * what the store holds of the model; only a shard index reads it, and it may be null for any
+   * other file.
    *
    * @throws IOException when {@code file} cannot be read
    * @throws IllegalArgumentException when {@code relativePath} is a shard index and {@code listing}
    *     is null
    */
-  public static Structure check(String relativePath, Path file, ModelListing listing) throws IOException {
+  public static Structure check(String relativePath, Path file, ModelListing listing)
+      throws IOException {
     String check = checkFor(relativePath);
     if (check == null) {
       return Structure.NOT_APPLICABLE;
     }
     if (check.equals(Structure.SHARD_INDEX) && listing == null) {
-      throw new IllegalArgumentException("checking the shard index " + relativePath + " needs the model's listing, "
-          + "which is null");
+      throw new IllegalArgumentException(
+          "checking the shard index "
+              + relativePath
+              + " needs the model's listing, "
+              + "which is null");
     }
     if (check.equals(Structure.SAFETENSORS)) {
       return SafetensorsHeader.check(file);
     }
     try (InputStream in = Files.newInputStream(file)) {
-      return check.equals(Structure.SHARD_INDEX) ? ShardIndex.check(relativePath, in, listing)
+      return check.equals(Structure.SHARD_INDEX)
+          ? ShardIndex.check(relativePath, in, listing)
           : JsonDocument.check(in);
     }
   }

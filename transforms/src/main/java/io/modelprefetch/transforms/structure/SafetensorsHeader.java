@@ -29,11 +29,10 @@ import java.util.Set;
  *
  * <p>The format (huggingface/safetensors README, "Format"): 8 bytes, {@code N} as an unsigned
  * little-endian 64-bit integer; {@code N} bytes of UTF-8 JSON, an object mapping each tensor name
- * to {@code {"dtype": "F16", "shape": [..], "data_offsets": [begin, end]}}, plus an optional
- * {@code __metadata__} object of strings, padded with spaces; then the data section, to which the
- * offsets are relative. The rules, in the order they are checked, follow the reference loader
- * ({@code SafeTensors::read_metadata} and {@code Metadata::validate} in
- * {@code safetensors/src/tensor.rs}):
+ * to {@code {"dtype": "F16", "shape": [..], "data_offsets": [begin, end]}}, plus an optional {@code
+ * __metadata__} object of strings, padded with spaces; then the data section, to which the offsets
+ * are relative. The rules, in the order they are checked, follow the reference loader ({@code
+ * SafeTensors::read_metadata} and {@code Metadata::validate} in {@code safetensors/src/tensor.rs}):
  *
  * <ol>
  *   <li>the file holds the 8-byte length; {@code 2 <= N <= }{@link #MAX_HEADER_BYTES}; the header
@@ -42,10 +41,10 @@ import java.util.Set;
  *       name appears once;
  *   <li>{@code __metadata__}, when present, is an object of strings (or null);
  *   <li>every other entry is an object with a {@code dtype} of {@link #DTYPE_BITS}, a {@code shape}
- *       of integers {@code >= 0} and {@code data_offsets} {@code [begin, end]}, integers with {@code
- *       begin <= end}; other fields are ignored, as the reference does;
- *   <li>{@code end - begin} is the element count (the product of the shape, 1 for {@code []})
- *       times the dtype's bits, divided by 8, which must be whole bytes;
+ *       of integers {@code >= 0} and {@code data_offsets} {@code [begin, end]}, integers with
+ *       {@code begin <= end}; other fields are ignored, as the reference does;
+ *   <li>{@code end - begin} is the element count (the product of the shape, 1 for {@code []}) times
+ *       the dtype's bits, divided by 8, which must be whole bytes;
  *   <li>no tensor's data ends beyond the file (a truncated file);
  *   <li>sorted by offsets, the tensors start at 0 and each starts where the previous ended (no
  *       overlap, no gap);
@@ -64,8 +63,8 @@ public final class SafetensorsHeader {
 
   /**
    * The largest header accepted, in bytes: the reference implementation's {@code MAX_HEADER_SIZE}
-   * ({@code const MAX_HEADER_SIZE: usize = 100_000_000;} in huggingface/safetensors
-   * {@code safetensors/src/tensor.rs}, since "Fixing potential DOS attacks" #26, 2022-10; still so at
+   * ({@code const MAX_HEADER_SIZE: usize = 100_000_000;} in huggingface/safetensors {@code
+   * safetensors/src/tensor.rs}, since "Fixing potential DOS attacks" #26, 2022-10; still so at
    * 24b0b28, 2026-05), above which its loaders fail with {@code HeaderTooLarge}.
    */
   public static final long MAX_HEADER_BYTES = 100_000_000L;
@@ -81,7 +80,9 @@ public final class SafetensorsHeader {
 
   private static final String METADATA = "__metadata__";
 
-  /** Whole {@code __metadata__} strings are allowed up to the header's size, as the reference does. */
+  /**
+   * Whole {@code __metadata__} strings are allowed up to the header's size, as the reference does.
+   */
   private static final JsonFactory JSON = Json.factory((int) MAX_HEADER_BYTES);
 
   private SafetensorsHeader() {}
@@ -122,27 +123,45 @@ public final class SafetensorsHeader {
 
   private static void checkStructure(InputStream start, long fileBytes) throws IOException, Broken {
     if (fileBytes < LENGTH_BYTES) {
-      throw new Broken("the file has " + fileBytes + " bytes, fewer than the " + LENGTH_BYTES
-          + "-byte header length a safetensors file starts with");
+      throw new Broken(
+          "the file has "
+              + fileBytes
+              + " bytes, fewer than the "
+              + LENGTH_BYTES
+              + "-byte header length a safetensors file starts with");
     }
     byte[] length = start.readNBytes(LENGTH_BYTES);
     if (length.length < LENGTH_BYTES) {
-      throw new EOFException("the file ended after " + length.length + " bytes, its size is " + fileBytes);
+      throw new EOFException(
+          "the file ended after " + length.length + " bytes, its size is " + fileBytes);
     }
     long headerBytes = ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (Long.compareUnsigned(headerBytes, MAX_HEADER_BYTES) > 0) {
-      throw new Broken("the header length is " + Long.toUnsignedString(headerBytes) + " bytes, above the "
-          + MAX_HEADER_BYTES + " bytes safetensors loaders accept: the first 8 bytes are not a safetensors header "
-          + "length (not a safetensors file, or a damaged one)");
+      throw new Broken(
+          "the header length is "
+              + Long.toUnsignedString(headerBytes)
+              + " bytes, above the "
+              + MAX_HEADER_BYTES
+              + " bytes safetensors loaders accept: the first 8 bytes are not a safetensors header "
+              + "length (not a safetensors file, or a damaged one)");
     }
     if (headerBytes < MIN_HEADER_BYTES) {
-      throw new Broken("the header length is " + headerBytes + ", fewer than the " + MIN_HEADER_BYTES
-          + " bytes of the smallest header ({}): not a safetensors file, or a damaged one");
+      throw new Broken(
+          "the header length is "
+              + headerBytes
+              + ", fewer than the "
+              + MIN_HEADER_BYTES
+              + " bytes of the smallest header ({}): not a safetensors file, or a damaged one");
     }
     long dataStart = LENGTH_BYTES + headerBytes;
     if (dataStart > fileBytes) {
-      throw new Broken("the header ends at byte " + dataStart + ", the file has " + fileBytes + " bytes: the file is "
-          + "truncated, upload it again");
+      throw new Broken(
+          "the header ends at byte "
+              + dataStart
+              + ", the file has "
+              + fileBytes
+              + " bytes: the file is "
+              + "truncated, upload it again");
     }
     List<Tensor> tensors = parse(new Bounded(start, headerBytes));
     checkLayout(tensors, dataStart, fileBytes);
@@ -152,18 +171,22 @@ public final class SafetensorsHeader {
     try (JsonParser p = Json.open(JSON, header, "the header")) {
       JsonToken first = p.nextToken();
       if (first == null) {
-        throw new Broken("the header holds only white space, a safetensors header is a JSON object");
+        throw new Broken(
+            "the header holds only white space, a safetensors header is a JSON object");
       }
       if (first != JsonToken.START_OBJECT) {
-        throw new Broken("the header is " + Json.kind(p) + ", a safetensors header is a JSON object of tensors");
+        throw new Broken(
+            "the header is " + Json.kind(p) + ", a safetensors header is a JSON object of tensors");
       }
       List<Tensor> tensors = new ArrayList<>();
       Set<String> names = new HashSet<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         if (!names.add(name)) {
-          throw new Broken(METADATA.equals(name) ? METADATA + " appears twice in the header"
-              : "tensor '" + name + "' appears twice in the header");
+          throw new Broken(
+              METADATA.equals(name)
+                  ? METADATA + " appears twice in the header"
+                  : "tensor '" + name + "' appears twice in the header");
         }
         p.nextToken();
         if (METADATA.equals(name)) {
@@ -173,8 +196,12 @@ public final class SafetensorsHeader {
         }
       }
       if (p.nextToken() != null) {
-        throw new Broken("the header goes on after its JSON object, at line " + p.currentTokenLocation().getLineNr()
-            + ", column " + p.currentTokenLocation().getColumnNr() + ": only spaces may pad it");
+        throw new Broken(
+            "the header goes on after its JSON object, at line "
+                + p.currentTokenLocation().getLineNr()
+                + ", column "
+                + p.currentTokenLocation().getColumnNr()
+                + ": only spaces may pad it");
       }
       return tensors;
     } catch (JsonProcessingException e) {
@@ -187,19 +214,31 @@ public final class SafetensorsHeader {
       return;
     }
     if (p.currentToken() != JsonToken.START_OBJECT) {
-      throw new Broken(METADATA + " is " + Json.kind(p) + ", the format allows only an object of strings");
+      throw new Broken(
+          METADATA + " is " + Json.kind(p) + ", the format allows only an object of strings");
     }
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
       if (p.nextToken() != JsonToken.VALUE_STRING) {
-        throw new Broken(METADATA + " value '" + key + "' is " + Json.kind(p) + ", the format allows only strings");
+        throw new Broken(
+            METADATA
+                + " value '"
+                + key
+                + "' is "
+                + Json.kind(p)
+                + ", the format allows only strings");
       }
     }
   }
 
   private static Tensor tensor(String name, JsonParser p) throws IOException, Broken {
     if (p.currentToken() != JsonToken.START_OBJECT) {
-      throw new Broken("tensor '" + name + "' is " + Json.kind(p) + ", not an object of dtype, shape and data_offsets");
+      throw new Broken(
+          "tensor '"
+              + name
+              + "' is "
+              + Json.kind(p)
+              + ", not an object of dtype, shape and data_offsets");
     }
     String dtype = null;
     long[] shape = null;
@@ -212,8 +251,12 @@ public final class SafetensorsHeader {
         case "dtype" -> {
           repeated = dtype != null;
           if (p.currentToken() != JsonToken.VALUE_STRING) {
-            throw new Broken("tensor '" + name + "' has dtype " + Json.kind(p)
-                + ", a dtype is a string such as \"BF16\"");
+            throw new Broken(
+                "tensor '"
+                    + name
+                    + "' has dtype "
+                    + Json.kind(p)
+                    + ", a dtype is a string such as \"BF16\"");
           }
           dtype = p.getText();
         }
@@ -235,46 +278,93 @@ public final class SafetensorsHeader {
         throw new Broken("tensor '" + name + "' has " + field + " twice");
       }
     }
-    String missing = dtype == null ? "dtype" : shape == null ? "shape" : offsets == null ? "data_offsets" : null;
+    String missing =
+        dtype == null ? "dtype" : shape == null ? "shape" : offsets == null ? "data_offsets" : null;
     if (missing != null) {
       throw new Broken("tensor '" + name + "' has no " + missing);
     }
     Integer bits = DTYPE_BITS.get(dtype);
     if (bits == null) {
-      throw new Broken("tensor '" + name + "' has dtype \"" + dtype + "\", which safetensors does not define (it "
-          + "defines " + String.join(", ", DTYPE_BITS.keySet()) + ")");
+      throw new Broken(
+          "tensor '"
+              + name
+              + "' has dtype \""
+              + dtype
+              + "\", which safetensors does not define (it "
+              + "defines "
+              + String.join(", ", DTYPE_BITS.keySet())
+              + ")");
     }
     if (offsets.length != 2) {
-      throw new Broken("tensor '" + name + "' has data_offsets " + Arrays.toString(offsets) + ", the format takes two: "
-          + "[begin, end]");
+      throw new Broken(
+          "tensor '"
+              + name
+              + "' has data_offsets "
+              + Arrays.toString(offsets)
+              + ", the format takes two: "
+              + "[begin, end]");
     }
     Tensor tensor = new Tensor(name, dtype, shape, offsets[0], offsets[1]);
     if (tensor.begin() > tensor.end()) {
-      throw new Broken("tensor '" + name + "' has data_offsets " + tensor.offsets() + ": its begin is after its end");
+      throw new Broken(
+          "tensor '"
+              + name
+              + "' has data_offsets "
+              + tensor.offsets()
+              + ": its begin is after its end");
     }
     long declaredBytes = tensor.end() - tensor.begin();
     long expectedBytes = bytes(tensor, bits);
     if (declaredBytes != expectedBytes) {
-      throw new Broken(describe(tensor) + ", which takes " + expectedBytes + " bytes, but its data_offsets "
-          + tensor.offsets() + " hold " + declaredBytes);
+      throw new Broken(
+          describe(tensor)
+              + ", which takes "
+              + expectedBytes
+              + " bytes, but its data_offsets "
+              + tensor.offsets()
+              + " hold "
+              + declaredBytes);
     }
     return tensor;
   }
 
   /** An array of integers from 0 to {@code Long.MAX_VALUE}. */
-  private static long[] integers(JsonParser p, String tensor, String field) throws IOException, Broken {
+  private static long[] integers(JsonParser p, String tensor, String field)
+      throws IOException, Broken {
     if (p.currentToken() != JsonToken.START_ARRAY) {
-      throw new Broken("tensor '" + tensor + "' has " + field + " " + Json.kind(p) + ", the format takes an array of "
-          + "integers");
+      throw new Broken(
+          "tensor '"
+              + tensor
+              + "' has "
+              + field
+              + " "
+              + Json.kind(p)
+              + ", the format takes an array of "
+              + "integers");
     }
     long[] values = new long[4];
     int count = 0;
     while (p.nextToken() != JsonToken.END_ARRAY) {
       boolean integer = p.currentToken() == JsonToken.VALUE_NUMBER_INT;
-      if (!integer || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() < 0) {
-        String why = !integer ? "not an integer" : p.getText().startsWith("-") ? "negative" : "too large";
-        throw new Broken("tensor '" + tensor + "' has " + field + " value " + Json.value(p) + " at index " + count
-            + ": " + why + ", " + field + " values are integers >= 0");
+      if (!integer
+          || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+          || p.getLongValue() < 0) {
+        String why =
+            !integer ? "not an integer" : p.getText().startsWith("-") ? "negative" : "too large";
+        throw new Broken(
+            "tensor '"
+                + tensor
+                + "' has "
+                + field
+                + " value "
+                + Json.value(p)
+                + " at index "
+                + count
+                + ": "
+                + why
+                + ", "
+                + field
+                + " values are integers >= 0");
       }
       if (count == values.length) {
         values = Arrays.copyOf(values, count * 2);
@@ -299,46 +389,91 @@ public final class SafetensorsHeader {
       }
     }
     if (bits % 8 != 0) {
-      throw new Broken(describe(tensor) + ", which takes " + bits + " bits, not a whole number of bytes");
+      throw new Broken(
+          describe(tensor) + ", which takes " + bits + " bits, not a whole number of bytes");
     }
     return bits / 8;
   }
 
   private static String describe(Tensor tensor) {
-    return "tensor '" + tensor.name() + "' is " + tensor.dtype() + " of shape " + Arrays.toString(tensor.shape());
+    return "tensor '"
+        + tensor.name()
+        + "' is "
+        + tensor.dtype()
+        + " of shape "
+        + Arrays.toString(tensor.shape());
   }
 
   /** Rules 6 to 8: inside the file, contiguous from 0, ending where the file ends. */
-  private static void checkLayout(List<Tensor> tensors, long dataStart, long fileBytes) throws Broken {
+  private static void checkLayout(List<Tensor> tensors, long dataStart, long fileBytes)
+      throws Broken {
     long dataBytes = fileBytes - dataStart;
     Tensor last = tensors.stream().max(Comparator.comparingLong(Tensor::end)).orElse(null);
     if (last != null && last.end() > dataBytes) {
-      throw new Broken("the header declares tensor data up to byte " + (dataStart + last.end()) + " (tensor '"
-          + last.name() + "' ends there), the file has " + fileBytes + " bytes: the file is truncated, "
-          + (last.end() - dataBytes) + " bytes short; upload it again");
+      throw new Broken(
+          "the header declares tensor data up to byte "
+              + (dataStart + last.end())
+              + " (tensor '"
+              + last.name()
+              + "' ends there), the file has "
+              + fileBytes
+              + " bytes: the file is truncated, "
+              + (last.end() - dataBytes)
+              + " bytes short; upload it again");
     }
     tensors.sort(Comparator.comparingLong(Tensor::begin).thenComparingLong(Tensor::end));
     long covered = 0;
     Tensor previous = null;
     for (Tensor tensor : tensors) {
       if (tensor.begin() < covered) {
-        throw new Broken("tensor '" + tensor.name() + "' (data_offsets " + tensor.offsets() + ") overlaps tensor '"
-            + previous.name() + "' (data_offsets " + previous.offsets() + ")");
+        throw new Broken(
+            "tensor '"
+                + tensor.name()
+                + "' (data_offsets "
+                + tensor.offsets()
+                + ") overlaps tensor '"
+                + previous.name()
+                + "' (data_offsets "
+                + previous.offsets()
+                + ")");
       }
       if (tensor.begin() > covered) {
-        throw new Broken((previous == null
-            ? "the first tensor, '" + tensor.name() + "' (data_offsets " + tensor.offsets() + "), starts after 0"
-            : "tensor '" + tensor.name() + "' (data_offsets " + tensor.offsets() + ") starts after tensor '"
-                + previous.name() + "' (data_offsets " + previous.offsets() + ") ends")
-            + ": data bytes " + covered + " to " + tensor.begin() + " belong to no tensor");
+        throw new Broken(
+            (previous == null
+                    ? "the first tensor, '"
+                        + tensor.name()
+                        + "' (data_offsets "
+                        + tensor.offsets()
+                        + "), starts after 0"
+                    : "tensor '"
+                        + tensor.name()
+                        + "' (data_offsets "
+                        + tensor.offsets()
+                        + ") starts after tensor '"
+                        + previous.name()
+                        + "' (data_offsets "
+                        + previous.offsets()
+                        + ") ends")
+                + ": data bytes "
+                + covered
+                + " to "
+                + tensor.begin()
+                + " belong to no tensor");
       }
       covered = tensor.end();
       previous = tensor;
     }
     if (covered < dataBytes) {
-      throw new Broken("the file has " + fileBytes + " bytes, " + (dataBytes - covered) + " more than the header "
-          + "declares (tensor data ends at byte " + (dataStart + covered) + "): the bytes after the last tensor "
-          + "belong to no tensor");
+      throw new Broken(
+          "the file has "
+              + fileBytes
+              + " bytes, "
+              + (dataBytes - covered)
+              + " more than the header "
+              + "declares (tensor data ends at byte "
+              + (dataStart + covered)
+              + "): the bytes after the last tensor "
+              + "belong to no tensor");
     }
   }
 
@@ -386,7 +521,8 @@ public final class SafetensorsHeader {
       }
       int b = in.read();
       if (b < 0) {
-        throw new EOFException("the file ended " + remainingBytes + " bytes before the end of its header");
+        throw new EOFException(
+            "the file ended " + remainingBytes + " bytes before the end of its header");
       }
       remainingBytes--;
       return b;
@@ -399,7 +535,8 @@ public final class SafetensorsHeader {
       }
       int n = in.read(buffer, offset, (int) Math.min(length, remainingBytes));
       if (n < 0) {
-        throw new EOFException("the file ended " + remainingBytes + " bytes before the end of its header");
+        throw new EOFException(
+            "the file ended " + remainingBytes + " bytes before the end of its header");
       }
       remainingBytes -= n;
       return n;

@@ -26,15 +26,16 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>the index is a JSON object, its {@code weight_map} a non-empty object of strings naming
  *       files inside the model;
- *   <li>every shard it names is in the listing. One the filters dropped is a note, not a failure: the
- *       user asked for less than the whole model (say {@code --include '*.json'}), and failing every
- *       index for it would make such runs impossible; the note says the local copy lacks its tensors;
+ *   <li>every shard it names is in the listing. One the filters dropped is a note, not a failure:
+ *       the user asked for less than the whole model (say {@code --include '*.json'}), and failing
+ *       every index for it would make such runs impossible; the note says the local copy lacks its
+ *       tensors;
  *   <li>when the named shards follow one {@code <prefix>-NNNNN-of-MMMMM<ext>} naming (the names
- *       transformers and diffusers write), every file the store holds in that naming, kept or dropped,
- *       is named (else the index lacks that shard's tensors), every number lies in {@code 1..MMMMM},
- *       and every number of {@code 1..MMMMM} is named or held. Files of the naming with another
- *       count are noted, not failed (a leftover of another upload); other files, such as Mistral's
- *       {@code consolidated.safetensors} beside the shards, are not the index's business.
+ *       transformers and diffusers write), every file the store holds in that naming, kept or
+ *       dropped, is named (else the index lacks that shard's tensors), every number lies in {@code
+ *       1..MMMMM}, and every number of {@code 1..MMMMM} is named or held. Files of the naming with
+ *       another count are noted, not failed (a leftover of another upload); other files, such as
+ *       Mistral's {@code consolidated.safetensors} beside the shards, are not the index's business.
  * </ul>
  *
  * <p>Every broken rule is reported, joined by {@code "; "}, each naming up to {@value #NAMES_SHOWN}
@@ -52,14 +53,23 @@ public final class ShardIndex {
 
   private ShardIndex() {}
 
-  /** One shard file name taken apart: {@code <prefix>-<number>-of-<count><ext>}, prefix with its folder. */
-  private record Naming(String path, String prefix, int number, int count, String extension, int width) {
+  /**
+   * One shard file name taken apart: {@code <prefix>-<number>-of-<count><ext>}, prefix with its
+   * folder.
+   */
+  private record Naming(
+      String path, String prefix, int number, int count, String extension, int width) {
     static Naming of(String path) {
       Matcher m = SHARD.matcher(path);
       if (!m.matches()) {
         return null;
       }
-      return new Naming(path, m.group(1), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), m.group(4),
+      return new Naming(
+          path,
+          m.group(1),
+          Integer.parseInt(m.group(2)),
+          Integer.parseInt(m.group(3)),
+          m.group(4),
           m.group(2).length());
     }
 
@@ -83,7 +93,8 @@ public final class ShardIndex {
    *
    * @throws IOException when {@code index} cannot be read (not a structural failure)
    */
-  public static Structure check(String indexPath, InputStream index, ModelListing listing) throws IOException {
+  public static Structure check(String indexPath, InputStream index, ModelListing listing)
+      throws IOException {
     Set<String> named;
     try {
       named = weightMapShards(index);
@@ -91,10 +102,12 @@ public final class ShardIndex {
       return Structure.failed(Structure.SHARD_INDEX, e.getMessage());
     }
     if (named == null) {
-      return Structure.ok(Structure.SHARD_INDEX, List.of("the index has no weight_map: checked as JSON only"));
+      return Structure.ok(
+          Structure.SHARD_INDEX, List.of("the index has no weight_map: checked as JSON only"));
     }
     if (named.isEmpty()) {
-      return Structure.failed(Structure.SHARD_INDEX, "the index's weight_map is empty: it names no shard");
+      return Structure.failed(
+          Structure.SHARD_INDEX, "the index's weight_map is empty: it names no shard");
     }
     String folder = indexPath.substring(0, indexPath.lastIndexOf('/') + 1);
     List<String> problems = new ArrayList<>();
@@ -111,21 +124,37 @@ public final class ShardIndex {
       }
     }
     if (!outside.isEmpty()) {
-      problems.add("the index names " + count(outside, "shard") + " outside the model: " + names(outside));
+      problems.add(
+          "the index names " + count(outside, "shard") + " outside the model: " + names(outside));
     }
     List<String> absent = shards.stream().filter(s -> !listing.holds(s)).toList();
     if (!absent.isEmpty()) {
-      problems.add("the index names " + count(absent, "shard") + " the store does not hold: " + names(absent)
-          + " (the model's upload is incomplete: upload " + (absent.size() == 1 ? "it" : "them") + ")");
+      problems.add(
+          "the index names "
+              + count(absent, "shard")
+              + " the store does not hold: "
+              + names(absent)
+              + " (the model's upload is incomplete: upload "
+              + (absent.size() == 1 ? "it" : "them")
+              + ")");
     }
     List<String> droppedNamed =
-        shards.stream().filter(s -> !listing.kept().contains(s) && listing.dropped().contains(s)).toList();
+        shards.stream()
+            .filter(s -> !listing.kept().contains(s) && listing.dropped().contains(s))
+            .toList();
     if (!droppedNamed.isEmpty()) {
-      notes.add("the filters drop " + count(droppedNamed, "shard") + " the index names: " + names(droppedNamed)
-          + " (the local copy lacks " + (droppedNamed.size() == 1 ? "its" : "their") + " tensors)");
+      notes.add(
+          "the filters drop "
+              + count(droppedNamed, "shard")
+              + " the index names: "
+              + names(droppedNamed)
+              + " (the local copy lacks "
+              + (droppedNamed.size() == 1 ? "its" : "their")
+              + " tensors)");
     }
     checkNaming(shards, listing, problems, notes);
-    return problems.isEmpty() ? Structure.ok(Structure.SHARD_INDEX, notes)
+    return problems.isEmpty()
+        ? Structure.ok(Structure.SHARD_INDEX, notes)
         : Structure.failed(Structure.SHARD_INDEX, String.join("; ", problems), notes);
   }
 
@@ -133,26 +162,37 @@ public final class ShardIndex {
    * The naming rules, when every named shard follows one {@code <prefix>-N-of-M<ext>}; a note when
    * some do and others do not, or follow another.
    */
-  private static void checkNaming(Set<String> shards, ModelListing listing, List<String> problems,
-      List<String> notes) {
+  private static void checkNaming(
+      Set<String> shards, ModelListing listing, List<String> problems, List<String> notes) {
     List<Naming> namings = shards.stream().map(Naming::of).toList();
     Naming first = namings.get(0);
     if (namings.stream().allMatch(n -> n == null)) {
       return; // A single-file model's index ("model.safetensors"): no naming to hold shards to.
     }
-    boolean oneNaming = first != null
-        && namings.stream().allMatch(n -> n != null && n.sameFamily(first) && n.count() == first.count());
+    boolean oneNaming =
+        first != null
+            && namings.stream()
+                .allMatch(n -> n != null && n.sameFamily(first) && n.count() == first.count());
     if (!oneNaming) {
-      notes.add("the index's shard names follow no single <prefix>-NNNNN-of-MMMMM pattern: shards it does not name "
-          + "were not looked for");
+      notes.add(
+          "the index's shard names follow no single <prefix>-NNNNN-of-MMMMM pattern: shards it does not name "
+              + "were not looked for");
       return;
     }
     int count = first.count();
-    List<String> outOfRange = namings.stream().filter(n -> n.number() < 1 || n.number() > count)
-        .map(Naming::path).toList();
+    List<String> outOfRange =
+        namings.stream()
+            .filter(n -> n.number() < 1 || n.number() > count)
+            .map(Naming::path)
+            .toList();
     if (!outOfRange.isEmpty()) {
-      problems.add("the index names " + count(outOfRange, "shard") + " numbered outside 1 to " + count + ": "
-          + names(outOfRange));
+      problems.add(
+          "the index names "
+              + count(outOfRange, "shard")
+              + " numbered outside 1 to "
+              + count
+              + ": "
+              + names(outOfRange));
     }
 
     Set<Integer> present = new TreeSet<>();
@@ -174,13 +214,25 @@ public final class ShardIndex {
       }
     }
     if (!unnamed.isEmpty()) {
-      problems.add("the index does not name " + count(unnamed, "shard") + " of its naming that the store holds, so "
-          + "it lacks " + (unnamed.size() == 1 ? "its" : "their") + " tensors (upload the index written with these "
-          + "shards): " + names(unnamed));
+      problems.add(
+          "the index does not name "
+              + count(unnamed, "shard")
+              + " of its naming that the store holds, so "
+              + "it lacks "
+              + (unnamed.size() == 1 ? "its" : "their")
+              + " tensors (upload the index written with these "
+              + "shards): "
+              + names(unnamed));
     }
     if (!otherCount.isEmpty()) {
-      notes.add("the store holds " + count(otherCount, "file") + " with the index's shard prefix but another count "
-          + "than " + count + ", not checked against this index: " + names(otherCount));
+      notes.add(
+          "the store holds "
+              + count(otherCount, "file")
+              + " with the index's shard prefix but another count "
+              + "than "
+              + count
+              + ", not checked against this index: "
+              + names(otherCount));
     }
 
     List<String> missing = new ArrayList<>();
@@ -191,10 +243,18 @@ public final class ShardIndex {
       }
     }
     if (missingCount > 0) {
-      problems.add("the shard names say there are " + count + " shards, but " + missingCount + " "
-          + (missingCount == 1 ? "is" : "are") + " neither named by the index nor held by the store: "
-          + String.join(", ", missing) + (missingCount > missing.size() ? " and " + (missingCount - missing.size())
-          + " more" : ""));
+      problems.add(
+          "the shard names say there are "
+              + count
+              + " shards, but "
+              + missingCount
+              + " "
+              + (missingCount == 1 ? "is" : "are")
+              + " neither named by the index nor held by the store: "
+              + String.join(", ", missing)
+              + (missingCount > missing.size()
+                  ? " and " + (missingCount - missing.size()) + " more"
+                  : ""));
     }
   }
 
@@ -203,8 +263,10 @@ public final class ShardIndex {
     try (JsonParser p = Json.open(JSON, index, "the index")) {
       JsonToken first = p.nextToken();
       if (first != JsonToken.START_OBJECT) {
-        throw new Broken(first == null ? "the index is empty, a shard index is a JSON object"
-            : "the index is " + Json.kind(p) + ", a shard index is a JSON object");
+        throw new Broken(
+            first == null
+                ? "the index is empty, a shard index is a JSON object"
+                : "the index is " + Json.kind(p) + ", a shard index is a JSON object");
       }
       Set<String> shards = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -215,22 +277,32 @@ public final class ShardIndex {
           continue;
         }
         if (p.currentToken() != JsonToken.START_OBJECT) {
-          throw new Broken("the index's weight_map is " + Json.kind(p) + ", it must be an object of tensor names to "
-              + "shard files");
+          throw new Broken(
+              "the index's weight_map is "
+                  + Json.kind(p)
+                  + ", it must be an object of tensor names to "
+                  + "shard files");
         }
         shards = new LinkedHashSet<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String tensor = p.currentName();
           if (p.nextToken() != JsonToken.VALUE_STRING) {
-            throw new Broken("the index's weight_map maps tensor '" + tensor + "' to " + Json.kind(p)
-                + ", it must name a shard file");
+            throw new Broken(
+                "the index's weight_map maps tensor '"
+                    + tensor
+                    + "' to "
+                    + Json.kind(p)
+                    + ", it must name a shard file");
           }
           shards.add(p.getText());
         }
       }
       if (p.nextToken() != null) {
-        throw new Broken("the index goes on after its JSON object, at line " + p.currentTokenLocation().getLineNr()
-            + ", column " + p.currentTokenLocation().getColumnNr());
+        throw new Broken(
+            "the index goes on after its JSON object, at line "
+                + p.currentTokenLocation().getLineNr()
+                + ", column "
+                + p.currentTokenLocation().getColumnNr());
       }
       return shards;
     } catch (JsonProcessingException e) {
@@ -238,7 +310,10 @@ public final class ShardIndex {
     }
   }
 
-  /** {@code name} relative to {@code folder} ({@code ""} or ending in {@code /}); null when outside the model. */
+  /**
+   * {@code name} relative to {@code folder} ({@code ""} or ending in {@code /}); null when outside
+   * the model.
+   */
   static String resolve(String folder, String name) {
     if (name.startsWith("/")) {
       return null;

@@ -15,7 +15,8 @@ import java.util.Locale;
  *     {@link Status#FAILED}; it does not name the file (the caller does)
  * @param notes facts worth reporting that fail nothing (a shard the filters dropped, ...)
  */
-public record Structure(String check, Status status, String failure, List<String> notes) implements Serializable {
+public record Structure(String check, Status status, String failure, List<String> notes)
+    implements Serializable {
 
   /** The header of a {@code *.safetensors} file: {@link SafetensorsHeader}. */
   public static final String SAFETENSORS = "safetensors";
@@ -26,7 +27,10 @@ public record Structure(String check, Status status, String failure, List<String
   /** A JSON configuration or tokenizer file: {@link JsonDocument}. */
   public static final String JSON = "json";
 
-  /** The file's structure as the report shows it: {@code ok}, {@code failed} or {@code not-applicable}. */
+  /**
+   * The file's structure as the report shows it: {@code ok}, {@code failed} or {@code
+   * not-applicable}.
+   */
   public enum Status {
     OK,
     FAILED,
@@ -38,7 +42,8 @@ public record Structure(String check, Status status, String failure, List<String
   }
 
   /** No structural check applies to the file. */
-  public static final Structure NOT_APPLICABLE = new Structure(null, Status.NOT_APPLICABLE, null, List.of());
+  public static final Structure NOT_APPLICABLE =
+      new Structure(null, Status.NOT_APPLICABLE, null, List.of());
 
   public Structure {
     notes = notes == null ? List.of() : List.copyOf(notes);

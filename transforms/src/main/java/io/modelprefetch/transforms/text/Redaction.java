@@ -33,18 +33,25 @@ public final class Redaction {
   /** Secrets shorter than this are not searched for: they would blank out ordinary text. */
   static final int MIN_SECRET_LENGTH = 8;
 
-  private static final Pattern HEADER = Pattern.compile(
-      "(?i)\\b((?:proxy-)?authorization|x-(?:amz|tos)-security-token"
-          + "|x-(?:amz|tos)-(?:copy-source-)?server-side-encryption-customer-key)(\\s*:\\s*)"
-          + "([^\\r\\n\"]*?)(?=\\[\\\\r\\]|\\[\\\\n\\]|\"|\\r|\\n|$)");
-  private static final Pattern QUERY = Pattern.compile(
-      "(?i)\\b(x-(?:amz|tos)-(?:credential|signature|security-token)|signature|awsaccesskeyid)=([^&\\s\"\\[\\],;]+)");
+  private static final Pattern HEADER =
+      Pattern.compile(
+          "(?i)\\b((?:proxy-)?authorization|x-(?:amz|tos)-security-token"
+              + "|x-(?:amz|tos)-(?:copy-source-)?server-side-encryption-customer-key)(\\s*:\\s*)"
+              + "([^\\r\\n\"]*?)(?=\\[\\\\r\\]|\\[\\\\n\\]|\"|\\r|\\n|$)");
+  private static final Pattern QUERY =
+      Pattern.compile(
+          "(?i)\\b(x-(?:amz|tos)-(?:credential|signature|security-token)|signature|awsaccesskeyid)=([^&\\s\"\\[\\],;]+)");
 
   private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
 
   /** The environment variables whose values are secrets wherever they are set. */
-  public static final List<String> SECRET_VARIABLES = List.of("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-      "AWS_SECURITY_TOKEN", "TOS_SECRET_KEY", "TOS_SECURITY_TOKEN");
+  public static final List<String> SECRET_VARIABLES =
+      List.of(
+          "AWS_SECRET_ACCESS_KEY",
+          "AWS_SESSION_TOKEN",
+          "AWS_SECURITY_TOKEN",
+          "TOS_SECRET_KEY",
+          "TOS_SECURITY_TOKEN");
 
   private Redaction() {}
 

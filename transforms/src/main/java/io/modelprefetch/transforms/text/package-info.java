@@ -1,2 +1,5 @@
-/** Text that is safe to print: control characters escaped, secrets redacted. Depends on nothing else here. */
+/**
+ * Text that is safe to print: control characters escaped, secrets redacted. Depends on nothing else
+ * here.
+ */
 package io.modelprefetch.transforms.text;

@@ -42,7 +42,12 @@ public final class BlockCrcs implements java.io.Serializable {
   // Racy single-check idiom: any thread may compute it; the value is always the same.
   private transient volatile long[] prefixCrcs;
 
-  private BlockCrcs(CrcAlgorithm algorithm, long blockBytes, long offsetBytes, long lengthBytes, long[] pieceCrcs) {
+  private BlockCrcs(
+      CrcAlgorithm algorithm,
+      long blockBytes,
+      long offsetBytes,
+      long lengthBytes,
+      long[] pieceCrcs) {
     this.algorithm = algorithm;
     this.blockBytes = blockBytes;
     this.offsetBytes = offsetBytes;
@@ -69,7 +74,11 @@ public final class BlockCrcs implements java.io.Serializable {
    * @throws IllegalArgumentException when {@code pieceCrcs} does not hold one CRC per piece
    */
   public static BlockCrcs of(
-      CrcAlgorithm algorithm, long blockBytes, long offsetBytes, long lengthBytes, long[] pieceCrcs) {
+      CrcAlgorithm algorithm,
+      long blockBytes,
+      long offsetBytes,
+      long lengthBytes,
+      long[] pieceCrcs) {
     checkBlock(blockBytes);
     if (offsetBytes < 0 || lengthBytes < 0) {
       throw new IllegalArgumentException(
@@ -77,8 +86,18 @@ public final class BlockCrcs implements java.io.Serializable {
     }
     int pieces = pieceCount(blockBytes, offsetBytes, lengthBytes);
     if (pieceCrcs.length != pieces) {
-      throw new IllegalArgumentException("a span of " + lengthBytes + " bytes from " + offsetBytes + " in blocks of "
-          + blockBytes + " has " + pieces + " pieces, got " + pieceCrcs.length + " CRCs");
+      throw new IllegalArgumentException(
+          "a span of "
+              + lengthBytes
+              + " bytes from "
+              + offsetBytes
+              + " in blocks of "
+              + blockBytes
+              + " has "
+              + pieces
+              + " pieces, got "
+              + pieceCrcs.length
+              + " CRCs");
     }
     return new BlockCrcs(algorithm, blockBytes, offsetBytes, lengthBytes, pieceCrcs.clone());
   }
@@ -99,12 +118,23 @@ public final class BlockCrcs implements java.io.Serializable {
     long end = first.offsetBytes;
     for (BlockCrcs span : spans) {
       if (span.algorithm != first.algorithm || span.blockBytes != first.blockBytes) {
-        throw new IllegalArgumentException("cannot join " + span.algorithm + " CRCs of " + span.blockBytes
-            + "-byte blocks to " + first.algorithm + " CRCs of " + first.blockBytes + "-byte blocks");
+        throw new IllegalArgumentException(
+            "cannot join "
+                + span.algorithm
+                + " CRCs of "
+                + span.blockBytes
+                + "-byte blocks to "
+                + first.algorithm
+                + " CRCs of "
+                + first.blockBytes
+                + "-byte blocks");
       }
       if (span.offsetBytes != end) {
         throw new IllegalArgumentException(
-            "spans must be adjacent: one starts at " + span.offsetBytes + " where the previous ends at " + end);
+            "spans must be adjacent: one starts at "
+                + span.offsetBytes
+                + " where the previous ends at "
+                + end);
       }
       if (span.lengthBytes == 0) {
         continue;
@@ -114,7 +144,8 @@ public final class BlockCrcs implements java.io.Serializable {
       if (count > 0 && end % first.blockBytes != 0) {
         // The junction is inside a block: its two partial pieces are one piece of the union.
         long firstPieceBytes = span.pieceEnd(0) - span.offsetBytes;
-        crcs[count - 1] = first.algorithm.combine(crcs[count - 1], span.pieceCrcs[0], firstPieceBytes);
+        crcs[count - 1] =
+            first.algorithm.combine(crcs[count - 1], span.pieceCrcs[0], firstPieceBytes);
         from = 1;
       }
       for (int i = from; i < span.pieceCrcs.length; i++) {
@@ -122,7 +153,11 @@ public final class BlockCrcs implements java.io.Serializable {
       }
       end = span.offsetBytes + span.lengthBytes;
     }
-    return new BlockCrcs(first.algorithm, first.blockBytes, first.offsetBytes, end - first.offsetBytes,
+    return new BlockCrcs(
+        first.algorithm,
+        first.blockBytes,
+        first.offsetBytes,
+        end - first.offsetBytes,
         Arrays.copyOf(crcs, count));
   }
 
@@ -166,8 +201,16 @@ public final class BlockCrcs implements java.io.Serializable {
   private long crcOf(long fromBytes, long toBytes, Map<Long, CrcAlgorithm.Shift> shifts) {
     long end = offsetBytes + lengthBytes;
     if (fromBytes < offsetBytes || toBytes > end || fromBytes > toBytes) {
-      throw new IllegalArgumentException("bytes [" + fromBytes + ", " + toBytes + ") are not within the span ["
-          + offsetBytes + ", " + end + ")");
+      throw new IllegalArgumentException(
+          "bytes ["
+              + fromBytes
+              + ", "
+              + toBytes
+              + ") are not within the span ["
+              + offsetBytes
+              + ", "
+              + end
+              + ")");
     }
     int from = pieceAt(fromBytes);
     int to = pieceAt(toBytes);
@@ -176,7 +219,8 @@ public final class BlockCrcs implements java.io.Serializable {
     if (from == 0 || length == 0) {
       return from == 0 ? prefix[to] : 0;
     }
-    // crc(A·B) = crc(A)·x^(8|B|) + crc(B), so crc(B) = crc(A·B) + crc(A)·x^(8|B|), A = [offset, from).
+    // crc(A·B) = crc(A)·x^(8|B|) + crc(B), so crc(B) = crc(A·B) + crc(A)·x^(8|B|), A = [offset,
+    // from).
     CrcAlgorithm.Shift shift =
         shifts == null ? algorithm.shift(length) : shifts.computeIfAbsent(length, algorithm::shift);
     return algorithm.combine(prefix[from], prefix[to], shift);
@@ -190,9 +234,10 @@ public final class BlockCrcs implements java.io.Serializable {
       CrcAlgorithm.Shift wholeBlock = algorithm.shift(blockBytes);
       for (int i = 0; i < pieceCrcs.length; i++) {
         long pieceBytes = pieceEnd(i) - pieceStart(i);
-        prefix[i + 1] = pieceBytes == blockBytes
-            ? algorithm.combine(prefix[i], pieceCrcs[i], wholeBlock)
-            : algorithm.combine(prefix[i], pieceCrcs[i], pieceBytes);
+        prefix[i + 1] =
+            pieceBytes == blockBytes
+                ? algorithm.combine(prefix[i], pieceCrcs[i], wholeBlock)
+                : algorithm.combine(prefix[i], pieceCrcs[i], pieceBytes);
       }
       prefixCrcs = prefix;
     }
@@ -207,10 +252,12 @@ public final class BlockCrcs implements java.io.Serializable {
    */
   public long[] partCrcs(long[] boundaries) {
     if (boundaries.length < 2) {
-      throw new IllegalArgumentException("a layout needs at least 2 boundaries, got " + boundaries.length);
+      throw new IllegalArgumentException(
+          "a layout needs at least 2 boundaries, got " + boundaries.length);
     }
     long[] crcs = new long[boundaries.length - 1];
-    Map<Long, CrcAlgorithm.Shift> shifts = new HashMap<>(); // a layout's parts share one or two lengths
+    Map<Long, CrcAlgorithm.Shift> shifts =
+        new HashMap<>(); // a layout's parts share one or two lengths
     for (int k = 0; k < crcs.length; k++) {
       crcs[k] = crcOf(boundaries[k], boundaries[k + 1], shifts);
     }
@@ -253,7 +300,12 @@ public final class BlockCrcs implements java.io.Serializable {
   public List<Long> matchingPartSizes(StoredChecksum stored, Collection<Long> candidatePartSizes) {
     if (stored.algorithm().crc() != algorithm || !stored.composite()) {
       throw new IllegalArgumentException(
-          "block CRCs of " + algorithm + " check a COMPOSITE " + algorithm + " checksum, not " + stored);
+          "block CRCs of "
+              + algorithm
+              + " check a COMPOSITE "
+              + algorithm
+              + " checksum, not "
+              + stored);
     }
     requireWholeObject();
     byte[] expected = stored.value();
@@ -269,8 +321,12 @@ public final class BlockCrcs implements java.io.Serializable {
 
   private void requireWholeObject() {
     if (offsetBytes != 0 || lengthBytes == 0) {
-      throw new IllegalArgumentException("a layout needs the whole object's CRCs; these cover bytes ["
-          + offsetBytes + ", " + (offsetBytes + lengthBytes) + ")");
+      throw new IllegalArgumentException(
+          "a layout needs the whole object's CRCs; these cover bytes ["
+              + offsetBytes
+              + ", "
+              + (offsetBytes + lengthBytes)
+              + ")");
     }
   }
 
@@ -283,8 +339,14 @@ public final class BlockCrcs implements java.io.Serializable {
       return 0;
     }
     if (position % blockBytes != 0) {
-      throw new IllegalArgumentException("byte " + position + " is inside a " + blockBytes
-          + "-byte block: a span's ends must be block boundaries, the span's start or its end (" + end + ")");
+      throw new IllegalArgumentException(
+          "byte "
+              + position
+              + " is inside a "
+              + blockBytes
+              + "-byte block: a span's ends must be block boundaries, the span's start or its end ("
+              + end
+              + ")");
     }
     return (int) (position / blockBytes - offsetBytes / blockBytes);
   }
@@ -303,7 +365,8 @@ public final class BlockCrcs implements java.io.Serializable {
     }
     long pieces = (offsetBytes + lengthBytes - 1) / blockBytes - offsetBytes / blockBytes + 1;
     if (pieces > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(lengthBytes + " bytes in blocks of " + blockBytes + " are too many blocks");
+      throw new IllegalArgumentException(
+          lengthBytes + " bytes in blocks of " + blockBytes + " are too many blocks");
     }
     return (int) pieces;
   }
@@ -316,20 +379,33 @@ public final class BlockCrcs implements java.io.Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof BlockCrcs other && algorithm == other.algorithm && blockBytes == other.blockBytes
-        && offsetBytes == other.offsetBytes && lengthBytes == other.lengthBytes
+    return o instanceof BlockCrcs other
+        && algorithm == other.algorithm
+        && blockBytes == other.blockBytes
+        && offsetBytes == other.offsetBytes
+        && lengthBytes == other.lengthBytes
         && Arrays.equals(pieceCrcs, other.pieceCrcs);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(algorithm, blockBytes, offsetBytes, lengthBytes, Arrays.hashCode(pieceCrcs));
+    return java.util.Objects.hash(
+        algorithm, blockBytes, offsetBytes, lengthBytes, Arrays.hashCode(pieceCrcs));
   }
 
   @Override
   public String toString() {
-    return "BlockCrcs[" + algorithm + ", bytes [" + offsetBytes + ", " + (offsetBytes + lengthBytes) + ") in "
-        + blockBytes + "-byte blocks, " + pieceCrcs.length + " pieces]";
+    return "BlockCrcs["
+        + algorithm
+        + ", bytes ["
+        + offsetBytes
+        + ", "
+        + (offsetBytes + lengthBytes)
+        + ") in "
+        + blockBytes
+        + "-byte blocks, "
+        + pieceCrcs.length
+        + " pieces]";
   }
 
   /** Computes the CRC of each block as the span's bytes pass. */
@@ -379,7 +455,8 @@ public final class BlockCrcs implements java.io.Serializable {
       if (pieceStarted) {
         endPiece();
       }
-      return new BlockCrcs(algorithm, blockBytes, offsetBytes, position - offsetBytes, Arrays.copyOf(crcs, count));
+      return new BlockCrcs(
+          algorithm, blockBytes, offsetBytes, position - offsetBytes, Arrays.copyOf(crcs, count));
     }
 
     private void endPiece() {

@@ -89,12 +89,23 @@ public final class Crc64 implements Checksum {
     for (; i + 16 <= end; i += 16) {
       long a = c ^ (long) LITTLE_ENDIAN_LONGS.get(bytes, i);
       long b = (long) LITTLE_ENDIAN_LONGS.get(bytes, i + 8);
-      c = t15[(int) (a & 0xff)] ^ t14[(int) ((a >>> 8) & 0xff)] ^ t13[(int) ((a >>> 16) & 0xff)]
-          ^ t12[(int) ((a >>> 24) & 0xff)] ^ t11[(int) ((a >>> 32) & 0xff)] ^ t10[(int) ((a >>> 40) & 0xff)]
-          ^ t9[(int) ((a >>> 48) & 0xff)] ^ t8[(int) (a >>> 56)]
-          ^ t7[(int) (b & 0xff)] ^ t6[(int) ((b >>> 8) & 0xff)] ^ t5[(int) ((b >>> 16) & 0xff)]
-          ^ t4[(int) ((b >>> 24) & 0xff)] ^ t3[(int) ((b >>> 32) & 0xff)] ^ t2[(int) ((b >>> 40) & 0xff)]
-          ^ t1[(int) ((b >>> 48) & 0xff)] ^ t0[(int) (b >>> 56)];
+      c =
+          t15[(int) (a & 0xff)]
+              ^ t14[(int) ((a >>> 8) & 0xff)]
+              ^ t13[(int) ((a >>> 16) & 0xff)]
+              ^ t12[(int) ((a >>> 24) & 0xff)]
+              ^ t11[(int) ((a >>> 32) & 0xff)]
+              ^ t10[(int) ((a >>> 40) & 0xff)]
+              ^ t9[(int) ((a >>> 48) & 0xff)]
+              ^ t8[(int) (a >>> 56)]
+              ^ t7[(int) (b & 0xff)]
+              ^ t6[(int) ((b >>> 8) & 0xff)]
+              ^ t5[(int) ((b >>> 16) & 0xff)]
+              ^ t4[(int) ((b >>> 24) & 0xff)]
+              ^ t3[(int) ((b >>> 32) & 0xff)]
+              ^ t2[(int) ((b >>> 40) & 0xff)]
+              ^ t1[(int) ((b >>> 48) & 0xff)]
+              ^ t0[(int) (b >>> 56)];
     }
     for (; i < end; i++) {
       c = t0[(int) ((c ^ bytes[i]) & 0xff)] ^ (c >>> 8);

@@ -6,23 +6,32 @@ import java.util.zip.Checksum;
 
 /**
  * The CRCs object stores attach to objects, each with the arithmetic that joins the CRCs of
- * adjacent pieces. All four are reflected, with all-ones initial value and final XOR, so the CRC
- * of A followed by B is {@code crc(A)·x^(8·len(B)) mod P  xor  crc(B)}: {@link #combine} computes
- * that product in O(log len(B)) polynomial multiplications (zlib's {@code crc32_combine} since
- * 1.2.12, generalised to 64 bits). Ranges fetched in parallel, or fixed-size blocks of a stream,
- * thus give the CRC of any span they tile without a second pass over the bytes.
+ * adjacent pieces. All four are reflected, with all-ones initial value and final XOR, so the CRC of
+ * A followed by B is {@code crc(A)·x^(8·len(B)) mod P xor crc(B)}: {@link #combine} computes that
+ * product in O(log len(B)) polynomial multiplications (zlib's {@code crc32_combine} since 1.2.12,
+ * generalised to 64 bits). Ranges fetched in parallel, or fixed-size blocks of a stream, thus give
+ * the CRC of any span they tile without a second pass over the bytes.
  *
  * <p>S3 sends a CRC as the base64 of its big-endian bytes ({@link #toBytes}); TOS sends its
  * CRC-64/ECMA as an unsigned decimal ({@link Crc64#format}).
  */
 public enum CrcAlgorithm {
-  /** CRC-32 (ISO-HDLC, zlib, {@code java.util.zip.CRC32}); S3's {@code CRC32}. Check: 0xcbf43926. */
+  /**
+   * CRC-32 (ISO-HDLC, zlib, {@code java.util.zip.CRC32}); S3's {@code CRC32}. Check: 0xcbf43926.
+   */
   CRC32(32, 0xedb88320L),
-  /** CRC-32C (Castagnoli, iSCSI, {@code java.util.zip.CRC32C}); S3's {@code CRC32C}. Check: 0xe3069283. */
+  /**
+   * CRC-32C (Castagnoli, iSCSI, {@code java.util.zip.CRC32C}); S3's {@code CRC32C}. Check:
+   * 0xe3069283.
+   */
   CRC32C(32, 0x82f63b78L),
-  /** CRC-64/NVME (the NVMe spec's CRC, Rocksoft); S3's {@code CRC64NVME}. Check: 0xae8b14860a799888. */
+  /**
+   * CRC-64/NVME (the NVMe spec's CRC, Rocksoft); S3's {@code CRC64NVME}. Check: 0xae8b14860a799888.
+   */
   CRC64NVME(64, 0x9a6c9329ac4bc9b5L),
-  /** CRC-64/XZ (ECMA-182 reflected); TOS's {@code x-tos-hash-crc64ecma}. Check: 0x995dc9bbdf1939fa. */
+  /**
+   * CRC-64/XZ (ECMA-182 reflected); TOS's {@code x-tos-hash-crc64ecma}. Check: 0x995dc9bbdf1939fa.
+   */
   CRC64ECMA(64, 0xc96c5795d7870f42L);
 
   // x^(8·n) needs x^(2^k) for k up to 3 + 63 when n spans a whole long.
@@ -111,12 +120,15 @@ public enum CrcAlgorithm {
   /** The CRC of A followed by B, where {@code shiftB} is {@link #shift} of B's length. */
   long combine(long crcA, long crcB, Shift shiftB) {
     if (shiftB.algorithm != this) {
-      throw new IllegalArgumentException("a " + shiftB.algorithm + " shift cannot combine " + this + " CRCs");
+      throw new IllegalArgumentException(
+          "a " + shiftB.algorithm + " shift cannot combine " + this + " CRCs");
     }
     return multiply(shiftB.operator, crcA) ^ crcB;
   }
 
-  /** The CRC as S3 encodes it before base64: its {@link #widthBytes} bytes, most significant first. */
+  /**
+   * The CRC as S3 encodes it before base64: its {@link #widthBytes} bytes, most significant first.
+   */
   public byte[] toBytes(long crc) {
     byte[] bytes = new byte[widthBytes()];
     for (int i = bytes.length - 1; i >= 0; i--, crc >>>= 8) {

@@ -16,8 +16,8 @@ import java.util.List;
  * SHA-256 or SHA-1 (full-object, or composite with a known layout); else the ETag's MD5 (a single
  * PUT); else the multipart MD5 for the one part size that fits, or the uploader's MD5 of the whole
  * object when several fit; else the part MD5s of up to {@value #MAX_MD5_CANDIDATES} fitting part
- * sizes, in one pass; else the size alone. {@link Verification#ALL} computes every one of them.
- * A manifest's sha256 is always computed, and {@link Verification#SIZE} computes nothing else.
+ * sizes, in one pass; else the size alone. {@link Verification#ALL} computes every one of them. A
+ * manifest's sha256 is always computed, and {@link Verification#SIZE} computes nothing else.
  *
  * @param known what the store keeps; the values checked against
  * @param crc the CRC each range computes per {@link BlockCrcs#DEFAULT_BLOCK_BYTES} block, or null
@@ -28,8 +28,13 @@ import java.util.List;
  * @param shaPartBytes the part size of the store's composite SHA-256 or SHA-1, whose parts' digests
  *     each range computes; 0 for none
  */
-public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wholeDigests, List<Long> partMd5Bytes,
-    long shaPartBytes) implements Serializable {
+public record DigestPlan(
+    StoredEvidence known,
+    CrcAlgorithm crc,
+    List<String> wholeDigests,
+    List<Long> partMd5Bytes,
+    long shaPartBytes)
+    implements Serializable {
 
   public static final String MD5 = "MD5";
   public static final String SHA256 = "SHA-256";
@@ -51,14 +56,19 @@ public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wh
   }
 
   /** Computes nothing: the size alone is checked. */
-  public static final DigestPlan SIZE_ONLY = new DigestPlan(StoredEvidence.NONE, null, List.of(), List.of(), 0);
+  public static final DigestPlan SIZE_ONLY =
+      new DigestPlan(StoredEvidence.NONE, null, List.of(), List.of(), 0);
 
   /**
    * The plan for an object of {@code sizeBytes} with {@code etag}, given what the store keeps.
    *
    * @param manifestSha256 whether the manifest gives the file's sha256
    */
-  public static DigestPlan choose(long sizeBytes, String etag, boolean manifestSha256, StoredEvidence known,
+  public static DigestPlan choose(
+      long sizeBytes,
+      String etag,
+      boolean manifestSha256,
+      StoredEvidence known,
       Verification level) {
     List<String> whole = new ArrayList<>();
     if (manifestSha256) {
@@ -69,8 +79,10 @@ public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wh
     }
     boolean all = level == Verification.ALL;
     StoredChecksum stored = known.checksum();
-    CrcAlgorithm crc = stored != null && stored.algorithm().crc() != null ? stored.algorithm().crc()
-        : known.tosCrc64() != null ? CrcAlgorithm.CRC64ECMA : null;
+    CrcAlgorithm crc =
+        stored != null && stored.algorithm().crc() != null
+            ? stored.algorithm().crc()
+            : known.tosCrc64() != null ? CrcAlgorithm.CRC64ECMA : null;
     boolean enough = crc != null;
     long shaPart = 0;
     if (stored != null && stored.algorithm().crc() == null && (all || !enough)) {
@@ -97,8 +109,11 @@ public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wh
         addOnce(whole, MD5); // one MD5 of the whole object costs less than one per candidate layout
         enough = true;
       } else {
-        partMd5 = MultipartLayout.onePassCandidates(MultipartLayout.candidatePartSizes(sizeBytes, parts),
-            MAX_MD5_CANDIDATES, sizeBytes <= MAX_ALIGNMENT_BYTES ? Long.MAX_VALUE : MAX_ALIGNMENT_BYTES);
+        partMd5 =
+            MultipartLayout.onePassCandidates(
+                MultipartLayout.candidatePartSizes(sizeBytes, parts),
+                MAX_MD5_CANDIDATES,
+                sizeBytes <= MAX_ALIGNMENT_BYTES ? Long.MAX_VALUE : MAX_ALIGNMENT_BYTES);
         enough |= !partMd5.isEmpty();
       }
     }
@@ -128,8 +143,8 @@ public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wh
 
   /**
    * What ranges must start on a multiple of (and span whole multiples of, but for the object's
-   * tail): the least common multiple of the part sizes whose digests are computed per part; 0
-   * when any split will do.
+   * tail): the least common multiple of the part sizes whose digests are computed per part; 0 when
+   * any split will do.
    */
   public long alignmentBytes() {
     List<Long> sizes = new ArrayList<>(partMd5Bytes);
@@ -144,7 +159,10 @@ public record DigestPlan(StoredEvidence known, CrcAlgorithm crc, List<String> wh
     return crc != null || !wholeDigests.isEmpty() || !partMd5Bytes.isEmpty() || shaPartBytes > 0;
   }
 
-  /** This plan with the whole-object digests left to a pass over the file (and nothing else changed). */
+  /**
+   * This plan with the whole-object digests left to a pass over the file (and nothing else
+   * changed).
+   */
   public DigestPlan withoutWholeDigests() {
     return new DigestPlan(known, crc, List.of(), partMd5Bytes, shaPartBytes);
   }

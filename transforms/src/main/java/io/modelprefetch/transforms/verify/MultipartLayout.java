@@ -20,8 +20,23 @@ public final class MultipartLayout {
    * S3A), 15 MiB (s3cmd), 100 MiB (older S3A), then round sizes seen in tools' options and docs
    * (TOS and other SDKs, s5cmd's 50 MiB). All are whole MiB.
    */
-  static final List<Long> COMMON_PART_SIZES = List.of(8 * MIB, 5 * MIB, 16 * MIB, 64 * MIB, 15 * MIB, 100 * MIB,
-      10 * MIB, 32 * MIB, 20 * MIB, 50 * MIB, 25 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB);
+  static final List<Long> COMMON_PART_SIZES =
+      List.of(
+          8 * MIB,
+          5 * MIB,
+          16 * MIB,
+          64 * MIB,
+          15 * MIB,
+          100 * MIB,
+          10 * MIB,
+          32 * MIB,
+          20 * MIB,
+          50 * MIB,
+          25 * MIB,
+          128 * MIB,
+          256 * MIB,
+          512 * MIB,
+          1024 * MIB);
 
   /** The most candidates {@link #wholeMibPartSizes} lists. */
   static final int MAX_MIB_CANDIDATES = 1024;
@@ -47,7 +62,8 @@ public final class MultipartLayout {
       return false;
     }
     try {
-      return Math.multiplyExact(parts - 1, partSize) < size && size <= Math.multiplyExact((long) parts, partSize);
+      return Math.multiplyExact(parts - 1, partSize) < size
+          && size <= Math.multiplyExact((long) parts, partSize);
     } catch (ArithmeticException e) {
       return false;
     }
@@ -125,7 +141,9 @@ public final class MultipartLayout {
     }
     // parts·P >= size and (parts-1)·P < size: P from ceil(size/parts) to below size/(parts-1).
     long smallest = Math.max(1, ceilDiv(ceilDiv(sizeBytes, parts), MIB));
-    for (long mib = smallest; fitting.size() < MAX_MIB_CANDIDATES && fits(sizeBytes, parts, mib * MIB); mib++) {
+    for (long mib = smallest;
+        fitting.size() < MAX_MIB_CANDIDATES && fits(sizeBytes, parts, mib * MIB);
+        mib++) {
       fitting.add(mib * MIB);
     }
     return fitting;
@@ -144,8 +162,14 @@ public final class MultipartLayout {
     }
     long parts = ceilDiv(sizeBytes, partSizeBytes);
     if (parts > StoredChecksum.MAX_PARTS) {
-      throw new IllegalArgumentException(sizeBytes + " bytes in parts of " + partSizeBytes + " are " + parts
-          + " parts, more than S3's " + StoredChecksum.MAX_PARTS);
+      throw new IllegalArgumentException(
+          sizeBytes
+              + " bytes in parts of "
+              + partSizeBytes
+              + " are "
+              + parts
+              + " parts, more than S3's "
+              + StoredChecksum.MAX_PARTS);
     }
     long[] boundaries = new long[(int) parts + 1];
     for (int k = 0; k < parts; k++) {
@@ -200,9 +224,11 @@ public final class MultipartLayout {
   /**
    * The layouts one streamed pass can check together: {@code candidates} in order (most likely
    * first), each kept when the {@link #lcm} of those kept stays within {@code maxAlignmentBytes},
-   * at most {@code maxCandidates}. Ranges aligned to that lcm hold whole parts of every layout kept.
+   * at most {@code maxCandidates}. Ranges aligned to that lcm hold whole parts of every layout
+   * kept.
    */
-  public static List<Long> onePassCandidates(List<Long> candidates, int maxCandidates, long maxAlignmentBytes) {
+  public static List<Long> onePassCandidates(
+      List<Long> candidates, int maxCandidates, long maxAlignmentBytes) {
     List<Long> chosen = new ArrayList<>();
     long lcm = 1;
     for (long c : candidates) {
@@ -228,7 +254,9 @@ public final class MultipartLayout {
     return -Math.floorDiv(-a, b);
   }
 
-  /** The multipart ETag body for the concatenated part digests: MD5 of the digests, then {@code -N}. */
+  /**
+   * The multipart ETag body for the concatenated part digests: MD5 of the digests, then {@code -N}.
+   */
   public static String etagOf(List<byte[]> partMd5s) {
     var md5 = Digests.md5();
     partMd5s.forEach(md5::update);

@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * The digests one range computes as its bytes pass, by its object's {@link DigestPlan}: the CRCs of
  * its blocks, the digests of the upload parts it holds, and, for a range that is the whole object,
- * the object's digests. A range of a larger object leaves the whole-object digests to the
- * in-order digest that follows the download (or to a pass over the file at commit).
+ * the object's digests. A range of a larger object leaves the whole-object digests to the in-order
+ * digest that follows the download (or to a pass over the file at commit).
  *
  * <p>Not thread-safe: one range, one thread.
  */
@@ -28,8 +28,12 @@ public final class RangeDigests {
    * @param partMd5Hex for each part size of the plan, the MD5s of the parts the range holds
    * @param partShaHex the SHA-256 or SHA-1 of each part the range holds, for a composite SHA
    */
-  public record Result(BlockCrcs crcs, Map<String, String> wholeHex, Map<Long, List<String>> partMd5Hex,
-      List<String> partShaHex) implements Serializable {
+  public record Result(
+      BlockCrcs crcs,
+      Map<String, String> wholeHex,
+      Map<Long, List<String>> partMd5Hex,
+      List<String> partShaHex)
+      implements Serializable {
 
     public static final Result NONE = new Result(null, Map.of(), Map.of(), List.of());
 
@@ -59,8 +63,12 @@ public final class RangeDigests {
    * @throws IllegalArgumentException when the range does not start on a part boundary of a part
    *     size the plan digests per part (a planning error)
    */
-  public RangeDigests(DigestPlan plan, long objectBytes, long first, long lastInclusive, boolean wholeObject) {
-    this.crcs = plan.crc() == null ? null : BlockCrcs.accumulate(plan.crc(), BlockCrcs.DEFAULT_BLOCK_BYTES, first);
+  public RangeDigests(
+      DigestPlan plan, long objectBytes, long first, long lastInclusive, boolean wholeObject) {
+    this.crcs =
+        plan.crc() == null
+            ? null
+            : BlockCrcs.accumulate(plan.crc(), BlockCrcs.DEFAULT_BLOCK_BYTES, first);
     if (wholeObject) {
       plan.wholeDigests().forEach(name -> whole.put(name, Digests.get(name)));
     }
@@ -68,8 +76,10 @@ public final class RangeDigests {
       md5Parts.add(new Parts(partBytes, objectBytes, first, Digests.md5()));
     }
     StoredChecksum stored = plan.known().checksum();
-    this.shaParts = plan.shaPartBytes() > 0 && stored != null
-        ? new Parts(plan.shaPartBytes(), objectBytes, first, stored.algorithm().newDigest()) : null;
+    this.shaParts =
+        plan.shaPartBytes() > 0 && stored != null
+            ? new Parts(plan.shaPartBytes(), objectBytes, first, stored.algorithm().newDigest())
+            : null;
   }
 
   /** Adds the range's next {@code length} bytes. */
@@ -96,7 +106,10 @@ public final class RangeDigests {
     for (Parts parts : md5Parts) {
       partMd5.put(parts.partBytes, parts.finish());
     }
-    return new Result(crcs == null ? null : crcs.finish(), wholeHex, partMd5,
+    return new Result(
+        crcs == null ? null : crcs.finish(),
+        wholeHex,
+        partMd5,
         shaParts == null ? List.of() : shaParts.finish());
   }
 
@@ -109,8 +122,12 @@ public final class RangeDigests {
 
     Parts(long partBytes, long objectBytes, long first, MessageDigest digest) {
       if (first % partBytes != 0) {
-        throw new IllegalArgumentException("a range starting at byte " + first + " does not start a part of "
-            + partBytes + " bytes: ranges must be aligned to the upload's parts to digest them");
+        throw new IllegalArgumentException(
+            "a range starting at byte "
+                + first
+                + " does not start a part of "
+                + partBytes
+                + " bytes: ranges must be aligned to the upload's parts to digest them");
       }
       this.partBytes = partBytes;
       this.digest = digest;
@@ -128,7 +145,8 @@ public final class RangeDigests {
         leftInPart -= take;
         if (leftInPart == 0) {
           hex.add(HexFormat.of().formatHex(digest.digest()));
-          leftInPart = partBytes; // the next part; the object's last one is cut short by the range's end
+          leftInPart =
+              partBytes; // the next part; the object's last one is cut short by the range's end
         }
       }
     }

@@ -64,7 +64,9 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
       return valueBytes;
     }
 
-    /** The CRC, when the algorithm is one (combinable across ranges); null for SHA-256 and SHA-1. */
+    /**
+     * The CRC, when the algorithm is one (combinable across ranges); null for SHA-256 and SHA-1.
+     */
     public CrcAlgorithm crc() {
       return crc;
     }
@@ -92,7 +94,14 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
         byte[] part = partChecksums.get(i);
         if (part.length != valueBytes) {
           throw new IllegalArgumentException(
-              "part " + (i + 1) + "'s " + this + " has " + part.length + " bytes, expected " + valueBytes);
+              "part "
+                  + (i + 1)
+                  + "'s "
+                  + this
+                  + " has "
+                  + part.length
+                  + " bytes, expected "
+                  + valueBytes);
         }
         System.arraycopy(part, 0, concatenated, i * valueBytes, valueBytes);
       }
@@ -127,14 +136,18 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
     }
     if (type == Type.FULL_OBJECT ? partCount != 0 : partCount < 1 || partCount > MAX_PARTS) {
       throw new IllegalArgumentException(
-          "partCount must be 0 for FULL_OBJECT and 1.." + MAX_PARTS + " for COMPOSITE, was " + partCount
-              + " for " + type);
+          "partCount must be 0 for FULL_OBJECT and 1.."
+              + MAX_PARTS
+              + " for COMPOSITE, was "
+              + partCount
+              + " for "
+              + type);
     }
   }
 
   /**
-   * Parses a response header: {@code name} is {@code x-amz-checksum-<algorithm>}, {@code value}
-   * its value ({@code <base64>} or {@code <base64>-N}), {@code typeHeader} the value of {@code
+   * Parses a response header: {@code name} is {@code x-amz-checksum-<algorithm>}, {@code value} its
+   * value ({@code <base64>} or {@code <base64>-N}), {@code typeHeader} the value of {@code
    * x-amz-checksum-type} or null when absent (then a {@code -N} suffix means composite).
    *
    * @throws IllegalArgumentException naming the header and the value when it is malformed
@@ -143,7 +156,9 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
     Algorithm algorithm = Algorithm.ofHeader(name);
     if (algorithm == null) {
       throw new IllegalArgumentException(
-          "header " + name + " is not an S3 checksum: expected one of x-amz-checksum-crc64nvme, -crc32c, -crc32, "
+          "header "
+              + name
+              + " is not an S3 checksum: expected one of x-amz-checksum-crc64nvme, -crc32c, -crc32, "
               + "-sha256, -sha1");
     }
     return parse(algorithm, algorithm.headerName(), value, "x-amz-checksum-type", typeHeader);
@@ -168,7 +183,8 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
    *
    * @throws IllegalArgumentException when a known checksum header is malformed
    */
-  public static List<StoredChecksum> fromHeaders(Map<String, ? extends Collection<String>> headers) {
+  public static List<StoredChecksum> fromHeaders(
+      Map<String, ? extends Collection<String>> headers) {
     String type = null;
     for (Map.Entry<String, ? extends Collection<String>> h : headers.entrySet()) {
       if (h.getKey().equalsIgnoreCase("x-amz-checksum-type") && !h.getValue().isEmpty()) {
@@ -188,8 +204,12 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
 
   private static StoredChecksum parse(
       Algorithm algorithm, String name, String value, String typeName, String typeValue) {
-    String expected = "expected the base64 of a " + algorithm.valueBytes + "-byte " + algorithm
-        + ", followed by -N (the part count) for a multipart upload's COMPOSITE checksum";
+    String expected =
+        "expected the base64 of a "
+            + algorithm.valueBytes
+            + "-byte "
+            + algorithm
+            + ", followed by -N (the part count) for a multipart upload's COMPOSITE checksum";
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(name + " is empty: " + expected);
     }
@@ -205,8 +225,15 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
         parts = -1;
       }
       if (parts < 1 || parts > MAX_PARTS) {
-        throw new IllegalArgumentException(name + " value \"" + v + "\" has part count \"" + count
-            + "\": expected a whole number from 1 to " + MAX_PARTS + " after the \"-\"");
+        throw new IllegalArgumentException(
+            name
+                + " value \""
+                + v
+                + "\" has part count \""
+                + count
+                + "\": expected a whole number from 1 to "
+                + MAX_PARTS
+                + " after the \"-\"");
       }
     }
     byte[] raw;
@@ -216,27 +243,52 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
       throw new IllegalArgumentException(name + " value \"" + v + "\" is not base64: " + expected);
     }
     if (raw.length != algorithm.valueBytes) {
-      throw new IllegalArgumentException(name + " value \"" + v + "\" decodes to " + raw.length
-          + " bytes: a " + algorithm + " has " + algorithm.valueBytes);
+      throw new IllegalArgumentException(
+          name
+              + " value \""
+              + v
+              + "\" decodes to "
+              + raw.length
+              + " bytes: a "
+              + algorithm
+              + " has "
+              + algorithm.valueBytes);
     }
     Type type = parts > 0 ? Type.COMPOSITE : Type.FULL_OBJECT;
     if (typeValue != null && !typeValue.isBlank()) {
-      Type announced = switch (typeValue.strip().toUpperCase(Locale.ROOT)) {
-        case "FULL_OBJECT" -> Type.FULL_OBJECT;
-        case "COMPOSITE" -> Type.COMPOSITE;
-        default -> throw new IllegalArgumentException(
-            typeName + " \"" + typeValue.strip() + "\" is not a checksum type: expected FULL_OBJECT or COMPOSITE");
-      };
+      Type announced =
+          switch (typeValue.strip().toUpperCase(Locale.ROOT)) {
+            case "FULL_OBJECT" -> Type.FULL_OBJECT;
+            case "COMPOSITE" -> Type.COMPOSITE;
+            default ->
+                throw new IllegalArgumentException(
+                    typeName
+                        + " \""
+                        + typeValue.strip()
+                        + "\" is not a checksum type: expected FULL_OBJECT or COMPOSITE");
+          };
       if (announced == Type.COMPOSITE && parts == 0) {
         // S3 answers a ranged or part-number GET of a composite object with the part's checksum and
         // no suffix; only the whole object's value (<base64>-N) can be checked against the object.
-        throw new IllegalArgumentException(name + " value \"" + v + "\" has no -N part count but " + typeName
-            + " is COMPOSITE: a whole-object HEAD or GET returns <base64>-N; a ranged or part GET's value "
-            + "cannot be checked against the whole object");
+        throw new IllegalArgumentException(
+            name
+                + " value \""
+                + v
+                + "\" has no -N part count but "
+                + typeName
+                + " is COMPOSITE: a whole-object HEAD or GET returns <base64>-N; a ranged or part GET's value "
+                + "cannot be checked against the whole object");
       }
       if (announced == Type.FULL_OBJECT && parts > 0) {
-        throw new IllegalArgumentException(name + " value \"" + v + "\" has part count " + parts + " but "
-            + typeName + " is FULL_OBJECT: a full-object checksum has no -N suffix");
+        throw new IllegalArgumentException(
+            name
+                + " value \""
+                + v
+                + "\" has part count "
+                + parts
+                + " but "
+                + typeName
+                + " is FULL_OBJECT: a full-object checksum has no -N suffix");
       }
     }
     return new StoredChecksum(algorithm, type, parts, Base64.getEncoder().encodeToString(raw));

@@ -14,17 +14,20 @@ import java.util.regex.Pattern;
  *
  * @param checksum the S3 additional checksum ({@code x-amz-checksum-*} and {@code
  *     x-amz-checksum-type}), or null
- * @param tosCrc64 TOS's whole-object CRC-64/ECMA-182 ({@code x-tos-hash-crc64ecma}, decimal), or null
+ * @param tosCrc64 TOS's whole-object CRC-64/ECMA-182 ({@code x-tos-hash-crc64ecma}, decimal), or
+ *     null
  * @param uploaderMd5Hex the whole object's MD5 as its uploader recorded it in the object's metadata
- *     (rclone's {@code x-amz-meta-md5chksum}, s3cmd's {@code md5:} in {@code x-amz-meta-s3cmd-attrs}):
- *     the only digest of the whole object those tools leave on a multipart upload; or null
+ *     (rclone's {@code x-amz-meta-md5chksum}, s3cmd's {@code md5:} in {@code
+ *     x-amz-meta-s3cmd-attrs}): the only digest of the whole object those tools leave on a
+ *     multipart upload; or null
  * @param partBytes the upload's part size when the store says it ({@code HeadObject} with {@code
  *     partNumber=1}), else 0
  * @param problem why a header that should have carried evidence could not be read, or null (the
  *     object is then checked by what else it has)
  */
-public record StoredEvidence(StoredChecksum checksum, String tosCrc64, String uploaderMd5Hex, long partBytes,
-    String problem) implements Serializable {
+public record StoredEvidence(
+    StoredChecksum checksum, String tosCrc64, String uploaderMd5Hex, long partBytes, String problem)
+    implements Serializable {
 
   public static final StoredEvidence NONE = new StoredEvidence(null, null, null, 0, null);
 
@@ -66,14 +69,18 @@ public record StoredEvidence(StoredChecksum checksum, String tosCrc64, String up
       try {
         tos = Long.toUnsignedString(Long.parseUnsignedLong(tos.strip()));
       } catch (NumberFormatException e) {
-        problem = TOS_CRC64_HEADER + " value \"" + tos.strip() + "\" is not an unsigned decimal CRC-64";
+        problem =
+            TOS_CRC64_HEADER + " value \"" + tos.strip() + "\" is not an unsigned decimal CRC-64";
         tos = null;
       }
     }
     return new StoredEvidence(checksum, tos, uploaderMd5(header), 0, problem);
   }
 
-  /** The whole object's MD5 that rclone or s3cmd recorded in its metadata, as lower-case hex, or null. */
+  /**
+   * The whole object's MD5 that rclone or s3cmd recorded in its metadata, as lower-case hex, or
+   * null.
+   */
   private static String uploaderMd5(Function<String, String> header) {
     String rclone = header.apply("x-amz-meta-md5chksum");
     if (rclone != null) {
@@ -106,15 +113,18 @@ public record StoredEvidence(StoredChecksum checksum, String tosCrc64, String up
    * where this has none.
    */
   public StoredEvidence or(StoredEvidence other) {
-    return new StoredEvidence(checksum != null ? checksum : other.checksum,
+    return new StoredEvidence(
+        checksum != null ? checksum : other.checksum,
         tosCrc64 != null ? tosCrc64 : other.tosCrc64,
         uploaderMd5Hex != null ? uploaderMd5Hex : other.uploaderMd5Hex,
-        partBytes != 0 ? partBytes : other.partBytes, problem != null ? problem : other.problem);
+        partBytes != 0 ? partBytes : other.partBytes,
+        problem != null ? problem : other.problem);
   }
 
   public StoredEvidence {
     if (uploaderMd5Hex != null && !HEX_MD5.matcher(uploaderMd5Hex).matches()) {
-      throw new IllegalArgumentException("uploaderMd5Hex must be 32 lower-case hex digits, was " + uploaderMd5Hex);
+      throw new IllegalArgumentException(
+          "uploaderMd5Hex must be 32 lower-case hex digits, was " + uploaderMd5Hex);
     }
     if (partBytes < 0) {
       throw new IllegalArgumentException("partBytes must be >= 0, was " + partBytes);

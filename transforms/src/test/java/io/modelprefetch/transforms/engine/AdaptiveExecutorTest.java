@@ -24,8 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The executor, sampled by hand on a clock the test moves: nothing waits on time; the tests wait
- * on latches and semaphores the tasks release.
+ * The executor, sampled by hand on a clock the test moves: nothing waits on time; the tests wait on
+ * latches and semaphores the tasks release.
  */
 class AdaptiveExecutorTest {
 
@@ -36,7 +36,8 @@ class AdaptiveExecutorTest {
   private final List<AdaptiveExecutor> executors = new ArrayList<>();
 
   private AdaptiveExecutor executor(ConcurrencyController controller, Duration idleTimeout) {
-    AdaptiveExecutor executor = new AdaptiveExecutor(controller, "test-fetch", clock::get, idleTimeout, false);
+    AdaptiveExecutor executor =
+        new AdaptiveExecutor(controller, "test-fetch", clock::get, idleTimeout, false);
     executors.add(executor);
     return executor;
   }
@@ -47,13 +48,15 @@ class AdaptiveExecutorTest {
   }
 
   /** A task that reports its start, then waits for a permit to finish. */
-  private static CompletableFuture<Integer> blocking(AdaptiveExecutor executor, int id, Semaphore started,
-      Semaphore finish) {
-    return executor.submit(0, () -> {
-      started.release();
-      finish.acquireUninterruptibly();
-      return id;
-    });
+  private static CompletableFuture<Integer> blocking(
+      AdaptiveExecutor executor, int id, Semaphore started, Semaphore finish) {
+    return executor.submit(
+        0,
+        () -> {
+          started.release();
+          finish.acquireUninterruptibly();
+          return id;
+        });
   }
 
   @Test
@@ -61,11 +64,14 @@ class AdaptiveExecutorTest {
     AdaptiveExecutor executor = executor(ConcurrencyController.fixed(1), LONG);
     CountDownLatch busy = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Object> blocker = executor.submit(0, () -> {
-      busy.countDown();
-      await(release);
-      return null;
-    });
+    CompletableFuture<Object> blocker =
+        executor.submit(
+            0,
+            () -> {
+              busy.countDown();
+              await(release);
+              return null;
+            });
     busy.await();
 
     List<String> started = new CopyOnWriteArrayList<>();
@@ -93,14 +99,17 @@ class AdaptiveExecutorTest {
     CountDownLatch gate = new CountDownLatch(1);
     List<CompletableFuture<Integer>> all = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      all.add(executor.submit(i, () -> {
-        maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
-        starts.incrementAndGet();
-        started.release();
-        await(gate);
-        running.decrementAndGet();
-        return 1;
-      }));
+      all.add(
+          executor.submit(
+              i,
+              () -> {
+                maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+                starts.incrementAndGet();
+                started.release();
+                await(gate);
+                running.decrementAndGet();
+                return 1;
+              }));
     }
     started.acquire(3);
     executor.sampleNow();
@@ -127,14 +136,17 @@ class AdaptiveExecutorTest {
     List<CompletableFuture<Integer>> all = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       int id = i;
-      all.add(executor.submit(i, () -> {
-        controller.started();
-        controller.firstByte();
-        started.release();
-        finish.acquireUninterruptibly();
-        controller.finished();
-        return id;
-      }));
+      all.add(
+          executor.submit(
+              i,
+              () -> {
+                controller.started();
+                controller.firstByte();
+                started.release();
+                finish.acquireUninterruptibly();
+                controller.finished();
+                return id;
+              }));
     }
     started.acquire(8);
     assertEquals(8, executor.inFlight());
@@ -144,7 +156,9 @@ class AdaptiveExecutorTest {
     controller.bytes(100L << 20);
     clock.set(ConcurrencyController.MIN_WINDOW_NANOS);
     executor.sampleNow(); // a saturated window: slow start grows to 12
-    assertTrue(started.tryAcquire(4, 30, java.util.concurrent.TimeUnit.SECONDS), "the 4 tasks the limit let start");
+    assertTrue(
+        started.tryAcquire(4, 30, java.util.concurrent.TimeUnit.SECONDS),
+        "the 4 tasks the limit let start");
 
     assertEquals(12, executor.limit());
     assertEquals(12, executor.inFlight());
@@ -165,12 +179,15 @@ class AdaptiveExecutorTest {
     List<CompletableFuture<Integer>> all = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       int id = i;
-      all.add(executor.submit(i, () -> {
-        starts.incrementAndGet();
-        started.release();
-        finish.acquireUninterruptibly();
-        return id;
-      }));
+      all.add(
+          executor.submit(
+              i,
+              () -> {
+                starts.incrementAndGet();
+                started.release();
+                finish.acquireUninterruptibly();
+                return id;
+              }));
     }
     started.acquire(4);
 
@@ -194,9 +211,12 @@ class AdaptiveExecutorTest {
   void aTaskThatThrowsFailsItsFutureAndTheWorkerGoesOn() throws Exception {
     AdaptiveExecutor executor = executor(ConcurrencyController.fixed(1), LONG);
 
-    CompletableFuture<Object> failed = executor.submit(0, () -> {
-      throw new IllegalStateException("boom");
-    });
+    CompletableFuture<Object> failed =
+        executor.submit(
+            0,
+            () -> {
+              throw new IllegalStateException("boom");
+            });
     Throwable cause = failed.handle((r, t) -> t).get();
 
     assertInstanceOf(IllegalStateException.class, cause);
@@ -230,11 +250,14 @@ class AdaptiveExecutorTest {
     CountDownLatch allRunning = new CountDownLatch(4); // so that each task has a worker of its own
     List<CompletableFuture<Boolean>> all = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      all.add(executor.submit(i, () -> {
-        allRunning.countDown();
-        await(allRunning);
-        return workers.add(Thread.currentThread());
-      }));
+      all.add(
+          executor.submit(
+              i,
+              () -> {
+                allRunning.countDown();
+                await(allRunning);
+                return workers.add(Thread.currentThread());
+              }));
     }
     for (CompletableFuture<Boolean> f : all) {
       f.get();
@@ -252,9 +275,13 @@ class AdaptiveExecutorTest {
 
   @Test
   void shutdownCancelsQueuedTasksLetsRunningOnesFinishAndEndsEveryThread() throws Exception {
-    AdaptiveExecutor executor = new AdaptiveExecutor(ConcurrencyController.fixed(2), "test-shutdown");
-    Thread sampler = Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals("test-shutdown-sampler")).findFirst().orElseThrow();
+    AdaptiveExecutor executor =
+        new AdaptiveExecutor(ConcurrencyController.fixed(2), "test-shutdown");
+    Thread sampler =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals("test-shutdown-sampler"))
+            .findFirst()
+            .orElseThrow();
     assertTrue(sampler.isDaemon());
     Semaphore started = new Semaphore(0);
     Semaphore finish = new Semaphore(0);
@@ -262,12 +289,15 @@ class AdaptiveExecutorTest {
     List<CompletableFuture<Integer>> running = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       int id = i;
-      running.add(executor.submit(0, () -> {
-        workers.add(Thread.currentThread());
-        started.release();
-        finish.acquireUninterruptibly();
-        return id;
-      }));
+      running.add(
+          executor.submit(
+              0,
+              () -> {
+                workers.add(Thread.currentThread());
+                started.release();
+                finish.acquireUninterruptibly();
+                return id;
+              }));
     }
     started.acquire(2);
     CompletableFuture<Integer> queued = executor.submit(1, () -> 99);
@@ -275,9 +305,12 @@ class AdaptiveExecutorTest {
     executor.shutdown();
 
     CancellationException cancelled = assertThrows(CancellationException.class, queued::join);
-    assertEquals("test-shutdown executor shut down before the task started", cancelled.getMessage());
-    assertEquals("test-shutdown executor is shut down; no task can be submitted",
-        assertThrows(RejectedExecutionException.class, () -> executor.submit(0, () -> 1)).getMessage());
+    assertEquals(
+        "test-shutdown executor shut down before the task started", cancelled.getMessage());
+    assertEquals(
+        "test-shutdown executor is shut down; no task can be submitted",
+        assertThrows(RejectedExecutionException.class, () -> executor.submit(0, () -> 1))
+            .getMessage());
     finish.release(2);
     assertEquals(0, running.get(0).get());
     assertEquals(1, running.get(1).get());

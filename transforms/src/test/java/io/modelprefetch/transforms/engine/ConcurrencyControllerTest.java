@@ -21,50 +21,75 @@ import org.junit.jupiter.api.Test;
  */
 class ConcurrencyControllerTest {
 
-  /** The streams that fill a link: aggregate / what one stream moves, its first-byte waits included. */
+  /**
+   * The streams that fill a link: aggregate / what one stream moves, its first-byte waits included.
+   */
   private static double knee(SimulatedLink link) {
-    double perStream = link.rangeBytes
-        / (link.firstByteNanos / 1e9 + link.rangeBytes / link.perConnectionBytesPerSecond);
+    double perStream =
+        link.rangeBytes
+            / (link.firstByteNanos / 1e9 + link.rangeBytes / link.perConnectionBytesPerSecond);
     return link.aggregateBytesPerSecond / perStream;
   }
 
   /** The link moved at least {@code bytesPerSecond} over the last {@code seconds}. */
   private static void assertThroughput(SimulatedLink link, double seconds, double bytesPerSecond) {
     double moved = link.throughputOverLast(seconds);
-    assertTrue(moved >= bytesPerSecond, moved / MB + " MB/s, not " + bytesPerSecond / MB + link.trace());
+    assertTrue(
+        moved >= bytesPerSecond, moved / MB + " MB/s, not " + bytesPerSecond / MB + link.trace());
   }
 
   /** The limit holds at one level but for probes one step either side of it. */
   private static void assertSettled(SimulatedLink link, double seconds) {
     List<Integer> limits = link.limitsOverLast(seconds);
-    int mode = limits.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()))
-        .entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-    int step = Math.max(1, mode / ConcurrencyController.STEP_DIVISOR) + 1; // a step of the mode, or of one below it
+    int mode =
+        limits.stream()
+            .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()))
+            .entrySet()
+            .stream()
+            .max(Map.Entry.comparingByValue())
+            .orElseThrow()
+            .getKey();
+    int step =
+        Math.max(1, mode / ConcurrencyController.STEP_DIVISOR)
+            + 1; // a step of the mode, or of one below it
     TreeSet<Integer> levels = new TreeSet<>(limits);
-    assertTrue(levels.first() >= mode - step && levels.last() <= mode + step,
+    assertTrue(
+        levels.first() >= mode - step && levels.last() <= mode + step,
         "the last " + seconds + " s keep within a step of " + mode + ": " + levels + link.trace());
     for (int i = 1; i < limits.size(); i++) {
-      assertTrue(Math.abs(limits.get(i) - limits.get(i - 1)) <= step,
-          "no change larger than a step: " + limits.get(i - 1) + " -> " + limits.get(i) + link.trace());
+      assertTrue(
+          Math.abs(limits.get(i) - limits.get(i - 1)) <= step,
+          "no change larger than a step: "
+              + limits.get(i - 1)
+              + " -> "
+              + limits.get(i)
+              + link.trace());
     }
   }
 
   @Test
   void fastConnectionsSettleAtTheKneeFromBelow() {
-    SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(64), 25, 600, 30).runFor(120);
+    SimulatedLink link =
+        new SimulatedLink(ConcurrencyController.adaptive(64), 25, 600, 30).runFor(120);
 
     double knee = knee(link); // 24.3
-    int settled = link.limitsOverLast(60).stream().mapToInt(Integer::intValue).sum() / link.limitsOverLast(60).size();
-    assertTrue(settled >= 22 && settled <= 32, "settles around 24-32, at " + settled + link.trace());
+    int settled =
+        link.limitsOverLast(60).stream().mapToInt(Integer::intValue).sum()
+            / link.limitsOverLast(60).size();
+    assertTrue(
+        settled >= 22 && settled <= 32, "settles around 24-32, at " + settled + link.trace());
     assertThroughput(link, 60, 0.9 * 600 * MB);
-    assertTrue(link.maxLimit() <= 2 * knee, "peaks at " + link.maxLimit() + " for a knee of " + knee + link.trace());
+    assertTrue(
+        link.maxLimit() <= 2 * knee,
+        "peaks at " + link.maxLimit() + " for a knee of " + knee + link.trace());
     assertEquals(8, link.samples.get(0).limit(), "starts at 8");
     assertSettled(link, 60);
   }
 
   @Test
   void slowConnectionsWithLatencyClimbToTheKneeOrTheCeiling() {
-    SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(64), 10, 600, 80).runFor(120);
+    SimulatedLink link =
+        new SimulatedLink(ConcurrencyController.adaptive(64), 10, 600, 80).runFor(120);
 
     double knee = knee(link); // 60.9
     assertTrue(link.limitsOverLast(60).stream().allMatch(l -> l >= 48), link.trace());
@@ -80,9 +105,16 @@ class ConcurrencyControllerTest {
       link.noise = 0.3;
       link.runFor(90);
 
-      double settled = link.limitsOverLast(45).stream().mapToInt(Integer::intValue).average().orElseThrow();
-      assertTrue(settled >= 40, "seed " + seed + ": climbs near the knee (61) or the ceiling despite swings of"
-          + " 30 %, at " + settled + link.trace());
+      double settled =
+          link.limitsOverLast(45).stream().mapToInt(Integer::intValue).average().orElseThrow();
+      assertTrue(
+          settled >= 40,
+          "seed "
+              + seed
+              + ": climbs near the knee (61) or the ceiling despite swings of"
+              + " 30 %, at "
+              + settled
+              + link.trace());
       assertThroughput(link, 45, 0.7 * 600 * MB);
     }
     for (long seed : new long[] {1, 2, 3}) {
@@ -90,8 +122,11 @@ class ConcurrencyControllerTest {
       link.noise = 0.3;
       link.runFor(90);
 
-      double settled = link.limitsOverLast(45).stream().mapToInt(Integer::intValue).average().orElseThrow();
-      assertTrue(settled >= 18 && settled <= 40, "seed " + seed + ": near the knee (24), at " + settled + link.trace());
+      double settled =
+          link.limitsOverLast(45).stream().mapToInt(Integer::intValue).average().orElseThrow();
+      assertTrue(
+          settled >= 18 && settled <= 40,
+          "seed " + seed + ": near the knee (24), at " + settled + link.trace());
     }
   }
 
@@ -102,15 +137,18 @@ class ConcurrencyControllerTest {
     link.runFor(60);
 
     double knee = knee(link); // 35.1: each 1 MiB range spends more than half its time waiting
-    double settled = link.limitsOverLast(30).stream().mapToInt(Integer::intValue).average().orElseThrow();
-    assertTrue(settled >= 0.85 * knee && settled <= 1.5 * knee,
+    double settled =
+        link.limitsOverLast(30).stream().mapToInt(Integer::intValue).average().orElseThrow();
+    assertTrue(
+        settled >= 0.85 * knee && settled <= 1.5 * knee,
         "settles at " + settled + " for " + knee + link.trace());
     assertThroughput(link, 30, 0.9 * 400 * MB);
   }
 
   @Test
   void whenCapacityFallsTheLimitShrinksToTheNewKnee() {
-    SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(64), 25, 600, 30).runFor(60);
+    SimulatedLink link =
+        new SimulatedLink(ConcurrencyController.adaptive(64), 25, 600, 30).runFor(60);
     int before = link.limitsOverLast(20).stream().mapToInt(Integer::intValue).min().orElseThrow();
 
     link.aggregateBytesPerSecond = 300 * MB; // another tenant takes half the link
@@ -118,7 +156,8 @@ class ConcurrencyControllerTest {
 
     double knee = knee(link); // 12.1
     List<Integer> after = link.limitsOverLast(30);
-    assertTrue(after.stream().allMatch(l -> l < before && l <= 1.5 * knee),
+    assertTrue(
+        after.stream().allMatch(l -> l < before && l <= 1.5 * knee),
         "below " + before + " and near " + knee + ": " + new TreeSet<>(after) + link.trace());
     assertThroughput(link, 30, 0.9 * 300 * MB);
     assertSettled(link, 30);
@@ -128,11 +167,13 @@ class ConcurrencyControllerTest {
   void aStoreThatThrottlesIsBackedOffFromAndNotClimbedStraightBackInto() {
     SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(64), 25, 2000, 30);
     link.rangeBytes = 8 * MIB;
-    link.requestsPerSecondLimit = 40; // 335 MB/s, about 14.6 streams; the link alone would take the ceiling
+    link.requestsPerSecondLimit =
+        40; // 335 MB/s, about 14.6 streams; the link alone would take the ceiling
     link.runFor(120);
 
     assertTrue(link.throttledRequests > 0, "the store throttled");
-    assertTrue(link.throttledRequests * 4 <= link.requests,
+    assertTrue(
+        link.throttledRequests * 4 <= link.requests,
         link.throttledRequests + " of " + link.requests + " requests throttled" + link.trace());
     assertTrue(link.limitsOverLast(60).stream().allMatch(l -> l <= 24), link.trace());
     assertThroughput(link, 60, 0.75 * 40 * 8 * MIB);
@@ -152,11 +193,19 @@ class ConcurrencyControllerTest {
       int cutFrom = samples.get(i - 1).limit();
       long until = samples.get(i).nanos() + ConcurrencyController.THROTTLE_MEMORY_NANOS;
       for (int j = i + 1; j < samples.size() && samples.get(j).nanos() < until; j++) {
-        if (samples.get(j).phase() == Phase.BACKOFF && samples.get(j - 1).phase() != Phase.BACKOFF) {
+        if (samples.get(j).phase() == Phase.BACKOFF
+            && samples.get(j - 1).phase() != Phase.BACKOFF) {
           break;
         }
-        assertTrue(samples.get(j).limit() < cutFrom, "at " + samples.get(j).nanos() / 1e9 + " s the limit is back at "
-            + samples.get(j).limit() + ", cut from " + cutFrom + link.trace());
+        assertTrue(
+            samples.get(j).limit() < cutFrom,
+            "at "
+                + samples.get(j).nanos() / 1e9
+                + " s the limit is back at "
+                + samples.get(j).limit()
+                + ", cut from "
+                + cutFrom
+                + link.trace());
       }
     }
     assertTrue(cuts > 0 && cuts <= 6, cuts + " cuts" + link.trace());
@@ -177,11 +226,15 @@ class ConcurrencyControllerTest {
 
   @Test
   void fixedModeStaysAtItsNumberWhateverTheThroughput() {
-    SimulatedLink below = new SimulatedLink(ConcurrencyController.fixed(16), 25, 600, 30).runFor(60);
-    SimulatedLink above = new SimulatedLink(ConcurrencyController.fixed(48), 25, 600, 30).runFor(60);
+    SimulatedLink below =
+        new SimulatedLink(ConcurrencyController.fixed(16), 25, 600, 30).runFor(60);
+    SimulatedLink above =
+        new SimulatedLink(ConcurrencyController.fixed(48), 25, 600, 30).runFor(60);
 
-    assertEquals(new TreeSet<>(List.of(16)), new TreeSet<>(below.limitsOverLast(60)), below.trace());
-    assertEquals(new TreeSet<>(List.of(48)), new TreeSet<>(above.limitsOverLast(60)), above.trace());
+    assertEquals(
+        new TreeSet<>(List.of(16)), new TreeSet<>(below.limitsOverLast(60)), below.trace());
+    assertEquals(
+        new TreeSet<>(List.of(48)), new TreeSet<>(above.limitsOverLast(60)), above.trace());
   }
 
   @Test
@@ -190,13 +243,15 @@ class ConcurrencyControllerTest {
     link.rangeBytes = 8 * MIB;
     link.requestsPerSecondLimit = 40;
     link.runFor(30);
-    int throttledLimit = link.limitsOverLast(10).stream().mapToInt(Integer::intValue).max().orElseThrow();
+    int throttledLimit =
+        link.limitsOverLast(10).stream().mapToInt(Integer::intValue).max().orElseThrow();
 
     link.requestsPerSecondLimit = 0; // the store's load went away
     link.runFor(90); // past the 60 s the throttled level is remembered
 
     assertTrue(throttledLimit < 32, "backed off to " + throttledLimit + link.trace());
-    assertTrue(link.throttledRequests * 4 <= link.requests,
+    assertTrue(
+        link.throttledRequests * 4 <= link.requests,
         link.throttledRequests + " of " + link.requests + " requests throttled" + link.trace());
     assertEquals(32, link.samples.get(link.samples.size() - 1).limit(), link.trace());
     assertEquals(32, link.maxLimit(), link.trace());
@@ -205,12 +260,17 @@ class ConcurrencyControllerTest {
 
   @Test
   void theCeilingHolds() {
-    SimulatedLink link = new SimulatedLink(ConcurrencyController.adaptive(10), 25, 600, 30).runFor(60);
+    SimulatedLink link =
+        new SimulatedLink(ConcurrencyController.adaptive(10), 25, 600, 30).runFor(60);
 
     assertEquals(10, link.maxLimit(), link.trace());
-    // the link wants 24: the limit stays at the ceiling but for probes a step (a quarter) down, which fail
-    assertEquals(new TreeSet<>(List.of(8, 10)), new TreeSet<>(link.limitsOverLast(40)), link.trace());
-    assertTrue(link.limitsOverLast(40).stream().filter(l -> l == 10).count() > link.limitsOverLast(40).size() / 2,
+    // the link wants 24: the limit stays at the ceiling but for probes a step (a quarter) down,
+    // which fail
+    assertEquals(
+        new TreeSet<>(List.of(8, 10)), new TreeSet<>(link.limitsOverLast(40)), link.trace());
+    assertTrue(
+        link.limitsOverLast(40).stream().filter(l -> l == 10).count()
+            > link.limitsOverLast(40).size() / 2,
         link.trace());
   }
 
@@ -252,7 +312,8 @@ class ConcurrencyControllerTest {
     c.sample(0, 8, 100);
     c.bytes(100 * MIB);
     assertEquals(8, c.sample(500 * ms, 8, 100), "a window lasts a second");
-    assertEquals(12, c.sample(1_000 * ms, 8, 100), "the first window is the base; slow start grows");
+    assertEquals(
+        12, c.sample(1_000 * ms, 8, 100), "the first window is the base; slow start grows");
     assertEquals(100.0 * MIB, c.snapshot().windowBytesPerSecond(), 1e-3);
     for (int i = 0; i < 4; i++) {
       c.started(); // the 4 streams added, still waiting for their first byte
@@ -264,7 +325,10 @@ class ConcurrencyControllerTest {
     }
     c.sample(2_100 * ms, 12, 100); // opens the window
     c.bytes(100 * MIB); // 12 streams move what 8 did: the growth did not pay
-    assertEquals(12, c.sample(3_100 * ms, 12, 100), "one window can be noise: the level is measured once more");
+    assertEquals(
+        12,
+        c.sample(3_100 * ms, 12, 100),
+        "one window can be noise: the level is measured once more");
     c.bytes(100 * MIB); // nor again
 
     assertEquals(8, c.sample(4_100 * ms, 12, 100), "slow start is over, back at the base");
@@ -282,9 +346,13 @@ class ConcurrencyControllerTest {
 
   @Test
   void boundsBelowOneAreRefused() {
-    assertEquals("ceiling must be >= 1, was 0",
-        assertThrows(IllegalArgumentException.class, () -> ConcurrencyController.adaptive(0)).getMessage());
-    assertEquals("limit must be >= 1, was -2",
-        assertThrows(IllegalArgumentException.class, () -> ConcurrencyController.fixed(-2)).getMessage());
+    assertEquals(
+        "ceiling must be >= 1, was 0",
+        assertThrows(IllegalArgumentException.class, () -> ConcurrencyController.adaptive(0))
+            .getMessage());
+    assertEquals(
+        "limit must be >= 1, was -2",
+        assertThrows(IllegalArgumentException.class, () -> ConcurrencyController.fixed(-2))
+            .getMessage());
   }
 }

@@ -9,8 +9,8 @@ import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
-import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.model.ObjectUri;
+import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,14 +18,27 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-/** The fetch executor starts the lowest range index first, then the earliest submitted; the last user stops it. */
+/**
+ * The fetch executor starts the lowest range index first, then the earliest submitted; the last
+ * user stops it.
+ */
 class FetchRuntimeTest {
 
   private static RangeTask range(String file, int index) {
-    ObjectRef object = new ObjectRef(new ModelKey("m", "s3://b/m/", "/models/m"), ObjectUri.Scheme.S3, "b",
-        "m/" + file, file, 4L << 30, "\"0123456789abcdef0123456789abcdef\"", null, null);
+    ObjectRef object =
+        new ObjectRef(
+            new ModelKey("m", "s3://b/m/", "/models/m"),
+            ObjectUri.Scheme.S3,
+            "b",
+            "m/" + file,
+            file,
+            4L << 30,
+            "\"0123456789abcdef0123456789abcdef\"",
+            null,
+            null);
     long size = 64L << 20;
-    return new RangeTask(object, index, 64, index * size, (index + 1) * size - 1, DigestPlan.SIZE_ONLY, false);
+    return new RangeTask(
+        object, index, 64, index * size, (index + 1) * size - 1, DigestPlan.SIZE_ONLY, false);
   }
 
   @Test
@@ -35,21 +48,35 @@ class FetchRuntimeTest {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch busy = new CountDownLatch(1);
     List<String> started = new CopyOnWriteArrayList<>();
-    CompletableFuture<FetchedRange> blocker = runtime.submit(range("blocker", 0), () -> {
-      busy.countDown();
-      await(release);
-      return null;
-    });
+    CompletableFuture<FetchedRange> blocker =
+        runtime.submit(
+            range("blocker", 0),
+            () -> {
+              busy.countDown();
+              await(release);
+              return null;
+            });
     busy.await();
 
-    List<RangeTask> queued = List.of(range("a", 0), range("a", 1), range("a", 2), range("b", 0), range("b", 1),
-        range("c", 0));
-    List<CompletableFuture<FetchedRange>> all = queued.stream()
-        .map(task -> runtime.<FetchedRange>submit(task, () -> {
-          started.add(task.object().relativePath() + task.index());
-          return null;
-        }))
-        .toList();
+    List<RangeTask> queued =
+        List.of(
+            range("a", 0),
+            range("a", 1),
+            range("a", 2),
+            range("b", 0),
+            range("b", 1),
+            range("c", 0));
+    List<CompletableFuture<FetchedRange>> all =
+        queued.stream()
+            .map(
+                task ->
+                    runtime.<FetchedRange>submit(
+                        task,
+                        () -> {
+                          started.add(task.object().relativePath() + task.index());
+                          return null;
+                        }))
+            .toList();
     release.countDown();
     blocker.get();
     for (CompletableFuture<FetchedRange> f : all) {
@@ -63,13 +90,17 @@ class FetchRuntimeTest {
   @Test
   void aFetchThatThrowsFailsItsFuture() throws Exception {
     FetchRuntime runtime = FetchRuntime.acquire(FetchSettings.defaults().withMaxInFlightRanges(1));
-    CompletableFuture<FetchedRange> failed = runtime.submit(range("x", 0), () -> {
-      throw new IllegalStateException("boom");
-    });
+    CompletableFuture<FetchedRange> failed =
+        runtime.submit(
+            range("x", 0),
+            () -> {
+              throw new IllegalStateException("boom");
+            });
 
     Throwable cause = failed.handle((r, t) -> t).get();
     assertEquals("boom", cause.getMessage());
-    assertEquals(null, runtime.submit(range("y", 0), () -> null).get(), "the pool still runs fetches");
+    assertEquals(
+        null, runtime.submit(range("y", 0), () -> null).get(), "the pool still runs fetches");
     runtime.release();
   }
 

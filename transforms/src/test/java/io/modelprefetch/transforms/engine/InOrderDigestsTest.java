@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
-import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.model.ObjectUri;
+import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.verify.CrcAlgorithm;
 import io.modelprefetch.transforms.verify.DigestPlan;
@@ -25,7 +25,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The digests computed behind the download: right whatever order the ranges land in, and only then. */
+/**
+ * The digests computed behind the download: right whatever order the ranges land in, and only then.
+ */
 class InOrderDigestsTest {
 
   @TempDir Path dir;
@@ -43,20 +45,32 @@ class InOrderDigestsTest {
 
   private List<RangeTask> fetchedFile(String etag, DigestPlan plan) throws Exception {
     new Random(7).nextBytes(bytes);
-    ObjectRef object = new ObjectRef(new ModelKey("m", "s3://b/m/", dir.toString()), ObjectUri.Scheme.S3, "b",
-        "m/w.bin", "w.bin", bytes.length, etag, null, null);
+    ObjectRef object =
+        new ObjectRef(
+            new ModelKey("m", "s3://b/m/", dir.toString()),
+            ObjectUri.Scheme.S3,
+            "b",
+            "m/w.bin",
+            "w.bin",
+            bytes.length,
+            etag,
+            null,
+            null);
     Files.createDirectories(LocalFiles.temporary(object).getParent());
     Files.write(LocalFiles.temporary(object), bytes);
     List<RangeTask> ranges = new ArrayList<>();
     long size = 1024 * 1024;
     for (int i = 0; i * size < bytes.length; i++) {
-      ranges.add(new RangeTask(object, i, 4, i * size, Math.min(bytes.length, (i + 1) * size) - 1, plan, false));
+      ranges.add(
+          new RangeTask(
+              object, i, 4, i * size, Math.min(bytes.length, (i + 1) * size) - 1, plan, false));
     }
     return ranges;
   }
 
   private Map<String, String> md5() throws Exception {
-    return Map.of(DigestPlan.MD5, HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes)));
+    return Map.of(
+        DigestPlan.MD5, HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes)));
   }
 
   @Test
@@ -135,7 +149,9 @@ class InOrderDigestsTest {
 
   @Test
   void everyDigestThePlanNamesIsComputedInTheSamePass() throws Exception {
-    DigestPlan both = new DigestPlan(StoredEvidence.NONE, null, List.of(DigestPlan.MD5, DigestPlan.SHA256), List.of(), 0);
+    DigestPlan both =
+        new DigestPlan(
+            StoredEvidence.NONE, null, List.of(DigestPlan.MD5, DigestPlan.SHA256), List.of(), 0);
     List<RangeTask> ranges = fetchedFile("\"x-1\"", both);
     for (int i = 3; i > 0; i--) {
       assertNull(digests.landed(ranges.get(i), null));
@@ -143,7 +159,9 @@ class InOrderDigestsTest {
 
     Map<String, String> all = digests.landed(ranges.get(0), null);
     assertEquals(md5().get(DigestPlan.MD5), all.get(DigestPlan.MD5));
-    assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), all.get(DigestPlan.SHA256));
+    assertEquals(
+        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)),
+        all.get(DigestPlan.SHA256));
     assertEquals(0, digests.tracked(), "a completed object is forgotten");
   }
 
@@ -153,10 +171,15 @@ class InOrderDigestsTest {
     FetchSettings oneJvm = FetchSettings.defaults().withSpreadBuckets(1);
 
     assertTrue(InOrderDigests.appliesTo(plain, oneJvm));
-    assertFalse(InOrderDigests.appliesTo(plain, FetchSettings.defaults()), "ranges spread over a cluster");
-    assertFalse(InOrderDigests.appliesTo(new RangeTask(plain.object(), 0, 1, 0, 9, MD5, false), oneJvm), "one range");
-    DigestPlan crcOnly = new DigestPlan(StoredEvidence.NONE, CrcAlgorithm.CRC32C, List.of(), List.of(), 0);
-    assertFalse(InOrderDigests.appliesTo(new RangeTask(plain.object(), 0, 4, 0, 9, crcOnly, false), oneJvm),
+    assertFalse(
+        InOrderDigests.appliesTo(plain, FetchSettings.defaults()), "ranges spread over a cluster");
+    assertFalse(
+        InOrderDigests.appliesTo(new RangeTask(plain.object(), 0, 1, 0, 9, MD5, false), oneJvm),
+        "one range");
+    DigestPlan crcOnly =
+        new DigestPlan(StoredEvidence.NONE, CrcAlgorithm.CRC32C, List.of(), List.of(), 0);
+    assertFalse(
+        InOrderDigests.appliesTo(new RangeTask(plain.object(), 0, 4, 0, 9, crcOnly, false), oneJvm),
         "nothing to digest in order");
   }
 }

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
+import io.modelprefetch.transforms.model.CredentialsSource;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ObjectRef;
-import io.modelprefetch.transforms.model.ClientRecipe;
-import io.modelprefetch.transforms.model.CredentialsSource;
 import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.structure.ModelListing;
 import java.util.ArrayList;
@@ -20,11 +20,27 @@ import org.junit.jupiter.api.Test;
 class ListingTest {
 
   private static final ModelKey MODEL = new ModelKey("m", "s3://b/m/", "/models/m");
-  private static final ClientRecipe RECIPE = new ClientRecipe("http://127.0.0.1:9", "us-east-1", true, true,
-      CredentialsSource.of(CredentialsSource.Type.ANONYMOUS), null, 16);
+  private static final ClientRecipe RECIPE =
+      new ClientRecipe(
+          "http://127.0.0.1:9",
+          "us-east-1",
+          true,
+          true,
+          CredentialsSource.of(CredentialsSource.Type.ANONYMOUS),
+          null,
+          16);
 
   private static ObjectRef object(String relativePath) {
-    return new ObjectRef(MODEL, ObjectUri.Scheme.S3, "b", "m/" + relativePath, relativePath, 10, "\"e\"", null, RECIPE);
+    return new ObjectRef(
+        MODEL,
+        ObjectUri.Scheme.S3,
+        "b",
+        "m/" + relativePath,
+        relativePath,
+        10,
+        "\"e\"",
+        null,
+        RECIPE);
   }
 
   /** A sink that records what it is told, as lines. */
@@ -59,16 +75,28 @@ class ListingTest {
     recording.object(object("model.safetensors.index.json"));
     recording.object(object("model-00001-of-00002.safetensors"));
     recording.filtered("model-00002-of-00002.safetensors");
-    recording.refused(FileResult.objectFailure(object("../escape.safetensors"), 0, 0, "refused: outside"));
+    recording.refused(
+        FileResult.objectFailure(object("../escape.safetensors"), 0, 0, "refused: outside"));
     recording.object(object("sub/config.json"));
 
     ModelListing listing = recording.modelListing();
 
-    assertEquals(new ModelListing(Set.of("model.safetensors.index.json", "model-00001-of-00002.safetensors",
-        "sub/config.json"), Set.of("model-00002-of-00002.safetensors")), listing);
+    assertEquals(
+        new ModelListing(
+            Set.of(
+                "model.safetensors.index.json",
+                "model-00001-of-00002.safetensors",
+                "sub/config.json"),
+            Set.of("model-00002-of-00002.safetensors")),
+        listing);
     // Taking the listing reports nothing more to the recording's own sink.
-    assertEquals(List.of("object model.safetensors.index.json", "object model-00001-of-00002.safetensors",
-        "filtered model-00002-of-00002.safetensors", "refused ../escape.safetensors", "object sub/config.json"),
+    assertEquals(
+        List.of(
+            "object model.safetensors.index.json",
+            "object model-00001-of-00002.safetensors",
+            "filtered model-00002-of-00002.safetensors",
+            "refused ../escape.safetensors",
+            "object sub/config.json"),
         next.lines);
   }
 
@@ -78,18 +106,28 @@ class ListingTest {
     recording.object(object("model.safetensors.index.json"));
     recording.object(object("model-00001-of-00002.safetensors"));
     recording.filtered("model-00002-of-00002.safetensors");
-    recording.refused(FileResult.objectFailure(object("../escape.safetensors"), 0, 0, "refused: outside"));
+    recording.refused(
+        FileResult.objectFailure(object("../escape.safetensors"), 0, 0, "refused: outside"));
 
     Lines replayed = new Lines();
     List<Listing.Entry> entries = recording.entries(true);
     entries.forEach(e -> e.reportTo(replayed));
 
-    assertEquals(List.of("object model.safetensors.index.json", "object model-00001-of-00002.safetensors",
-        "filtered model-00002-of-00002.safetensors", "refused ../escape.safetensors"), replayed.lines);
+    assertEquals(
+        List.of(
+            "object model.safetensors.index.json",
+            "object model-00001-of-00002.safetensors",
+            "filtered model-00002-of-00002.safetensors",
+            "refused ../escape.safetensors"),
+        replayed.lines);
     assertEquals(recording.modelListing(), entries.get(0).object().listing());
     assertEquals(null, entries.get(1).object().listing(), "only a shard index carries the listing");
-    assertEquals(null, recording.entries(false).get(0).object().listing(), "not without the structure check");
-    assertEquals(3, recording.accepted(), "two objects and a refused key; a filtered one is not accepted");
+    assertEquals(
+        null,
+        recording.entries(false).get(0).object().listing(),
+        "not without the structure check");
+    assertEquals(
+        3, recording.accepted(), "two objects and a refused key; a filtered one is not accepted");
   }
 
   @Test

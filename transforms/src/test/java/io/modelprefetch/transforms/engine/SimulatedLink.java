@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * A link to an object store, simulated in fixed steps of 1 ms on its own clock, driving a
- * {@link ConcurrencyController} as the scheduler and the fetch threads would: ranges start while
- * fewer than the limit are in flight, each request waits for its first byte, then moves bytes at
- * {@code min(per-connection cap, aggregate capacity / streams moving bytes)}, reported in 1 MiB
- * reads; the controller is sampled every 100 ms. A request-rate limit, when set, refuses requests
- * beyond it (a token bucket): a refused request answers after its latency, is counted as throttled
- * and is retried after the fetcher's backoff, holding its slot meanwhile.
+ * A link to an object store, simulated in fixed steps of 1 ms on its own clock, driving a {@link
+ * ConcurrencyController} as the scheduler and the fetch threads would: ranges start while fewer
+ * than the limit are in flight, each request waits for its first byte, then moves bytes at {@code
+ * min(per-connection cap, aggregate capacity / streams moving bytes)}, reported in 1 MiB reads; the
+ * controller is sampled every 100 ms. A request-rate limit, when set, refuses requests beyond it (a
+ * token bucket): a refused request answers after its latency, is counted as throttled and is
+ * retried after the fetcher's backoff, holding its slot meanwhile.
  *
  * <p>The settings may change between calls to {@link #runFor}. Deterministic: the latency jitter
  * (+-25 %, so that streams do not move in lockstep) comes from a seeded generator.
@@ -32,14 +32,17 @@ final class SimulatedLink {
   double aggregateBytesPerSecond;
   long firstByteNanos;
   long rangeBytes = 64 * MIB;
+
   /** Requests per second the store accepts; 0 for no limit. */
   double requestsPerSecondLimit;
+
   /**
    * How much the link's capacity swings (0.3: each 700 ms, per-connection and aggregate capacity
-   * are drawn anew between 70 % and 130 % of their settings), as other tenants, a busy CPU and
-   * the network make a real link's do; 0 for a steady link.
+   * are drawn anew between 70 % and 130 % of their settings), as other tenants, a busy CPU and the
+   * network make a real link's do; 0 for a steady link.
    */
   double noise;
+
   private double factor = 1;
   private static final long NOISE_PERIOD_NANOS = 700_000_000L;
 
@@ -57,7 +60,11 @@ final class SimulatedLink {
   private final List<Stream> streams = new ArrayList<>();
   private double tokens = Double.NaN; // full at the first step
 
-  private enum State { WAITING, MOVING, BACKING_OFF }
+  private enum State {
+    WAITING,
+    MOVING,
+    BACKING_OFF
+  }
 
   private static final class Stream {
     State state;
@@ -68,13 +75,20 @@ final class SimulatedLink {
     long reported;
   }
 
-  SimulatedLink(ConcurrencyController controller, double perConnectionMBps, double aggregateMBps,
+  SimulatedLink(
+      ConcurrencyController controller,
+      double perConnectionMBps,
+      double aggregateMBps,
       long firstByteMillis) {
     this(controller, perConnectionMBps, aggregateMBps, firstByteMillis, 42);
   }
 
-  SimulatedLink(ConcurrencyController controller, double perConnectionMBps, double aggregateMBps,
-      long firstByteMillis, long seed) {
+  SimulatedLink(
+      ConcurrencyController controller,
+      double perConnectionMBps,
+      double aggregateMBps,
+      long firstByteMillis,
+      long seed) {
     this.random = new Random(seed);
     this.controller = controller;
     this.perConnectionBytesPerSecond = perConnectionMBps * MB;
@@ -95,14 +109,21 @@ final class SimulatedLink {
     double stepSeconds = STEP_NANOS / 1e9;
     if (requestsPerSecondLimit > 0) {
       double bucket = requestsPerSecondLimit * BURST_SECONDS;
-      tokens = Double.isNaN(tokens) ? bucket : Math.min(bucket, tokens + requestsPerSecondLimit * stepSeconds);
+      tokens =
+          Double.isNaN(tokens)
+              ? bucket
+              : Math.min(bucket, tokens + requestsPerSecondLimit * stepSeconds);
     }
     if (noise > 0 && nowNanos % NOISE_PERIOD_NANOS == 0) {
       factor = 1 - noise + 2 * noise * random.nextDouble();
     }
     long moving = streams.stream().filter(s -> s.state == State.MOVING).count();
-    double perStream = moving == 0 ? 0
-        : Math.min(perConnectionBytesPerSecond, aggregateBytesPerSecond / moving) * stepSeconds * factor;
+    double perStream =
+        moving == 0
+            ? 0
+            : Math.min(perConnectionBytesPerSecond, aggregateBytesPerSecond / moving)
+                * stepSeconds
+                * factor;
     for (int i = 0; i < streams.size(); i++) {
       Stream s = streams.get(i);
       switch (s.state) {
@@ -113,8 +134,10 @@ final class SimulatedLink {
               controller.throttled();
               controller.finished();
               s.state = State.BACKING_OFF;
-              long capMillis = Math.min(5_000, 100L << Math.min(s.attempt, 10)); // as RangeFetcher.backoff
-              s.readyNanos = nowNanos + (long) ((capMillis / 2 + random.nextDouble() * capMillis / 2) * 1e6);
+              long capMillis =
+                  Math.min(5_000, 100L << Math.min(s.attempt, 10)); // as RangeFetcher.backoff
+              s.readyNanos =
+                  nowNanos + (long) ((capMillis / 2 + random.nextDouble() * capMillis / 2) * 1e6);
             } else {
               s.state = State.MOVING;
             }
@@ -122,7 +145,8 @@ final class SimulatedLink {
         }
         case MOVING -> {
           s.received = Math.min(rangeBytes, s.received + perStream);
-          while (s.received - s.reported >= MIB || (s.received >= rangeBytes && s.reported < rangeBytes)) {
+          while (s.received - s.reported >= MIB
+              || (s.received >= rangeBytes && s.reported < rangeBytes)) {
             long n = Math.min(MIB, rangeBytes - s.reported);
             s.reported += n;
             bytesMoved += n;
@@ -143,7 +167,8 @@ final class SimulatedLink {
     fill(); // as the scheduler does: a slot freed starts the next range at once
     if (nowNanos % SAMPLE_NANOS == 0) {
       controller.sample(nowNanos, streams.size(), queued());
-      samples.add(new Sample(nowNanos, controller.limit(), bytesMoved, controller.snapshot().phase()));
+      samples.add(
+          new Sample(nowNanos, controller.limit(), bytesMoved, controller.snapshot().phase()));
     }
     fill();
   }
@@ -208,7 +233,10 @@ final class SimulatedLink {
       Sample s = samples.get(i);
       Sample before = samples.get(i - 9);
       double rate = (s.bytes() - before.bytes()) * 1e9 / (s.nanos() - before.nanos()) / MB;
-      out.append(String.format("%n%6.1f s  limit %3d  %-10s %7.1f MB/s", s.nanos() / 1e9, s.limit(), s.phase(), rate));
+      out.append(
+          String.format(
+              "%n%6.1f s  limit %3d  %-10s %7.1f MB/s",
+              s.nanos() / 1e9, s.limit(), s.phase(), rate));
     }
     return out.toString();
   }

@@ -74,7 +74,9 @@ class StallWatchdogTest {
   @Test
   void aWindowBelowOneMillisecondIsRefused() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> new StallWatchdog(Duration.ofNanos(10), now::get));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new StallWatchdog(Duration.ofNanos(10), now::get));
     assertEquals("window must be >= 1 ms, was PT0.00000001S", e.getMessage());
   }
 }

@@ -30,7 +30,8 @@ class ManifestTest {
       """;
 
   private static String error(String text) {
-    return assertThrows(IllegalArgumentException.class, () -> Manifest.parse(text, "m.yaml")).getMessage();
+    return assertThrows(IllegalArgumentException.class, () -> Manifest.parse(text, "m.yaml"))
+        .getMessage();
   }
 
   @Test
@@ -107,13 +108,15 @@ class ManifestTest {
   void unknownKeyInJsonIsReportedOnItsLine() {
     assertEquals(
         "manifest m.yaml line 4: unknown key 'inclde'; known keys here: exclude, include, name, sha256, uri",
-        error("{\n  \"models\": [\n    {\"uri\": \"s3://b/m/\",\n     \"inclde\": [\"*.json\"]}\n  ]\n}\n"));
+        error(
+            "{\n  \"models\": [\n    {\"uri\": \"s3://b/m/\",\n     \"inclde\": [\"*.json\"]}\n  ]\n}\n"));
   }
 
   @Test
   void unknownTopLevelKeyNamesTheTopLevelKeys() {
     String message = error("models:\n  - uri: s3://b/a/\nlocalDir: /m\nfoo: 1\n");
-    assertEquals("manifest m.yaml line 4: unknown key 'foo'; known keys here: localDir, models", message);
+    assertEquals(
+        "manifest m.yaml line 4: unknown key 'foo'; known keys here: localDir, models", message);
   }
 
   @Test
@@ -150,13 +153,16 @@ class ManifestTest {
   @ParameterizedTest
   @ValueSource(strings = {"models: []\n", "localDir: /x\n", "---\n", "models:\n"})
   void manifestWithoutModelsIsRefused(String text) {
-    assertEquals("manifest m.yaml lists no model; add a 'models:' list with at least one 'uri:'", error(text));
+    assertEquals(
+        "manifest m.yaml lists no model; add a 'models:' list with at least one 'uri:'",
+        error(text));
   }
 
   @Test
   void modelWithoutUriIsRefusedByPosition() {
     assertEquals(
-        "manifest m.yaml: model 2 has no 'uri'", error("models:\n  - uri: s3://b/a/\n  - name: x\n"));
+        "manifest m.yaml: model 2 has no 'uri'",
+        error("models:\n  - uri: s3://b/a/\n  - name: x\n"));
   }
 
   @ParameterizedTest

@@ -132,7 +132,9 @@ class FiltersTest {
     // AIBrix's download_model downloads a single object without filtering it.
     assertFalse(suffixes("json").accepts("m/model.safetensors", "model.safetensors", true));
     assertTrue(suffixes("json").accepts("m/model.safetensors", "model.safetensors", false));
-    assertFalse(include("*.json").accepts("m/model.safetensors", "model.safetensors", false), "globs still apply");
+    assertFalse(
+        include("*.json").accepts("m/model.safetensors", "model.safetensors", false),
+        "globs still apply");
   }
 
   @Test
@@ -155,20 +157,27 @@ class FiltersTest {
 
   @Test
   void invalidIncludeGlobIsRefusedNamingIt() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> include("[abc"));
-    assertEquals("invalid glob '[abc': Missing '] near index 3", e.getMessage().lines().findFirst().orElseThrow());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> include("[abc"));
+    assertEquals(
+        "invalid glob '[abc': Missing '] near index 3",
+        e.getMessage().lines().findFirst().orElseThrow());
     assertInstanceOf(PatternSyntaxException.class, e.getCause());
   }
 
   @Test
   void invalidExcludeGlobIsRefusedNamingIt() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> exclude("{a,{b}}"));
-    assertEquals("invalid glob '{a,{b}}': Cannot nest groups near index 3", e.getMessage().lines().findFirst().orElseThrow());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> exclude("{a,{b}}"));
+    assertEquals(
+        "invalid glob '{a,{b}}': Cannot nest groups near index 3",
+        e.getMessage().lines().findFirst().orElseThrow());
   }
 
   @Test
   void invalidGlobErrorIsOneLine() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> include("[abc"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> include("[abc"));
     assertEquals("invalid glob '[abc': Missing '] near index 3", e.getMessage());
   }
 

@@ -20,7 +20,8 @@ class ObjectUriTest {
 
   @Test
   void s3UriIsSplitIntoBucketAndKey() {
-    assertEquals(new ObjectUri(Scheme.S3, "models", "llama/7b/"), ObjectUri.parse("s3://models/llama/7b/"));
+    assertEquals(
+        new ObjectUri(Scheme.S3, "models", "llama/7b/"), ObjectUri.parse("s3://models/llama/7b/"));
   }
 
   @Test
@@ -56,27 +57,40 @@ class ObjectUriTest {
   @NullAndEmptySource
   @ValueSource(strings = {"   ", "\t\n"})
   void emptyUriIsRefused(String uri) {
-    assertEquals("model URI is empty; give s3://bucket/prefix/ or tos://bucket/prefix/", parseError(uri));
+    assertEquals(
+        "model URI is empty; give s3://bucket/prefix/ or tos://bucket/prefix/", parseError(uri));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"bucket/models/llama/", "://bucket/models/", "s3:/bucket/models/"})
   void uriWithoutSchemeIsRefused(String uri) {
     assertEquals(
-        "model URI '" + uri + "' has no scheme; write it as s3://bucket/prefix/ or tos://bucket/prefix/",
+        "model URI '"
+            + uri
+            + "' has no scheme; write it as s3://bucket/prefix/ or tos://bucket/prefix/",
         parseError(uri));
   }
 
   /**
    * AIBrix sends every URI that is not s3:// or tos:// to Hugging Face ({@code get_downloader},
-   * aibrix/downloader/base.py), as {@code owner/name} ({@code HuggingFaceDownloader._valid_config}).
+   * aibrix/downloader/base.py), as {@code owner/name} ({@code
+   * HuggingFaceDownloader._valid_config}).
    */
   @ParameterizedTest
-  @ValueSource(strings = {"deepseek-ai/deepseek-coder-6.7b-instruct", "Qwen/Qwen2.5-0.5B", "meta-llama/Llama-3.1-8B"})
+  @ValueSource(
+      strings = {
+        "deepseek-ai/deepseek-coder-6.7b-instruct",
+        "Qwen/Qwen2.5-0.5B",
+        "meta-llama/Llama-3.1-8B"
+      })
   void huggingFaceRepoIdIsRefusedSayingWhatToGiveInstead(String uri) {
-    assertEquals("model URI '" + uri + "' is a Hugging Face repo id (the AIBrix downloader's default source);"
-        + " Hugging Face is not supported here: copy the model to a bucket and give s3://bucket/prefix/ or"
-        + " tos://bucket/prefix/", parseError(uri));
+    assertEquals(
+        "model URI '"
+            + uri
+            + "' is a Hugging Face repo id (the AIBrix downloader's default source);"
+            + " Hugging Face is not supported here: copy the model to a bucket and give s3://bucket/prefix/ or"
+            + " tos://bucket/prefix/",
+        parseError(uri));
   }
 
   @ParameterizedTest
@@ -88,13 +102,17 @@ class ObjectUriTest {
   })
   void unsupportedSchemeIsRefusedNamingIt(String uri, String scheme) {
     assertEquals(
-        "model URI '" + uri + "' has unsupported scheme '" + scheme + "'; use s3:// or tos://", parseError(uri));
+        "model URI '" + uri + "' has unsupported scheme '" + scheme + "'; use s3:// or tos://",
+        parseError(uri));
   }
 
   @Test
   void missingBucketIsRefusedWithTheSchemeOfTheUri() {
-    assertEquals("model URI 's3:///models/' has no bucket; write it as s3://bucket/prefix/", parseError("s3:///models/"));
-    assertEquals("model URI 'tos://' has no bucket; write it as tos://bucket/prefix/", parseError("tos://"));
+    assertEquals(
+        "model URI 's3:///models/' has no bucket; write it as s3://bucket/prefix/",
+        parseError("s3:///models/"));
+    assertEquals(
+        "model URI 'tos://' has no bucket; write it as tos://bucket/prefix/", parseError("tos://"));
   }
 
   @ParameterizedTest
@@ -114,14 +132,22 @@ class ObjectUriTest {
   void invalidBucketNameIsRefusedNamingIt(String bucket) {
     String uri = "s3://" + bucket + "/models/";
     assertEquals(
-        "model URI '" + uri + "' has invalid bucket name '" + bucket
+        "model URI '"
+            + uri
+            + "' has invalid bucket name '"
+            + bucket
             + "'; bucket names are 3-63 lower-case letters, digits, dots or hyphens",
         parseError(uri));
   }
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"abc", "my.bucket-1", "123", "a23456789012345678901234567890123456789012345678901234567890123"})
+      strings = {
+        "abc",
+        "my.bucket-1",
+        "123",
+        "a23456789012345678901234567890123456789012345678901234567890123"
+      })
   void validBucketNamesAreAccepted(String bucket) {
     assertEquals(bucket, ObjectUri.parse("tos://" + bucket + "/k").bucket());
   }

@@ -60,7 +60,9 @@ class DestinationPathsTest {
 
   @Test
   void singleObjectWithTrailingSlashHasNoFileName() {
-    assertRefused("key 'a/b/' has no file name below its prefix", DestinationPaths.relativePath("a/b/", "a/b/", true));
+    assertRefused(
+        "key 'a/b/' has no file name below its prefix",
+        DestinationPaths.relativePath("a/b/", "a/b/", true));
   }
 
   @Test
@@ -89,7 +91,11 @@ class DestinationPathsTest {
   })
   void dotAndDotDotSegmentsAreRefused(String prefix, String key, String segment) {
     assertRefused(
-        "key '" + key + "' contains a '" + segment + "' segment that would escape the model directory",
+        "key '"
+            + key
+            + "' contains a '"
+            + segment
+            + "' segment that would escape the model directory",
         DestinationPaths.relativePath(prefix, key, false));
   }
 
@@ -111,25 +117,30 @@ class DestinationPathsTest {
   @ValueSource(strings = {"a//b", "a/b/", "a/b//"})
   void emptySegmentIsRefused(String key) {
     assertRefused(
-        "key '" + key + "' contains an empty path segment", DestinationPaths.relativePath("", key, false));
+        "key '" + key + "' contains an empty path segment",
+        DestinationPaths.relativePath("", key, false));
   }
 
   @Test
   void nulByteIsRefused() {
     assertRefused(
-        "key 'models/a\\x00b' contains a NUL byte", DestinationPaths.relativePath("models/", "models/a\0b", false));
+        "key 'models/a\\x00b' contains a NUL byte",
+        DestinationPaths.relativePath("models/", "models/a\0b", false));
   }
 
   @Test
   void aRefusedKeyIsQuotedWithItsControlsEscaped() {
-    assertRefused("key 'm/../x\\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified' contains a '..' segment that would"
-        + " escape the model directory",
-        DestinationPaths.relativePath("m/", "m/../x\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified", false));
+    assertRefused(
+        "key 'm/../x\\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified' contains a '..' segment that would"
+            + " escape the model directory",
+        DestinationPaths.relativePath(
+            "m/", "m/../x\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified", false));
   }
 
   @Test
   void aKeyWithANewlineStillMapsToItsExactPath() {
-    assertMapped("evil\nline.json", DestinationPaths.relativePath("m/", "m/evil\nline.json", false));
+    assertMapped(
+        "evil\nline.json", DestinationPaths.relativePath("m/", "m/evil\nline.json", false));
   }
 
   @Test
@@ -137,24 +148,34 @@ class DestinationPathsTest {
     String longest = "a".repeat(250) + ".json";
     assertMapped("sub/" + longest, DestinationPaths.relativePath("m/", "m/sub/" + longest, false));
     String tooLong = "\u00e9" + "a".repeat(249) + ".json"; // 2 + 249 + 5 bytes in UTF-8
-    assertRefused("key 'm/" + tooLong + "' has a name of 256 bytes; file systems take at most 255 bytes per name",
+    assertRefused(
+        "key 'm/"
+            + tooLong
+            + "' has a name of 256 bytes; file systems take at most 255 bytes per name",
         DestinationPaths.relativePath("m/", "m/" + tooLong, false));
   }
 
   @Test
   void nonAsciiKeysAreRefusedWhereTheJvmCannotNameFilesInUtf8() {
-    assertMapped("caf\u00e9/\u914d\u7f6e.json", DestinationPaths.relativePath("m/", "m/caf\u00e9/\u914d\u7f6e.json", false, "UTF-8"));
-    assertMapped("config.json", DestinationPaths.relativePath("m/", "m/config.json", false, "ANSI_X3.4-1968"));
-    assertRefused("key 'm/caf\u00e9.json' cannot be written as a UTF-8 file name: this JVM names files in ANSI_X3.4-1968"
-        + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)",
+    assertMapped(
+        "caf\u00e9/\u914d\u7f6e.json",
+        DestinationPaths.relativePath("m/", "m/caf\u00e9/\u914d\u7f6e.json", false, "UTF-8"));
+    assertMapped(
+        "config.json",
+        DestinationPaths.relativePath("m/", "m/config.json", false, "ANSI_X3.4-1968"));
+    assertRefused(
+        "key 'm/caf\u00e9.json' cannot be written as a UTF-8 file name: this JVM names files in ANSI_X3.4-1968"
+            + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)",
         DestinationPaths.relativePath("m/", "m/caf\u00e9.json", false, "ANSI_X3.4-1968"));
-    assertRefused("key 'm/caf\u00e9.json' cannot be written as a UTF-8 file name: this JVM names files in ISO-8859-1"
-        + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)",
+    assertRefused(
+        "key 'm/caf\u00e9.json' cannot be written as a UTF-8 file name: this JVM names files in ISO-8859-1"
+            + " because its locale is not UTF-8; run it with LC_ALL=C.UTF-8 (the ./prefetch launcher sets it)",
         DestinationPaths.relativePath("m/", "m/caf\u00e9.json", false, "ISO-8859-1"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {".cache", ".cache/s3/download/config.json.lock", ".cache/tos/download/x.metadata"})
+  @ValueSource(
+      strings = {".cache", ".cache/s3/download/config.json.lock", ".cache/tos/download/x.metadata"})
   void keysInTheCacheFolderAreRefused(String relative) {
     String key = "models/llama/" + relative;
     assertRefused(
@@ -178,7 +199,9 @@ class DestinationPathsTest {
   @Test
   void resolvePlacesRelativePathUnderModelDir(@TempDir Path dir) {
     Path root = dir.toAbsolutePath().normalize();
-    assertEquals(root.resolve("tokenizer").resolve("vocab.json"), DestinationPaths.resolve(dir, "tokenizer/vocab.json"));
+    assertEquals(
+        root.resolve("tokenizer").resolve("vocab.json"),
+        DestinationPaths.resolve(dir, "tokenizer/vocab.json"));
   }
 
   @Test
@@ -200,8 +223,11 @@ class DestinationPathsTest {
   void resolveRefusesSiblingWithSharedNamePrefix(@TempDir Path dir) {
     Path model = dir.resolve("llama");
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> DestinationPaths.resolve(model, "../llama-evil/x"));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> DestinationPaths.resolve(model, "../llama-evil/x"));
     assertEquals(
-        "relative path '../llama-evil/x' escapes " + model.toAbsolutePath().normalize(), e.getMessage());
+        "relative path '../llama-evil/x' escapes " + model.toAbsolutePath().normalize(),
+        e.getMessage());
   }
 }

@@ -36,14 +36,18 @@ class RangePlannerTest {
 
   @Test
   void objectOfExactlyThresholdIsFetchedWhole() {
-    assertEquals(List.of(new Range(0, 16 * MIB - 1)), RangePlanner.plan(16 * MIB, 16 * MIB, 4 * MIB));
+    assertEquals(
+        List.of(new Range(0, 16 * MIB - 1)), RangePlanner.plan(16 * MIB, 16 * MIB, 4 * MIB));
   }
 
   @Test
   void objectOneByteAboveThresholdIsSplit() {
     List<Range> ranges = RangePlanner.plan(16 * MIB + 1, 16 * MIB, 8 * MIB);
     assertEquals(
-        List.of(new Range(0, 8 * MIB - 1), new Range(8 * MIB, 16 * MIB - 1), new Range(16 * MIB, 16 * MIB)),
+        List.of(
+            new Range(0, 8 * MIB - 1),
+            new Range(8 * MIB, 16 * MIB - 1),
+            new Range(16 * MIB, 16 * MIB)),
         ranges);
   }
 
@@ -67,7 +71,10 @@ class RangePlannerTest {
   @Test
   void exactMultipleOfPartSizeHasNoRemainderRange() {
     List<Range> ranges = RangePlanner.plan(3 * MIB, 0, MIB);
-    assertEquals(List.of(new Range(0, MIB - 1), new Range(MIB, 2 * MIB - 1), new Range(2 * MIB, 3 * MIB - 1)), ranges);
+    assertEquals(
+        List.of(
+            new Range(0, MIB - 1), new Range(MIB, 2 * MIB - 1), new Range(2 * MIB, 3 * MIB - 1)),
+        ranges);
   }
 
   @Test
@@ -102,7 +109,8 @@ class RangePlannerTest {
     "123456789, 123456788, 8388608, 15",
     "123456789, 123456789, 8388608, 1",
   })
-  void rangesAreContiguousAndCoverTheObject(long size, long threshold, long part, int expectedCount) {
+  void rangesAreContiguousAndCoverTheObject(
+      long size, long threshold, long part, int expectedCount) {
     List<Range> ranges = RangePlanner.plan(size, threshold, part);
     assertEquals(expectedCount, ranges.size());
     assertContiguousCover(ranges, size);
@@ -124,27 +132,31 @@ class RangePlannerTest {
     assertEquals("partSizeBytes must be >= 1048576 (1 MiB), was 512", e.getMessage());
     assertEquals(
         "partSizeBytes must be >= 1048576 (1 MiB), was 1048575",
-        assertThrows(IllegalArgumentException.class, () -> RangePlanner.checkPartSize(MIB - 1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RangePlanner.checkPartSize(MIB - 1))
+            .getMessage());
   }
 
   @Test
   void partSizeIsCheckedEvenForEmptyObject() {
     assertEquals(
         "partSizeBytes must be >= 1048576 (1 MiB), was 0",
-        assertThrows(IllegalArgumentException.class, () -> RangePlanner.plan(0, 0, 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RangePlanner.plan(0, 0, 0))
+            .getMessage());
   }
 
   @Test
   void negativeSizeIsRefused() {
     assertEquals(
         "sizeBytes must be >= 0, was -1",
-        assertThrows(IllegalArgumentException.class, () -> RangePlanner.plan(-1, 0, MIB)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RangePlanner.plan(-1, 0, MIB))
+            .getMessage());
   }
 
   @Test
   void objectNeedingMoreThanIntMaxPartsIsRefused() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> RangePlanner.plan(Long.MAX_VALUE, 0, MIB));
+        assertThrows(
+            IllegalArgumentException.class, () -> RangePlanner.plan(Long.MAX_VALUE, 0, MIB));
     assertEquals(
         "an object of 9223372036854775807 bytes needs more than 2147483647 parts of 1048576 bytes;"
             + " raise the part size",
@@ -154,20 +166,23 @@ class RangePlannerTest {
   @Test
   void sizeNearLongMaxIsFetchedWholeBelowThreshold() {
     assertEquals(
-        List.of(new Range(0, Long.MAX_VALUE - 1)), RangePlanner.plan(Long.MAX_VALUE, Long.MAX_VALUE, MIB));
+        List.of(new Range(0, Long.MAX_VALUE - 1)),
+        RangePlanner.plan(Long.MAX_VALUE, Long.MAX_VALUE, MIB));
   }
 
   @Test
   void partSizeOfLongMaxGivesOneRange() {
     assertEquals(
-        List.of(new Range(0, Long.MAX_VALUE - 1)), RangePlanner.plan(Long.MAX_VALUE, 0, Long.MAX_VALUE));
+        List.of(new Range(0, Long.MAX_VALUE - 1)),
+        RangePlanner.plan(Long.MAX_VALUE, 0, Long.MAX_VALUE));
   }
 
   @Test
   void partEndNearLongMaxDoesNotOverflow() {
     long part = 1L << 62;
     List<Range> ranges =
-        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> RangePlanner.plan(Long.MAX_VALUE, 0, part));
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(5), () -> RangePlanner.plan(Long.MAX_VALUE, 0, part));
     assertEquals(List.of(new Range(0, part - 1), new Range(part, Long.MAX_VALUE - 1)), ranges);
   }
 }

@@ -30,10 +30,20 @@ class ReportTest {
   private static final ModelKey LLAMA = new ModelKey("llama", "tos://b/llama/", "/models/llama");
   private static final ModelKey QWEN = new ModelKey("qwen", "s3://b/qwen/", "/models/qwen");
 
-  private static FileResult file(ModelKey model, String path, long size, Status status, long fetched) {
+  private static FileResult file(
+      ModelKey model, String path, long size, Status status, long fetched) {
     return new FileResult(
-        model, model.uri() + path, path, size, "\"e-" + path + "\"", status == Status.VERIFIED ? "md5" : null,
-        status == Status.VERIFIED ? List.of("size", "md5") : List.of(), status, fetched, 0, status == Status.FAILED ? "boom" : null);
+        model,
+        model.uri() + path,
+        path,
+        size,
+        "\"e-" + path + "\"",
+        status == Status.VERIFIED ? "md5" : null,
+        status == Status.VERIFIED ? List.of("size", "md5") : List.of(),
+        status,
+        fetched,
+        0,
+        status == Status.FAILED ? "boom" : null);
   }
 
   @SuppressWarnings("unchecked")
@@ -53,7 +63,8 @@ class ReportTest {
             file(LLAMA, "model.safetensors", 1000, Status.VERIFIED, 1000),
             file(LLAMA, "config.json", 10, Status.PRESENT, 0),
             file(QWEN, "a.bin", 500, Status.VERIFIED, 600));
-    Map<String, Object> report = Report.build(results, List.of(LLAMA, QWEN), START, FINISH, List.of("note"));
+    Map<String, Object> report =
+        Report.build(results, List.of(LLAMA, QWEN), START, FINISH, List.of("note"));
 
     assertEquals("ok", report.get("status"));
     assertEquals("2025-01-02T03:04:05Z", report.get("startedAt"));
@@ -81,8 +92,14 @@ class ReportTest {
   @Test
   void topLevelKeysAreInFixedOrder() throws IOException {
     Map<String, Object> report =
-        Report.build(List.of(file(LLAMA, "x", 1, Status.VERIFIED, 1)), List.of(LLAMA), START, FINISH, List.of());
-    List<String> order = List.of("status", "startedAt", "finishedAt", "totals", "endpoints", "models", "objects");
+        Report.build(
+            List.of(file(LLAMA, "x", 1, Status.VERIFIED, 1)),
+            List.of(LLAMA),
+            START,
+            FINISH,
+            List.of());
+    List<String> order =
+        List.of("status", "startedAt", "finishedAt", "totals", "endpoints", "models", "objects");
     assertEquals(order, List.copyOf(report.keySet()));
 
     List<String> jsonOrder = new ArrayList<>();
@@ -98,7 +115,8 @@ class ReportTest {
             file(LLAMA, "b.json", 20, Status.PRESENT, 0),
             file(LLAMA, "a.safetensors", 100, Status.VERIFIED, 100),
             file(LLAMA, "c.bin", 7, Status.FAILED, 3));
-    Map<String, Object> model = list(Report.build(results, List.of(LLAMA), START, FINISH, List.of()), "models").get(0);
+    Map<String, Object> model =
+        list(Report.build(results, List.of(LLAMA), START, FINISH, List.of()), "models").get(0);
 
     Map<String, Object> expected = new LinkedHashMap<>();
     expected.put("name", "llama");
@@ -122,7 +140,8 @@ class ReportTest {
             file(LLAMA, "a", 1, Status.VERIFIED, 1),
             file(QWEN, "b", 2, Status.VERIFIED, 2),
             file(QWEN, "c", 3, Status.FAILED, 0));
-    Map<String, Object> report = Report.build(results, List.of(LLAMA, QWEN), START, FINISH, List.of());
+    Map<String, Object> report =
+        Report.build(results, List.of(LLAMA, QWEN), START, FINISH, List.of());
     assertEquals("failed", report.get("status"));
     List<Map<String, Object>> models = list(report, "models");
     assertEquals("ok", models.get(0).get("status"));
@@ -137,7 +156,8 @@ class ReportTest {
         List.of(
             file(LLAMA, "a", 1, Status.VERIFIED, 1),
             FileResult.modelFailure(QWEN, "listing of s3://b/qwen/ found no object"));
-    Map<String, Object> report = Report.build(results, List.of(LLAMA, QWEN), START, FINISH, List.of());
+    Map<String, Object> report =
+        Report.build(results, List.of(LLAMA, QWEN), START, FINISH, List.of());
 
     assertEquals("failed", report.get("status"));
     Map<String, Object> qwen = list(report, "models").get(1);
@@ -154,7 +174,9 @@ class ReportTest {
   @Test
   void modelLevelFailureFailsModelEvenWithVerifiedFiles() {
     List<FileResult> results =
-        List.of(file(LLAMA, "a", 1, Status.VERIFIED, 1), FileResult.modelFailure(LLAMA, "listing broke"));
+        List.of(
+            file(LLAMA, "a", 1, Status.VERIFIED, 1),
+            FileResult.modelFailure(LLAMA, "listing broke"));
     Map<String, Object> report = Report.build(results, List.of(LLAMA), START, FINISH, List.of());
     Map<String, Object> llama = list(report, "models").get(0);
     assertEquals("failed", llama.get("status"));
@@ -174,7 +196,18 @@ class ReportTest {
   @Test
   void objectsAreSortedByModelDirThenPathWithFixedFields() {
     FileResult failed =
-        new FileResult(QWEN, "s3://b/qwen/z", "z", 9, "\"abc\"", null, List.of(), Status.FAILED, 4, 2, "refused: why");
+        new FileResult(
+            QWEN,
+            "s3://b/qwen/z",
+            "z",
+            9,
+            "\"abc\"",
+            null,
+            List.of(),
+            Status.FAILED,
+            4,
+            2,
+            "refused: why");
     List<FileResult> results =
         List.of(
             failed,
@@ -206,15 +239,26 @@ class ReportTest {
 
   @Test
   void eachObjectSaysItsStructureWithItsNotesAndTheTotalsCountThemInFixedOrder() {
-    FileResult index = file(LLAMA, "model.safetensors.index.json", 30, Status.VERIFIED, 30)
-        .withStructure(Structure.Status.OK, List.of("the filters drop a shard the index names: b.safetensors"));
-    FileResult shard = file(LLAMA, "a.safetensors", 100, Status.VERIFIED, 100).withStructure(Structure.Status.OK, null);
-    FileResult malformed = file(LLAMA, "b.safetensors", 100, Status.FAILED, 100)
-        .withStructure(Structure.Status.FAILED, List.of());
+    FileResult index =
+        file(LLAMA, "model.safetensors.index.json", 30, Status.VERIFIED, 30)
+            .withStructure(
+                Structure.Status.OK,
+                List.of("the filters drop a shard the index names: b.safetensors"));
+    FileResult shard =
+        file(LLAMA, "a.safetensors", 100, Status.VERIFIED, 100)
+            .withStructure(Structure.Status.OK, null);
+    FileResult malformed =
+        file(LLAMA, "b.safetensors", 100, Status.FAILED, 100)
+            .withStructure(Structure.Status.FAILED, List.of());
     FileResult other = file(LLAMA, "tokenizer.model", 7, Status.VERIFIED, 7);
     FileResult present = file(LLAMA, "config.json", 7, Status.PRESENT, 0);
-    Map<String, Object> report = Report.build(List.of(index, shard, malformed, other, present), List.of(LLAMA), START,
-        FINISH, List.of());
+    Map<String, Object> report =
+        Report.build(
+            List.of(index, shard, malformed, other, present),
+            List.of(LLAMA),
+            START,
+            FINISH,
+            List.of());
 
     Map<String, Object> byPath = new LinkedHashMap<>();
     Map<String, Object> notesByPath = new LinkedHashMap<>();
@@ -222,9 +266,21 @@ class ReportTest {
       byPath.put((String) o.get("relativePath"), o.get("structure"));
       notesByPath.put((String) o.get("relativePath"), o.get("structureNotes"));
     }
-    assertEquals(Map.of("model.safetensors.index.json", "ok", "a.safetensors", "ok", "b.safetensors", "failed",
-        "tokenizer.model", "not-applicable", "config.json", "not-applicable"), byPath);
-    assertEquals(List.of("the filters drop a shard the index names: b.safetensors"),
+    assertEquals(
+        Map.of(
+            "model.safetensors.index.json",
+            "ok",
+            "a.safetensors",
+            "ok",
+            "b.safetensors",
+            "failed",
+            "tokenizer.model",
+            "not-applicable",
+            "config.json",
+            "not-applicable"),
+        byPath);
+    assertEquals(
+        List.of("the filters drop a shard the index names: b.safetensors"),
         notesByPath.get("model.safetensors.index.json"));
     assertEquals(List.of(), notesByPath.get("a.safetensors"));
     @SuppressWarnings("unchecked")
@@ -232,7 +288,8 @@ class ReportTest {
     assertEquals(List.of("ok", "failed", "notApplicable"), List.copyOf(structure.keySet()));
     assertEquals(List.of(2L, 1L, 2L), List.copyOf(structure.values()));
     List<String> fields = List.copyOf(list(report, "objects").get(0).keySet());
-    assertEquals(List.of("verifiedBy", "checks", "structure", "structureNotes", "status"),
+    assertEquals(
+        List.of("verifiedBy", "checks", "structure", "structureNotes", "status"),
         fields.subList(fields.indexOf("verifiedBy"), fields.indexOf("status") + 1));
   }
 
@@ -248,7 +305,12 @@ class ReportTest {
   @Test
   void zeroDurationCountsAsOneMillisecond() {
     Map<String, Object> report =
-        Report.build(List.of(file(LLAMA, "a", 5, Status.VERIFIED, 5)), List.of(LLAMA), START, START, List.of());
+        Report.build(
+            List.of(file(LLAMA, "a", 5, Status.VERIFIED, 5)),
+            List.of(LLAMA),
+            START,
+            START,
+            List.of());
     assertEquals(0.001, totals(report).get("seconds"));
     assertEquals(5000L, totals(report).get("throughputBytesPerSecond"));
   }
@@ -256,7 +318,12 @@ class ReportTest {
   @Test
   void writeReplacesFileAtomicallyAndLeavesNoTemporary(@TempDir Path dir) throws IOException {
     Map<String, Object> report =
-        Report.build(List.of(file(LLAMA, "a", 1, Status.VERIFIED, 1)), List.of(LLAMA), START, FINISH, List.of());
+        Report.build(
+            List.of(file(LLAMA, "a", 1, Status.VERIFIED, 1)),
+            List.of(LLAMA),
+            START,
+            FINISH,
+            List.of());
     Path path = dir.resolve("out").resolve("report.json");
     Report.write(report, path);
     Files.writeString(path, "stale");

@@ -1,14 +1,13 @@
 package io.modelprefetch.transforms.s3;
 
-import io.modelprefetch.transforms.model.ObjectUri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.modelprefetch.transforms.model.ObjectUri.Scheme;
 import io.modelprefetch.transforms.s3.EndpointResolver.Addressing;
 import io.modelprefetch.transforms.s3.EndpointResolver.Request;
 import io.modelprefetch.transforms.s3.EndpointResolver.Resolved;
-import io.modelprefetch.transforms.model.ObjectUri.Scheme;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,18 +34,22 @@ class EndpointResolverTest {
           "ap-southeast-1",
           "ap-southeast-3",
           "eu-west-9");
-  private static final List<String> TOS_DOMAINS = List.of("volces.com", "ivolces.com", "bytepluses.com");
+  private static final List<String> TOS_DOMAINS =
+      List.of("volces.com", "ivolces.com", "bytepluses.com");
 
   private static Request tos(String endpoint, String region, Addressing addressing) {
-    return new Request(Scheme.TOS, "mybucket", endpoint, "TOS_ENDPOINT", region, "TOS_REGION", addressing);
+    return new Request(
+        Scheme.TOS, "mybucket", endpoint, "TOS_ENDPOINT", region, "TOS_REGION", addressing);
   }
 
   private static Request s3(String endpoint, String region, Addressing addressing) {
-    return new Request(Scheme.S3, "mybucket", endpoint, "S3_ENDPOINT", region, "AWS_REGION", addressing);
+    return new Request(
+        Scheme.S3, "mybucket", endpoint, "S3_ENDPOINT", region, "AWS_REGION", addressing);
   }
 
   private static String error(Request request) {
-    return assertThrows(IllegalArgumentException.class, () -> EndpointResolver.resolve(request)).getMessage();
+    return assertThrows(IllegalArgumentException.class, () -> EndpointResolver.resolve(request))
+        .getMessage();
   }
 
   private static String nullIfEmpty(String s) {
@@ -73,12 +76,20 @@ class EndpointResolverTest {
     "minio.local:9000, us-east-1, https://minio.local:9000, path-style",
     "127.0.0.1:9000, us-east-1, https://127.0.0.1:9000, path-style",
   })
-  void missingSchemeIsAddedForNonTosHosts(String given, String region, String endpoint, String addressing) {
+  void missingSchemeIsAddedForNonTosHosts(
+      String given, String region, String endpoint, String addressing) {
     Resolved resolved = EndpointResolver.resolve(s3(given, region, null));
     assertEquals(endpoint, resolved.endpoint());
     assertEquals(addressing, resolved.addressing().toString());
     assertEquals(
-        "S3_ENDPOINT " + given + " has no scheme; using " + endpoint + ", region " + region + ", " + addressing
+        "S3_ENDPOINT "
+            + given
+            + " has no scheme; using "
+            + endpoint
+            + ", region "
+            + region
+            + ", "
+            + addressing
             + " addressing",
         resolved.note());
   }
@@ -94,7 +105,10 @@ class EndpointResolverTest {
   void nonHttpSchemeIsRefusedInOneLine(String given, String scheme) {
     String message = error(tos(given, null, null));
     assertEquals(
-        "TOS_ENDPOINT '" + given + "' uses scheme '" + scheme
+        "TOS_ENDPOINT '"
+            + given
+            + "' uses scheme '"
+            + scheme
             + "'; an S3 endpoint is https://host (or http://host for a local test server)",
         message);
     assertFalse(message.contains("\n"));
@@ -126,7 +140,8 @@ class EndpointResolverTest {
   @ValueSource(strings = {"http:///x", "https://:8080"})
   void endpointWithoutHostIsRefused(String given) {
     assertEquals(
-        "TOS_ENDPOINT '" + given + "' has no host; write it as https://host[:port]", error(tos(given, null, null)));
+        "TOS_ENDPOINT '" + given + "' has no host; write it as https://host[:port]",
+        error(tos(given, null, null)));
   }
 
   // ---- native TOS hosts ------------------------------------------------------------------
@@ -146,7 +161,12 @@ class EndpointResolverTest {
             twin,
             region,
             VIRTUAL,
-            "TOS_ENDPOINT " + given + " is the native endpoint; using " + twin + ", region " + region
+            "TOS_ENDPOINT "
+                + given
+                + " is the native endpoint; using "
+                + twin
+                + ", region "
+                + region
                 + ", virtual-hosted addressing"),
         EndpointResolver.resolve(tos(given, null, null)));
   }
@@ -155,14 +175,18 @@ class EndpointResolverTest {
   @MethodSource("nativeTosHosts")
   void s3CompatibleTosHostIsKeptAndGivesTheRegion(String region, String domain) {
     String given = "https://tos-s3-" + region + "." + domain;
-    assertEquals(new Resolved(given, region, VIRTUAL, null), EndpointResolver.resolve(tos(given, null, null)));
+    assertEquals(
+        new Resolved(given, region, VIRTUAL, null),
+        EndpointResolver.resolve(tos(given, null, null)));
   }
 
   @ParameterizedTest
   @MethodSource("nativeTosHosts")
   void matchingRegionIsAccepted(String region, String domain) {
     String given = "https://tos-s3-" + region + "." + domain;
-    assertEquals(new Resolved(given, region, VIRTUAL, null), EndpointResolver.resolve(tos(given, region, null)));
+    assertEquals(
+        new Resolved(given, region, VIRTUAL, null),
+        EndpointResolver.resolve(tos(given, region, null)));
   }
 
   @Test
@@ -197,7 +221,8 @@ class EndpointResolverTest {
 
   @Test
   void bucketLabelIsStrippedFromNativeTosEndpoint() {
-    Resolved resolved = EndpointResolver.resolve(tos("https://mybucket.tos-cn-beijing.volces.com", null, null));
+    Resolved resolved =
+        EndpointResolver.resolve(tos("https://mybucket.tos-cn-beijing.volces.com", null, null));
     assertEquals("https://tos-s3-cn-beijing.volces.com", resolved.endpoint());
     assertEquals("cn-beijing", resolved.region());
     assertEquals(VIRTUAL, resolved.addressing());
@@ -208,7 +233,8 @@ class EndpointResolverTest {
     assertEquals(
         "TOS_ENDPOINT https://mybucket.tos-cn-beijing.volces.com is the native, bucket-qualified endpoint; using"
             + " https://tos-s3-cn-beijing.volces.com, region cn-beijing, virtual-hosted addressing",
-        EndpointResolver.resolve(tos("https://mybucket.tos-cn-beijing.volces.com", null, null)).note());
+        EndpointResolver.resolve(tos("https://mybucket.tos-cn-beijing.volces.com", null, null))
+            .note());
   }
 
   @ParameterizedTest
@@ -228,21 +254,39 @@ class EndpointResolverTest {
     assertEquals(expectedRegion, resolved.region());
     assertEquals(addressing, resolved.addressing().toString());
     assertEquals(
-        "TOS_ENDPOINT " + given + " is the bucket-qualified endpoint; using " + endpoint + ", region "
-            + expectedRegion + ", " + addressing + " addressing",
+        "TOS_ENDPOINT "
+            + given
+            + " is the bucket-qualified endpoint; using "
+            + endpoint
+            + ", region "
+            + expectedRegion
+            + ", "
+            + addressing
+            + " addressing",
         resolved.note());
   }
 
   @Test
   void hostEqualToBucketNameIsNotStripped() {
-    Request request = new Request(Scheme.S3, "minio", "http://minio:9000", "S3_ENDPOINT", null, "AWS_REGION", null);
-    assertEquals(new Resolved("http://minio:9000", "us-east-1", PATH, null), EndpointResolver.resolve(request));
+    Request request =
+        new Request(
+            Scheme.S3, "minio", "http://minio:9000", "S3_ENDPOINT", null, "AWS_REGION", null);
+    assertEquals(
+        new Resolved("http://minio:9000", "us-east-1", PATH, null),
+        EndpointResolver.resolve(request));
   }
 
   @Test
   void missingBucketLeavesHostAlone() {
     Request request =
-        new Request(Scheme.TOS, null, "https://tos-s3-cn-beijing.volces.com", "TOS_ENDPOINT", null, "TOS_REGION", null);
+        new Request(
+            Scheme.TOS,
+            null,
+            "https://tos-s3-cn-beijing.volces.com",
+            "TOS_ENDPOINT",
+            null,
+            "TOS_REGION",
+            null);
     assertEquals(
         new Resolved("https://tos-s3-cn-beijing.volces.com", "cn-beijing", VIRTUAL, null),
         EndpointResolver.resolve(request));
@@ -312,7 +356,10 @@ class EndpointResolverTest {
   })
   void endpointWithPathIsRefused(String given, String path) {
     assertEquals(
-        "TOS_ENDPOINT '" + given + "' has a path '" + path
+        "TOS_ENDPOINT '"
+            + given
+            + "' has a path '"
+            + path
             + "'; give only the scheme, host and port (the bucket comes from the model URI)",
         error(tos(given, null, null)));
   }
@@ -335,7 +382,8 @@ class EndpointResolverTest {
     "https://storage.example.com, eu-west-1, eu-west-1, path-style",
     "https://ceph-rgw.internal:7480, '', us-east-1, path-style",
   })
-  void nonTosEndpointIsUntouched(String given, String region, String expectedRegion, String addressing) {
+  void nonTosEndpointIsUntouched(
+      String given, String region, String expectedRegion, String addressing) {
     Resolved resolved = EndpointResolver.resolve(s3(given, nullIfEmpty(region), null));
     assertEquals(new Resolved(given, expectedRegion, resolved.addressing(), null), resolved);
     assertEquals(addressing, resolved.addressing().toString());
@@ -343,7 +391,8 @@ class EndpointResolverTest {
 
   @Test
   void notAmazonawsLookalikeIsPathStyle() {
-    assertEquals(PATH, EndpointResolver.resolve(s3("https://s3.notamazonaws.com", null, null)).addressing());
+    assertEquals(
+        PATH, EndpointResolver.resolve(s3("https://s3.notamazonaws.com", null, null)).addressing());
   }
 
   @Test
@@ -390,7 +439,8 @@ class EndpointResolverTest {
       })
   void pathStyleForTosEndpointIsRefused(String given) {
     assertEquals(
-        "path-style addressing was requested for TOS endpoint '" + given
+        "path-style addressing was requested for TOS endpoint '"
+            + given
             + "', but TOS refuses path-style requests (403 InvalidPathAccess); drop the path-style setting",
         error(tos(given, null, PATH)));
   }
@@ -434,20 +484,24 @@ class EndpointResolverTest {
 
   @Test
   void s3WithoutEndpointLeavesItToTheSdkWithDefaultRegion() {
-    assertEquals(new Resolved(null, "us-east-1", VIRTUAL, null), EndpointResolver.resolve(s3(null, null, null)));
+    assertEquals(
+        new Resolved(null, "us-east-1", VIRTUAL, null),
+        EndpointResolver.resolve(s3(null, null, null)));
   }
 
   @Test
   void s3WithoutEndpointKeepsGivenRegion() {
     assertEquals(
-        new Resolved(null, "eu-west-1", VIRTUAL, null), EndpointResolver.resolve(s3("", "eu-west-1", null)));
+        new Resolved(null, "eu-west-1", VIRTUAL, null),
+        EndpointResolver.resolve(s3("", "eu-west-1", null)));
   }
 
   @ParameterizedTest
   @EnumSource(Addressing.class)
   void s3WithoutEndpointHonoursAddressing(Addressing addressing) {
     assertEquals(
-        new Resolved(null, "us-east-1", addressing, null), EndpointResolver.resolve(s3(null, null, addressing)));
+        new Resolved(null, "us-east-1", addressing, null),
+        EndpointResolver.resolve(s3(null, null, addressing)));
   }
 
   @Test

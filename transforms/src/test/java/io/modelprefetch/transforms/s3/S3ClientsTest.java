@@ -1,17 +1,23 @@
 package io.modelprefetch.transforms.s3;
 
-import io.modelprefetch.transforms.model.CredentialsSource;
-import io.modelprefetch.transforms.model.ClientRecipe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
+import io.modelprefetch.transforms.model.CredentialsSource;
 import org.junit.jupiter.api.Test;
 
 /** Which endpoints need the CA bundle's trust. */
 class S3ClientsTest {
 
   private static ClientRecipe endpoint(String endpoint) {
-    return new ClientRecipe(endpoint, "us-east-1", true, true, CredentialsSource.of(CredentialsSource.Type.ANONYMOUS),
-        "/etc/ssl/certs/ca.pem", 4);
+    return new ClientRecipe(
+        endpoint,
+        "us-east-1",
+        true,
+        true,
+        CredentialsSource.of(CredentialsSource.Type.ANONYMOUS),
+        "/etc/ssl/certs/ca.pem",
+        4);
   }
 
   @Test

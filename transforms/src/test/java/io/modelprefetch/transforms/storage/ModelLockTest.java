@@ -22,7 +22,8 @@ class ModelLockTest {
     Path model = dir.resolve("llama");
     try (ModelLock first = ModelLock.tryAcquire(model).orElseThrow()) {
       assertEquals(Optional.empty(), ModelLock.tryAcquire(model));
-      assertTrue(ModelLock.holder(model).startsWith("pid " + ProcessHandle.current().pid() + " "),
+      assertTrue(
+          ModelLock.holder(model).startsWith("pid " + ProcessHandle.current().pid() + " "),
           ModelLock.holder(model));
     }
     try (ModelLock again = ModelLock.tryAcquire(model).orElseThrow()) {
@@ -34,17 +35,27 @@ class ModelLockTest {
   void waitingGivesUpAfterItsTimeout() throws Exception {
     Path model = dir.resolve("qwen");
     try (ModelLock held = ModelLock.tryAcquire(model).orElseThrow()) {
-      assertEquals(Optional.empty(), ModelLock.acquire(model, Duration.ofMillis(300), Duration.ofMillis(50)));
+      assertEquals(
+          Optional.empty(),
+          ModelLock.acquire(model, Duration.ofMillis(300), Duration.ofMillis(50)));
     }
   }
 
   @Test
   void lockOfAKilledProcessIsRecoveredWithoutCleanup() throws Exception {
     Path model = dir.resolve("killed");
-    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(), model.toString())
-        .redirectErrorStream(true).start();
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
+    Process holder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockHolder.class.getName(),
+                model.toString())
+            .redirectErrorStream(true)
+            .start();
+    try (BufferedReader lines =
+        new BufferedReader(
+            new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
       assertEquals("locked", lines.readLine());
       assertEquals(Optional.empty(), ModelLock.tryAcquire(model), "held by the other process");
       holder.destroyForcibly(); // SIGKILL: no chance to release

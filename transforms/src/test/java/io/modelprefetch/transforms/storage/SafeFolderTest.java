@@ -37,13 +37,20 @@ class SafeFolderTest {
   /** Every file under {@code dir} with its content: what a test compares before and after. */
   static List<String> contents(Path dir) throws IOException {
     try (Stream<Path> all = Files.walk(dir)) {
-      return all.filter(p -> !p.equals(dir)).sorted().map(p -> {
-        try {
-          return dir.relativize(p) + (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? "=" + Files.readString(p) : "");
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }).toList();
+      return all.filter(p -> !p.equals(dir))
+          .sorted()
+          .map(
+              p -> {
+                try {
+                  return dir.relativize(p)
+                      + (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                          ? "=" + Files.readString(p)
+                          : "");
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              })
+          .toList();
     }
   }
 
@@ -52,10 +59,15 @@ class SafeFolderTest {
     Files.createSymbolicLink(model.resolve("sub"), elsewhere);
     List<String> before = contents(elsewhere);
 
-    UnsafePathException refused = assertThrows(UnsafePathException.class, () -> SafeFolder.open(model, "sub/deeper", true));
+    UnsafePathException refused =
+        assertThrows(UnsafePathException.class, () -> SafeFolder.open(model, "sub/deeper", true));
 
-    assertEquals(model.resolve("sub") + " is a symbolic link to " + elsewhere
-        + "; model-prefetch writes nothing through links below --local-dir: remove the link", refused.getMessage());
+    assertEquals(
+        model.resolve("sub")
+            + " is a symbolic link to "
+            + elsewhere
+            + "; model-prefetch writes nothing through links below --local-dir: remove the link",
+        refused.getMessage());
     assertEquals(before, contents(elsewhere));
   }
 
@@ -65,19 +77,27 @@ class SafeFolderTest {
     Files.createSymbolicLink(root.resolve("dangling"), root.resolve("nothing-here"));
 
     assertThrows(UnsafePathException.class, () -> SafeFolder.model(root.resolve("linked"), true));
-    UnsafePathException dangling = assertThrows(UnsafePathException.class, () -> SafeFolder.model(root.resolve("dangling"), true));
+    UnsafePathException dangling =
+        assertThrows(
+            UnsafePathException.class, () -> SafeFolder.model(root.resolve("dangling"), true));
 
-    assertTrue(dangling.getMessage().startsWith(root.resolve("dangling") + " is a symbolic link to "), dangling.getMessage());
-    assertFalse(Files.exists(root.resolve("nothing-here")), "a dangling link's target is not created");
+    assertTrue(
+        dangling.getMessage().startsWith(root.resolve("dangling") + " is a symbolic link to "),
+        dangling.getMessage());
+    assertFalse(
+        Files.exists(root.resolve("nothing-here")), "a dangling link's target is not created");
   }
 
   @Test
   void aFileWhereAFolderBelongsIsRefused() throws IOException {
     Files.writeString(model.resolve("sub"), "a file");
 
-    UnsafePathException refused = assertThrows(UnsafePathException.class, () -> SafeFolder.open(model, "sub", true));
+    UnsafePathException refused =
+        assertThrows(UnsafePathException.class, () -> SafeFolder.open(model, "sub", true));
 
-    assertEquals(model.resolve("sub") + " is a file, not a folder; remove it or move it away", refused.getMessage());
+    assertEquals(
+        model.resolve("sub") + " is a file, not a folder; remove it or move it away",
+        refused.getMessage());
   }
 
   @Test
@@ -98,10 +118,16 @@ class SafeFolderTest {
     Files.createSymbolicLink(model.resolve("part"), decoy);
 
     try (SafeFolder folder = SafeFolder.model(model, false)) {
-      UnsafePathException refused = assertThrows(UnsafePathException.class,
-          () -> folder.channel("part", StandardOpenOption.WRITE, StandardOpenOption.CREATE));
-      assertEquals(model.resolve("part") + " is a symbolic link to " + decoy
-          + "; model-prefetch writes nothing through links below --local-dir: remove the link", refused.getMessage());
+      UnsafePathException refused =
+          assertThrows(
+              UnsafePathException.class,
+              () -> folder.channel("part", StandardOpenOption.WRITE, StandardOpenOption.CREATE));
+      assertEquals(
+          model.resolve("part")
+              + " is a symbolic link to "
+              + decoy
+              + "; model-prefetch writes nothing through links below --local-dir: remove the link",
+          refused.getMessage());
     }
     assertEquals("root-owned bytes that must survive", Files.readString(decoy));
   }
@@ -144,20 +170,28 @@ class SafeFolderTest {
     assertNull(SafeFolder.modelRefusal(root.resolve("not-yet-created")));
 
     Files.createSymbolicLink(model.resolve(".cache"), elsewhere);
-    assertEquals(model.resolve(".cache") + " is a symbolic link to " + elsewhere
-        + "; model-prefetch writes nothing through links below --local-dir: remove the link", SafeFolder.modelRefusal(model));
+    assertEquals(
+        model.resolve(".cache")
+            + " is a symbolic link to "
+            + elsewhere
+            + "; model-prefetch writes nothing through links below --local-dir: remove the link",
+        SafeFolder.modelRefusal(model));
     Files.delete(model.resolve(".cache"));
 
     Files.createDirectories(model.resolve(".prefetch/lock"));
-    assertEquals(model.resolve(".prefetch/lock") + " is a folder, not a file; remove it or move it away",
+    assertEquals(
+        model.resolve(".prefetch/lock") + " is a folder, not a file; remove it or move it away",
         SafeFolder.modelRefusal(model));
     Files.delete(model.resolve(".prefetch/lock"));
 
     Files.createSymbolicLink(model.resolve(".prefetch/parts"), elsewhere);
-    assertTrue(SafeFolder.modelRefusal(model).startsWith(model.resolve(".prefetch/parts") + " is a symbolic link"));
+    assertTrue(
+        SafeFolder.modelRefusal(model)
+            .startsWith(model.resolve(".prefetch/parts") + " is a symbolic link"));
 
     Files.writeString(root.resolve("file"), "not a folder");
-    assertEquals(root.resolve("file") + " is a file, not a folder; remove it or move it away",
+    assertEquals(
+        root.resolve("file") + " is a file, not a folder; remove it or move it away",
         SafeFolder.modelRefusal(root.resolve("file")));
   }
 }

@@ -29,8 +29,9 @@ class JsonDocumentTest {
 
   @Test
   void configObjectIsOk() throws IOException {
-    String config = "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n  \"hidden_size\": 4096,\n"
-        + "  \"rope_scaling\": null,\n  \"name\": \"caf\u00e9\"\n}\n";
+    String config =
+        "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n  \"hidden_size\": 4096,\n"
+            + "  \"rope_scaling\": null,\n  \"name\": \"caf\u00e9\"\n}\n";
 
     assertEquals(Structure.ok("json", List.of()), check(config));
   }
@@ -39,22 +40,30 @@ class JsonDocumentTest {
   void malformedConfigNamesLineAndColumn() throws IOException {
     String config = "{\n  \"hidden_size\": 4096,\n  \"num_layers\": 32,\n}\n";
 
-    assertEquals(Structure.failed("json", "the file is not valid JSON: Unexpected character ('}' (code 125)): was "
-        + "expecting double-quote to start field name at line 4, column 1"), check(config));
+    assertEquals(
+        Structure.failed(
+            "json",
+            "the file is not valid JSON: Unexpected character ('}' (code 125)): was "
+                + "expecting double-quote to start field name at line 4, column 1"),
+        check(config));
   }
 
   @Test
   void configCutShortNamesWhereItEnds() throws IOException {
-    assertEquals("the file is not valid JSON: Unexpected end-of-input: expected close marker for Object (start marker "
-        + "at line 1, column 1) at line 2, column 20", check("{\n  \"hidden_size\": 40").failure());
+    assertEquals(
+        "the file is not valid JSON: Unexpected end-of-input: expected close marker for Object (start marker "
+            + "at line 1, column 1) at line 2, column 20",
+        check("{\n  \"hidden_size\": 40").failure());
   }
 
   @Test
   void documentThatIsNotAnObjectFails() throws IOException {
-    assertEquals("the file holds an array, a JSON object was expected", check("[{\"a\": 1}]").failure());
+    assertEquals(
+        "the file holds an array, a JSON object was expected", check("[{\"a\": 1}]").failure());
     assertEquals("the file holds null, a JSON object was expected", check("null").failure());
     assertEquals("the file is empty, a JSON object was expected", check(" \n").failure());
-    assertEquals("the file goes on after its JSON object, at line 2, column 1", check("{}\n{}").failure());
+    assertEquals(
+        "the file goes on after its JSON object, at line 2, column 1", check("{}\n{}").failure());
   }
 
   @Test
@@ -63,11 +72,16 @@ class JsonDocumentTest {
     byte[] utf16 = "{}".getBytes(StandardCharsets.UTF_16LE);
     byte[] badUtf8 = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '(', '"', '}'};
 
-    assertEquals("the file starts with a byte order mark (EF BB BF 7B), which the JSON readers of model loaders "
-        + "refuse: write it as UTF-8 without a byte order mark", check(bom).failure());
-    assertEquals("the file holds a zero byte in its first bytes (7B 00 7D 00): it is not UTF-8 JSON (UTF-16 or "
-        + "UTF-32?), write it as UTF-8", check(utf16).failure());
-    assertEquals("the file is not valid JSON: Invalid UTF-8 middle byte 0x28 at line 1, column 9",
+    assertEquals(
+        "the file starts with a byte order mark (EF BB BF 7B), which the JSON readers of model loaders "
+            + "refuse: write it as UTF-8 without a byte order mark",
+        check(bom).failure());
+    assertEquals(
+        "the file holds a zero byte in its first bytes (7B 00 7D 00): it is not UTF-8 JSON (UTF-16 or "
+            + "UTF-32?), write it as UTF-8",
+        check(utf16).failure());
+    assertEquals(
+        "the file is not valid JSON: Invalid UTF-8 middle byte 0x28 at line 1, column 9",
         check(badUtf8).failure());
   }
 
@@ -88,11 +102,15 @@ class JsonDocumentTest {
     try (InputStream in = Files.newInputStream(tokenizer)) {
       assertEquals(Structure.ok("json", List.of()), JsonDocument.check(in));
     }
-    // Columns count bytes, not characters (each 'Ġ' is 2), and the end of input is one past the last.
+    // Columns count bytes, not characters (each 'Ġ' is 2), and the end of input is one past the
+    // last.
     long endColumn = bytes.length;
     try (InputStream in = Files.newInputStream(broken)) {
-      assertEquals("the file is not valid JSON: Unexpected end-of-input: expected close marker for Object (start "
-          + "marker at line 1, column 1) at line 1, column " + endColumn, JsonDocument.check(in).failure());
+      assertEquals(
+          "the file is not valid JSON: Unexpected end-of-input: expected close marker for Object (start "
+              + "marker at line 1, column 1) at line 1, column "
+              + endColumn,
+          JsonDocument.check(in).failure());
     }
   }
 }

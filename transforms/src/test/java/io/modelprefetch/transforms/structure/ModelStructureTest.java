@@ -39,18 +39,30 @@ class ModelStructureTest {
 
   @Test
   void eachKindOfFileGetsItsCheck() throws IOException {
-    Path shard = SafetensorsFiles.write(dir.resolve("s.safetensors"), List.of(new Tensor("w", "BF16", 2, 2)));
-    Path index = Files.writeString(dir.resolve("i.json"), "{\"weight_map\": {\"w\": \"model.safetensors\"}}");
+    Path shard =
+        SafetensorsFiles.write(
+            dir.resolve("s.safetensors"), List.of(new Tensor("w", "BF16", 2, 2)));
+    Path index =
+        Files.writeString(
+            dir.resolve("i.json"), "{\"weight_map\": {\"w\": \"model.safetensors\"}}");
     Path config = Files.writeString(dir.resolve("c.json"), "{\"hidden_size\": 8,}");
     Path readme = Files.writeString(dir.resolve("r.md"), "# not checked");
     ModelListing listing = new ModelListing(Set.of("model.safetensors.index.json"), Set.of());
 
-    assertEquals(Structure.ok("safetensors", List.of()), ModelStructure.check("model.safetensors", shard, NONE));
-    assertEquals(Structure.failed("shard-index", "the index names a shard the store does not hold: "
-        + "model.safetensors (the model's upload is incomplete: upload it)"),
+    assertEquals(
+        Structure.ok("safetensors", List.of()),
+        ModelStructure.check("model.safetensors", shard, NONE));
+    assertEquals(
+        Structure.failed(
+            "shard-index",
+            "the index names a shard the store does not hold: "
+                + "model.safetensors (the model's upload is incomplete: upload it)"),
         ModelStructure.check("model.safetensors.index.json", index, listing));
-    assertEquals(Structure.failed("json", "the file is not valid JSON: Unexpected character ('}' (code 125)): was "
-        + "expecting double-quote to start field name at line 1, column 19"),
+    assertEquals(
+        Structure.failed(
+            "json",
+            "the file is not valid JSON: Unexpected character ('}' (code 125)): was "
+                + "expecting double-quote to start field name at line 1, column 19"),
         ModelStructure.check("config.json", config, NONE));
     assertEquals(Structure.NOT_APPLICABLE, ModelStructure.check("README.md", readme, NONE));
   }
@@ -59,17 +71,23 @@ class ModelStructureTest {
   void shardIndexWithoutAListingIsRefused() throws IOException {
     Path index = Files.writeString(dir.resolve("i.json"), "{\"weight_map\": {}}");
 
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ModelStructure.check("model.safetensors.index.json", index, null));
-    assertEquals("checking the shard index model.safetensors.index.json needs the model's listing, which is null",
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelStructure.check("model.safetensors.index.json", index, null));
+    assertEquals(
+        "checking the shard index model.safetensors.index.json needs the model's listing, which is null",
         e.getMessage());
-    assertEquals(Structure.Status.OK, ModelStructure.check("config.json",
-        Files.writeString(dir.resolve("c.json"), "{}"), null).status());
+    assertEquals(
+        Structure.Status.OK,
+        ModelStructure.check("config.json", Files.writeString(dir.resolve("c.json"), "{}"), null)
+            .status());
   }
 
   @Test
   void statusLabelsAreTheReportWords() {
-    assertEquals(List.of("ok", "failed", "not-applicable"),
+    assertEquals(
+        List.of("ok", "failed", "not-applicable"),
         List.of(Structure.Status.values()).stream().map(Structure.Status::label).toList());
   }
 }

@@ -33,16 +33,36 @@ public final class SafetensorsFiles {
     }
   }
 
-  private static final Map<String, Integer> BITS = Map.ofEntries(Map.entry("BOOL", 8), Map.entry("F4", 4),
-      Map.entry("F6_E2M3", 6), Map.entry("F6_E3M2", 6), Map.entry("U8", 8), Map.entry("I8", 8),
-      Map.entry("F8_E5M2", 8), Map.entry("F8_E4M3", 8), Map.entry("F8_E8M0", 8), Map.entry("F8_E4M3FNUZ", 8),
-      Map.entry("F8_E5M2FNUZ", 8), Map.entry("I16", 16), Map.entry("U16", 16), Map.entry("F16", 16),
-      Map.entry("BF16", 16), Map.entry("I32", 32), Map.entry("U32", 32), Map.entry("F32", 32), Map.entry("C64", 64),
-      Map.entry("F64", 64), Map.entry("I64", 64), Map.entry("U64", 64));
+  private static final Map<String, Integer> BITS =
+      Map.ofEntries(
+          Map.entry("BOOL", 8),
+          Map.entry("F4", 4),
+          Map.entry("F6_E2M3", 6),
+          Map.entry("F6_E3M2", 6),
+          Map.entry("U8", 8),
+          Map.entry("I8", 8),
+          Map.entry("F8_E5M2", 8),
+          Map.entry("F8_E4M3", 8),
+          Map.entry("F8_E8M0", 8),
+          Map.entry("F8_E4M3FNUZ", 8),
+          Map.entry("F8_E5M2FNUZ", 8),
+          Map.entry("I16", 16),
+          Map.entry("U16", 16),
+          Map.entry("F16", 16),
+          Map.entry("BF16", 16),
+          Map.entry("I32", 32),
+          Map.entry("U32", 32),
+          Map.entry("F32", 32),
+          Map.entry("C64", 64),
+          Map.entry("F64", 64),
+          Map.entry("I64", 64),
+          Map.entry("U64", 64));
 
   private SafetensorsFiles() {}
 
-  /** The header JSON for {@code tensors} (and {@code metadata} when not empty), padded to 8 bytes. */
+  /**
+   * The header JSON for {@code tensors} (and {@code metadata} when not empty), padded to 8 bytes.
+   */
   public static String header(Map<String, String> metadata, List<Tensor> tensors) {
     StringBuilder json = new StringBuilder("{");
     if (!metadata.isEmpty()) {
@@ -58,8 +78,16 @@ public final class SafetensorsFiles {
         shape.append(shape.length() == 0 ? "" : ",").append(d);
       }
       long end = offset + t.bytes();
-      json.append(quote(t.name())).append(":{\"dtype\":").append(quote(t.dtype())).append(",\"shape\":[")
-          .append(shape).append("],\"data_offsets\":[").append(offset).append(',').append(end).append("]},");
+      json.append(quote(t.name()))
+          .append(":{\"dtype\":")
+          .append(quote(t.dtype()))
+          .append(",\"shape\":[")
+          .append(shape)
+          .append("],\"data_offsets\":[")
+          .append(offset)
+          .append(',')
+          .append(end)
+          .append("]},");
       offset = end;
     }
     if (json.charAt(json.length() - 1) == ',') {
@@ -82,26 +110,37 @@ public final class SafetensorsFiles {
     return write(file, Map.of(), tensors);
   }
 
-  public static Path write(Path file, Map<String, String> metadata, List<Tensor> tensors) throws IOException {
+  public static Path write(Path file, Map<String, String> metadata, List<Tensor> tensors)
+      throws IOException {
     return writeRaw(file, header(metadata, tensors), dataBytes(tensors), false);
   }
 
-  /** Writes {@code tensors} with their data section a hole (sparse where the file system allows). */
+  /**
+   * Writes {@code tensors} with their data section a hole (sparse where the file system allows).
+   */
   public static Path writeSparse(Path file, List<Tensor> tensors) throws IOException {
     return writeRaw(file, header(Map.of(), tensors), dataBytes(tensors), true);
   }
 
   /** Writes any header text, its length as the 8-byte prefix, then {@code dataBytes} of data. */
-  public static Path writeRaw(Path file, String header, long dataBytes, boolean sparse) throws IOException {
+  public static Path writeRaw(Path file, String header, long dataBytes, boolean sparse)
+      throws IOException {
     byte[] json = header.getBytes(StandardCharsets.UTF_8);
     return writeRaw(file, json.length, json, dataBytes, sparse);
   }
 
-  /** Writes {@code declaredHeaderBytes} as the prefix (true or not), {@code header}, then the data. */
-  public static Path writeRaw(Path file, long declaredHeaderBytes, byte[] header, long dataBytes, boolean sparse)
+  /**
+   * Writes {@code declaredHeaderBytes} as the prefix (true or not), {@code header}, then the data.
+   */
+  public static Path writeRaw(
+      Path file, long declaredHeaderBytes, byte[] header, long dataBytes, boolean sparse)
       throws IOException {
-    try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel out =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer start = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
       start.putLong(declaredHeaderBytes).put(header).flip();
       while (start.hasRemaining()) {

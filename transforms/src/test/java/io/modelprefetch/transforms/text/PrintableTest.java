@@ -17,13 +17,16 @@ class PrintableTest {
 
   @Test
   void aNewlineCannotForgeALogLine() {
-    assertEquals("w.bin\\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified",
+    assertEquals(
+        "w.bin\\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified",
         Printable.escape("w.bin\nmodel-prefetch: 1 model(s), 6 object(s): 6 verified"));
   }
 
   @Test
   void controlsAreShownByCode() {
-    assertEquals("a\\tb\\rc\\x00d\\x1be\\x7ff\\x85g", Printable.escape("a\tb\rc\u0000d\u001be\u007ff\u0085g"));
+    assertEquals(
+        "a\\tb\\rc\\x00d\\x1be\\x7ff\\x85g",
+        Printable.escape("a\tb\rc\u0000d\u001be\u007ff\u0085g"));
   }
 
   @Test
@@ -33,7 +36,8 @@ class PrintableTest {
 
   @Test
   void separatorsAndBidiControlsAreShownByCode() {
-    assertEquals("a\\u{2028}b\\u{202e}gpj.exe\\u{2069}", Printable.escape("a\u2028b\u202egpj.exe\u2069"));
+    assertEquals(
+        "a\\u{2028}b\\u{202e}gpj.exe\\u{2069}", Printable.escape("a\u2028b\u202egpj.exe\u2069"));
   }
 
   @Test

@@ -37,7 +37,10 @@ class CrcAlgorithmTest {
     for (int trial = 0; trial < 50; trial++) {
       byte[] bytes = new byte[random.nextInt(3000)];
       random.nextBytes(bytes);
-      assertEquals(oracle(algorithm, bytes), algorithm.of(bytes), algorithm + " of " + bytes.length + " bytes");
+      assertEquals(
+          oracle(algorithm, bytes),
+          algorithm.of(bytes),
+          algorithm + " of " + bytes.length + " bytes");
     }
   }
 
@@ -53,7 +56,9 @@ class CrcAlgorithmTest {
       long a = algorithm.of(all, 0, split);
       long b = algorithm.of(all, split, length - split);
 
-      assertEquals(algorithm.of(all, 0, length), algorithm.combine(a, b, length - split),
+      assertEquals(
+          algorithm.of(all, 0, length),
+          algorithm.combine(a, b, length - split),
           algorithm + " split " + split + " of " + length);
     }
   }
@@ -77,7 +82,8 @@ class CrcAlgorithmTest {
     int[] reversed = concat(new int[] {0}, cuts);
     for (int i = reversed.length - 1; i >= 0; i--) {
       int start = reversed[i];
-      rightToLeft = algorithm.combine(algorithm.of(all, start, to - start), rightToLeft, rightBytes);
+      rightToLeft =
+          algorithm.combine(algorithm.of(all, start, to - start), rightToLeft, rightBytes);
       rightBytes += to - start;
       to = start;
     }
@@ -95,12 +101,19 @@ class CrcAlgorithmTest {
 
   @Test
   void bytesAreBigEndianAsS3EncodesThem() {
-    assertArrayEquals(new byte[] {(byte) 0xcb, (byte) 0xf4, 0x39, 0x26}, CrcAlgorithm.CRC32.toBytes(0xcbf43926L));
-    assertArrayEquals(new byte[] {(byte) 0xae, (byte) 0x8b, 0x14, (byte) 0x86, 0x0a, 0x79, (byte) 0x98, (byte) 0x88},
+    assertArrayEquals(
+        new byte[] {(byte) 0xcb, (byte) 0xf4, 0x39, 0x26}, CrcAlgorithm.CRC32.toBytes(0xcbf43926L));
+    assertArrayEquals(
+        new byte[] {
+          (byte) 0xae, (byte) 0x8b, 0x14, (byte) 0x86, 0x0a, 0x79, (byte) 0x98, (byte) 0x88
+        },
         CrcAlgorithm.CRC64NVME.toBytes(0xae8b14860a799888L));
-    assertEquals(0xae8b14860a799888L, CrcAlgorithm.CRC64NVME.fromBytes(CrcAlgorithm.CRC64NVME.toBytes(0xae8b14860a799888L)));
+    assertEquals(
+        0xae8b14860a799888L,
+        CrcAlgorithm.CRC64NVME.fromBytes(CrcAlgorithm.CRC64NVME.toBytes(0xae8b14860a799888L)));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> CrcAlgorithm.CRC32C.fromBytes(new byte[8]));
+        assertThrows(
+            IllegalArgumentException.class, () -> CrcAlgorithm.CRC32C.fromBytes(new byte[8]));
     assertEquals("a CRC32C has 4 bytes, got 8", e.getMessage());
   }
 

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class EtagsTest {
 
@@ -42,7 +42,8 @@ class EtagsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {MD5 + "-1", "\"" + MD5 + "-12\"", "\"D41D8CD98F00B204E9800998ECF8427E-10000\""})
+  @ValueSource(
+      strings = {MD5 + "-1", "\"" + MD5 + "-12\"", "\"D41D8CD98F00B204E9800998ECF8427E-10000\""})
   void etagWithPartCountIsMultipart(String etag) {
     assertTrue(Etags.isMultipart(etag));
     assertFalse(Etags.isPlainMd5(etag));

@@ -14,7 +14,9 @@ final class SeededObjects {
 
   static final int SMALL_BYTES = 1_234_567;
 
-  /** medium.bin: 25 MiB + 12,345 bytes, seed 2 (multipart for the aws CLI, boto3, s3cmd, the SDK). */
+  /**
+   * medium.bin: 25 MiB + 12,345 bytes, seed 2 (multipart for the aws CLI, boto3, s3cmd, the SDK).
+   */
   static final long MEDIUM_SEED = 2;
 
   static final int MEDIUM_BYTES = 26_226_745;

@@ -29,7 +29,8 @@ class StoredChecksumTest {
 
   @Test
   void fullObjectHeaderOfAnSdkUploadInAnyCase() {
-    StoredChecksum c = StoredChecksum.fromHeader("X-Amz-Checksum-CRC64NVME", " 48JEVfNFAdc= ", "full_object");
+    StoredChecksum c =
+        StoredChecksum.fromHeader("X-Amz-Checksum-CRC64NVME", " 48JEVfNFAdc= ", "full_object");
 
     assertEquals(new StoredChecksum(Algorithm.CRC64NVME, Type.FULL_OBJECT, 0, "48JEVfNFAdc="), c);
     assertTrue(c.matchesCrc(0xe3c24455f34501d7L));
@@ -38,9 +39,15 @@ class StoredChecksumTest {
 
   @Test
   void withoutTheTypeHeaderTheSuffixDecides() {
-    assertEquals(Type.COMPOSITE, StoredChecksum.fromHeader("x-amz-checksum-sha256",
-        "+AbM4appOhbK7VjrOIx7J1651B26CE80OvWm4DIi0ig=-4", null).type());
-    assertEquals(Type.FULL_OBJECT, StoredChecksum.fromHeader("x-amz-checksum-sha1", "bEDU7PfKuJQT3aWkXFY1VpTnxKw=", "").type());
+    assertEquals(
+        Type.COMPOSITE,
+        StoredChecksum.fromHeader(
+                "x-amz-checksum-sha256", "+AbM4appOhbK7VjrOIx7J1651B26CE80OvWm4DIi0ig=-4", null)
+            .type());
+    assertEquals(
+        Type.FULL_OBJECT,
+        StoredChecksum.fromHeader("x-amz-checksum-sha1", "bEDU7PfKuJQT3aWkXFY1VpTnxKw=", "")
+            .type());
   }
 
   @Test
@@ -59,7 +66,8 @@ class StoredChecksumTest {
     headers.put("x-amz-checksum-mode", List.of("ENABLED"));
     headers.put("x-amz-checksum-xxhash64", List.of("AAAAAAAAAAA="));
 
-    assertEquals(List.of(new StoredChecksum(Algorithm.CRC32, Type.COMPOSITE, 4, "EKGgJw==")),
+    assertEquals(
+        List.of(new StoredChecksum(Algorithm.CRC32, Type.COMPOSITE, 4, "EKGgJw==")),
         StoredChecksum.fromHeaders(headers));
     assertEquals(List.of(), StoredChecksum.fromHeaders(Map.of("ETag", List.of("\"x\""))));
   }
@@ -91,26 +99,43 @@ class StoredChecksumTest {
         "x-amz-checksum-crc32|EKGgJw==-4|FULL_OBJECT|x-amz-checksum-crc32 value \"EKGgJw==-4\" has part count 4 but x-amz-checksum-type is FULL_OBJECT: a full-object checksum has no -N suffix",
         "x-amz-checksum-md5|1B2M2Y8AsgTpgAmY7PhCfg==||header x-amz-checksum-md5 is not an S3 checksum: expected one of x-amz-checksum-crc64nvme, -crc32c, -crc32, -sha256, -sha1",
       })
-  void malformedHeadersAreRefusedWithOneLineNamingThem(String name, String value, String type, String message) {
+  void malformedHeadersAreRefusedWithOneLineNamingThem(
+      String name, String value, String type, String message) {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> StoredChecksum.fromHeader(name, value, type));
+        assertThrows(
+            IllegalArgumentException.class, () -> StoredChecksum.fromHeader(name, value, type));
     assertEquals(message, e.getMessage());
   }
 
   @Test
   void malformedXmlNamesTheElement() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> StoredChecksum.fromXml(Algorithm.SHA256, "2qFNFzFdi29aIMLCCD+Nnj5kbaiy+8+1m2AfigLs", "FULL_OBJECT"));
-    assertEquals("ChecksumSHA256 value \"2qFNFzFdi29aIMLCCD+Nnj5kbaiy+8+1m2AfigLs\" decodes to 30 bytes: "
-        + "a SHA256 has 32", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> StoredChecksum.fromXml(Algorithm.CRC32, "EKGgJw==-4", "BOTH"));
-    assertEquals("ChecksumType \"BOTH\" is not a checksum type: expected FULL_OBJECT or COMPOSITE", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                StoredChecksum.fromXml(
+                    Algorithm.SHA256, "2qFNFzFdi29aIMLCCD+Nnj5kbaiy+8+1m2AfigLs", "FULL_OBJECT"));
+    assertEquals(
+        "ChecksumSHA256 value \"2qFNFzFdi29aIMLCCD+Nnj5kbaiy+8+1m2AfigLs\" decodes to 30 bytes: "
+            + "a SHA256 has 32",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> StoredChecksum.fromXml(Algorithm.CRC32, "EKGgJw==-4", "BOTH"));
+    assertEquals(
+        "ChecksumType \"BOTH\" is not a checksum type: expected FULL_OBJECT or COMPOSITE",
+        e.getMessage());
   }
 
   @Test
   void aRecordWithAnImpossiblePartCountIsRefused() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new StoredChecksum(Algorithm.CRC32, Type.FULL_OBJECT, 3, "EKGgJw=="));
-    assertEquals("partCount must be 0 for FULL_OBJECT and 1..10000 for COMPOSITE, was 3 for FULL_OBJECT", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new StoredChecksum(Algorithm.CRC32, Type.FULL_OBJECT, 3, "EKGgJw=="));
+    assertEquals(
+        "partCount must be 0 for FULL_OBJECT and 1..10000 for COMPOSITE, was 3 for FULL_OBJECT",
+        e.getMessage());
   }
 }

@@ -3,7 +3,6 @@ package io.modelprefetch.transforms.verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modelprefetch.transforms.verify.StoredChecksum.Algorithm;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,15 +53,22 @@ class UploadedChecksumsTest {
         "x-amz-checksum-crc32c|bmEefQ==|SDK v2 multipart, ChecksumType FULL_OBJECT, 6 parts of 5 MiB",
         "x-amz-checksum-crc32|+AdvlQ==|SDK v2 multipart, ChecksumType FULL_OBJECT, 4 parts of 8 MiB",
       })
-  void multipartFullObjectCrcsFromRangesOfAnotherSize(String header, String value, String uploader) {
+  void multipartFullObjectCrcsFromRangesOfAnotherSize(
+      String header, String value, String uploader) {
     StoredChecksum stored = StoredChecksum.fromHeader(header, value, "FULL_OBJECT");
     CrcAlgorithm crc = stored.algorithm().crc();
     // Ranges of 3 MiB + 7 bytes, unaligned to the upload's parts and to the blocks.
     List<BlockCrcs> ranges = new ArrayList<>();
     int range = (int) (3 * MIB + 7);
     for (int at = 0; at < medium.length; at += range) {
-      ranges.add(BlockCrcsTest.stream(crc, BlockCrcs.DEFAULT_BLOCK_BYTES, medium, at,
-          Math.min(medium.length, at + range), 64 * 1024));
+      ranges.add(
+          BlockCrcsTest.stream(
+              crc,
+              BlockCrcs.DEFAULT_BLOCK_BYTES,
+              medium,
+              at,
+              Math.min(medium.length, at + range),
+              64 * 1024));
     }
 
     assertTrue(stored.matchesCrc(BlockCrcs.concat(ranges).crc()), uploader);
@@ -77,26 +83,45 @@ class UploadedChecksumsTest {
         "x-amz-checksum-crc32c|d52a0A==-6|5|SDK v2 multipart, ChecksumType COMPOSITE, 5 MiB parts",
         "x-amz-checksum-crc64nvme|Tjfd2zMfyxY=-4|8|SDK v2 multipart, CRC64NVME COMPOSITE (S3Proxy accepts it; AWS refuses)",
       })
-  void compositeCrcsMatchOnlyTheUploadsPartSize(String header, String value, long partMib, String uploader) {
+  void compositeCrcsMatchOnlyTheUploadsPartSize(
+      String header, String value, long partMib, String uploader) {
     StoredChecksum stored = StoredChecksum.fromHeader(header, value, "COMPOSITE");
-    BlockCrcs blocks = BlockCrcsTest.stream(stored.algorithm().crc(), BlockCrcs.DEFAULT_BLOCK_BYTES, medium, 0,
-        medium.length, 1 << 16);
+    BlockCrcs blocks =
+        BlockCrcsTest.stream(
+            stored.algorithm().crc(),
+            BlockCrcs.DEFAULT_BLOCK_BYTES,
+            medium,
+            0,
+            medium.length,
+            1 << 16);
 
     List<Long> common = MultipartLayout.candidatePartSizes(medium.length, stored.partCount());
     List<Long> everyMib = MultipartLayout.wholeMibPartSizes(medium.length, stored.partCount());
     assertEquals(List.of(partMib * MIB), blocks.matchingPartSizes(stored, common), uploader);
-    assertEquals(List.of(partMib * MIB), blocks.matchingPartSizes(stored, everyMib), uploader + " among " + everyMib);
+    assertEquals(
+        List.of(partMib * MIB),
+        blocks.matchingPartSizes(stored, everyMib),
+        uploader + " among " + everyMib);
   }
 
   @Test
   void aFlippedBitMatchesNoLayout() {
     byte[] corrupted = medium.clone();
     corrupted[20_000_000] ^= 0x10;
-    StoredChecksum stored = StoredChecksum.fromHeader("x-amz-checksum-crc32", "EKGgJw==-4", "COMPOSITE");
-    BlockCrcs blocks = BlockCrcsTest.stream(CrcAlgorithm.CRC32, BlockCrcs.DEFAULT_BLOCK_BYTES, corrupted, 0,
-        corrupted.length, 1 << 16);
+    StoredChecksum stored =
+        StoredChecksum.fromHeader("x-amz-checksum-crc32", "EKGgJw==-4", "COMPOSITE");
+    BlockCrcs blocks =
+        BlockCrcsTest.stream(
+            CrcAlgorithm.CRC32,
+            BlockCrcs.DEFAULT_BLOCK_BYTES,
+            corrupted,
+            0,
+            corrupted.length,
+            1 << 16);
 
-    assertEquals(List.of(), blocks.matchingPartSizes(stored, MultipartLayout.wholeMibPartSizes(corrupted.length, 4)));
+    assertEquals(
+        List.of(),
+        blocks.matchingPartSizes(stored, MultipartLayout.wholeMibPartSizes(corrupted.length, 4)));
   }
 
   @ParameterizedTest(name = "{0} {1} ({3})")
@@ -107,7 +132,8 @@ class UploadedChecksumsTest {
         "x-amz-checksum-sha1|77eD33f3hmKuJbEK9yTmlbcvyTI=-4|8|aws s3 cp --checksum-algorithm SHA1",
         "x-amz-checksum-sha256|TedGyZpsNv6l3jcqypwbtfFKhSRXDpx4Qo2V/pkaNCQ=-6|5|SDK v2 multipart SHA256 COMPOSITE",
       })
-  void compositeShaIsTheDigestOfThePartDigests(String header, String value, long partMib, String uploader) {
+  void compositeShaIsTheDigestOfThePartDigests(
+      String header, String value, long partMib, String uploader) {
     StoredChecksum stored = StoredChecksum.fromHeader(header, value, "COMPOSITE");
     List<byte[]> parts = new ArrayList<>();
     long[] boundaries = MultipartLayout.partBoundaries(medium.length, partMib * MIB);
@@ -123,11 +149,13 @@ class UploadedChecksumsTest {
 
   @Test
   void multipartEtagsOfTheUploadersAndTheCandidatesOnePassCanTry() {
-    // s3cmd's 15 MiB default makes 2 parts; 4 common sizes fit 2 parts of this size, most likely first.
+    // s3cmd's 15 MiB default makes 2 parts; 4 common sizes fit 2 parts of this size, most likely
+    // first.
     List<Long> candidates = MultipartLayout.candidatePartSizes(medium.length, 2);
     assertEquals(List.of(16 * MIB, 15 * MIB, 20 * MIB, 25 * MIB), candidates);
     List<Long> onePass = MultipartLayout.onePassCandidates(candidates, 4, 1024 * MIB);
-    assertEquals(List.of(16 * MIB, 15 * MIB, 20 * MIB), onePass); // 25 MiB would need 1200 MiB ranges
+    assertEquals(
+        List.of(16 * MIB, 15 * MIB, 20 * MIB), onePass); // 25 MiB would need 1200 MiB ranges
     assertEquals(240 * MIB, MultipartLayout.lcm(onePass));
 
     List<String> etags = new ArrayList<>();
@@ -137,8 +165,11 @@ class UploadedChecksumsTest {
     assertEquals("863c5082027a18d24d9de6e124568eb5-2", etags.get(1)); // s3cmd put
     assertEquals(1, etags.stream().filter("863c5082027a18d24d9de6e124568eb5-2"::equals).count());
 
-    assertEquals("3f10d2df40eb7bc678366c23193bd3d4-4", multipartEtag(medium, 8 * MIB)); // aws CLI, boto3, SDK
-    assertEquals("eea9473500d2b0f46cab414c540d223f-6", multipartEtag(medium, 5 * MIB)); // 5 MiB parts
+    assertEquals(
+        "3f10d2df40eb7bc678366c23193bd3d4-4",
+        multipartEtag(medium, 8 * MIB)); // aws CLI, boto3, SDK
+    assertEquals(
+        "eea9473500d2b0f46cab414c540d223f-6", multipartEtag(medium, 5 * MIB)); // 5 MiB parts
   }
 
   private static String multipartEtag(byte[] object, long partSize) {
