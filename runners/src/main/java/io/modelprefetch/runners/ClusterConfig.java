@@ -1,24 +1,33 @@
 package io.modelprefetch.runners;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.modelprefetch.transforms.model.ObjectUri;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.modelprefetch.transforms.s3.EndpointResolver;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * {@code --config FILE}: the settings people keep per cluster, in YAML. Below the flags and the
- * environment, above the defaults. Holds no secret: keys belong in the environment.
+ * {@code --config FILE}: the settings people keep per cluster, in YAML, bound by Jackson and
+ * checked key by key. Below the flags, the extra config and the environment, above the defaults
+ * ({@link Setting}). Holds no secret: keys belong in the environment.
  *
  * <pre>
  * s3:  {endpoint: http://minio.local:9000, region: us-east-1}
@@ -50,18 +59,29 @@ record ClusterConfig(
   static final ClusterConfig NONE =
       new ClusterConfig(null, null, null, null, null, null, null, null, null, null, null);
 
-  private static final List<String> TOP_KEYS =
-      List.of(
-          "s3",
-          "tos",
-          "addressing",
-          "partSize",
-          "partThreshold",
-          "numThreads",
-          "localDir",
-          "runner",
-          "parallelism");
-  private static final List<String> ENDPOINT_KEYS = List.of("endpoint", "region");
+  /** The file as written, bound by Jackson; every value is a scalar's text until it is checked. */
+  private record Form(
+      @JsonProperty("s3") Section s3,
+      @JsonProperty("tos") Section tos,
+      @JsonProperty("addressing") @JsonDeserialize(using = Values.ScalarText.class)
+          String addressing,
+      @JsonProperty("partSize") @JsonDeserialize(using = Values.ScalarText.class) String partSize,
+      @JsonProperty("partThreshold") @JsonDeserialize(using = Values.ScalarText.class)
+          String partThreshold,
+      @JsonProperty("numThreads") @JsonDeserialize(using = Values.ScalarText.class)
+          String numThreads,
+      @JsonProperty("localDir") @JsonDeserialize(using = Values.ScalarText.class) String localDir,
+      @JsonProperty("runner") @JsonDeserialize(using = Values.ScalarText.class) String runner,
+      @JsonProperty("parallelism") @JsonDeserialize(using = Values.ScalarText.class)
+          String parallelism) {}
+
+  /** The {@code s3:} or {@code tos:} mapping. */
+  private record Section(
+      @JsonProperty("endpoint") @JsonDeserialize(using = Values.ScalarText.class) String endpoint,
+      @JsonProperty("region") @JsonDeserialize(using = Values.ScalarText.class) String region) {}
+
+  private static final List<String> TOP_KEYS = keys(Form.class);
+  private static final List<String> SECTION_KEYS = keys(Section.class);
   private static final Set<String> SECRET_KEYS =
       Set.of(
           "ak",
@@ -75,15 +95,25 @@ record ClusterConfig(
           "token",
           "password",
           "secret");
+  private static final ObjectMapper YAML =
+      YAMLMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+          .build();
 
-  /** The endpoint the file gives for {@code scheme}, or null. */
-  String endpoint(ObjectUri.Scheme scheme) {
-    return scheme == ObjectUri.Scheme.TOS ? tosEndpoint : s3Endpoint;
+  /** {@link #partSize} in bytes (checked when read), or null. */
+  Long partSizeBytes() {
+    return partSize == null ? null : Values.size("--config partSize", partSize);
   }
 
-  /** The region the file gives for {@code scheme}, or null. */
-  String region(ObjectUri.Scheme scheme) {
-    return scheme == ObjectUri.Scheme.TOS ? tosRegion : s3Region;
+  /** {@link #partThreshold} in bytes (checked when read), or null. */
+  Long partThresholdBytes() {
+    return partThreshold == null ? null : Values.size("--config partThreshold", partThreshold);
+  }
+
+  /** {@link #addressing} (checked when read); null for auto or when not given. */
+  EndpointResolver.Addressing addressingStyle() {
+    return Values.addressing("--config addressing", addressing);
   }
 
   /** Reads {@code file}, or returns {@link #NONE} when it is null. */
@@ -102,11 +132,20 @@ record ClusterConfig(
     return parse(text, file.toString());
   }
 
-  /** Parses config text; {@code source} names it in errors. */
+  /**
+   * Parses config text; {@code source} names it in errors. No message carries a value the file
+   * gives a key that looks like a secret, nor Jackson's text beyond a YAML syntax error's first
+   * line (which names no value).
+   */
   static ClusterConfig parse(String text, String source) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(text);
+    Form form;
+    try (JsonParser parser = YAML.createParser(text)) {
+      // A file of comments only, or only "~", sets nothing.
+      form = parser.nextToken() == null ? null : YAML.readValue(parser, Form.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw unknownKey(e, text, source);
+    } catch (MismatchedInputException e) {
+      throw wrongShape(e, text, source);
     } catch (JacksonException e) {
       String line =
           e.getLocation() == null || e.getLocation().getLineNr() < 1
@@ -117,103 +156,102 @@ record ClusterConfig(
               ? ""
               : e.getOriginalMessage().lines().findFirst().orElse("");
       throw new UsageException("--config " + source + line + " is not valid YAML: " + message);
+    } catch (IOException e) {
+      throw new UsageException("--config " + source + " cannot be read: " + e.getMessage());
     }
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      return NONE;
-    }
-    if (!root.isObject()) {
-      throw new UsageException(
-          "--config " + source + " must be a YAML mapping such as 'numThreads: 16'");
-    }
-    checkKeys(root, TOP_KEYS, "", text, source);
-    JsonNode s3 = section(root, "s3", text, source);
-    JsonNode tos = section(root, "tos", text, source);
+    return form == null ? NONE : check(form, text, source);
+  }
+
+  /** Checks each value as its key names it, with the key's line. */
+  private static ClusterConfig check(Form form, String text, String source) {
+    Section s3 = form.s3() == null ? new Section(null, null) : form.s3();
+    Section tos = form.tos() == null ? new Section(null, null) : form.tos();
     return new ClusterConfig(
-        string(s3, "s3.endpoint", "endpoint", text, source),
-        string(s3, "s3.region", "region", text, source),
-        string(tos, "tos.endpoint", "endpoint", text, source),
-        string(tos, "tos.region", "region", text, source),
+        s3.endpoint(),
+        s3.region(),
+        tos.endpoint(),
+        tos.region(),
         oneOf(
-            root,
             "addressing",
+            form.addressing(),
             List.of("auto", "virtual", "virtual-hosted", "path", "path-style"),
             "is not auto, virtual or path",
             text,
             source),
-        sizeText(root, "partSize", text, source, Values::partSize),
-        sizeText(root, "partThreshold", text, source, Values::size),
-        integer(root, "numThreads", 1024, text, source),
-        string(root, "localDir", "localDir", text, source),
+        size("partSize", form.partSize(), text, source, Values::partSize),
+        size("partThreshold", form.partThreshold(), text, source, Values::size),
+        count("numThreads", form.numThreads(), 1024, text, source),
+        form.localDir(),
         oneOf(
-            root,
             "runner",
+            form.runner(),
             List.of("direct", "directrunner", "flink", "flinkrunner"),
             "is not direct or flink",
             text,
             source),
-        integer(root, "parallelism", 4096, text, source));
+        count("parallelism", form.parallelism(), 4096, text, source));
   }
 
-  private static JsonNode section(JsonNode root, String name, String text, String source) {
-    JsonNode node = root.get(name);
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isObject()) {
-      throw new UsageException(
+  /** A key the file does not have: a secret is refused as one, naming the key but no value. */
+  private static UsageException unknownKey(
+      UnrecognizedPropertyException e, String text, String source) {
+    String key = e.getPropertyName();
+    String path = path(e, key);
+    if (SECRET_KEYS.contains(key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", ""))) {
+      return new UsageException(
           "--config "
               + source
-              + line(text, name)
+              + line(text, key)
               + ": '"
-              + name
+              + path
+              + "' looks like a secret; secrets belong in the environment (TOS_ACCESS_KEY/TOS_SECRET_KEY,"
+              + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), never in a config file");
+    }
+    return new UsageException(
+        "--config "
+            + source
+            + line(text, key)
+            + ": unknown key '"
+            + path
+            + "'; known keys here: "
+            + String.join(", ", path.contains(".") ? SECTION_KEYS : TOP_KEYS));
+  }
+
+  /** A value of the wrong shape: the file, a section or a value that is not a scalar. */
+  private static UsageException wrongShape(MismatchedInputException e, String text, String source) {
+    if (e.getPath().isEmpty()) {
+      return new UsageException(
+          "--config " + source + " must be a YAML mapping such as 'numThreads: 16'");
+    }
+    String key = e.getPath().get(e.getPath().size() - 1).getFieldName();
+    String path = path(e, key);
+    if (e.getPath().size() == 1 && (key.equals("s3") || key.equals("tos"))) {
+      return new UsageException(
+          "--config "
+              + source
+              + line(text, key)
+              + ": '"
+              + key
               + "' must be a mapping such as '"
-              + name
+              + key
               + ": {endpoint: https://..., region: ...}'");
     }
-    checkKeys(node, ENDPOINT_KEYS, name + ".", text, source);
-    return node;
+    return new UsageException(
+        "--config " + source + line(text, key) + ": '" + path + "' must be a single value");
   }
 
-  private static void checkKeys(
-      JsonNode node, List<String> known, String path, String text, String source) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      String key = it.next().getKey();
-      if (SECRET_KEYS.contains(key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", ""))) {
-        throw new UsageException(
-            "--config "
-                + source
-                + line(text, key)
-                + ": '"
-                + path
-                + key
-                + "' looks like a secret; secrets belong in the environment (TOS_ACCESS_KEY/TOS_SECRET_KEY,"
-                + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), never in a config file");
-      }
-      if (!known.contains(key)) {
-        throw new UsageException(
-            "--config "
-                + source
-                + line(text, key)
-                + ": unknown key '"
-                + path
-                + key
-                + "'; known keys here: "
-                + String.join(", ", known));
+  /** The dotted path of {@code key} where Jackson stopped, e.g. {@code tos.sk}. */
+  private static String path(JsonMappingException e, String key) {
+    List<String> names = new ArrayList<>();
+    for (JsonMappingException.Reference reference : e.getPath()) {
+      if (reference.getFieldName() != null) {
+        names.add(reference.getFieldName());
       }
     }
-  }
-
-  private static String string(
-      JsonNode node, String name, String field, String text, String source) {
-    JsonNode value = node == null ? null : node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
+    if (names.isEmpty() || !names.get(names.size() - 1).equals(key)) {
+      names.add(key);
     }
-    if (!value.isValueNode()) {
-      throw new UsageException(
-          "--config " + source + line(text, field) + ": '" + name + "' must be a single value");
-    }
-    return value.asText();
+    return String.join(".", names);
   }
 
   /**
@@ -221,13 +259,7 @@ record ClusterConfig(
    * not.
    */
   private static String oneOf(
-      JsonNode node,
-      String name,
-      List<String> allowed,
-      String problem,
-      String text,
-      String source) {
-    String value = string(node, name, name, text, source);
+      String name, String value, List<String> allowed, String problem, String text, String source) {
     if (value != null && !allowed.contains(value.strip().toLowerCase(Locale.ROOT))) {
       throw new UsageException(
           "--config " + source + line(text, name) + ": " + name + " '" + value + "' " + problem);
@@ -236,24 +268,27 @@ record ClusterConfig(
   }
 
   /** The text of a size, checked by {@code check} as given by its file, line and key. */
-  private static String sizeText(
-      JsonNode node,
+  private static String size(
       String name,
+      String value,
       String text,
       String source,
       java.util.function.ToLongBiFunction<String, String> check) {
-    String value = string(node, name, name, text, source);
     if (value != null) {
       check.applyAsLong("--config " + source + line(text, name) + ": " + name, value);
     }
     return value;
   }
 
-  private static Integer integer(JsonNode node, String name, int max, String text, String source) {
-    String value = string(node, name, name, text, source);
+  private static Integer count(String name, String value, int max, String text, String source) {
     return value == null
         ? null
         : Values.count("--config " + source + line(text, name) + ": " + name, value, 1, max);
+  }
+
+  /** The keys of a form, in the order its record declares them. */
+  private static List<String> keys(Class<? extends Record> form) {
+    return Arrays.stream(form.getRecordComponents()).map(RecordComponent::getName).toList();
   }
 
   /** The line of {@code key}'s first occurrence as a mapping key, as " line N", or "". */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -111,20 +112,13 @@ final class DemoCommand implements Callable<Integer> {
                           + "/s"));
       Map<String, String> env =
           server.environment(relay == null ? server.endpoint() : relay.endpoint());
+      Map<String, String> settings = new HashMap<>();
+      settings.put("--local-dir", localDir.toString());
+      settings.put("--part-threshold", partThreshold);
+      settings.put("--part-size", partSize);
       var flags =
           new JobResolver.Flags(
               List.of("s3://" + BUCKET + "/" + PREFIX),
-              localDir.toString(),
-              null,
-              null,
-              null,
-              null,
-              null,
-              null,
-              partThreshold,
-              partSize,
-              null,
-              null,
               null,
               null,
               null,
@@ -132,9 +126,7 @@ final class DemoCommand implements Callable<Integer> {
               null,
               reportPath.toString(),
               List.of(),
-              null,
-              null,
-              null);
+              settings);
       int status =
           PrefetchRun.execute(
               new JobResolver(env).resolve(flags),

@@ -70,6 +70,6 @@ final class DoctorCommand implements Callable<Integer> {
     run.modelUris = List.of(modelUri);
     run.localDir = System.getProperty("java.io.tmpdir");
     run.connection = connection;
-    return new JobResolver(context.env(), config).resolve(run.flags(config));
+    return new JobResolver(context.env(), config).resolve(run.flags());
   }
 }

@@ -1,18 +1,25 @@
 package io.modelprefetch.runners;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.modelprefetch.transforms.text.Printable;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +29,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It takes exactly the keys AIBrix's {@code DownloadExtraConfig} dataclass has
  * (aibrix/downloader/base.py; AIBrix builds it as {@code DownloadExtraConfig(**json)}, so another
- * key fails there too). Those that mean something here are honoured; {@link #IGNORED} (the Hugging
- * Face settings and boto3's transfer tuning) are accepted with any value, so an existing job's
- * config keeps working, and named once in a debug line. A key whose value is {@code null} counts as
- * not given, as AIBrix's {@code value or environment} reads it.
+ * key fails there too). Those that mean something here are honoured; the others (the Hugging Face
+ * settings and boto3's transfer tuning) are accepted with any value, so an existing job's config
+ * keeps working, and named once in a debug line. A key whose value is {@code null} counts as not
+ * given, as AIBrix's {@code value or environment} reads it.
  */
 record ExtraConfig(
     String ak,
@@ -43,41 +50,104 @@ record ExtraConfig(
       new ExtraConfig(null, null, null, null, null, null, null, null, null, List.of());
 
   private static final String SOURCE = "--download-extra-config";
-  private static final Set<String> HONOURED =
-      Set.of(
-          "ak",
-          "sk",
-          "endpoint",
-          "region",
-          "num_threads",
-          "part_threshold",
-          "part_chunksize",
-          "allow_file_suffix",
-          "force_download");
 
-  /**
-   * AIBrix's keys that have no meaning here: {@code hf_endpoint}, {@code hf_token} and {@code
-   * hf_revision} configure its Hugging Face source; {@code max_io_queue} and {@code io_chunksize}
-   * tune boto3's {@code TransferConfig} ({@code S3BaseDownloader.download}, s3.py).
-   */
-  static final Set<String> IGNORED =
-      Set.of("hf_endpoint", "hf_token", "hf_revision", "max_io_queue", "io_chunksize");
+  /** Every key AIBrix has, {@link Json}'s, sorted. */
+  private static final List<String> KEYS =
+      Arrays.stream(Json.class.getRecordComponents())
+          .map(c -> c.getAccessor().getAnnotation(JsonProperty.class).value())
+          .sorted()
+          .toList();
 
   private static final Logger LOG = LoggerFactory.getLogger(ExtraConfig.class);
   private static final ObjectMapper JSON =
-      JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+      JsonMapper.builder()
+          .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          // ak, sk, endpoint and region are JSON strings, as AIBrix's dataclass types them.
+          .withCoercionConfig(
+              LogicalType.Textual,
+              text ->
+                  text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+          .build();
 
+  /**
+   * The JSON as AIBrix writes it, bound by Jackson. A count, a size or a switch may be a number, a
+   * string or a boolean, kept as its text until {@link Values} checks it. {@code allow_file_suffix}
+   * is a list or a string, which no one Java type binds, so it stays a tree checked by hand.
+   *
+   * <p>The keys that have no meaning here take any value: {@code hf_endpoint}, {@code hf_token} and
+   * {@code hf_revision} configure AIBrix's Hugging Face source; {@code max_io_queue} and {@code
+   * io_chunksize} tune boto3's {@code TransferConfig} ({@code S3BaseDownloader.download}, s3.py).
+   * Another key is Jackson's unknown property.
+   */
+  private record Json(
+      @JsonProperty("ak") String ak,
+      @JsonProperty("sk") String sk,
+      @JsonProperty("endpoint") String endpoint,
+      @JsonProperty("region") String region,
+      @JsonProperty("num_threads") @JsonDeserialize(using = Values.ScalarText.class)
+          String numThreads,
+      @JsonProperty("part_threshold") @JsonDeserialize(using = Values.ScalarText.class)
+          String partThreshold,
+      @JsonProperty("part_chunksize") @JsonDeserialize(using = Values.ScalarText.class)
+          String partChunksize,
+      @JsonProperty("allow_file_suffix") JsonNode allowFileSuffix,
+      @JsonProperty("force_download") @JsonDeserialize(using = Values.ScalarText.class)
+          String forceDownload,
+      @JsonProperty("hf_endpoint") JsonNode hfEndpoint,
+      @JsonProperty("hf_token") JsonNode hfToken,
+      @JsonProperty("hf_revision") JsonNode hfRevision,
+      @JsonProperty("max_io_queue") JsonNode maxIoQueue,
+      @JsonProperty("io_chunksize") JsonNode ioChunksize) {
+
+    /** The keys with no meaning here that were given (also as null), in the dataclass's order. */
+    List<String> ignoredKeys() {
+      List<String> given = new ArrayList<>();
+      Map<String, JsonNode> values = new LinkedHashMap<>();
+      values.put("hf_endpoint", hfEndpoint);
+      values.put("hf_token", hfToken);
+      values.put("hf_revision", hfRevision);
+      values.put("max_io_queue", maxIoQueue);
+      values.put("io_chunksize", ioChunksize);
+      values.forEach(
+          (key, value) -> {
+            if (value != null) {
+              given.add(key);
+            }
+          });
+      return given;
+    }
+
+    @Override
+    public String toString() {
+      return "ExtraConfig.Json[credentials=" + (ak == null ? "none" : "given") + "]";
+    }
+  }
+
+  /** Parses the JSON, or returns {@link #NONE} when it is null or blank. */
   static ExtraConfig parse(String json) {
     if (json == null || json.isBlank()) {
       return NONE;
     }
-    JsonNode root;
+    Json given;
     try (JsonParser parser = JSON.createParser(json)) {
-      root = JSON.readTree(parser);
-      if (parser.nextToken() != null) {
+      given = JSON.readValue(parser, Json.class);
+      if (given != null && parser.nextToken() != null) {
         throw new UsageException(SOURCE + " has text after its JSON object; give one object");
       }
+    } catch (UnrecognizedPropertyException e) {
+      throw new UsageException(
+          SOURCE
+              + " has unknown key '"
+              + Printable.escape(e.getPropertyName())
+              + "'; known keys: "
+              + String.join(", ", KEYS));
+    } catch (MismatchedInputException e) {
+      throw wrongType(e);
     } catch (JsonProcessingException e) {
+      // Only where: Jackson's message may quote the text, and with it a key's value.
       var at = e.getLocation();
       throw new UsageException(
           SOURCE
@@ -89,75 +159,61 @@ record ExtraConfig(
     } catch (java.io.IOException e) {
       throw new UsageException(SOURCE + " cannot be read: " + e.getClass().getSimpleName());
     }
-    if (root == null || !root.isObject()) {
-      throw new UsageException(SOURCE + " must be a JSON object such as {\"num_threads\": 8}");
+    if (given == null) {
+      throw notAnObject();
     }
-    List<String> ignored = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      String key = it.next().getKey();
-      if (IGNORED.contains(key)) {
-        ignored.add(key);
-      } else if (!HONOURED.contains(key)) {
-        throw new UsageException(
-            SOURCE
-                + " has unknown key '"
-                + Printable.escape(key)
-                + "'; known keys: "
-                + String.join(
-                    ", ", Stream.concat(HONOURED.stream(), IGNORED.stream()).sorted().toList()));
-      }
-    }
-    if (!ignored.isEmpty()) {
-      // Names only: hf_token is a secret.
+    return new ExtraConfig(
+        given.ak(),
+        given.sk(),
+        given.endpoint(),
+        given.region(),
+        given.numThreads() == null
+            ? null
+            : Values.count(SOURCE + " num_threads", given.numThreads(), 1, 1024),
+        given.partThreshold() == null
+            ? null
+            : Values.size(SOURCE + " part_threshold", given.partThreshold()),
+        given.partChunksize() == null
+            ? null
+            : Values.partSize(SOURCE + " part_chunksize", given.partChunksize()),
+        suffixes(given.allowFileSuffix()),
+        given.forceDownload() == null
+            ? null
+            : Values.bool(SOURCE + " force_download", given.forceDownload()),
+        List.copyOf(given.ignoredKeys()));
+  }
+
+  /**
+   * Names the keys with no meaning here that were given, once per run (the runner choice parses the
+   * config too); names only, as {@code hf_token} is a secret.
+   */
+  void logIgnoredKeys() {
+    if (!ignoredKeys.isEmpty()) {
       LOG.debug(
           "{} keys {} are AIBrix settings with no meaning here (its Hugging Face source, boto3's transfer"
               + " tuning); ignored",
           SOURCE,
-          ignored);
+          ignoredKeys);
     }
-    return new ExtraConfig(
-        text(root, "ak"),
-        text(root, "sk"),
-        text(root, "endpoint"),
-        text(root, "region"),
-        given(root, "num_threads")
-            ? Values.count(SOURCE + " num_threads", raw(root, "num_threads"), 1, 1024)
-            : null,
-        given(root, "part_threshold")
-            ? Values.size(SOURCE + " part_threshold", raw(root, "part_threshold"))
-            : null,
-        given(root, "part_chunksize")
-            ? Values.partSize(SOURCE + " part_chunksize", raw(root, "part_chunksize"))
-            : null,
-        given(root, "allow_file_suffix") ? suffixes(root.get("allow_file_suffix")) : null,
-        given(root, "force_download")
-            ? Values.bool(SOURCE + " force_download", raw(root, "force_download"))
-            : null,
-        List.copyOf(ignored));
   }
 
-  private static boolean given(JsonNode root, String key) {
-    return root.has(key) && !root.get(key).isNull();
+  /** A value of the wrong JSON type, named by its key; the whole input when it is no object. */
+  private static UsageException wrongType(MismatchedInputException e) {
+    if (e.getPath().isEmpty()) {
+      return notAnObject();
+    }
+    String key = e.getPath().get(0).getFieldName();
+    return new UsageException(
+        SOURCE
+            + " key '"
+            + key
+            + (List.of("ak", "sk", "endpoint", "region").contains(key)
+                ? "' must be a string"
+                : "' must be a number, a string or a boolean"));
   }
 
-  private static String text(JsonNode root, String key) {
-    JsonNode node = root.get(key);
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isTextual()) {
-      throw new UsageException(SOURCE + " key '" + key + "' must be a string");
-    }
-    return node.asText();
-  }
-
-  private static String raw(JsonNode root, String key) {
-    JsonNode node = root.get(key);
-    if (!node.isValueNode() || node.isNull()) {
-      throw new UsageException(
-          SOURCE + " key '" + key + "' must be a number, a string or a boolean");
-    }
-    return node.asText();
+  private static UsageException notAnObject() {
+    return new UsageException(SOURCE + " must be a JSON object such as {\"num_threads\": 8}");
   }
 
   /**
@@ -166,6 +222,9 @@ record ExtraConfig(
    * variable is, where AIBrix would take each of its characters as a suffix.
    */
   private static List<String> suffixes(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
     if (node.isTextual()) {
       return Values.aibrixList(node.asText());
     }

@@ -24,10 +24,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Resolves the command line, {@code --download-extra-config}, the manifest and the environment into
- * a {@link Job}. Precedence: a flag, then the extra config, then the environment, then the {@code
- * --config} file ({@link ClusterConfig}), then the default; a value that is given wins even when it
- * is false or 0.
+ * Resolves the command line, {@code --download-extra-config}, the manifest, the environment and the
+ * {@code --config} file ({@link ClusterConfig}) into a {@link Job}; every setting by {@link
+ * Setting}'s table, walked by {@link Sources}.
  */
 final class JobResolver {
 
@@ -35,30 +34,38 @@ final class JobResolver {
 
   static final String DEFAULT_LOCAL_DIR = "/tmp/aibrix/models/";
 
-  /** The values given on the command line; null when not given. */
+  /**
+   * What the command line gives: the models, the documents it names, the report, the pass-through
+   * pipeline options, and the text of each {@link Setting}'s flag that was given, by flag name
+   * ({@code "--num-threads" -> "8"}). A null is not given.
+   */
   record Flags(
       List<String> modelUris,
-      String localDir,
       String modelName,
       Path manifest,
       List<String> include,
       List<String> exclude,
       String extraConfig,
-      Integer numThreads,
-      String partThreshold,
-      String partSize,
-      List<String> allowFileSuffix,
-      Boolean forceDownload,
-      String verify,
-      String directIo,
-      String endpoint,
-      String region,
-      EndpointResolver.Addressing addressing,
       String report,
       List<String> pipelineArgs,
-      Boolean requireDigest,
-      String stallTimeout,
-      String structureCheck) {}
+      Map<String, String> settings) {
+
+    Flags {
+      Map<String, String> given = new HashMap<>();
+      settings.forEach(
+          (flag, text) -> {
+            if (text != null) {
+              given.put(flag, text);
+            }
+          });
+      settings = Map.copyOf(given);
+    }
+
+    /** Only {@code modelUris} and the flags of {@code settings}. */
+    static Flags of(List<String> modelUris, Map<String, String> settings) {
+      return new Flags(modelUris, null, null, null, null, null, null, List.of(), settings);
+    }
+  }
 
   private final Map<String, String> env;
   private final ClusterConfig config;
@@ -87,89 +94,25 @@ final class JobResolver {
    * is used.
    */
   Job resolve(Flags flags, RunnerChoice runner) {
-    ExtraConfig extra = ExtraConfig.parse(flags.extraConfig());
+    Sources given = Sources.of(flags, env, config);
+    given.extraConfig().logIgnoredKeys();
     logIgnoredAibrixVariables();
 
-    // Given anywhere, the number holds; else a controller adapts it to the link.
-    Integer givenThreads =
-        first(
-            flags.numThreads(),
-            extra.numThreads(),
-            env("DOWNLOADER_NUM_THREADS", v -> Values.count("DOWNLOADER_NUM_THREADS", v, 1, 1024)),
-            config.numThreads());
-    if (givenThreads != null) {
-      Values.checkRange("--num-threads", givenThreads, 1, 1024);
-    }
-    int numThreads = givenThreads == null ? FetchSettings.ADAPTIVE : givenThreads;
-    long partSize =
-        first(
-            flags.partSize() == null ? null : Values.partSize("--part-size", flags.partSize()),
-            extra.partChunksize(),
-            env("DOWNLOADER_PART_CHUNKSIZE", v -> Values.partSize("DOWNLOADER_PART_CHUNKSIZE", v)),
-            config.partSize() == null ? null : Values.size("--config partSize", config.partSize()),
-            FetchSettings.DEFAULT_PART_SIZE_BYTES);
-    long partThreshold =
-        first(
-            flags.partThreshold() == null
-                ? null
-                : Values.size("--part-threshold", flags.partThreshold()),
-            extra.partThreshold(),
-            env("DOWNLOADER_PART_THRESHOLD", v -> Values.size("DOWNLOADER_PART_THRESHOLD", v)),
-            config.partThreshold() == null
-                ? null
-                : Values.size("--config partThreshold", config.partThreshold()),
-            FetchSettings.DEFAULT_PART_SIZE_BYTES);
-    // AIBrix trusts a file already in place only while DOWNLOADER_CHECK_FILE_EXIST is true (default
-    // "1"): with "0" its need_to_download (aibrix/downloader/utils.py) fetches every file again,
-    // whatever force_download says.
-    boolean trustLocalFiles =
-        first(
-            env("DOWNLOADER_CHECK_FILE_EXIST", v -> Values.bool("DOWNLOADER_CHECK_FILE_EXIST", v)),
-            true);
-    boolean force =
-        !trustLocalFiles
-            || first(
-                flags.forceDownload(),
-                extra.forceDownload(),
-                env("DOWNLOADER_FORCE_DOWNLOAD", v -> Values.bool("DOWNLOADER_FORCE_DOWNLOAD", v)),
-                false);
-    List<String> suffixes =
-        first(
-            flags.allowFileSuffix() == null
-                ? null
-                : flags.allowFileSuffix().stream()
-                    .flatMap(v -> Values.aibrixList(v).stream())
-                    .toList(),
-            extra.allowFileSuffix(),
-            env("DOWNLOADER_ALLOW_FILE_SUFFIX", Values::aibrixList),
-            List.of());
-    Verification verification =
-        first(
-            flags.verify() == null ? null : Values.verification("--verify", flags.verify()),
-            env("DOWNLOADER_VERIFY", v -> Values.verification("DOWNLOADER_VERIFY", v)),
-            Verification.FULL);
-    boolean directIo =
-        first(
-            flags.directIo() == null ? null : Values.bool("--direct-io", flags.directIo()),
-            env("DOWNLOADER_DIRECT_IO", v -> Values.bool("DOWNLOADER_DIRECT_IO", v)),
-            true);
-    boolean requireDigest =
-        first(
-            flags.requireDigest(),
-            env("DOWNLOADER_REQUIRE_DIGEST", v -> Values.bool("DOWNLOADER_REQUIRE_DIGEST", v)),
-            false);
+    EndpointResolver.Addressing addressing = given.value(Setting.ADDRESSING);
+    int numThreads = given.value(Setting.NUM_THREADS);
+    long partSize = given.value(Setting.PART_SIZE);
+    long partThreshold = given.value(Setting.PART_THRESHOLD);
+    boolean force = !given.value(Setting.CHECK_FILE_EXIST) || given.value(Setting.FORCE_DOWNLOAD);
+    List<String> suffixes = given.value(Setting.ALLOW_FILE_SUFFIX);
+    Verification verification = given.value(Setting.VERIFY);
+    boolean directIo = given.value(Setting.DIRECT_IO);
+    boolean requireDigest = given.value(Setting.REQUIRE_DIGEST);
     if (requireDigest && verification == Verification.SIZE) {
       throw new UsageException(
           "--require-digest asks for a digest of every object, but --verify size computes none;"
               + " give --verify full (or all) with it, or drop --require-digest");
     }
-    Duration stallTimeout =
-        first(
-            flags.stallTimeout() == null
-                ? null
-                : Values.duration("--stall-timeout", flags.stallTimeout()),
-            env("DOWNLOADER_STALL_TIMEOUT", v -> Values.duration("DOWNLOADER_STALL_TIMEOUT", v)),
-            FetchSettings.DEFAULT_STALL_TIMEOUT);
+    Duration stallTimeout = given.value(Setting.STALL_TIMEOUT);
     if (stallTimeout.toMillis() < 100) {
       throw new UsageException(
           "--stall-timeout "
@@ -177,13 +120,7 @@ final class JobResolver {
               + "ms is shorter than 100ms: a body that"
               + " pauses that briefly is not stalled; give e.g. 30s");
     }
-    boolean structureCheck =
-        first(
-            flags.structureCheck() == null
-                ? null
-                : Values.onOff("--structure-check", flags.structureCheck()),
-            env("DOWNLOADER_STRUCTURE_CHECK", v -> Values.onOff("DOWNLOADER_STRUCTURE_CHECK", v)),
-            true);
+    boolean structureCheck = given.value(Setting.STRUCTURE_CHECK);
     // Every value was checked where it was read, naming its flag, variable or key.
     FetchSettings fetch =
         FetchSettings.defaults()
@@ -216,13 +153,8 @@ final class JobResolver {
               + uris.size()
               + " --model-uri were given; use a manifest with a 'name' per model");
     }
-    String localDir =
-        first(
-            flags.localDir(),
-            manifest == null ? null : manifest.localDir(),
-            blankToNull(env.get("DOWNLOADER_LOCAL_DIR")),
-            config.localDir(),
-            DEFAULT_LOCAL_DIR);
+    Sources sources = given.withManifest(manifest);
+    String localDir = sources.value(Setting.LOCAL_DIR);
     boolean hadoop = HadoopFiles.isUri(localDir);
     String root = hadoop ? hadoopRoot(localDir) : checkDestination(localDir).toString();
 
@@ -246,7 +178,8 @@ final class JobResolver {
           recipes
               .computeIfAbsent(bucket.scheme(), sc -> new HashMap<>())
               .computeIfAbsent(
-                  bucket.bucket(), b -> recipe(bucket, flags, extra, numThreads, runner, notes));
+                  bucket.bucket(),
+                  b -> recipe(bucket, sources, addressing, numThreads, runner, notes));
     }
     Set<String> dirs = new HashSet<>();
     List<Manifest.Entry> entries = new ArrayList<>();
@@ -294,7 +227,7 @@ final class JobResolver {
               .computeIfAbsent(location.scheme(), s -> new HashMap<>())
               .computeIfAbsent(
                   location.bucket(),
-                  b -> recipe(location, flags, extra, numThreads, runner, notes));
+                  b -> recipe(location, sources, addressing, numThreads, runner, notes));
       models.add(
           new ModelSource(
               entry.uri().strip(),
@@ -326,51 +259,16 @@ final class JobResolver {
 
   private ClientRecipe recipe(
       ObjectUri location,
-      Flags flags,
-      ExtraConfig extra,
+      Sources sources,
+      EndpointResolver.Addressing addressing,
       int numThreads,
       RunnerChoice runner,
       List<String> notes) {
     boolean tos = location.scheme() == ObjectUri.Scheme.TOS;
-    String endpointSource;
-    String endpoint;
-    if (flags.endpoint() != null) {
-      endpointSource = "--endpoint";
-      endpoint = flags.endpoint();
-    } else if (extra.endpoint() != null) {
-      endpointSource = "--download-extra-config endpoint";
-      endpoint = extra.endpoint();
-    } else if (tos) {
-      endpointSource = "TOS_ENDPOINT";
-      endpoint = env.get("TOS_ENDPOINT");
-    } else {
-      endpointSource =
-          env.get("AWS_ENDPOINT_URL_S3") != null ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
-      endpoint = env.get(endpointSource);
-    }
-    if (isBlank(endpoint) && config.endpoint(location.scheme()) != null) {
-      endpointSource = "--config " + (tos ? "tos" : "s3") + ".endpoint";
-      endpoint = config.endpoint(location.scheme());
-    }
-    String regionSource;
-    String region;
-    if (flags.region() != null) {
-      regionSource = "--region";
-      region = flags.region();
-    } else if (extra.region() != null) {
-      regionSource = "--download-extra-config region";
-      region = extra.region();
-    } else if (tos) {
-      regionSource = "TOS_REGION";
-      region = env.get("TOS_REGION");
-    } else {
-      regionSource = env.get("AWS_REGION") != null ? "AWS_REGION" : "AWS_DEFAULT_REGION";
-      region = env.get(regionSource);
-    }
-    if (isBlank(region) && config.region(location.scheme()) != null) {
-      regionSource = "--config " + (tos ? "tos" : "s3") + ".region";
-      region = config.region(location.scheme());
-    }
+    ExtraConfig extra = sources.extraConfig();
+    Sources.Resolved<String> endpoint =
+        sources.resolve(tos ? Setting.TOS_ENDPOINT : Setting.S3_ENDPOINT);
+    Sources.Resolved<String> region = sources.resolve(tos ? Setting.TOS_REGION : Setting.S3_REGION);
     EndpointResolver.Resolved resolved;
     try {
       resolved =
@@ -378,11 +276,11 @@ final class JobResolver {
               new EndpointResolver.Request(
                   location.scheme(),
                   location.bucket(),
-                  endpoint,
-                  endpointSource,
-                  region,
-                  regionSource,
-                  flags.addressing()));
+                  endpoint.value(),
+                  endpoint.source(),
+                  region.value(),
+                  region.source(),
+                  addressing));
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
@@ -593,25 +491,6 @@ final class JobResolver {
     if (!set.isEmpty()) {
       LOG.debug("{} are AIBrix settings with no meaning here; ignored", set);
     }
-  }
-
-  private <T> T env(String name, java.util.function.Function<String, T> parse) {
-    String value = env.get(name);
-    return value == null || value.isBlank() ? null : parse.apply(value);
-  }
-
-  @SafeVarargs
-  private static <T> T first(T... values) {
-    for (T value : values) {
-      if (value != null) {
-        return value;
-      }
-    }
-    return null;
-  }
-
-  private static String blankToNull(String s) {
-    return isBlank(s) ? null : s;
   }
 
   private static boolean isBlank(String s) {

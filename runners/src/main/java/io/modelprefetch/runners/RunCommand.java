@@ -1,10 +1,11 @@
 package io.modelprefetch.runners;
 
-import io.modelprefetch.transforms.s3.EndpointResolver;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -289,7 +290,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ClusterConfig config = ClusterConfig.read(configFile);
-    JobResolver.Flags flags = flags(config);
+    JobResolver.Flags flags = flags();
     RunnerChoice runnerChoice = runnerChoice(config);
     Job job = new JobResolver(context.env(), config).resolve(flags, runnerChoice);
     PrefetchRun.LockPolicy lock = lockPolicy();
@@ -350,26 +351,22 @@ final class RunCommand implements Callable<Integer> {
         passThroughMaster = arg.substring(FLINK_MASTER_OPTION.length());
       }
     }
+    Sources sources = Sources.of(flags(), context.env(), config);
+    Sources.Resolved<String> runnerName = sources.resolve(Setting.RUNNER);
     return RunnerChoice.of(
-        runner != null ? "--runner" : "--config runner",
-        runner != null ? runner : config.runner(),
+        runnerName.source() == null ? "--runner" : runnerName.source(),
+        runnerName.value(),
         flinkMaster,
         passThroughMaster,
-        parallelism != null ? parallelism : config.parallelism());
+        sources.value(Setting.PARALLELISM));
   }
 
   private List<String> passThrough() {
     return pipelineArgs == null ? List.of() : pipelineArgs;
   }
 
+  /** What the command line gives; each setting's flag by its name, for {@link Setting}. */
   JobResolver.Flags flags() {
-    return flags(ClusterConfig.NONE);
-  }
-
-  /**
-   * The flags; {@code --addressing} falls back to {@code config}'s (an explicit {@code auto} wins).
-   */
-  JobResolver.Flags flags(ClusterConfig config) {
     List<String> passThrough = new ArrayList<>();
     for (String arg : passThrough()) {
       if (!arg.startsWith("--") || !arg.contains("=")) {
@@ -389,42 +386,34 @@ final class RunCommand implements Callable<Integer> {
     if (partChunksize != null) {
       Values.partSize("--part-chunksize", partChunksize);
     }
+    Map<String, String> settings = new HashMap<>();
+    settings.put("--local-dir", localDir);
+    settings.put("--num-threads", Objects.toString(numThreads, null));
+    settings.put("--part-threshold", partThreshold);
+    settings.put("--part-size", partSize != null ? partSize : partChunksize);
+    // One text, as the variable gives it: the setting splits it on commas, as each flag's value.
+    settings.put(
+        "--allow-file-suffix", allowFileSuffix == null ? null : String.join(",", allowFileSuffix));
+    settings.put("--force-download", Objects.toString(forceDownload, null));
+    settings.put("--verify", verify);
+    settings.put("--direct-io", directIo);
+    settings.put("--require-digest", Objects.toString(requireDigest, null));
+    settings.put("--stall-timeout", stallTimeout);
+    settings.put("--structure-check", structureCheck);
+    settings.put("--endpoint", connection.endpoint);
+    settings.put("--region", connection.region);
+    settings.put("--addressing", connection.addressing);
+    settings.put("--runner", runner);
+    settings.put("--parallelism", Objects.toString(parallelism, null));
     return new JobResolver.Flags(
         modelUris,
-        localDir,
         modelName,
         manifest,
         include,
         exclude,
         connection.extraConfig,
-        numThreads,
-        partThreshold,
-        partSize != null ? partSize : partChunksize,
-        allowFileSuffix,
-        forceDownload,
-        verify,
-        directIo,
-        connection.endpoint,
-        connection.region,
-        connection.addressing != null
-            ? addressing("--addressing", connection.addressing)
-            : addressing("--config addressing", config.addressing()),
         report,
         passThrough,
-        requireDigest,
-        stallTimeout,
-        structureCheck);
-  }
-
-  static EndpointResolver.Addressing addressing(String source, String value) {
-    if (value == null) {
-      return null;
-    }
-    return switch (value.toLowerCase(Locale.ROOT)) {
-      case "auto" -> null;
-      case "virtual", "virtual-hosted" -> EndpointResolver.Addressing.VIRTUAL_HOSTED;
-      case "path", "path-style" -> EndpointResolver.Addressing.PATH_STYLE;
-      default -> throw new UsageException(source + " '" + value + "' is not auto, virtual or path");
-    };
+        settings);
   }
 }

@@ -1,7 +1,13 @@
 package io.modelprefetch.runners;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import io.modelprefetch.transforms.plan.RangePlanner;
+import io.modelprefetch.transforms.s3.EndpointResolver;
 import io.modelprefetch.transforms.verify.Verification;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -139,6 +145,19 @@ final class Values {
     };
   }
 
+  /** {@code auto} (null), {@code virtual} or {@code path}, any case; null when not given. */
+  static EndpointResolver.Addressing addressing(String source, String value) {
+    if (value == null) {
+      return null;
+    }
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "auto" -> null;
+      case "virtual", "virtual-hosted" -> EndpointResolver.Addressing.VIRTUAL_HOSTED;
+      case "path", "path-style" -> EndpointResolver.Addressing.PATH_STYLE;
+      default -> throw new UsageException(source + " '" + value + "' is not auto, virtual or path");
+    };
+  }
+
   /**
    * A comma-separated list as AIBrix reads {@code DOWNLOADER_ALLOW_FILE_SUFFIX} ({@code
    * _parse_list_str} in aibrix/envs.py: {@code [item.strip() for item in value.split(",")]}): every
@@ -147,5 +166,26 @@ final class Values {
    */
   static List<String> aibrixList(String value) {
     return Arrays.stream(value.split(",", -1)).map(String::strip).toList();
+  }
+
+  /**
+   * Binds a JSON or YAML scalar (a string, a number or a boolean) to its text as Jackson's tree
+   * reads it ({@code 8} and {@code "8"} alike), for a value that {@link Values} then checks and
+   * names; a list or a mapping is a {@link
+   * com.fasterxml.jackson.databind.exc.MismatchedInputException} at the key's path.
+   */
+  static final class ScalarText extends StdDeserializer<String> {
+    ScalarText() {
+      super(String.class);
+    }
+
+    @Override
+    public String deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
+      if (!parser.currentToken().isScalarValue()) {
+        return (String) context.handleUnexpectedToken(String.class, parser);
+      }
+      return parser.<JsonNode>readValueAsTree().asText();
+    }
   }
 }

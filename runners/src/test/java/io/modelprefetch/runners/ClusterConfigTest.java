@@ -28,29 +28,17 @@ class ClusterConfigTest {
 
   static JobResolver.Flags flags(
       Integer numThreads, Boolean force, String localDir, String endpoint) {
-    return new JobResolver.Flags(
+    return JobResolver.Flags.of(
         List.of("s3://bkt/models/llama/"),
-        localDir,
-        null,
-        null,
-        null,
-        null,
-        null,
-        numThreads,
-        null,
-        null,
-        null,
-        force,
-        null,
-        null,
-        endpoint,
-        null,
-        null,
-        null,
-        List.of(),
-        null,
-        null,
-        null);
+        JobResolverTest.settings(
+            "--local-dir",
+            localDir,
+            "--num-threads",
+            numThreads,
+            "--force-download",
+            force,
+            "--endpoint",
+            endpoint));
   }
 
   @Test
@@ -131,13 +119,15 @@ class ClusterConfigTest {
 
     assertEquals(
         io.modelprefetch.transforms.s3.EndpointResolver.Addressing.VIRTUAL_HOSTED,
-        run.flags(file).addressing());
+        Sources.of(run.flags(), Map.of(), file).value(Setting.ADDRESSING));
     assertEquals(
         new RunnerChoice(RunnerChoice.Kind.FLINK, RunnerChoice.LOCAL, 3), run.runnerChoice(file));
     run.connection.addressing = "auto";
     run.runner = "direct";
     run.parallelism = 1;
-    assertNull(run.flags(file).addressing(), "--addressing auto wins over the file's virtual");
+    assertNull(
+        Sources.of(run.flags(), Map.of(), file).value(Setting.ADDRESSING),
+        "--addressing auto wins over the file's virtual");
     assertEquals(new RunnerChoice(RunnerChoice.Kind.DIRECT, null, 1), run.runnerChoice(file));
   }
 
@@ -270,5 +260,49 @@ class ClusterConfigTest {
         e.getMessage());
     e = assertThrows(UsageException.class, () -> ClusterConfig.read(dir.resolve("absent.yaml")));
     assertEquals("--config " + dir.resolve("absent.yaml") + " does not exist", e.getMessage());
+  }
+
+  @Test
+  void aValueOfTheWrongShapeIsNamedByItsKeyAndLine() throws Exception {
+    String file = "--config " + dir.resolve("cluster.yaml");
+    assertEquals(
+        file + " must be a YAML mapping such as 'numThreads: 16'",
+        assertThrows(UsageException.class, () -> config("- numThreads: 16\n")).getMessage());
+    assertEquals(
+        file + " line 2: 's3' must be a mapping such as 's3: {endpoint: https://..., region: ...}'",
+        assertThrows(UsageException.class, () -> config("numThreads: 4\ns3: http://x\n"))
+            .getMessage());
+    assertEquals(
+        file + " line 3: 'tos.region' must be a single value",
+        assertThrows(
+                UsageException.class,
+                () -> config("tos:\n  endpoint: https://x\n  region: [a, b]\n"))
+            .getMessage());
+    assertEquals(
+        file + " line 1: 'numThreads' must be a single value",
+        assertThrows(UsageException.class, () -> config("numThreads: {n: 4}\n")).getMessage());
+  }
+
+  @Test
+  void aFileOfCommentsSetsNothingAndScalarsAreReadAsTheirText() throws Exception {
+    assertEquals(ClusterConfig.NONE, config("# nothing yet\n"));
+    assertEquals(ClusterConfig.NONE, config(""));
+    ClusterConfig quoted = config("numThreads: \"8\"\nparallelism: 2\nlocalDir: 5\n");
+    assertEquals(
+        List.of(8, 2, "5"), List.of(quoted.numThreads(), quoted.parallelism(), quoted.localDir()));
+  }
+
+  @Test
+  void noMessageShowsTheValueOfASecretKey() throws Exception {
+    for (String yaml :
+        List.of(
+            "sk: hunter2-SECRET\n",
+            "s3:\n  secret_access_key: [hunter2-SECRET]\n",
+            "tos: {region: r, password: {v: hunter2-SECRET}}\n",
+            "sk: \"hunter2-SECRET\n",
+            "sk: !!binary hunter2-SECRET\n")) {
+      UsageException e = assertThrows(UsageException.class, () -> config(yaml));
+      assertEquals(false, e.getMessage().contains("hunter2"), e.getMessage());
+    }
   }
 }

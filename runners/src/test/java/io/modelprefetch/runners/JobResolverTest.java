@@ -10,8 +10,10 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -24,54 +26,37 @@ class JobResolverTest {
   JobResolver.Flags flags(String extraConfig, Integer numThreads, Boolean force, String localDir) {
     return new JobResolver.Flags(
         List.of("s3://bkt/models/llama/"),
-        localDir,
         null,
         null,
         null,
         null,
         extraConfig,
-        numThreads,
-        null,
-        null,
-        null,
-        force,
-        null,
-        null,
-        "http://127.0.0.1:9000",
-        null,
-        null,
         null,
         List.of(),
-        null,
-        null,
-        null);
+        settings(
+            "--local-dir",
+            localDir,
+            "--num-threads",
+            numThreads,
+            "--force-download",
+            force,
+            "--endpoint",
+            "http://127.0.0.1:9000"));
   }
 
   /** Flags with only {@code --verify} and {@code --direct-io} (either may be null: not given). */
   JobResolver.Flags fetchFlags(String verify, String directIo) {
-    return new JobResolver.Flags(
+    return JobResolver.Flags.of(
         List.of("s3://bkt/models/llama/"),
-        dir.toString(),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        verify,
-        directIo,
-        "http://127.0.0.1:9000",
-        null,
-        null,
-        null,
-        List.of(),
-        null,
-        null,
-        null);
+        settings(
+            "--local-dir",
+            dir.toString(),
+            "--verify",
+            verify,
+            "--direct-io",
+            directIo,
+            "--endpoint",
+            "http://127.0.0.1:9000"));
   }
 
   @Test
@@ -121,29 +106,15 @@ class JobResolverTest {
 
   /** Flags with only {@code --structure-check} (null: not given). */
   JobResolver.Flags structureFlags(String structureCheck) {
-    return new JobResolver.Flags(
+    return JobResolver.Flags.of(
         List.of("s3://bkt/models/llama/"),
-        dir.toString(),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        "http://127.0.0.1:9000",
-        null,
-        null,
-        null,
-        List.of(),
-        null,
-        null,
-        structureCheck);
+        settings(
+            "--local-dir",
+            dir.toString(),
+            "--structure-check",
+            structureCheck,
+            "--endpoint",
+            "http://127.0.0.1:9000"));
   }
 
   @Test
@@ -188,6 +159,15 @@ class JobResolverTest {
         "pipeline option --structureCheck=false is set by the command line's --structure-check flag, which"
             + " would overwrite it; give --structure-check instead",
         refused.getMessage());
+  }
+
+  /** Flag names and values, in pairs; a null value is not given. */
+  static Map<String, String> settings(Object... flagsAndValues) {
+    Map<String, String> settings = new HashMap<>();
+    for (int i = 0; i < flagsAndValues.length; i += 2) {
+      settings.put((String) flagsAndValues[i], Objects.toString(flagsAndValues[i + 1], null));
+    }
+    return settings;
   }
 
   Job resolve(Map<String, String> env, JobResolver.Flags flags) {
@@ -239,50 +219,28 @@ class JobResolverTest {
         new JobResolver.Flags(
             null,
             null,
-            null,
             manifest,
             null,
             null,
             null,
             null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            "http://127.0.0.1:9000",
-            null,
-            null,
-            null,
             List.of(),
-            null,
-            null,
-            null);
+            settings("--endpoint", "http://127.0.0.1:9000"));
     JobResolver.Flags withDir =
         new JobResolver.Flags(
             null,
-            dir.resolve("from-flag").toString(),
             null,
             manifest,
             null,
             null,
             null,
             null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            "http://127.0.0.1:9000",
-            null,
-            null,
-            null,
             List.of(),
-            null,
-            null,
-            null);
+            settings(
+                "--local-dir",
+                dir.resolve("from-flag").toString(),
+                "--endpoint",
+                "http://127.0.0.1:9000"));
 
     assertEquals(
         dir.resolve("from-manifest/x").toString(),

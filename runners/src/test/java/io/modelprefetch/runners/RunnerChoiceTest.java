@@ -39,27 +39,15 @@ class RunnerChoiceTest {
   JobResolver.Flags flags(String uri, String extraConfig) {
     return new JobResolver.Flags(
         List.of(uri),
-        dir.toString(),
         null,
         null,
         null,
         null,
         extraConfig,
         null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        "http://127.0.0.1:9000",
-        null,
-        null,
-        null,
         List.of("--maxBundleSize=7"),
-        null,
-        null,
-        null);
+        JobResolverTest.settings(
+            "--local-dir", dir.toString(), "--endpoint", "http://127.0.0.1:9000"));
   }
 
   static Map<String, String> envWithKeys() {
