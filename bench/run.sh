@@ -12,6 +12,7 @@
 #                [--quiet-wait 30]   (wait up to 30 s before each run for a second with < 25% CPU busy)
 #                [--small-runs N] [--summary-only]   (re-print the summary of <workdir>/results)
 #                [--timeout 900]   (a client run is stopped after this many seconds; exit 124)
+#                [--baseline-jar FILE]   (adds client prefetch-base: the launcher running FILE, defaults)
 #
 # Every timed run starts from an empty destination and is checked by sha256 against the source
 # afterwards (outside the timing). Clients run in rotating order per round; the summary reports
@@ -22,6 +23,8 @@
 #   prefetch       ./prefetch run (the launcher, snapshotted jar), defaults
 #   prefetch-jar   java -jar model-prefetch.jar run, no launcher and no JVM flags (as in the k8s examples)
 #   prefetch-size  the launcher with --verify size
+#   prefetch-base  the launcher running --baseline-jar (an older build), defaults: a regression check
+#                  in the same run, alternating, against the same rclone rows
 #   rclone         rclone copy, defaults (--transfers 4 --multi-thread-streams 4 spelled out)
 #   rclone-nocheck the same with --ignore-checksum
 #   aws            aws s3 cp --recursive --only-show-errors, defaults (10 requests at once, 8 MiB ranges)
@@ -89,6 +92,7 @@ declare -A variants=()
 networks=()
 wan_clients="prefetch,prefetch-jar,rclone,aws,s3cmd"
 upload=""   # empty: loopback reads model/ (curl uploads), WAN profiles read model-aws/ (aws s3 cp)
+baseline_jar_src=""   # --baseline-jar: an older build to run as client prefetch-base
 # model-prefetch runs through its launcher (./prefetch: heap and direct-memory limits, GC, class-data
 # sharing), on the snapshotted jar; PREFETCH_JAVA_OPTS adds JVM flags after the launcher's.
 prefetch_java_opts="${PREFETCH_JAVA_OPTS:-}"
@@ -113,12 +117,14 @@ while [ $# -gt 0 ]; do
     --network) IFS=, read -r -a more <<< "$2"; networks+=("${more[@]}"); shift 2 ;;
     --wan-clients) wan_clients="$2"; shift 2 ;;
     --upload) upload="$2"; shift 2 ;;
+    --baseline-jar) baseline_jar_src="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
 for v in "${!variants[@]}"; do clients="$clients,prefetch+$v"; wan_clients="$wan_clients,prefetch+$v"; done
+[ -z "$baseline_jar_src" ] || { clients="$clients,prefetch-base"; wan_clients="$wan_clients,prefetch-base"; }
 [ "${#networks[@]}" -gt 0 ] || networks=(loopback)
 case "$upload" in ''|curl|aws) ;; *) echo "bench: --upload must be curl or aws, was '$upload'" >&2; exit 2 ;; esac
 
@@ -299,6 +305,11 @@ fi
 jar="$workdir/model-prefetch.jar"
 cp "$jar_src" "$jar"
 echo "$(sha256sum "$jar" | cut -c1-12), built $(date -u -r "$jar_src" +%FT%TZ)" > "$res/jar-id.txt"
+if [ -n "$baseline_jar_src" ]; then
+  baseline_jar="$workdir/model-prefetch-base.jar"
+  cp "$baseline_jar_src" "$baseline_jar"
+  echo "baseline $(sha256sum "$baseline_jar" | cut -c1-12) from $baseline_jar_src" >> "$res/jar-id.txt"
+fi
 s3p_jar="$workdir/s3proxy/s3proxy-4.1.0-jar-with-dependencies.jar"
 if [ ! -f "$s3p_jar" ]; then
   log "fetching S3Proxy 4.1.0"
@@ -529,6 +540,7 @@ client_cmd() {
   case "$c" in
     prefetch) cmd=("${penv[@]}" "${launch[@]}" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch+*) local v="${c#prefetch+}"; cmd=("${penv[@]}" "${launch[@]}" run ${variants[$v]} --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
+    prefetch-base) cmd=("${penv[@]}" env PREFETCH_JAR="$baseline_jar" XDG_CACHE_HOME="$workdir/cache-base" PREFETCH_JAVA_OPTS="$prefetch_java_opts" "$root/prefetch" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch-size) cmd=("${penv[@]}" "${launch[@]}" run --verify size --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch-jar) cmd=("${penv[@]}" java -jar "$jar" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     rclone) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4) ;;
