@@ -117,6 +117,10 @@ public final class FetchRuntime {
           ranges.peakInFlight(),
           controller.snapshot());
     }
+    String digests = inOrder.summary();
+    if (!digests.isEmpty()) {
+      LOG.info("Whole-object digests of ranged objects: {}", digests);
+    }
     stallChecks.shutdownNow();
     ranges.shutdown();
     verify.shutdownNow();

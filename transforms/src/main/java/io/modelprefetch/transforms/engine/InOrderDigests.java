@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The whole-object digests (MD5, SHA-256, SHA-1: see {@code DigestPlan#wholeDigests}) of objects
@@ -34,6 +35,8 @@ public final class InOrderDigests {
   private static final int BUFFER_BYTES = 256 << 10;
 
   private final Map<String, Digest> objects = new ConcurrentHashMap<>();
+  private final LongAdder streamedBytes = new LongAdder();
+  private final LongAdder readBackBytes = new LongAdder();
 
   /** One object's digests and how far they got. */
   private static final class Digest {
@@ -114,6 +117,11 @@ public final class InOrderDigests {
       fed += length;
     }
 
+    /** Counts the range's bytes as digested while they passed, once the range is complete. */
+    private void counted() {
+      streamedBytes.add(fed);
+    }
+
     /**
      * Gives the claim up after a failed attempt. Before any byte was fed the digests are intact and
      * the range can claim them again; after, the object's digests are left to the commit step.
@@ -141,6 +149,7 @@ public final class InOrderDigests {
     Digest digest;
     if (streamed != null) {
       digest = streamed.digest;
+      streamed.counted();
       synchronized (digest) {
         digest.next++; // digested; this thread goes on with what landed behind it
       }
@@ -175,6 +184,7 @@ public final class InOrderDigests {
           buffer = ByteBuffer.allocate(BUFFER_BYTES);
         }
         readInto(file, inOrder, digest, buffer);
+        readBackBytes.add(inOrder.lengthBytes());
         synchronized (digest) {
           digest.next++;
         }
@@ -193,6 +203,22 @@ public final class InOrderDigests {
    */
   public void forget(ObjectRef object) {
     objects.remove(key(object));
+  }
+
+  /**
+   * How the whole-object digests got their bytes: as they passed, or read back from the temporary
+   * files because their range landed out of order (each read-back byte is read twice); empty when
+   * no object had in-order digests.
+   */
+  public String summary() {
+    long streamed = streamedBytes.sum();
+    long readBack = readBackBytes.sum();
+    if (streamed + readBack == 0) {
+      return "";
+    }
+    return String.format(
+        "%d MiB digested as they arrived, %d MiB read back (%d%%)",
+        streamed >> 20, readBack >> 20, Math.round(100.0 * readBack / (streamed + readBack)));
   }
 
   /** Objects with digests under way (for tests). */

@@ -81,6 +81,7 @@ class InOrderDigestsTest {
     assertNull(digests.landed(ranges.get(0), null));
     assertNull(digests.landed(ranges.get(3), null));
     assertEquals(md5(), digests.landed(ranges.get(1), null));
+    assertEquals("0 MiB digested as they arrived, 3 MiB read back (100%)", digests.summary());
   }
 
   @Test
@@ -117,6 +118,12 @@ class InOrderDigestsTest {
     feed(third, ranges.get(2));
 
     assertEquals(md5(), digests.landed(ranges.get(2), third));
+    assertEquals("3 MiB digested as they arrived, 0 MiB read back (0%)", digests.summary());
+  }
+
+  @Test
+  void summaryIsEmptyBeforeAnyObjectWasDigested() {
+    assertEquals("", digests.summary());
   }
 
   @Test
