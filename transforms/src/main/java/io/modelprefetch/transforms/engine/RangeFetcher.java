@@ -1,19 +1,20 @@
 package io.modelprefetch.transforms.engine;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.model.RetryCause;
+import io.modelprefetch.transforms.s3.RangeSource;
+import io.modelprefetch.transforms.s3.RangeSources;
 import io.modelprefetch.transforms.s3.S3Errors;
-import io.modelprefetch.transforms.s3.SmallGets;
 import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.storage.RangeWriter;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.verify.RangeDigests;
 import io.modelprefetch.transforms.verify.StoredEvidence;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -27,10 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -70,20 +68,25 @@ public final class RangeFetcher {
   private static final ThreadLocal<byte[]> BUFFERS =
       ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
 
-  /** Ranges up to this size are fetched through {@link SmallGets}. */
-  public static final long SMALL_RANGE_BYTES = 1 << 20;
-
-  /** The header that asks a store for an object's checksums with a whole-object GET. */
-  private static final String CHECKSUM_MODE = "x-amz-checksum-mode";
-
-  private final S3Client s3;
+  private final RangeSources sources;
   private final FetchSettings settings;
   private final FetchRuntime runtime;
 
-  public RangeFetcher(S3Client s3, FetchRuntime runtime) {
-    this.s3 = s3;
+  /**
+   * Fetches the ranges of objects of one recipe through its {@code sources} ({@link #sourcesOf}).
+   */
+  public RangeFetcher(RangeSources sources, FetchRuntime runtime) {
+    this.sources = sources;
     this.settings = runtime.settings();
     this.runtime = runtime;
+  }
+
+  /**
+   * The sources of {@code recipe}'s ranges: its small GETs, which {@code runtime} keeps, and its
+   * SDK client for fetches, which the caller keeps.
+   */
+  public static RangeSources sourcesOf(ClientRecipe recipe, S3Client sdk, FetchRuntime runtime) {
+    return RangeSources.of(runtime.smallGets(recipe), sdk);
   }
 
   /** Fetches {@code task} on {@code runtime}'s executor (see {@link FetchRuntime#submit}). */
@@ -272,7 +275,7 @@ public final class RangeFetcher {
     }
 
     /** The GET, its wait for the store reported to the controller however it ends. */
-    private Body answer() throws IOException {
+    private RangeSource.Response answer() throws IOException {
       try {
         return get();
       } finally {
@@ -281,59 +284,21 @@ public final class RangeFetcher {
     }
 
     /**
-     * The GET: through {@link SmallGets} for a small range, else through the SDK. A range that is
-     * the whole object is asked for without {@code Range} and with checksum mode, so the answer
-     * carries the checksums the store keeps (S3 sends none with a partial answer).
+     * The GET, through the source the recipe's {@link RangeSources} choose for this range. A range
+     * that is the whole object is asked for without {@code Range} and with checksum mode, so the
+     * answer carries the checksums the store keeps (S3 sends none with a partial answer).
      */
-    private Body get() throws IOException {
+    private RangeSource.Response get() throws IOException {
       ObjectRef object = task.object();
       boolean whole = task.isWholeObject();
-      boolean checksums = whole && settings.digests();
-      if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
-        SmallGets small = runtime.smallGets(object.client());
-        SmallGets.Response response =
-            small == null
-                ? null
-                : small.get(
-                    object.bucket(),
-                    object.key(),
-                    object.etag(),
-                    whole ? null : task.first() + "-" + task.lastInclusive(),
-                    checksums);
-        if (response != null) {
-          long length = response.contentLength();
-          return new Body(
-              response.body(),
-              response.status(),
-              response.header("Content-Range"),
-              length < 0 ? null : length,
-              response::header,
-              response,
-              response::abort);
-        }
-      }
-      GetObjectRequest.Builder request =
-          GetObjectRequest.builder()
-              .bucket(object.bucket())
-              .key(object.key())
-              .ifMatch(object.etag());
-      if (!whole) {
-        request.range("bytes=" + task.first() + "-" + task.lastInclusive());
-      }
-      if (checksums) {
-        // The header, not the request's checksumMode: that would have the SDK check a full-object
-        // CRC itself too (twice the work, and CRC-64/NVME silently unchecked without the CRT).
-        request.overrideConfiguration(o -> o.putHeader(CHECKSUM_MODE, "ENABLED"));
-      }
-      ResponseInputStream<GetObjectResponse> in = s3.getObject(request.build());
-      return new Body(
-          in,
-          in.response().sdkHttpResponse().statusCode(),
-          in.response().contentRange(),
-          in.response().contentLength(),
-          name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null),
-          in,
-          in::abort);
+      return sources
+          .forRange(object.bucket(), task.lengthBytes())
+          .get(
+              object.bucket(),
+              object.key(),
+              object.etag(),
+              whole ? null : task.first() + "-" + task.lastInclusive(),
+              whole && settings.digests());
     }
 
     private FetchedRange transfer() throws IOException {
@@ -345,14 +310,15 @@ public final class RangeFetcher {
         byte[] buffer = BUFFERS.get();
         ConcurrencyController controller = runtime.controller();
         controller.started();
-        try (Body in = answer();
-            StallWatchdog.Watch watch = runtime.stalls().watch(in.abort());
+        try (RangeSource.Response in = answer();
+            StallWatchdog.Watch watch = runtime.stalls().watch(in::abort);
             RangeWriter out = RangeWriter.open(task, directIo())) {
+          long length = in.contentLength();
           String wrong =
               RangeAnswer.problem(
                   in.status(),
                   in.contentRange(),
-                  in.contentLength(),
+                  length < 0 ? null : length,
                   task.first(),
                   task.lastInclusive(),
                   object.sizeBytes());
@@ -360,7 +326,7 @@ public final class RangeFetcher {
             throw new S3Errors.WrongRangeException(wrong);
           }
           if (task.isWholeObject() && settings.digests()) {
-            plan = withAnswer(plan, in.header());
+            plan = withAnswer(plan, in::header);
           }
           digests =
               new RangeDigests(
@@ -373,7 +339,7 @@ public final class RangeFetcher {
           while (remaining > 0) {
             int n;
             try {
-              n = read(in.stream(), buffer, (int) Math.min(buffer.length, remaining), watch);
+              n = read(in.body(), buffer, (int) Math.min(buffer.length, remaining), watch);
             } catch (IOException | RuntimeException e) {
               if (watch.stalled()) {
                 throw new S3Errors.StalledBodyException(
@@ -422,7 +388,7 @@ public final class RangeFetcher {
      * it (the checksums the store keeps, the uploader's MD5): no request beyond the GET asks.
      */
     private DigestPlan withAnswer(DigestPlan plan, Function<String, String> header) {
-      StoredEvidence answered = StoredEvidence.fromHeaders(name -> header.apply(name));
+      StoredEvidence answered = StoredEvidence.fromHeaders(header);
       if (answered.problem() != null) {
         LOG.warn(
             "{}: {}; checked by the rest of its evidence", task.object().uri(), answered.problem());
@@ -437,25 +403,6 @@ public final class RangeFetcher {
           object.expectedSha256() != null,
           plan.known().or(answered),
           settings.verification());
-    }
-  }
-
-  /**
-   * A response body being read: its stream, status, Content-Range and Content-Length (or null), its
-   * headers by lower-case name, and how to abort it from another thread (a stalled body).
-   */
-  private record Body(
-      InputStream stream,
-      int status,
-      String contentRange,
-      Long contentLength,
-      Function<String, String> header,
-      Closeable response,
-      Runnable abort)
-      implements Closeable {
-    @Override
-    public void close() throws IOException {
-      response.close();
     }
   }
 
