@@ -20,14 +20,15 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -42,8 +43,15 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class RangeFetcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
-  private static final long BASE_BACKOFF_MILLIS = 100;
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  /**
+   * The wait before a retry after a failure other than throttling: retry n waits between half and
+   * all of 100 ms·2^n (200 ms, 400 ms, 800 ms, ...), at most 5 s. The SDK's strategies count
+   * attempts, and wait between half and all of base·2^(a−2) before attempt a ≥ 2: retry n is
+   * attempt n + 1 (see {@link #pauseMillis}), so their base is twice ours.
+   */
+  static final BackoffStrategy BACKOFF =
+      BackoffStrategy.exponentialDelayHalfJitter(Duration.ofMillis(200), Duration.ofSeconds(5));
 
   /**
    * How often a range is retried after the store throttled it (503 SlowDown, 429), apart from the
@@ -54,8 +62,12 @@ public final class RangeFetcher {
    */
   public static final int MAX_THROTTLED_RETRIES = 10;
 
-  private static final long THROTTLED_BASE_MILLIS = 500;
-  private static final long MAX_THROTTLED_BACKOFF_MILLIS = 20_000;
+  /**
+   * The wait before a retry after throttling: retry n waits between half and all of 2^(n−1) seconds
+   * (1 s, 2 s, 4 s, ...), at most 20 s, as the AWS SDKs wait after throttling.
+   */
+  static final BackoffStrategy THROTTLED_BACKOFF =
+      BackoffStrategy.exponentialDelayHalfJitter(Duration.ofSeconds(1), Duration.ofSeconds(20));
 
   /**
    * Each fetch thread's read buffer. With up to {@link FetchSettings#ADAPTIVE_CEILING} ranges in
@@ -159,8 +171,7 @@ public final class RangeFetcher {
           runtime.controller().throttled(); // fewer ranges in flight, for every file
           LOG.info(
               "Retrying ({}, {} of {}): {}", cause.label(), throttles, MAX_THROTTLED_RETRIES, what);
-          pauseMillis =
-              backoffMillis(THROTTLED_BASE_MILLIS, throttles, MAX_THROTTLED_BACKOFF_MILLIS);
+          pauseMillis = pauseMillis(THROTTLED_BACKOFF, throttles);
         } else {
           failures++;
           LOG.info(
@@ -169,7 +180,7 @@ public final class RangeFetcher {
               failures,
               settings.maxAttempts() - 1,
               what);
-          pauseMillis = backoffMillis(BASE_BACKOFF_MILLIS, failures, MAX_BACKOFF_MILLIS);
+          pauseMillis = pauseMillis(BACKOFF, failures);
         }
         if (!pause(pauseMillis)) {
           return FetchedRange.failed(
@@ -424,13 +435,9 @@ public final class RangeFetcher {
     return total;
   }
 
-  /**
-   * Capped exponential backoff with jitter: retry {@code n} waits between half and all of base·2^n,
-   * at most {@code max}.
-   */
-  static long backoffMillis(long baseMillis, int n, long maxMillis) {
-    long cap = Math.min(maxMillis, baseMillis << Math.min(n, 20));
-    return ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+  /** How long to wait before retry {@code n} (1 for the first) with {@code strategy}. */
+  static long pauseMillis(BackoffStrategy strategy, int n) {
+    return strategy.computeDelay(n + 1).toMillis();
   }
 
   /** Sleeps; false when interrupted. */
