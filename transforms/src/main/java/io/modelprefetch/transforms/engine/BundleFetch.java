@@ -4,6 +4,7 @@ import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.RangeTask;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ public final class BundleFetch {
   private final FetchRuntime runtime;
   private final Function<ClientRecipe, S3Client> clients;
   private final Map<String, InBundle> files = new LinkedHashMap<>();
+  private final Map<ClientRecipe, RangeFetcher> fetchers = new HashMap<>(); // one per recipe
 
   /** One file's ranges seen in this bundle, by index, and its verification once they are all in. */
   private static final class InBundle {
@@ -52,7 +54,12 @@ public final class BundleFetch {
     if (file.ranges.containsKey(task.index())) {
       return;
     }
-    RangeFetcher fetcher = new RangeFetcher(clients.apply(task.object().client()), runtime);
+    RangeFetcher fetcher =
+        fetchers.computeIfAbsent(
+            task.object().client(),
+            recipe ->
+                new RangeFetcher(
+                    RangeFetcher.sourcesOf(recipe, clients.apply(recipe), runtime), runtime));
     file.ranges.put(task.index(), fetcher.submit(task));
     if (file.ranges.size() == task.count()) {
       List<CompletableFuture<FetchedRange>> all =

@@ -5,6 +5,7 @@ import io.modelprefetch.transforms.model.ModelKey;
 import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.plan.DestinationPaths;
+import io.modelprefetch.transforms.s3.Lister;
 import io.modelprefetch.transforms.s3.S3Errors;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import io.modelprefetch.transforms.storage.SafeFolder;
@@ -18,11 +19,6 @@ import java.util.List;
 import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A model's listing: all pages of its prefix (or one object by HEAD), each key mapped to a safe
@@ -43,6 +39,11 @@ public final class Listing {
    * nothing).
    */
   public static List<Entry> of(S3Client s3, ModelSource model, boolean attachListings) {
+    return of(Lister.sdk(s3), model, attachListings);
+  }
+
+  /** {@link #of(S3Client, ModelSource, boolean)}, through {@code lister}. */
+  public static List<Entry> of(Lister lister, ModelSource model, boolean attachListings) {
     ModelKey key = ModelKey.of(model);
     List<Entry> refused = refusal(model);
     if (refused != null) {
@@ -50,7 +51,7 @@ public final class Listing {
     }
     try {
       Recording listing = new Recording(IGNORED);
-      list(s3, model, listing);
+      list(lister, model, listing);
       return listing.entries(attachListings);
     } catch (SdkException | IllegalStateException e) {
       return List.of(
@@ -239,12 +240,17 @@ public final class Listing {
    * @throws SdkException when a request fails
    */
   public static long list(S3Client s3, ModelSource model, Sink sink) {
+    return list(Lister.sdk(s3), model, sink);
+  }
+
+  /** {@link #list(S3Client, ModelSource, Sink)}, through {@code lister}. */
+  public static long list(Lister lister, ModelSource model, Sink sink) {
     ModelKey key = ModelKey.of(model);
     var location = model.location();
     if (!location.isPrefixOnly()) {
-      HeadObjectResponse head = headOrNull(s3, location.bucket(), location.key());
+      Lister.Listed head = lister.head(location.bucket(), location.key());
       if (head != null) {
-        emit(model, key, location.key(), "", true, head.contentLength(), head.eTag(), sink);
+        emit(model, key, location.key(), "", true, head.sizeBytes(), head.etag(), sink);
         return 1;
       }
     }
@@ -256,23 +262,20 @@ public final class Listing {
     Set<String> tokens = new HashSet<>();
     String token = null;
     for (int page = 1; ; page++) {
-      ListObjectsV2Request.Builder request =
-          ListObjectsV2Request.builder().bucket(location.bucket()).prefix(prefix);
-      ListObjectsV2Response response =
-          s3.listObjectsV2(
-              token == null ? request.build() : request.continuationToken(token).build());
-      for (S3Object object : response.contents()) {
+      Lister.Page response = lister.page(location.bucket(), prefix, token);
+      for (Lister.Listed object : response.objects()) {
         if (object.key() == null || object.key().endsWith("/")) {
           continue; // a folder marker, not a file
         }
         seen++;
-        if (emit(model, key, object.key(), prefix, false, object.size(), object.eTag(), sink)) {
+        if (emit(
+            model, key, object.key(), prefix, false, object.sizeBytes(), object.etag(), sink)) {
           accepted++;
         }
       }
       String next = response.nextContinuationToken();
       if (next == null || next.isEmpty()) {
-        if (Boolean.TRUE.equals(response.isTruncated())) {
+        if (response.truncated()) {
           throw new MalformedListingException(
               "the store answered page "
                   + page
@@ -292,7 +295,7 @@ public final class Listing {
                 + " gave the continuation token '"
                 + Printable.escape(abbreviate(next))
                 + "' that an earlier page gave"
-                + (response.contents().isEmpty() ? " (with no object)" : "")
+                + (response.objects().isEmpty() ? " (with no object)" : "")
                 + "; the store (or a proxy in front of it)"
                 + " does not page correctly: check the endpoint");
       }
@@ -398,16 +401,5 @@ public final class Listing {
             model.sha256().get(mapping.relativePath()),
             model.client()));
     return true;
-  }
-
-  private static HeadObjectResponse headOrNull(S3Client s3, String bucket, String key) {
-    try {
-      return s3.headObject(b -> b.bucket(bucket).key(key));
-    } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
-        return null;
-      }
-      throw e;
-    }
   }
 }

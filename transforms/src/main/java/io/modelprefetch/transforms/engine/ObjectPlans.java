@@ -143,10 +143,13 @@ public final class ObjectPlans {
   /** Fetches every range of {@code tasks} on {@code runtime}'s executor and waits for them. */
   public static List<FetchedRange> fetchAll(
       S3Client s3, FetchRuntime runtime, List<RangeTask> tasks) throws InterruptedException {
-    RangeFetcher fetcher = new RangeFetcher(s3, runtime);
-    if (!tasks.isEmpty()) {
-      runtime.inOrder().forget(tasks.get(0).object());
+    if (tasks.isEmpty()) {
+      return new ArrayList<>();
     }
+    ObjectRef object = tasks.get(0).object();
+    RangeFetcher fetcher =
+        new RangeFetcher(RangeFetcher.sourcesOf(object.client(), s3, runtime), runtime);
+    runtime.inOrder().forget(object);
     List<Future<FetchedRange>> futures = new ArrayList<>();
     for (RangeTask task : tasks) {
       futures.add(fetcher.submit(task));

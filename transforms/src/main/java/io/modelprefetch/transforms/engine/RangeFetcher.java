@@ -1,36 +1,35 @@
 package io.modelprefetch.transforms.engine;
 
+import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.model.RetryCause;
+import io.modelprefetch.transforms.s3.RangeSource;
+import io.modelprefetch.transforms.s3.RangeSources;
 import io.modelprefetch.transforms.s3.S3Errors;
-import io.modelprefetch.transforms.s3.SmallGets;
 import io.modelprefetch.transforms.storage.Journal;
 import io.modelprefetch.transforms.storage.LocalFiles;
 import io.modelprefetch.transforms.storage.RangeWriter;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.verify.RangeDigests;
 import io.modelprefetch.transforms.verify.StoredEvidence;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -44,8 +43,15 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class RangeFetcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(RangeFetcher.class);
-  private static final long BASE_BACKOFF_MILLIS = 100;
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  /**
+   * The wait before a retry after a failure other than throttling: retry n waits between half and
+   * all of 100 ms·2^n (200 ms, 400 ms, 800 ms, ...), at most 5 s. The SDK's strategies count
+   * attempts, and wait between half and all of base·2^(a−2) before attempt a ≥ 2: retry n is
+   * attempt n + 1 (see {@link #pauseMillis}), so their base is twice ours.
+   */
+  static final BackoffStrategy BACKOFF =
+      BackoffStrategy.exponentialDelayHalfJitter(Duration.ofMillis(200), Duration.ofSeconds(5));
 
   /**
    * How often a range is retried after the store throttled it (503 SlowDown, 429), apart from the
@@ -56,8 +62,12 @@ public final class RangeFetcher {
    */
   public static final int MAX_THROTTLED_RETRIES = 10;
 
-  private static final long THROTTLED_BASE_MILLIS = 500;
-  private static final long MAX_THROTTLED_BACKOFF_MILLIS = 20_000;
+  /**
+   * The wait before a retry after throttling: retry n waits between half and all of 2^(n−1) seconds
+   * (1 s, 2 s, 4 s, ...), at most 20 s, as the AWS SDKs wait after throttling.
+   */
+  static final BackoffStrategy THROTTLED_BACKOFF =
+      BackoffStrategy.exponentialDelayHalfJitter(Duration.ofSeconds(1), Duration.ofSeconds(20));
 
   /**
    * Each fetch thread's read buffer. With up to {@link FetchSettings#ADAPTIVE_CEILING} ranges in
@@ -70,20 +80,25 @@ public final class RangeFetcher {
   private static final ThreadLocal<byte[]> BUFFERS =
       ThreadLocal.withInitial(() -> new byte[BUFFER_BYTES]);
 
-  /** Ranges up to this size are fetched through {@link SmallGets}. */
-  public static final long SMALL_RANGE_BYTES = 1 << 20;
-
-  /** The header that asks a store for an object's checksums with a whole-object GET. */
-  private static final String CHECKSUM_MODE = "x-amz-checksum-mode";
-
-  private final S3Client s3;
+  private final RangeSources sources;
   private final FetchSettings settings;
   private final FetchRuntime runtime;
 
-  public RangeFetcher(S3Client s3, FetchRuntime runtime) {
-    this.s3 = s3;
+  /**
+   * Fetches the ranges of objects of one recipe through its {@code sources} ({@link #sourcesOf}).
+   */
+  public RangeFetcher(RangeSources sources, FetchRuntime runtime) {
+    this.sources = sources;
     this.settings = runtime.settings();
     this.runtime = runtime;
+  }
+
+  /**
+   * The sources of {@code recipe}'s ranges: its small GETs, which {@code runtime} keeps, and its
+   * SDK client for fetches, which the caller keeps.
+   */
+  public static RangeSources sourcesOf(ClientRecipe recipe, S3Client sdk, FetchRuntime runtime) {
+    return RangeSources.of(runtime.smallGets(recipe), sdk);
   }
 
   /** Fetches {@code task} on {@code runtime}'s executor (see {@link FetchRuntime#submit}). */
@@ -156,8 +171,7 @@ public final class RangeFetcher {
           runtime.controller().throttled(); // fewer ranges in flight, for every file
           LOG.info(
               "Retrying ({}, {} of {}): {}", cause.label(), throttles, MAX_THROTTLED_RETRIES, what);
-          pauseMillis =
-              backoffMillis(THROTTLED_BASE_MILLIS, throttles, MAX_THROTTLED_BACKOFF_MILLIS);
+          pauseMillis = pauseMillis(THROTTLED_BACKOFF, throttles);
         } else {
           failures++;
           LOG.info(
@@ -166,7 +180,7 @@ public final class RangeFetcher {
               failures,
               settings.maxAttempts() - 1,
               what);
-          pauseMillis = backoffMillis(BASE_BACKOFF_MILLIS, failures, MAX_BACKOFF_MILLIS);
+          pauseMillis = pauseMillis(BACKOFF, failures);
         }
         if (!pause(pauseMillis)) {
           return FetchedRange.failed(
@@ -272,7 +286,7 @@ public final class RangeFetcher {
     }
 
     /** The GET, its wait for the store reported to the controller however it ends. */
-    private Body answer() throws IOException {
+    private RangeSource.Response answer() throws IOException {
       try {
         return get();
       } finally {
@@ -281,59 +295,21 @@ public final class RangeFetcher {
     }
 
     /**
-     * The GET: through {@link SmallGets} for a small range, else through the SDK. A range that is
-     * the whole object is asked for without {@code Range} and with checksum mode, so the answer
-     * carries the checksums the store keeps (S3 sends none with a partial answer).
+     * The GET, through the source the recipe's {@link RangeSources} choose for this range. A range
+     * that is the whole object is asked for without {@code Range} and with checksum mode, so the
+     * answer carries the checksums the store keeps (S3 sends none with a partial answer).
      */
-    private Body get() throws IOException {
+    private RangeSource.Response get() throws IOException {
       ObjectRef object = task.object();
       boolean whole = task.isWholeObject();
-      boolean checksums = whole && settings.digests();
-      if (task.lengthBytes() <= SMALL_RANGE_BYTES) {
-        SmallGets small = runtime.smallGets(object.client());
-        SmallGets.Response response =
-            small == null
-                ? null
-                : small.get(
-                    object.bucket(),
-                    object.key(),
-                    object.etag(),
-                    whole ? null : task.first() + "-" + task.lastInclusive(),
-                    checksums);
-        if (response != null) {
-          long length = response.contentLength();
-          return new Body(
-              response.body(),
-              response.status(),
-              response.header("Content-Range"),
-              length < 0 ? null : length,
-              response::header,
-              response,
-              response::abort);
-        }
-      }
-      GetObjectRequest.Builder request =
-          GetObjectRequest.builder()
-              .bucket(object.bucket())
-              .key(object.key())
-              .ifMatch(object.etag());
-      if (!whole) {
-        request.range("bytes=" + task.first() + "-" + task.lastInclusive());
-      }
-      if (checksums) {
-        // The header, not the request's checksumMode: that would have the SDK check a full-object
-        // CRC itself too (twice the work, and CRC-64/NVME silently unchecked without the CRT).
-        request.overrideConfiguration(o -> o.putHeader(CHECKSUM_MODE, "ENABLED"));
-      }
-      ResponseInputStream<GetObjectResponse> in = s3.getObject(request.build());
-      return new Body(
-          in,
-          in.response().sdkHttpResponse().statusCode(),
-          in.response().contentRange(),
-          in.response().contentLength(),
-          name -> in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null),
-          in,
-          in::abort);
+      return sources
+          .forRange(object.bucket(), task.lengthBytes())
+          .get(
+              object.bucket(),
+              object.key(),
+              object.etag(),
+              whole ? null : task.first() + "-" + task.lastInclusive(),
+              whole && settings.digests());
     }
 
     private FetchedRange transfer() throws IOException {
@@ -345,14 +321,15 @@ public final class RangeFetcher {
         byte[] buffer = BUFFERS.get();
         ConcurrencyController controller = runtime.controller();
         controller.started();
-        try (Body in = answer();
-            StallWatchdog.Watch watch = runtime.stalls().watch(in.abort());
+        try (RangeSource.Response in = answer();
+            StallWatchdog.Watch watch = runtime.stalls().watch(in::abort);
             RangeWriter out = RangeWriter.open(task, directIo())) {
+          long length = in.contentLength();
           String wrong =
               RangeAnswer.problem(
                   in.status(),
                   in.contentRange(),
-                  in.contentLength(),
+                  length < 0 ? null : length,
                   task.first(),
                   task.lastInclusive(),
                   object.sizeBytes());
@@ -360,7 +337,7 @@ public final class RangeFetcher {
             throw new S3Errors.WrongRangeException(wrong);
           }
           if (task.isWholeObject() && settings.digests()) {
-            plan = withAnswer(plan, in.header());
+            plan = withAnswer(plan, in::header);
           }
           digests =
               new RangeDigests(
@@ -373,7 +350,7 @@ public final class RangeFetcher {
           while (remaining > 0) {
             int n;
             try {
-              n = read(in.stream(), buffer, (int) Math.min(buffer.length, remaining), watch);
+              n = read(in.body(), buffer, (int) Math.min(buffer.length, remaining), watch);
             } catch (IOException | RuntimeException e) {
               if (watch.stalled()) {
                 throw new S3Errors.StalledBodyException(
@@ -422,7 +399,7 @@ public final class RangeFetcher {
      * it (the checksums the store keeps, the uploader's MD5): no request beyond the GET asks.
      */
     private DigestPlan withAnswer(DigestPlan plan, Function<String, String> header) {
-      StoredEvidence answered = StoredEvidence.fromHeaders(name -> header.apply(name));
+      StoredEvidence answered = StoredEvidence.fromHeaders(header);
       if (answered.problem() != null) {
         LOG.warn(
             "{}: {}; checked by the rest of its evidence", task.object().uri(), answered.problem());
@@ -437,25 +414,6 @@ public final class RangeFetcher {
           object.expectedSha256() != null,
           plan.known().or(answered),
           settings.verification());
-    }
-  }
-
-  /**
-   * A response body being read: its stream, status, Content-Range and Content-Length (or null), its
-   * headers by lower-case name, and how to abort it from another thread (a stalled body).
-   */
-  private record Body(
-      InputStream stream,
-      int status,
-      String contentRange,
-      Long contentLength,
-      Function<String, String> header,
-      Closeable response,
-      Runnable abort)
-      implements Closeable {
-    @Override
-    public void close() throws IOException {
-      response.close();
     }
   }
 
@@ -477,13 +435,9 @@ public final class RangeFetcher {
     return total;
   }
 
-  /**
-   * Capped exponential backoff with jitter: retry {@code n} waits between half and all of base·2^n,
-   * at most {@code max}.
-   */
-  static long backoffMillis(long baseMillis, int n, long maxMillis) {
-    long cap = Math.min(maxMillis, baseMillis << Math.min(n, 20));
-    return ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+  /** How long to wait before retry {@code n} (1 for the first) with {@code strategy}. */
+  static long pauseMillis(BackoffStrategy strategy, int n) {
+    return strategy.computeDelay(n + 1).toMillis();
   }
 
   /** Sleeps; false when interrupted. */

@@ -2,7 +2,6 @@ package io.modelprefetch.transforms.s3;
 
 import io.modelprefetch.transforms.model.ClientRecipe;
 import java.io.ByteArrayOutputStream;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -59,7 +58,8 @@ import software.amazon.awssdk.services.s3.model.UnsupportedMediaTypeException;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * Ranged GETs of small ranges over the JDK's HTTP client, signed by the SDK's SigV4 signer.
+ * The {@link RangeSource} of small ranges: ranged GETs over the JDK's HTTP client, signed by the
+ * SDK's SigV4 signer.
  *
  * <p>A small range (a config or tokenizer file, one of thousands of small shards) waits on its
  * round trip, and the SDK's request pipeline (interceptors, endpoint rules, metrics, marshalling)
@@ -73,10 +73,11 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * causes and messages are the same.
  *
  * <p>Where a proxy is configured (which the SDK's client would honour) there are none: {@link #of}
- * answers null and the SDK fetches. One difference remains: the JDK sends a GET once more by itself
- * when the connection fails before the response's headers, a retry no metric counts.
+ * answers null and {@link RangeSources} sends every range through the SDK. One difference remains:
+ * the JDK sends a GET once more by itself when the connection fails before the response's headers,
+ * a retry no metric counts.
  */
-public final class SmallGets {
+public final class SmallGets implements RangeSource {
 
   private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
   private static final List<String> PROXY_VARIABLES =
@@ -136,24 +137,22 @@ public final class SmallGets {
     return PROXY_VARIABLES.stream().map(System::getenv).anyMatch(v -> v != null && !v.isBlank());
   }
 
-  /**
-   * An answer with a body: 200 or 206. Close it once read, which returns its connection to the
-   * pool.
-   */
-  public static final class Response implements Closeable {
+  /** An answer with a body over the JDK's connection: 200 or 206. */
+  private static final class JdkResponse implements Response {
     private final HttpURLConnection connection;
     private final InputStream body;
 
-    private Response(HttpURLConnection connection, InputStream body) {
+    private JdkResponse(HttpURLConnection connection, InputStream body) {
       this.connection = connection;
       this.body = body;
     }
 
+    @Override
     public InputStream body() {
       return body;
     }
 
-    /** The HTTP status: 200 or 206. */
+    @Override
     public int status() {
       try {
         return connection.getResponseCode(); // read already: no I/O
@@ -162,19 +161,22 @@ public final class SmallGets {
       }
     }
 
-    /**
-     * Ends the exchange from another thread: a read in progress fails, the connection is dropped.
-     */
+    @Override
+    public String contentRange() {
+      return connection.getHeaderField("Content-Range");
+    }
+
+    @Override
     public void abort() {
       connection.disconnect();
     }
 
-    /** The Content-Length, or -1 when the server sent none. */
+    @Override
     public long contentLength() {
       return connection.getContentLengthLong();
     }
 
-    /** The first value of a response header, or null. */
+    @Override
     public String header(String name) {
       return connection.getHeaderField(name);
     }
@@ -186,20 +188,30 @@ public final class SmallGets {
   }
 
   /**
-   * GETs {@code bucket/key}, pinned to {@code etag} with {@code If-Match} when it is set; null when
-   * the bucket's URL cannot be derived (the SDK fetches).
-   *
-   * @param range {@code first-lastInclusive} for a part of the object, or null for all of it
-   * @param checksumMode ask for the checksums the store keeps ({@code x-amz-checksum-mode:
-   *     ENABLED}; stores send them with a whole-object answer only)
-   * @throws S3Exception when the server answers anything but 200 or 206
-   * @throws IOException when the connection fails
+   * Whether these GETs can address {@code bucket}: the SDK's URL for it ends in the bucket's path,
+   * to which an encoded key is appended. {@link RangeSources} sends the GETs of any other bucket
+   * through the SDK.
    */
+  public boolean addresses(String bucket) {
+    return bucketUrls.computeIfAbsent(bucket, this::bucketUrl).isPresent();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException when these GETs cannot {@link #addresses address} {@code
+   *     bucket}
+   */
+  @Override
   public Response get(String bucket, String key, String etag, String range, boolean checksumMode)
       throws IOException {
     Optional<String> base = bucketUrls.computeIfAbsent(bucket, this::bucketUrl);
     if (base.isEmpty()) {
-      return null;
+      throw new IllegalArgumentException(
+          "the SDK gives bucket '"
+              + bucket
+              + "' a URL that does not end in its path; fetch it through the SDK (RangeSources"
+              + " does)");
     }
     SdkHttpRequest.Builder request =
         SdkHttpRequest.builder()
@@ -246,7 +258,7 @@ public final class SmallGets {
     if (status != 200 && status != 206) {
       throw error(connection, status);
     }
-    return new Response(connection, connection.getInputStream());
+    return new JdkResponse(connection, connection.getInputStream());
   }
 
   /** The bucket's URL ending in '/', ready for an encoded key, as the SDK's client builds it. */

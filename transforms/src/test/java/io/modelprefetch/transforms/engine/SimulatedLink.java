@@ -135,7 +135,7 @@ final class SimulatedLink {
               controller.finished();
               s.state = State.BACKING_OFF;
               long capMillis =
-                  Math.min(5_000, 100L << Math.min(s.attempt, 10)); // as RangeFetcher.backoff
+                  Math.min(5_000, 100L << Math.min(s.attempt, 10)); // as RangeFetcher.BACKOFF
               s.readyNanos =
                   nowNanos + (long) ((capMillis / 2 + random.nextDouble() * capMillis / 2) * 1e6);
             } else {
