@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code --config FILE}: the settings people keep per cluster, in YAML. Below the flags and the
@@ -35,17 +36,17 @@ import java.util.regex.Pattern;
  * Every value is null when the file does not set it.
  */
 record ClusterConfig(
-    String s3Endpoint,
-    String s3Region,
-    String tosEndpoint,
-    String tosRegion,
-    String addressing,
-    String partSize,
-    String partThreshold,
-    Integer numThreads,
-    String localDir,
-    String runner,
-    Integer parallelism) {
+    @Nullable String s3Endpoint,
+    @Nullable String s3Region,
+    @Nullable String tosEndpoint,
+    @Nullable String tosRegion,
+    @Nullable String addressing,
+    @Nullable String partSize,
+    @Nullable String partThreshold,
+    @Nullable Integer numThreads,
+    @Nullable String localDir,
+    @Nullable String runner,
+    @Nullable Integer parallelism) {
 
   static final ClusterConfig NONE =
       new ClusterConfig(null, null, null, null, null, null, null, null, null, null, null);
@@ -77,17 +78,17 @@ record ClusterConfig(
           "secret");
 
   /** The endpoint the file gives for {@code scheme}, or null. */
-  String endpoint(ObjectUri.Scheme scheme) {
+  @Nullable String endpoint(ObjectUri.Scheme scheme) {
     return scheme == ObjectUri.Scheme.TOS ? tosEndpoint : s3Endpoint;
   }
 
   /** The region the file gives for {@code scheme}, or null. */
-  String region(ObjectUri.Scheme scheme) {
+  @Nullable String region(ObjectUri.Scheme scheme) {
     return scheme == ObjectUri.Scheme.TOS ? tosRegion : s3Region;
   }
 
   /** Reads {@code file}, or returns {@link #NONE} when it is null. */
-  static ClusterConfig read(Path file) {
+  static ClusterConfig read(@Nullable Path file) {
     if (file == null) {
       return NONE;
     }
@@ -154,7 +155,8 @@ record ClusterConfig(
         integer(root, "parallelism", 4096, text, source));
   }
 
-  private static JsonNode section(JsonNode root, String name, String text, String source) {
+  private static @Nullable JsonNode section(
+      JsonNode root, String name, String text, String source) {
     JsonNode node = root.get(name);
     if (node == null || node.isNull()) {
       return null;
@@ -203,8 +205,8 @@ record ClusterConfig(
     }
   }
 
-  private static String string(
-      JsonNode node, String name, String field, String text, String source) {
+  private static @Nullable String string(
+      @Nullable JsonNode node, String name, String field, String text, String source) {
     JsonNode value = node == null ? null : node.get(field);
     if (value == null || value.isNull()) {
       return null;
@@ -220,7 +222,7 @@ record ClusterConfig(
    * A value that must be one of {@code allowed} (any case), named by its file, line and key when
    * not.
    */
-  private static String oneOf(
+  private static @Nullable String oneOf(
       JsonNode node,
       String name,
       List<String> allowed,
@@ -236,7 +238,7 @@ record ClusterConfig(
   }
 
   /** The text of a size, checked by {@code check} as given by its file, line and key. */
-  private static String sizeText(
+  private static @Nullable String sizeText(
       JsonNode node,
       String name,
       String text,
@@ -249,7 +251,8 @@ record ClusterConfig(
     return value;
   }
 
-  private static Integer integer(JsonNode node, String name, int max, String text, String source) {
+  private static @Nullable Integer integer(
+      JsonNode node, String name, int max, String text, String source) {
     String value = string(node, name, name, text, source);
     return value == null
         ? null

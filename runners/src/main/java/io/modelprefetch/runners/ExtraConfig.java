@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,15 +29,15 @@ import org.slf4j.LoggerFactory;
  * not given, as AIBrix's {@code value or environment} reads it.
  */
 record ExtraConfig(
-    String ak,
-    String sk,
-    String endpoint,
-    String region,
-    Integer numThreads,
-    Long partThreshold,
-    Long partChunksize,
-    List<String> allowFileSuffix,
-    Boolean forceDownload,
+    @Nullable String ak,
+    @Nullable String sk,
+    @Nullable String endpoint,
+    @Nullable String region,
+    @Nullable Integer numThreads,
+    @Nullable Long partThreshold,
+    @Nullable Long partChunksize,
+    @Nullable List<String> allowFileSuffix,
+    @Nullable Boolean forceDownload,
     List<String> ignoredKeys) {
 
   static final ExtraConfig NONE =
@@ -67,7 +68,7 @@ record ExtraConfig(
   private static final ObjectMapper JSON =
       JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
-  static ExtraConfig parse(String json) {
+  static ExtraConfig parse(@Nullable String json) {
     if (json == null || json.isBlank()) {
       return NONE;
     }
@@ -140,7 +141,7 @@ record ExtraConfig(
     return root.has(key) && !root.get(key).isNull();
   }
 
-  private static String text(JsonNode root, String key) {
+  private static @Nullable String text(JsonNode root, String key) {
     JsonNode node = root.get(key);
     if (node == null || node.isNull()) {
       return null;
@@ -165,7 +166,7 @@ record ExtraConfig(
    * allow_file_suffix or DOWNLOADER_ALLOW_FILE_SUFFIX}). A string is split on commas as the
    * variable is, where AIBrix would take each of its characters as a suffix.
    */
-  private static List<String> suffixes(JsonNode node) {
+  private static @Nullable List<String> suffixes(JsonNode node) {
     if (node.isTextual()) {
       return Values.aibrixList(node.asText());
     }

@@ -21,7 +21,9 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves the command line, {@code --download-extra-config}, the manifest and the environment into
@@ -37,28 +39,28 @@ final class JobResolver {
 
   /** The values given on the command line; null when not given. */
   record Flags(
-      List<String> modelUris,
-      String localDir,
-      String modelName,
-      Path manifest,
-      List<String> include,
-      List<String> exclude,
-      String extraConfig,
-      Integer numThreads,
-      String partThreshold,
-      String partSize,
-      List<String> allowFileSuffix,
-      Boolean forceDownload,
-      String verify,
-      String directIo,
-      String endpoint,
-      String region,
-      EndpointResolver.Addressing addressing,
-      String report,
-      List<String> pipelineArgs,
-      Boolean requireDigest,
-      String stallTimeout,
-      String structureCheck) {}
+      @Nullable List<String> modelUris,
+      @Nullable String localDir,
+      @Nullable String modelName,
+      @Nullable Path manifest,
+      @Nullable List<String> include,
+      @Nullable List<String> exclude,
+      @Nullable String extraConfig,
+      @Nullable Integer numThreads,
+      @Nullable String partThreshold,
+      @Nullable String partSize,
+      @Nullable List<String> allowFileSuffix,
+      @Nullable Boolean forceDownload,
+      @Nullable String verify,
+      @Nullable String directIo,
+      @Nullable String endpoint,
+      @Nullable String region,
+      EndpointResolver.@Nullable Addressing addressing,
+      @Nullable String report,
+      @Nullable List<String> pipelineArgs,
+      @Nullable Boolean requireDigest,
+      @Nullable String stallTimeout,
+      @Nullable String structureCheck) {}
 
   private final Map<String, String> env;
   private final ClusterConfig config;
@@ -92,7 +94,7 @@ final class JobResolver {
 
     // Given anywhere, the number holds; else a controller adapts it to the link.
     Integer givenThreads =
-        first(
+        firstGiven(
             flags.numThreads(),
             extra.numThreads(),
             env("DOWNLOADER_NUM_THREADS", v -> Values.count("DOWNLOADER_NUM_THREADS", v, 1, 1024)),
@@ -240,7 +242,8 @@ final class JobResolver {
             "--local-dir '"
                 + localDir
                 + "': "
-                + e.getMessage().replace("model URI", "destination"));
+                + Objects.requireNonNull(e.getMessage(), "ObjectUri.parse says why")
+                    .replace("model URI", "destination"));
       }
       destination =
           recipes
@@ -424,7 +427,10 @@ final class JobResolver {
     String token = tos ? env.get("TOS_SECURITY_TOKEN") : env.get("AWS_SESSION_TOKEN");
     if (!isBlank(accessKey) && !isBlank(secretKey)) {
       return InProcessCredentials.register(
-          tos ? "tos-environment" : "aws-environment", accessKey, secretKey, token);
+          tos ? "tos-environment" : "aws-environment",
+          Objects.requireNonNull(accessKey, "not blank"),
+          Objects.requireNonNull(secretKey, "not blank"),
+          token);
     }
     if (tos && (!isBlank(accessKey) || !isBlank(secretKey))) {
       throw new UsageException("only one of TOS_ACCESS_KEY and TOS_SECRET_KEY is set; set both");
@@ -516,7 +522,7 @@ final class JobResolver {
    * rename could replace one of the model's verified files.
    */
   private static void checkReportOutsideModels(
-      String report, List<ModelSource> models, String root) {
+      @Nullable String report, List<ModelSource> models, String root) {
     if (report == null || PrefetchRun.STDOUT.equals(report) || HadoopFiles.isUri(report)) {
       return;
     }
@@ -595,13 +601,14 @@ final class JobResolver {
     }
   }
 
-  private <T> T env(String name, java.util.function.Function<String, T> parse) {
+  private <T> @Nullable T env(String name, java.util.function.Function<String, T> parse) {
     String value = env.get(name);
     return value == null || value.isBlank() ? null : parse.apply(value);
   }
 
+  /** The first of {@code values} that is not null, or null when none is. */
   @SafeVarargs
-  private static <T> T first(T... values) {
+  private static <T> @Nullable T firstGiven(@Nullable T... values) {
     for (T value : values) {
       if (value != null) {
         return value;
@@ -610,11 +617,17 @@ final class JobResolver {
     return null;
   }
 
-  private static String blankToNull(String s) {
+  /** The first of {@code values} that is not null; the last is the default, never null. */
+  @SafeVarargs
+  private static <T> T first(@Nullable T... values) {
+    return Objects.requireNonNull(firstGiven(values), "the last value is a default");
+  }
+
+  private static @Nullable String blankToNull(@Nullable String s) {
     return isBlank(s) ? null : s;
   }
 
-  private static boolean isBlank(String s) {
+  private static boolean isBlank(@Nullable String s) {
     return s == null || s.isBlank();
   }
 }
