@@ -4,4 +4,7 @@
  * io.modelprefetch.pipeline.PrefetchOptions} carries what a runner needs to rebuild the fetch
  * settings on its workers.
  */
+@NullMarked
 package io.modelprefetch.pipeline;
+
+import org.jspecify.annotations.NullMarked;

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code --config FILE}: the settings people keep per cluster, in YAML, bound by Jackson and
@@ -44,41 +45,46 @@ import java.util.regex.Pattern;
  * Every value is null when the file does not set it.
  */
 record ClusterConfig(
-    String s3Endpoint,
-    String s3Region,
-    String tosEndpoint,
-    String tosRegion,
-    String addressing,
-    String partSize,
-    String partThreshold,
-    Integer numThreads,
-    String localDir,
-    String runner,
-    Integer parallelism) {
+    @Nullable String s3Endpoint,
+    @Nullable String s3Region,
+    @Nullable String tosEndpoint,
+    @Nullable String tosRegion,
+    @Nullable String addressing,
+    @Nullable String partSize,
+    @Nullable String partThreshold,
+    @Nullable Integer numThreads,
+    @Nullable String localDir,
+    @Nullable String runner,
+    @Nullable Integer parallelism) {
 
   static final ClusterConfig NONE =
       new ClusterConfig(null, null, null, null, null, null, null, null, null, null, null);
 
   /** The file as written, bound by Jackson; every value is a scalar's text until it is checked. */
   private record Form(
-      @JsonProperty("s3") Section s3,
-      @JsonProperty("tos") Section tos,
+      @JsonProperty("s3") @Nullable Section s3,
+      @JsonProperty("tos") @Nullable Section tos,
       @JsonProperty("addressing") @JsonDeserialize(using = Values.ScalarText.class)
-          String addressing,
-      @JsonProperty("partSize") @JsonDeserialize(using = Values.ScalarText.class) String partSize,
+          @Nullable String addressing,
+      @JsonProperty("partSize") @JsonDeserialize(using = Values.ScalarText.class)
+          @Nullable String partSize,
       @JsonProperty("partThreshold") @JsonDeserialize(using = Values.ScalarText.class)
-          String partThreshold,
+          @Nullable String partThreshold,
       @JsonProperty("numThreads") @JsonDeserialize(using = Values.ScalarText.class)
-          String numThreads,
-      @JsonProperty("localDir") @JsonDeserialize(using = Values.ScalarText.class) String localDir,
-      @JsonProperty("runner") @JsonDeserialize(using = Values.ScalarText.class) String runner,
+          @Nullable String numThreads,
+      @JsonProperty("localDir") @JsonDeserialize(using = Values.ScalarText.class)
+          @Nullable String localDir,
+      @JsonProperty("runner") @JsonDeserialize(using = Values.ScalarText.class)
+          @Nullable String runner,
       @JsonProperty("parallelism") @JsonDeserialize(using = Values.ScalarText.class)
-          String parallelism) {}
+          @Nullable String parallelism) {}
 
   /** The {@code s3:} or {@code tos:} mapping. */
   private record Section(
-      @JsonProperty("endpoint") @JsonDeserialize(using = Values.ScalarText.class) String endpoint,
-      @JsonProperty("region") @JsonDeserialize(using = Values.ScalarText.class) String region) {}
+      @JsonProperty("endpoint") @JsonDeserialize(using = Values.ScalarText.class)
+          @Nullable String endpoint,
+      @JsonProperty("region") @JsonDeserialize(using = Values.ScalarText.class)
+          @Nullable String region) {}
 
   private static final List<String> TOP_KEYS = keys(Form.class);
   private static final List<String> SECTION_KEYS = keys(Section.class);
@@ -102,22 +108,22 @@ record ClusterConfig(
           .build();
 
   /** {@link #partSize} in bytes (checked when read), or null. */
-  Long partSizeBytes() {
+  @Nullable Long partSizeBytes() {
     return partSize == null ? null : Values.size("--config partSize", partSize);
   }
 
   /** {@link #partThreshold} in bytes (checked when read), or null. */
-  Long partThresholdBytes() {
+  @Nullable Long partThresholdBytes() {
     return partThreshold == null ? null : Values.size("--config partThreshold", partThreshold);
   }
 
   /** {@link #addressing} (checked when read); null for auto or when not given. */
-  EndpointResolver.Addressing addressingStyle() {
+  EndpointResolver.@Nullable Addressing addressingStyle() {
     return Values.addressing("--config addressing", addressing);
   }
 
   /** Reads {@code file}, or returns {@link #NONE} when it is null. */
-  static ClusterConfig read(Path file) {
+  static ClusterConfig read(@Nullable Path file) {
     if (file == null) {
       return NONE;
     }
@@ -258,8 +264,13 @@ record ClusterConfig(
    * A value that must be one of {@code allowed} (any case), named by its file, line and key when
    * not.
    */
-  private static String oneOf(
-      String name, String value, List<String> allowed, String problem, String text, String source) {
+  private static @Nullable String oneOf(
+      String name,
+      @Nullable String value,
+      List<String> allowed,
+      String problem,
+      String text,
+      String source) {
     if (value != null && !allowed.contains(value.strip().toLowerCase(Locale.ROOT))) {
       throw new UsageException(
           "--config " + source + line(text, name) + ": " + name + " '" + value + "' " + problem);
@@ -268,9 +279,9 @@ record ClusterConfig(
   }
 
   /** The text of a size, checked by {@code check} as given by its file, line and key. */
-  private static String size(
+  private static @Nullable String size(
       String name,
-      String value,
+      @Nullable String value,
       String text,
       String source,
       java.util.function.ToLongBiFunction<String, String> check) {
@@ -280,7 +291,8 @@ record ClusterConfig(
     return value;
   }
 
-  private static Integer count(String name, String value, int max, String text, String source) {
+  private static @Nullable Integer count(
+      String name, @Nullable String value, int max, String text, String source) {
     return value == null
         ? null
         : Values.count("--config " + source + line(text, name) + ": " + name, value, 1, max);

@@ -13,8 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
       names = "--report",
       paramLabel = "FILE",
       description = "Report path. Default: DIR/../report.json")
-  Path report;
+  @Nullable Path report;
 
   @Option(
       names = "--bandwidth",
@@ -81,7 +83,10 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path reportPath =
-        report != null ? report : localDir.toAbsolutePath().getParent().resolve("report.json");
+        report != null
+            ? report
+            : Objects.requireNonNull(localDir.toAbsolutePath().getParent(), "DIR is not the root")
+                .resolve("report.json");
     Path data = Files.createTempDirectory("model-prefetch-demo-s3-");
     long bytesPerSecond = Values.size("--bandwidth", bandwidth);
     PrefetchRun.Display display =

@@ -4,7 +4,9 @@ import io.modelprefetch.runners.doctor.Doctor;
 import io.modelprefetch.transforms.model.ModelSource;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,7 +34,7 @@ final class DoctorCommand implements Callable<Integer> {
       paramLabel = "URI",
       required = true,
       description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object.")
-  String modelUri;
+  @Nullable String modelUri;
 
   @CommandLine.Mixin EndpointOptions connection = new EndpointOptions();
 
@@ -42,7 +44,7 @@ final class DoctorCommand implements Callable<Integer> {
       description =
           "The YAML file 'run --config' takes; the doctor uses its s3/tos endpoint and region and its addressing,"
               + " below flags and environment.")
-  Path configFile;
+  @Nullable Path configFile;
 
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
@@ -67,7 +69,7 @@ final class DoctorCommand implements Callable<Integer> {
   Job job() {
     ClusterConfig config = ClusterConfig.read(configFile);
     RunCommand run = new RunCommand(context);
-    run.modelUris = List.of(modelUri);
+    run.modelUris = List.of(Objects.requireNonNull(modelUri, "--model-uri is required"));
     run.localDir = System.getProperty("java.io.tmpdir");
     run.connection = connection;
     return new JobResolver(context.env(), config).resolve(run.flags());

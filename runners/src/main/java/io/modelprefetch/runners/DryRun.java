@@ -47,12 +47,12 @@ final class DryRun {
                 "  %-7s %12d  %s",
                 "refused",
                 refused.sizeBytes(),
-                Printable.escape(refused.relativePath())));
+                Printable.escape(String.valueOf(refused.relativePath()))));
         err.println(
             "FAILED "
                 + Printable.escape(refused.uri())
                 + ": "
-                + Printable.oneLine(refused.error()));
+                + Printable.oneLine(String.valueOf(refused.error())));
       }
       if (model.error() != null) {
         err.println(

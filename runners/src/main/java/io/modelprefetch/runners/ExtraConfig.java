@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,15 +36,15 @@ import org.slf4j.LoggerFactory;
  * given, as AIBrix's {@code value or environment} reads it.
  */
 record ExtraConfig(
-    String ak,
-    String sk,
-    String endpoint,
-    String region,
-    Integer numThreads,
-    Long partThreshold,
-    Long partChunksize,
-    List<String> allowFileSuffix,
-    Boolean forceDownload,
+    @Nullable String ak,
+    @Nullable String sk,
+    @Nullable String endpoint,
+    @Nullable String region,
+    @Nullable Integer numThreads,
+    @Nullable Long partThreshold,
+    @Nullable Long partChunksize,
+    @Nullable List<String> allowFileSuffix,
+    @Nullable Boolean forceDownload,
     List<String> ignoredKeys) {
 
   static final ExtraConfig NONE =
@@ -83,24 +84,24 @@ record ExtraConfig(
    * Another key is Jackson's unknown property.
    */
   private record Json(
-      @JsonProperty("ak") String ak,
-      @JsonProperty("sk") String sk,
-      @JsonProperty("endpoint") String endpoint,
-      @JsonProperty("region") String region,
+      @JsonProperty("ak") @Nullable String ak,
+      @JsonProperty("sk") @Nullable String sk,
+      @JsonProperty("endpoint") @Nullable String endpoint,
+      @JsonProperty("region") @Nullable String region,
       @JsonProperty("num_threads") @JsonDeserialize(using = Values.ScalarText.class)
-          String numThreads,
+          @Nullable String numThreads,
       @JsonProperty("part_threshold") @JsonDeserialize(using = Values.ScalarText.class)
-          String partThreshold,
+          @Nullable String partThreshold,
       @JsonProperty("part_chunksize") @JsonDeserialize(using = Values.ScalarText.class)
-          String partChunksize,
-      @JsonProperty("allow_file_suffix") JsonNode allowFileSuffix,
+          @Nullable String partChunksize,
+      @JsonProperty("allow_file_suffix") @Nullable JsonNode allowFileSuffix,
       @JsonProperty("force_download") @JsonDeserialize(using = Values.ScalarText.class)
-          String forceDownload,
-      @JsonProperty("hf_endpoint") JsonNode hfEndpoint,
-      @JsonProperty("hf_token") JsonNode hfToken,
-      @JsonProperty("hf_revision") JsonNode hfRevision,
-      @JsonProperty("max_io_queue") JsonNode maxIoQueue,
-      @JsonProperty("io_chunksize") JsonNode ioChunksize) {
+          @Nullable String forceDownload,
+      @JsonProperty("hf_endpoint") @Nullable JsonNode hfEndpoint,
+      @JsonProperty("hf_token") @Nullable JsonNode hfToken,
+      @JsonProperty("hf_revision") @Nullable JsonNode hfRevision,
+      @JsonProperty("max_io_queue") @Nullable JsonNode maxIoQueue,
+      @JsonProperty("io_chunksize") @Nullable JsonNode ioChunksize) {
 
     /** The keys with no meaning here that were given (also as null), in the dataclass's order. */
     List<String> ignoredKeys() {
@@ -127,7 +128,7 @@ record ExtraConfig(
   }
 
   /** Parses the JSON, or returns {@link #NONE} when it is null or blank. */
-  static ExtraConfig parse(String json) {
+  static ExtraConfig parse(@Nullable String json) {
     if (json == null || json.isBlank()) {
       return NONE;
     }
@@ -221,7 +222,7 @@ record ExtraConfig(
    * allow_file_suffix or DOWNLOADER_ALLOW_FILE_SUFFIX}). A string is split on commas as the
    * variable is, where AIBrix would take each of its characters as a suffix.
    */
-  private static List<String> suffixes(JsonNode node) {
+  private static @Nullable List<String> suffixes(@Nullable JsonNode node) {
     if (node == null || node.isNull()) {
       return null;
     }

@@ -3,6 +3,7 @@ package io.modelprefetch.runners;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ModelSource;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fully resolved prefetch: what to fetch, how, and what to tell Beam.
@@ -17,5 +18,5 @@ record Job(
     List<ModelSource> models,
     FetchSettings fetch,
     List<String> notes,
-    String reportPath,
+    @Nullable String reportPath,
     List<String> pipelineArgs) {}

@@ -21,7 +21,9 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves the command line, {@code --download-extra-config}, the manifest, the environment and the
@@ -40,14 +42,14 @@ final class JobResolver {
    * ({@code "--num-threads" -> "8"}). A null is not given.
    */
   record Flags(
-      List<String> modelUris,
-      String modelName,
-      Path manifest,
-      List<String> include,
-      List<String> exclude,
-      String extraConfig,
-      String report,
-      List<String> pipelineArgs,
+      @Nullable List<String> modelUris,
+      @Nullable String modelName,
+      @Nullable Path manifest,
+      @Nullable List<String> include,
+      @Nullable List<String> exclude,
+      @Nullable String extraConfig,
+      @Nullable String report,
+      @Nullable List<String> pipelineArgs,
       Map<String, String> settings) {
 
     Flags {
@@ -98,7 +100,7 @@ final class JobResolver {
     given.extraConfig().logIgnoredKeys();
     logIgnoredAibrixVariables();
 
-    EndpointResolver.Addressing addressing = given.value(Setting.ADDRESSING);
+    EndpointResolver.@Nullable Addressing addressing = given.valueOrNull(Setting.ADDRESSING);
     int numThreads = given.value(Setting.NUM_THREADS);
     long partSize = given.value(Setting.PART_SIZE);
     long partThreshold = given.value(Setting.PART_THRESHOLD);
@@ -172,7 +174,8 @@ final class JobResolver {
             "--local-dir '"
                 + localDir
                 + "': "
-                + e.getMessage().replace("model URI", "destination"));
+                + Objects.requireNonNull(e.getMessage(), "ObjectUri.parse says why")
+                    .replace("model URI", "destination"));
       }
       destination =
           recipes
@@ -260,7 +263,7 @@ final class JobResolver {
   private ClientRecipe recipe(
       ObjectUri location,
       Sources sources,
-      EndpointResolver.Addressing addressing,
+      EndpointResolver.@Nullable Addressing addressing,
       int numThreads,
       RunnerChoice runner,
       List<String> notes) {
@@ -322,7 +325,10 @@ final class JobResolver {
     String token = tos ? env.get("TOS_SECURITY_TOKEN") : env.get("AWS_SESSION_TOKEN");
     if (!isBlank(accessKey) && !isBlank(secretKey)) {
       return InProcessCredentials.register(
-          tos ? "tos-environment" : "aws-environment", accessKey, secretKey, token);
+          tos ? "tos-environment" : "aws-environment",
+          Objects.requireNonNull(accessKey, "not blank"),
+          Objects.requireNonNull(secretKey, "not blank"),
+          token);
     }
     if (tos && (!isBlank(accessKey) || !isBlank(secretKey))) {
       throw new UsageException("only one of TOS_ACCESS_KEY and TOS_SECRET_KEY is set; set both");
@@ -414,7 +420,7 @@ final class JobResolver {
    * rename could replace one of the model's verified files.
    */
   private static void checkReportOutsideModels(
-      String report, List<ModelSource> models, String root) {
+      @Nullable String report, List<ModelSource> models, String root) {
     if (report == null || PrefetchRun.STDOUT.equals(report) || HadoopFiles.isUri(report)) {
       return;
     }
@@ -493,7 +499,7 @@ final class JobResolver {
     }
   }
 
-  private static boolean isBlank(String s) {
+  private static boolean isBlank(@Nullable String s) {
     return s == null || s.isBlank();
   }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -36,8 +37,8 @@ record ListingPlan(List<ModelPlan> models) {
       ModelSource model,
       List<Entry> entries,
       List<FileResult> refused,
-      String error,
-      Listing.Recording listing) {
+      @Nullable String error,
+      Listing.@Nullable Recording listing) {
 
     long bytes() {
       return entries.stream().mapToLong(e -> e.object().sizeBytes()).sum();

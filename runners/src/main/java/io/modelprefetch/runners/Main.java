@@ -3,6 +3,7 @@ package io.modelprefetch.runners;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -84,7 +85,8 @@ public final class Main {
     if (args.length == 0) {
       // Nothing to do: what could be done, on stderr (stdout carries only model paths), as bad
       // input.
-      cli.getSubcommands().get("run").usage(context.err());
+      Objects.requireNonNull(cli.getSubcommands().get("run"), "run is a subcommand")
+          .usage(context.err());
       context
           .err()
           .println(

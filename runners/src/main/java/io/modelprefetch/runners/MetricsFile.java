@@ -26,9 +26,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.metrics.MetricResults;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +67,7 @@ final class MetricsFile {
   private final Path file;
   private final List<ModelSource> models;
   private final Instant startedAt;
-  private final Double previousLastSuccess;
+  private final @Nullable Double previousLastSuccess;
   private final Map<String, Double> previousModelSuccess;
   private boolean liveWriteFailed;
 
@@ -138,7 +140,8 @@ final class MetricsFile {
    * readable here) and {@code beam} (the job's metrics, or null when no pipeline ran); {@code
    * succeeded} is the run's outcome.
    */
-  synchronized void writeFinal(boolean succeeded, JsonNode report, MetricResults beam)
+  synchronized void writeFinal(
+      boolean succeeded, @Nullable JsonNode report, @Nullable MetricResults beam)
       throws IOException {
     Instant endedAt = Instant.now();
     List<MetricSnapshot> metrics = new ArrayList<>(runMetrics(false, succeeded, endedAt));
@@ -188,7 +191,8 @@ final class MetricsFile {
     write(metrics);
   }
 
-  private List<MetricSnapshot> runMetrics(boolean running, Boolean succeeded, Instant endedAt) {
+  private List<MetricSnapshot> runMetrics(
+      boolean running, @Nullable Boolean succeeded, @Nullable Instant endedAt) {
     List<MetricSnapshot> metrics = new ArrayList<>();
     Instant now = endedAt != null ? endedAt : Instant.now();
     metrics.add(
@@ -217,7 +221,10 @@ final class MetricsFile {
               value(Boolean.TRUE.equals(succeeded) ? 1 : 0)));
     }
     Double lastSuccess =
-        Boolean.TRUE.equals(succeeded) ? Double.valueOf(seconds(endedAt)) : previousLastSuccess;
+        Boolean.TRUE.equals(succeeded)
+            ? Double.valueOf(
+                seconds(Objects.requireNonNull(endedAt, "a run that ended has its end")))
+            : previousLastSuccess;
     if (lastSuccess != null) {
       metrics.add(
           gauge(
@@ -233,7 +240,9 @@ final class MetricsFile {
    * {@code endedAt} for those that succeeded now.
    */
   private List<MetricSnapshot> modelMetrics(
-      Map<String, Progress.Snapshot> byModel, Map<String, Boolean> outcomes, Instant endedAt) {
+      Map<String, Progress.Snapshot> byModel,
+      @Nullable Map<String, Boolean> outcomes,
+      @Nullable Instant endedAt) {
     List<MetricSnapshot> metrics = new ArrayList<>();
     if (!byModel.isEmpty()) {
       metrics.add(
@@ -276,7 +285,9 @@ final class MetricsFile {
       }
       for (ModelSource model : models) {
         if (Boolean.TRUE.equals(outcomes.get(model.name()))) {
-          last.put(model.name(), seconds(endedAt));
+          last.put(
+              model.name(),
+              seconds(Objects.requireNonNull(endedAt, "outcomes come with their end")));
         }
       }
       last.forEach((name, value) -> lastSuccess.add(gaugePoint(value, name)));
@@ -299,7 +310,7 @@ final class MetricsFile {
   }
 
   /** Each model's success: the report's, or the run's for every model when there is no report. */
-  private Map<String, Boolean> modelOutcomes(JsonNode report, boolean succeeded) {
+  private Map<String, Boolean> modelOutcomes(@Nullable JsonNode report, boolean succeeded) {
     Map<String, Boolean> outcomes = new LinkedHashMap<>();
     if (report == null) {
       models.forEach(m -> outcomes.put(m.name(), succeeded));

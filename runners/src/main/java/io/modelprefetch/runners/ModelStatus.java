@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a destination folder holds for one model, read from the disk alone (no request): whether its
@@ -35,12 +36,12 @@ record ModelStatus(
     String name,
     Path dir,
     State state,
-    String uri,
+    @Nullable String uri,
     long files,
     long sizeBytes,
-    Instant completedAt,
+    @Nullable Instant completedAt,
     List<String> leftovers,
-    String problem) {
+    @Nullable String problem) {
 
   /** Where a model stands. */
   enum State {

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -43,6 +44,7 @@ import org.apache.beam.sdk.metrics.MetricResults;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.ApplicationNameOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +84,7 @@ final class PrefetchRun {
    * only the final figures), or one line redrawn in place when {@code redraw} (a terminal); and
    * {@code metricsFile} ({@code --metrics-file}, or null), rewritten every interval and at the end.
    */
-  record Display(Duration interval, boolean redraw, Path metricsFile) {
+  record Display(Duration interval, boolean redraw, @Nullable Path metricsFile) {
     static final Display LINES = new Display(ProgressReporter.DEFAULT_INTERVAL, false);
 
     Display(Duration interval, boolean redraw) {
@@ -107,7 +109,7 @@ final class PrefetchRun {
    */
   static int execute(
       Job job,
-      ListingPlan listing,
+      @Nullable ListingPlan listing,
       RunnerChoice runner,
       LockPolicy lock,
       Display display,
@@ -199,7 +201,7 @@ final class PrefetchRun {
    */
   private static int execute(
       Job job,
-      ListingPlan listing,
+      @Nullable ListingPlan listing,
       RunnerChoice runner,
       Display display,
       PrintStream out,
@@ -243,7 +245,11 @@ final class PrefetchRun {
       if (listing != null && !runner.remoteWorkers() && listing.allPresent()) {
         LOG.info(
             "Every file is in place already (size and ETag sidecar): nothing to fetch, no pipeline to run");
-        recordPresent(job, listing, report, launchedAtMillis);
+        recordPresent(
+            job,
+            listing,
+            Objects.requireNonNull(report, "a run in this JVM has a report"),
+            launchedAtMillis);
       } else {
         PrefetchOptions options = pipelineOptions(job);
         if (runner.kind() == RunnerChoice.Kind.FLINK) {
@@ -309,7 +315,12 @@ final class PrefetchRun {
                 : "model-prefetch: report "
                     + report
                     + " is not readable here (written on a TaskManager's own disk?); the job's metrics decide the exit status");
-        status = summarizeMetrics(result.metrics(), job.models(), out, err);
+        status =
+            summarizeMetrics(
+                Objects.requireNonNull(result, "no report: a pipeline ran").metrics(),
+                job.models(),
+                out,
+                err);
       }
       return finalMetrics(metrics, status, written, result == null ? null : result.metrics(), err);
     } catch (UsageException e) {
@@ -330,7 +341,11 @@ final class PrefetchRun {
    * otherwise keep showing the last run's figures).
    */
   private static int finalMetrics(
-      MetricsFile metrics, int status, JsonNode report, MetricResults beam, PrintStream err) {
+      @Nullable MetricsFile metrics,
+      int status,
+      @Nullable JsonNode report,
+      @Nullable MetricResults beam,
+      PrintStream err) {
     if (metrics == null) {
       return status;
     }
@@ -563,7 +578,7 @@ final class PrefetchRun {
   }
 
   /** The report at {@code path} when this run wrote it, else null (none, unreadable, or older). */
-  static JsonNode readReport(Path path, long launchedAtMillis) {
+  static @Nullable JsonNode readReport(@Nullable Path path, long launchedAtMillis) {
     if (path == null || !Files.isRegularFile(path)) {
       return null;
     }
@@ -705,7 +720,7 @@ final class PrefetchRun {
         firstLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
   }
 
-  private static String firstLine(String s) {
+  private static String firstLine(@Nullable String s) {
     if (s == null) {
       return "";
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Shows a run's {@link Progress} on stderr while the pipeline runs in this JVM: one line every
@@ -45,10 +46,10 @@ final class ProgressReporter implements AutoCloseable {
   private final Progress progress;
   private final PrintStream err;
   private final boolean redraw;
-  private final IntSupplier inFlightRanges;
-  private final Runnable onTick;
+  private final @Nullable IntSupplier inFlightRanges;
+  private final @Nullable Runnable onTick;
   private final long startedAtNanos;
-  private final ScheduledExecutorService timer;
+  private final @Nullable ScheduledExecutorService timer;
 
   /** (nanoTime, bytes fetched) of recent ticks, oldest first, for the throughput. */
   private final java.util.ArrayDeque<long[]> samples = new java.util.ArrayDeque<>();
@@ -82,8 +83,8 @@ final class ProgressReporter implements AutoCloseable {
       PrintStream err,
       Duration interval,
       boolean redraw,
-      IntSupplier inFlightRanges,
-      Runnable onTick) {
+      @Nullable IntSupplier inFlightRanges,
+      @Nullable Runnable onTick) {
     this.models = models;
     this.progress = progress;
     this.err = err;
@@ -200,7 +201,10 @@ final class ProgressReporter implements AutoCloseable {
    * several.
    */
   static String line(
-      List<Progress.Snapshot> models, long bytesPerSecond, Integer streams, boolean oneLine) {
+      List<Progress.Snapshot> models,
+      long bytesPerSecond,
+      @Nullable Integer streams,
+      boolean oneLine) {
     long filesDone = 0;
     long filesTotal = 0;
     long filesFailed = 0;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
       names = "--model-uri",
       paramLabel = "URI",
       description = "s3://bucket/prefix/, tos://bucket/prefix/ or a single object; repeatable.")
-  List<String> modelUris;
+  @Nullable List<String> modelUris;
 
   @Option(
       names = "--local-dir",
@@ -54,31 +55,31 @@ final class RunCommand implements Callable<Integer> {
       description =
           "Destination root; a model lands in DIR/<model-name>/. Env: DOWNLOADER_LOCAL_DIR. Default: "
               + JobResolver.DEFAULT_LOCAL_DIR)
-  String localDir;
+  @Nullable String localDir;
 
   @Option(
       names = "--model-name",
       paramLabel = "NAME",
       description = "Folder name of the model. Default: the last path segment of the URI.")
-  String modelName;
+  @Nullable String modelName;
 
   @Option(
       names = "--manifest",
       paramLabel = "FILE",
       description = "YAML or JSON manifest of many models.")
-  Path manifest;
+  @Nullable Path manifest;
 
   @Option(
       names = "--include",
       paramLabel = "GLOB",
       description = "Fetch only matching relative paths; repeatable.")
-  List<String> include;
+  @Nullable List<String> include;
 
   @Option(
       names = "--exclude",
       paramLabel = "GLOB",
       description = "Skip matching relative paths; repeatable.")
-  List<String> exclude;
+  @Nullable List<String> exclude;
 
   @CommandLine.Mixin EndpointOptions connection = new EndpointOptions();
 
@@ -87,25 +88,25 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "N",
       description =
           "Ranged GETs in flight at once, 1..1024. Env: DOWNLOADER_NUM_THREADS. Default: 4.")
-  Integer numThreads;
+  @Nullable Integer numThreads;
 
   @Option(
       names = "--part-threshold",
       paramLabel = "SIZE",
       description =
           "Objects larger than this are fetched in parallel ranges. Env: DOWNLOADER_PART_THRESHOLD. Default: 64MiB.")
-  String partThreshold;
+  @Nullable String partThreshold;
 
   @Option(
       names = "--part-size",
       paramLabel = "SIZE",
       description =
           "Size of each ranged GET, at least 1MiB. Env: DOWNLOADER_PART_CHUNKSIZE. Default: 64MiB.")
-  String partSize;
+  @Nullable String partSize;
 
   // Its own field, so that an error names the flag that was typed.
   @Option(names = "--part-chunksize", paramLabel = "SIZE", description = "The same as --part-size.")
-  String partChunksize;
+  @Nullable String partChunksize;
 
   @Option(
       names = "--allow-file-suffix",
@@ -114,7 +115,7 @@ final class RunCommand implements Callable<Integer> {
           "Fetch only the listed objects whose key ends with one of these, as AIBrix matches them: a plain,"
               + " case-sensitive ends-with (config.json also keeps generation_config.json; an empty item keeps"
               + " everything). Env: DOWNLOADER_ALLOW_FILE_SUFFIX. Default: all files.")
-  List<String> allowFileSuffix;
+  @Nullable List<String> allowFileSuffix;
 
   @Option(
       names = "--force-download",
@@ -122,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "BOOL",
       description =
           "Fetch files even when already present. Env: DOWNLOADER_FORCE_DOWNLOAD. Default: false.")
-  Boolean forceDownload;
+  @Nullable Boolean forceDownload;
 
   @Option(
       names = "--verify",
@@ -132,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
               + " an MD5) and a manifest's sha256; all: every digest the store keeps; size: only sizes and a manifest's"
               + " sha256, no digest computed (faster, weaker, like rclone --ignore-checksum). Env: DOWNLOADER_VERIFY."
               + " Default: full.")
-  String verify;
+  @Nullable String verify;
 
   @Option(
       names = "--direct-io",
@@ -141,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
           "true: write ranges of 8 MiB and more with O_DIRECT, past the page cache, on local ext4, xfs"
               + " and btrfs (buffered elsewhere, e.g. NFS, FUSE, tmpfs); false: keep the written files in the page cache,"
               + " for a model served right after the download on this node. Env: DOWNLOADER_DIRECT_IO. Default: true.")
-  String directIo;
+  @Nullable String directIo;
 
   @Option(
       names = "--require-digest",
@@ -151,7 +152,7 @@ final class RunCommand implements Callable<Integer> {
           "Fail an object whose store keeps no digest of it (no MD5 ETag, no S3 or TOS checksum, no"
               + " uploader's MD5) instead of committing it checked by its size alone. Env: DOWNLOADER_REQUIRE_DIGEST."
               + " Default: false.")
-  Boolean requireDigest;
+  @Nullable Boolean requireDigest;
 
   @Option(
       names = "--stall-timeout",
@@ -159,7 +160,7 @@ final class RunCommand implements Callable<Integer> {
       description =
           "A response body that delivers less than 64 KiB in this long is abandoned and its range"
               + " retried; at least 100ms. Env: DOWNLOADER_STALL_TIMEOUT. Default: 30s.")
-  String stallTimeout;
+  @Nullable String stallTimeout;
 
   @Option(
       names = "--structure-check",
@@ -170,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
               + " generation_config.json, tokenizer_config.json and tokenizer.json as JSON) and fail a malformed one,"
               + " not committed and not fetched again; off: for unusual files. Env: DOWNLOADER_STRUCTURE_CHECK."
               + " Default: on.")
-  String structureCheck;
+  @Nullable String structureCheck;
 
   @Option(
       names = "--enable-progress-bar",
@@ -179,7 +180,7 @@ final class RunCommand implements Callable<Integer> {
       description =
           "On a terminal, show progress as one line redrawn in place; elsewhere a line every"
               + " --progress-interval. Default: false.")
-  Boolean enableProgressBar;
+  @Nullable Boolean enableProgressBar;
 
   @Option(
       names = "--progress-interval",
@@ -187,7 +188,7 @@ final class RunCommand implements Callable<Integer> {
       description =
           "How often progress (files, bytes, throughput, ETA per model) is shown on stderr, e.g. 5s, 500ms;"
               + " 0 shows only the final figures. Default: 5s.")
-  String progressInterval;
+  @Nullable String progressInterval;
 
   @Option(
       names = "--metrics-file",
@@ -196,20 +197,20 @@ final class RunCommand implements Callable<Integer> {
           "Write the run's counters, bytes, durations and per-model outcome here in the Prometheus text"
               + " format (node_exporter's textfile collector: FILE in its directory, named *.prom), atomically, every"
               + " --progress-interval while the run goes on (in this JVM) and at its end.")
-  String metricsFile;
+  @Nullable String metricsFile;
 
   @Option(
       names = "--report",
       paramLabel = "FILE",
       description =
           "Write the JSON report here; '-' writes it to stdout instead of the model paths.")
-  String report;
+  @Nullable String report;
 
   @Option(
       names = "--runner",
       paramLabel = "RUNNER",
       description = "direct (this JVM) or flink. Default: direct.")
-  String runner;
+  @Nullable String runner;
 
   @Option(
       names = "--flink-master",
@@ -217,14 +218,14 @@ final class RunCommand implements Callable<Integer> {
       description =
           "With --runner flink: [local] (embedded in this JVM), host:port of a running cluster's JobManager (REST),"
               + " or [auto] under 'flink run'. Default: [local].")
-  String flinkMaster;
+  @Nullable String flinkMaster;
 
   @Option(
       names = "--parallelism",
       paramLabel = "N",
       description =
           "Parallel workers: Flink's parallelism, or the DirectRunner's targetParallelism. Default: the runner's.")
-  Integer parallelism;
+  @Nullable Integer parallelism;
 
   @Option(
       names = "--wait",
@@ -237,7 +238,7 @@ final class RunCommand implements Callable<Integer> {
       names = "--lock-timeout",
       paramLabel = "DURATION",
       description = "How long --wait waits for another run, e.g. 90s, 30m, 2h. Default: 30m.")
-  String lockTimeout;
+  @Nullable String lockTimeout;
 
   @Option(
       names = "--config",
@@ -245,7 +246,7 @@ final class RunCommand implements Callable<Integer> {
       description =
           "YAML file of per-cluster settings (s3/tos endpoint and region, addressing, partSize, partThreshold,"
               + " numThreads, localDir, runner, parallelism); below flags and environment. No secrets.")
-  Path configFile;
+  @Nullable Path configFile;
 
   @Option(
       names = "--dry-run",
@@ -259,7 +260,7 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "SIZE",
       description =
           "Refuse to start (exit 2) when the bytes still to fetch exceed SIZE, e.g. 200GiB. Default: no limit.")
-  String maxBytes;
+  @Nullable String maxBytes;
 
   @Option(
       names = "--skip-space-check",
@@ -270,16 +271,16 @@ final class RunCommand implements Callable<Integer> {
 
   /** Test and diagnostic: stands in for the destination's usable space in the free-space check. */
   @Option(names = "--assume-free-bytes", paramLabel = "SIZE", hidden = true)
-  String assumeFreeBytes;
+  @Nullable String assumeFreeBytes;
 
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
 
   static final java.time.Duration DEFAULT_LOCK_TIMEOUT = java.time.Duration.ofMinutes(30);
 
-  @CommandLine.Unmatched List<String> pipelineArgs;
+  @CommandLine.Unmatched @Nullable List<String> pipelineArgs;
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.@Nullable CommandSpec spec; // set by picocli
 
   private final Main.Context context;
 
@@ -358,7 +359,7 @@ final class RunCommand implements Callable<Integer> {
         runnerName.value(),
         flinkMaster,
         passThroughMaster,
-        sources.value(Setting.PARALLELISM));
+        sources.valueOrNull(Setting.PARALLELISM));
   }
 
   private List<String> passThrough() {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the pipeline runs: the DirectRunner in this JVM, Flink embedded in this JVM ({@code
@@ -16,7 +17,7 @@ import java.util.Locale;
  *     {@code host:port}; null for the DirectRunner
  * @param parallelism the parallelism, or null for the runner's default
  */
-record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
+record RunnerChoice(Kind kind, @Nullable String flinkMaster, @Nullable Integer parallelism) {
 
   /** The runners the command line offers. */
   enum Kind {
@@ -57,7 +58,10 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
    * --flinkMaster=} given among the pipeline options, or null.
    */
   static RunnerChoice of(
-      String runner, String flinkMaster, String passThroughMaster, Integer parallelism) {
+      @Nullable String runner,
+      @Nullable String flinkMaster,
+      @Nullable String passThroughMaster,
+      @Nullable Integer parallelism) {
     return of("--runner", runner, flinkMaster, passThroughMaster, parallelism);
   }
 
@@ -67,10 +71,10 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
    */
   static RunnerChoice of(
       String runnerSource,
-      String runner,
-      String flinkMaster,
-      String passThroughMaster,
-      Integer parallelism) {
+      @Nullable String runner,
+      @Nullable String flinkMaster,
+      @Nullable String passThroughMaster,
+      @Nullable Integer parallelism) {
     if (flinkMaster != null && passThroughMaster != null) {
       throw new UsageException(
           "both --flink-master and --flinkMaster= were given; keep --flink-master");
@@ -116,7 +120,7 @@ record RunnerChoice(Kind kind, String flinkMaster, Integer parallelism) {
    * The Flink job jar built beside the jar (or classes folder) this class was loaded from, or this
    * jar itself when it is the job jar; null when there is none.
    */
-  static Path jobJar() {
+  static @Nullable Path jobJar() {
     try {
       var source = RunnerChoice.class.getProtectionDomain().getCodeSource();
       if (source == null) {

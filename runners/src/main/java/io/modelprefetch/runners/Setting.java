@@ -7,6 +7,7 @@ import io.modelprefetch.transforms.verify.Verification;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One setting of a run and where each source carries it: the table {@link Sources} walks, in one
@@ -36,19 +37,21 @@ import java.util.function.Function;
 record Setting<T>(
     String name,
     Parser<T> parser,
-    String flag,
-    String extraConfigKey,
-    Function<ExtraConfig, T> extraConfig,
-    Function<Manifest, T> manifest,
+    @Nullable String flag,
+    @Nullable String extraConfigKey,
+    @Nullable Function<ExtraConfig, T> extraConfig,
+    @Nullable Function<Manifest, T> manifest,
     List<String> variables,
-    String fileKey,
-    Function<ClusterConfig, T> file,
-    T defaultValue,
+    @Nullable String fileKey,
+    @Nullable Function<ClusterConfig, T> file,
+    @Nullable T defaultValue,
     boolean blankFromFile) {
 
-  /** Reads the text of a flag or an environment variable. */
+  /**
+   * Reads the text of a flag or an environment variable; null only for {@link #ADDRESSING}'s auto.
+   */
   interface Parser<T> {
-    T parse(String source, String text);
+    @Nullable T parse(String source, String text);
   }
 
   // Given anywhere, the number holds; else (ADAPTIVE) a controller adapts it to the link.

@@ -4,6 +4,7 @@ import io.modelprefetch.transforms.manifest.Manifest;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What each source of a run gives, and the walk that resolves a {@link Setting} from them: its
@@ -21,12 +22,12 @@ import java.util.stream.Stream;
 record Sources(
     Map<String, String> flags,
     ExtraConfig extraConfig,
-    Manifest manifest,
+    @Nullable Manifest manifest,
     Map<String, String> env,
     ClusterConfig file) {
 
   /** A value and what gave it: a flag, a variable, a key of a document, or null for the default. */
-  record Resolved<T>(T value, String source) {}
+  record Resolved<T>(@Nullable T value, @Nullable String source) {}
 
   /** The command line's flags and extra config (parsed here), the environment and the file. */
   static Sources of(JobResolver.Flags flags, Map<String, String> env, ClusterConfig file) {
@@ -34,17 +35,26 @@ record Sources(
   }
 
   /** These sources with {@code manifest}'s values. */
-  Sources withManifest(Manifest manifest) {
+  Sources withManifest(@Nullable Manifest manifest) {
     return new Sources(flags, extraConfig, manifest, env, file);
   }
 
+  /**
+   * The value of a setting with a default, never null: every source's value, and every parser's but
+   * {@link Setting#ADDRESSING}'s, is not null either.
+   */
   <T> T value(Setting<T> setting) {
+    return Objects.requireNonNull(valueOrNull(setting), "a setting with a default has a value");
+  }
+
+  /** The value of a setting without a default, null when no source gives one. */
+  <T> @Nullable T valueOrNull(Setting<T> setting) {
     return resolve(setting).value();
   }
 
   <T> Resolved<T> resolve(Setting<T> setting) {
     // Stream.of reads every source, in order, before one is chosen.
-    Resolved<T> fromFile = fromFile(setting);
+    @Nullable Resolved<T> fromFile = fromFile(setting);
     Resolved<T> chosen =
         Stream.of(
                 fromFlag(setting),
@@ -64,32 +74,36 @@ record Sources(
     return chosen;
   }
 
-  private <T> Resolved<T> fromFlag(Setting<T> setting) {
+  private <T> @Nullable Resolved<T> fromFlag(Setting<T> setting) {
     String text = setting.flag() == null ? null : flags.get(setting.flag());
-    return text == null ? null : parse(setting, setting.flag(), text);
+    return text == null
+        ? null
+        : parse(setting, Objects.requireNonNull(setting.flag(), "its text was given"), text);
   }
 
-  private <T> Resolved<T> fromExtraConfig(Setting<T> setting) {
+  private <T> @Nullable Resolved<T> fromExtraConfig(Setting<T> setting) {
     T value = setting.extraConfig() == null ? null : setting.extraConfig().apply(extraConfig);
     return value == null
         ? null
         : new Resolved<>(value, "--download-extra-config " + setting.extraConfigKey());
   }
 
-  private <T> Resolved<T> fromManifest(Setting<T> setting) {
+  private <T> @Nullable Resolved<T> fromManifest(Setting<T> setting) {
     T value =
         setting.manifest() == null || manifest == null ? null : setting.manifest().apply(manifest);
     return value == null ? null : new Resolved<>(value, "--manifest " + setting.name());
   }
 
-  private <T> Resolved<T> fromEnvironment(Setting<T> setting) {
+  private <T> @Nullable Resolved<T> fromEnvironment(Setting<T> setting) {
     String variable =
         setting.variables().stream().filter(v -> env.get(v) != null).findFirst().orElse(null);
     String text = variable == null ? null : env.get(variable);
-    return text == null || text.isBlank() ? null : parse(setting, variable, text);
+    return text == null || text.isBlank()
+        ? null
+        : parse(setting, Objects.requireNonNull(variable, "its text was set"), text);
   }
 
-  private <T> Resolved<T> fromFile(Setting<T> setting) {
+  private <T> @Nullable Resolved<T> fromFile(Setting<T> setting) {
     T value = setting.file() == null ? null : setting.file().apply(file);
     return value == null ? null : new Resolved<>(value, "--config " + setting.fileKey());
   }

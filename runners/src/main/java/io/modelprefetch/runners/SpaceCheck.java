@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Refuses a run, before anything is written, whose bytes still to fetch exceed {@code --max-bytes}
@@ -28,7 +29,10 @@ final class SpaceCheck {
    * @throws UsageException one line naming both sizes
    */
   static void check(
-      ListingPlan plan, Long maxBytes, ToLongFunction<Path> usableSpace, boolean localDestination) {
+      ListingPlan plan,
+      @Nullable Long maxBytes,
+      ToLongFunction<Path> usableSpace,
+      boolean localDestination) {
     long toFetch = plan.bytesToFetch();
     if (maxBytes != null && toFetch > maxBytes) {
       throw new UsageException(
@@ -63,7 +67,7 @@ final class SpaceCheck {
     }
   }
 
-  private static Path firstExisting(Path path) {
+  private static @Nullable Path firstExisting(Path path) {
     Path p = path;
     while (p != null && !Files.exists(p)) {
       p = p.getParent();

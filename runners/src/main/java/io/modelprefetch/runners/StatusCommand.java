@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,19 +46,19 @@ final class StatusCommand implements Callable<Integer> {
       description =
           "The destination root, as given to run. Env: DOWNLOADER_LOCAL_DIR. Default: "
               + JobResolver.DEFAULT_LOCAL_DIR)
-  String localDir;
+  @Nullable String localDir;
 
   @Option(
       names = "--model-name",
       paramLabel = "NAME",
       description = "Only this model (repeatable); a model without a folder is listed as missing.")
-  List<String> modelNames;
+  @Nullable List<String> modelNames;
 
   @Option(
       names = "--manifest",
       paramLabel = "FILE",
       description = "Only the models of this manifest (its localDir unless --local-dir is given).")
-  Path manifest;
+  @Nullable Path manifest;
 
   @Option(names = "--json", description = "Print one JSON document instead of one line per model.")
   boolean json;
@@ -78,14 +79,13 @@ final class StatusCommand implements Callable<Integer> {
         throw new UsageException(e.getMessage());
       }
     }
+    String fromEnvironment = blankToNull(context.env().get("DOWNLOADER_LOCAL_DIR"));
     String given =
         localDir != null
             ? localDir
             : models != null && models.localDir() != null
                 ? models.localDir()
-                : blankToNull(context.env().get("DOWNLOADER_LOCAL_DIR")) != null
-                    ? context.env().get("DOWNLOADER_LOCAL_DIR")
-                    : JobResolver.DEFAULT_LOCAL_DIR;
+                : fromEnvironment != null ? fromEnvironment : JobResolver.DEFAULT_LOCAL_DIR;
     if (HadoopFiles.isUri(given)) {
       throw new UsageException(
           "--local-dir '" + given + "': status reads local folders only; give the folder path");
@@ -130,7 +130,7 @@ final class StatusCommand implements Callable<Integer> {
    * The folders to report: those named, or the manifest's, or every model folder under {@code
    * root}.
    */
-  private List<Path> folders(Path root, Manifest models) throws IOException {
+  private List<Path> folders(Path root, @Nullable Manifest models) throws IOException {
     Set<String> names = new LinkedHashSet<>();
     if (modelNames != null) {
       names.addAll(modelNames);
@@ -232,7 +232,7 @@ final class StatusCommand implements Callable<Integer> {
                 .writeValueAsString(document));
   }
 
-  private static String blankToNull(String s) {
+  private static @Nullable String blankToNull(@Nullable String s) {
     return s == null || s.isBlank() ? null : s;
   }
 }

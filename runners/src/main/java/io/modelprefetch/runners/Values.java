@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Parses option and environment values, naming the input in every error. */
 final class Values {
@@ -146,7 +147,7 @@ final class Values {
   }
 
   /** {@code auto} (null), {@code virtual} or {@code path}, any case; null when not given. */
-  static EndpointResolver.Addressing addressing(String source, String value) {
+  static EndpointResolver.@Nullable Addressing addressing(String source, @Nullable String value) {
     if (value == null) {
       return null;
     }

@@ -119,14 +119,14 @@ class ClusterConfigTest {
 
     assertEquals(
         io.modelprefetch.transforms.s3.EndpointResolver.Addressing.VIRTUAL_HOSTED,
-        Sources.of(run.flags(), Map.of(), file).value(Setting.ADDRESSING));
+        Sources.of(run.flags(), Map.of(), file).valueOrNull(Setting.ADDRESSING));
     assertEquals(
         new RunnerChoice(RunnerChoice.Kind.FLINK, RunnerChoice.LOCAL, 3), run.runnerChoice(file));
     run.connection.addressing = "auto";
     run.runner = "direct";
     run.parallelism = 1;
     assertNull(
-        Sources.of(run.flags(), Map.of(), file).value(Setting.ADDRESSING),
+        Sources.of(run.flags(), Map.of(), file).valueOrNull(Setting.ADDRESSING),
         "--addressing auto wins over the file's virtual");
     assertEquals(new RunnerChoice(RunnerChoice.Kind.DIRECT, null, 1), run.runnerChoice(file));
   }

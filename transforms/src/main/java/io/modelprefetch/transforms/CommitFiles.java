@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +26,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gathers the ranges of each object, verifies the whole file with the strongest evidence available
@@ -73,8 +75,9 @@ public final class CommitFiles
 
   static final class CommitFn extends DoFn<KV<String, Iterable<FetchedRange>>, FileResult> {
     private final FetchSettings settings;
-    private transient S3Clients.Lease clients;
-    private transient FetchRuntime runtime;
+    // Null until @Setup and after @Teardown; read through requireNonNull.
+    private transient S3Clients.@Nullable Lease clients;
+    private transient @Nullable FetchRuntime runtime;
 
     CommitFn(FetchSettings settings) {
       this.settings = settings;
@@ -102,8 +105,8 @@ public final class CommitFiles
       for (TreeMap<Integer, FetchedRange> file : files.values()) {
         verified.add(
             FileAttempt.verifyAsync(
-                runtime,
-                clients::get,
+                Objects.requireNonNull(runtime, "set in @Setup"),
+                Objects.requireNonNull(clients, "set in @Setup")::get,
                 CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
       }
       for (CompletableFuture<FileAttempt.Outcome> file : verified) {

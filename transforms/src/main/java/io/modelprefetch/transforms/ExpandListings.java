@@ -9,6 +9,7 @@ import io.modelprefetch.transforms.model.ModelSource;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.s3.S3Clients;
 import java.util.List;
+import java.util.Objects;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -20,6 +21,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -157,7 +159,7 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
     private final FetchSettings settings;
     private final TupleTag<ObjectRef> objects;
     private final TupleTag<FileResult> results;
-    private transient FetchRuntime runtime;
+    private transient @Nullable FetchRuntime runtime; // null until @Setup and after @Teardown
 
     ReportFn(FetchSettings settings, TupleTag<ObjectRef> objects, TupleTag<FileResult> results) {
       this.settings = settings;
@@ -172,12 +174,13 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
 
     @ProcessElement
     public void process(@Element Listing.Entry entry, MultiOutputReceiver out) {
-      ProgressListener progress = runtime.progress();
+      ProgressListener progress = Objects.requireNonNull(runtime, "set in @Setup").progress();
       switch (entry.kind()) {
         case OBJECT -> {
+          ObjectRef object = Objects.requireNonNull(entry.object(), "an OBJECT entry has one");
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();
-          progress.listed(entry.object());
-          out.get(objects).output(entry.object());
+          progress.listed(object);
+          out.get(objects).output(object);
         }
         case REFUSED -> {
           PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_LISTED).inc();

@@ -7,6 +7,7 @@ import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Clients;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Fetches each range with a ranged GET and writes it in place into the object's temporary file.
@@ -72,11 +74,12 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
    */
   static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
     private final FetchSettings settings;
-    private transient S3Clients.Lease clients;
-    private transient FetchRuntime runtime;
+    // Null until @Setup (bundle: @StartBundle) and after @Teardown; read through requireNonNull.
+    private transient S3Clients.@Nullable Lease clients;
+    private transient @Nullable FetchRuntime runtime;
     private final TupleTag<FetchedRange> fetched;
     private final TupleTag<FileResult> committed;
-    private transient BundleFetch bundle;
+    private transient @Nullable BundleFetch bundle;
 
     FetchFn(
         FetchSettings settings, TupleTag<FetchedRange> fetched, TupleTag<FileResult> committed) {
@@ -93,18 +96,21 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
 
     @StartBundle
     public void startBundle() {
-      bundle = new BundleFetch(runtime, clients::get);
+      bundle =
+          new BundleFetch(
+              Objects.requireNonNull(runtime, "set in @Setup"),
+              Objects.requireNonNull(clients, "set in @Setup")::get);
     }
 
     @ProcessElement
     public void process(@Element RangeTask task) {
-      bundle.add(task);
+      Objects.requireNonNull(bundle, "set in @StartBundle").add(task);
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context)
         throws InterruptedException, ExecutionException {
-      for (BundleFetch.File file : bundle.finish()) {
+      for (BundleFetch.File file : Objects.requireNonNull(bundle, "set in @StartBundle").finish()) {
         file.ranges().forEach(PrefetchMetrics::countRange);
         if (file.committed() != null) {
           context.output(

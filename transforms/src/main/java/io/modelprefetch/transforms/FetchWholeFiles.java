@@ -8,10 +8,12 @@ import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import java.io.IOException;
+import java.util.Objects;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Fetches objects for a Hadoop file system destination ({@link HadoopFiles}): each object whole on
@@ -43,9 +45,10 @@ public final class FetchWholeFiles
   /** Fetches, verifies and publishes each object ({@link WholeFiles}), counting the outcome. */
   static final class WholeFileFn extends DoFn<ObjectRef, FileResult> {
     private final FetchSettings settings;
-    private transient S3Clients.Lease clients;
-    private transient FetchRuntime runtime;
-    private transient WholeFiles files;
+    // Null until @Setup and after @Teardown; read through requireNonNull.
+    private transient S3Clients.@Nullable Lease clients;
+    private transient @Nullable FetchRuntime runtime;
+    private transient @Nullable WholeFiles files;
 
     WholeFileFn(FetchSettings settings) {
       this.settings = settings;
@@ -61,7 +64,7 @@ public final class FetchWholeFiles
     @ProcessElement
     public void process(@Element ObjectRef object, OutputReceiver<FileResult> out)
         throws IOException, InterruptedException {
-      WholeFiles.Fetched fetched = files.fetch(object);
+      WholeFiles.Fetched fetched = Objects.requireNonNull(files, "set in @Setup").fetch(object);
       if (fetched instanceof WholeFiles.Present present) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_PRESENT).inc();
         out.output(present.result());

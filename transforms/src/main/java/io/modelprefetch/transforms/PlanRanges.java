@@ -8,6 +8,7 @@ import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.verify.DigestPlan;
+import java.util.Objects;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -15,6 +16,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides, per object, whether it must be fetched and how. An object already present with the same
@@ -67,11 +69,12 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
   /** Plans each object ({@link Planner}) and routes the outcome, counting it. */
   static final class PlanFn extends DoFn<ObjectRef, RangeTask> {
     private final FetchSettings settings;
-    private transient S3Clients.Lease clients;
-    private transient FetchRuntime runtime;
+    // Null until @Setup and after @Teardown; read through requireNonNull.
+    private transient S3Clients.@Nullable Lease clients;
+    private transient @Nullable FetchRuntime runtime;
     private final TupleTag<RangeTask> ranges;
     private final TupleTag<FileResult> results;
-    private transient Planner planner;
+    private transient @Nullable Planner planner;
 
     PlanFn(FetchSettings settings, TupleTag<RangeTask> ranges, TupleTag<FileResult> results) {
       this.settings = settings;
@@ -88,7 +91,9 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
 
     @ProcessElement
     public void process(@Element ObjectRef object, MultiOutputReceiver out) {
-      Planner.Planned planned = planner.plan(clients.get(object.client()), object);
+      Planner.Planned planned =
+          Objects.requireNonNull(planner, "set in @Setup")
+              .plan(Objects.requireNonNull(clients, "set in @Setup").get(object.client()), object);
       if (planned instanceof Planner.Ranges toFetch) {
         PrefetchMetrics.counter(PrefetchMetrics.RANGES_RESUMED).inc(toFetch.resumed());
         toFetch.tasks().forEach(out.get(ranges)::output);

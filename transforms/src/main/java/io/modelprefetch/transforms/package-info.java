@@ -9,4 +9,7 @@
  * Beam-free engine ({@link io.modelprefetch.transforms.engine}) and maps its result to outputs and
  * counters. Only this package depends on Beam.
  */
+@NullMarked
 package io.modelprefetch.transforms;
+
+import org.jspecify.annotations.NullMarked;

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -32,6 +33,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.apache.http.conn.ssl.DefaultHostnameVerifier;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -105,7 +107,7 @@ public final class Doctor {
       try {
         out.println("OK   " + step + ": " + Printable.oneLine(check(step, host, port, https)));
       } catch (StepFailed e) {
-        out.println("FAIL " + step + ": " + Printable.oneLine(e.getMessage()));
+        out.println("FAIL " + step + ": " + Printable.oneLine(String.valueOf(e.getMessage())));
         out.println("     fix: " + e.fix);
         failed = step;
       }
@@ -209,7 +211,8 @@ public final class Doctor {
     }
     try {
       // The SDK's HTTP client checks names with this verifier: what it accepts, the fetch accepts.
-      new DefaultHostnameVerifier().verify(host, trust.chain[0]);
+      new DefaultHostnameVerifier()
+          .verify(host, Objects.requireNonNull(trust.chain, "the handshake gave a chain")[0]);
     } catch (SSLException e) {
       throw new StepFailed(
           "the certificate " + certificate(trust.chain) + " does not cover " + host,
@@ -333,7 +336,7 @@ public final class Doctor {
     return host.contains(":") || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
   }
 
-  private static String firstLine(String s) {
+  private static String firstLine(@Nullable String s) {
     if (s == null) {
       return "";
     }
@@ -344,7 +347,7 @@ public final class Doctor {
   /** Keeps the chain the server sent, also when the delegate rejects it. */
   private static final class RecordingTrustManager implements X509TrustManager {
     private final X509TrustManager delegate;
-    X509Certificate[] chain;
+    X509Certificate @Nullable [] chain;
 
     RecordingTrustManager(X509TrustManager delegate) {
       this.delegate = delegate;

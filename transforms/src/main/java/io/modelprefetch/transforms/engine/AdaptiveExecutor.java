@@ -14,6 +14,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs tasks with at most {@link ConcurrencyController#limit()} of them at once, lowest priority
@@ -39,7 +40,7 @@ public final class AdaptiveExecutor {
   private final String threadNamePrefix;
   private final LongSupplier nanoClock;
   private final long idleTimeoutNanos;
-  private final ScheduledExecutorService sampler; // null when sampled by hand
+  private final @Nullable ScheduledExecutorService sampler; // null when sampled by hand
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition startable = lock.newCondition();

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -30,7 +31,7 @@ public final class BundleFetch {
    * (some ranges went to other workers), null: its ranges are to be gathered and verified after the
    * step.
    */
-  public record File(List<FetchedRange> ranges, FileAttempt.Outcome committed) {}
+  public record File(List<FetchedRange> ranges, FileAttempt.@Nullable Outcome committed) {}
 
   private final FetchRuntime runtime;
   private final Function<ClientRecipe, S3Client> clients;
@@ -40,7 +41,7 @@ public final class BundleFetch {
   /** One file's ranges seen in this bundle, by index, and its verification once they are all in. */
   private static final class InBundle {
     final TreeMap<Integer, CompletableFuture<FetchedRange>> ranges = new TreeMap<>();
-    CompletableFuture<FileAttempt.Outcome> verified;
+    @Nullable CompletableFuture<FileAttempt.Outcome> verified;
   }
 
   public BundleFetch(FetchRuntime runtime, Function<ClientRecipe, S3Client> clients) {

@@ -25,7 +25,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a fetched file against what its {@link DigestPlan} computed while the bytes passed, and
@@ -92,12 +94,12 @@ public final class Evidence {
    *     their part digests), else null
    */
   public record Verdict(
-      String verifiedBy,
+      @Nullable String verifiedBy,
       List<String> checks,
-      String mismatch,
+      @Nullable String mismatch,
       boolean layoutGuessed,
-      String fingerprint) {
-    public Verdict(String verifiedBy, List<String> checks, String mismatch) {
+      @Nullable String fingerprint) {
+    public Verdict(@Nullable String verifiedBy, List<String> checks, @Nullable String mismatch) {
       this(verifiedBy, checks, mismatch, false, null);
     }
 
@@ -107,7 +109,7 @@ public final class Evidence {
   }
 
   /** A check's mismatch; {@code fingerprint} non-null when it rests on a guessed part layout. */
-  private record Mismatch(String message, String fingerprint) {
+  private record Mismatch(String message, @Nullable String fingerprint) {
     static Mismatch definite(String message) {
       return new Mismatch(message, null);
     }
@@ -191,13 +193,13 @@ public final class Evidence {
     return new Verdict(strongest, checks, null);
   }
 
-  private static void add(List<Mismatch> mismatches, Mismatch mismatch) {
+  private static void add(List<Mismatch> mismatches, @Nullable Mismatch mismatch) {
     if (mismatch != null) {
       mismatches.add(mismatch);
     }
   }
 
-  private static Mismatch pass(List<String> checks, String name) {
+  private static @Nullable Mismatch pass(List<String> checks, String name) {
     checks.add(name);
     return null;
   }
@@ -207,20 +209,20 @@ public final class Evidence {
     return algorithm.name().toLowerCase(Locale.ROOT) + (composite ? COMPOSITE_SUFFIX : "");
   }
 
-  private static Mismatch checkCrc(
+  private static @Nullable Mismatch checkCrc(
       ObjectRef object, DigestPlan plan, List<FetchedRange> ranges, List<String> checks) {
+    CrcAlgorithm crc = Objects.requireNonNull(plan.crc(), "checked when the plan computes a CRC");
     List<BlockCrcs> spans = new ArrayList<>();
     for (FetchedRange r : ranges) {
       if (r.digests().crcs() == null) {
         return Mismatch.definite(
-            crcName(plan.crc(), false) + ": range " + r.task().index() + " computed no CRC");
+            crcName(crc, false) + ": range " + r.task().index() + " computed no CRC");
       }
       spans.add(r.digests().crcs());
     }
     BlockCrcs crcs = BlockCrcs.concat(spans);
     StoredEvidence known = plan.known();
-    StoredChecksum stored = known.checksum();
-    if (plan.crc() == CrcAlgorithm.CRC64ECMA) {
+    if (crc == CrcAlgorithm.CRC64ECMA) {
       String actual = Long.toUnsignedString(crcs.crc());
       return actual.equals(known.tosCrc64())
           ? pass(checks, CRC64)
@@ -233,13 +235,16 @@ public final class Evidence {
                   + "), got "
                   + actual);
     }
+    // Any other CRC is the stored checksum's (DigestPlan.choose).
+    StoredChecksum stored =
+        Objects.requireNonNull(known.checksum(), "a CRC other than TOS's is the stored checksum's");
     String header = stored.algorithm().headerName();
     if (!stored.composite()) {
-      String actual = Base64.getEncoder().encodeToString(plan.crc().toBytes(crcs.crc()));
+      String actual = Base64.getEncoder().encodeToString(crc.toBytes(crcs.crc()));
       return stored.matchesCrc(crcs.crc())
-          ? pass(checks, crcName(plan.crc(), false))
+          ? pass(checks, crcName(crc, false))
           : Mismatch.definite(
-              crcName(plan.crc(), false)
+              crcName(crc, false)
                   + ": expected "
                   + stored.base64()
                   + " ("
@@ -260,10 +265,10 @@ public final class Evidence {
       candidates.addAll(MultipartLayout.wholeMibPartSizes(object.sizeBytes(), stored.partCount()));
     }
     if (!crcs.matchingPartSizes(stored, candidates).isEmpty()) {
-      return pass(checks, crcName(plan.crc(), true));
+      return pass(checks, crcName(crc, true));
     }
-    String name = crcName(plan.crc(), true);
-    String fingerprint = exact > 0 ? null : plan.crc() + ":" + Long.toUnsignedString(crcs.crc());
+    String name = crcName(crc, true);
+    String fingerprint = exact > 0 ? null : crc + ":" + Long.toUnsignedString(crcs.crc());
     if (candidates.isEmpty()) {
       return new Mismatch(
           name
@@ -299,7 +304,7 @@ public final class Evidence {
         fingerprint);
   }
 
-  private static Mismatch checkSha(
+  private static @Nullable Mismatch checkSha(
       DigestPlan plan,
       StoredChecksum stored,
       List<FetchedRange> ranges,
@@ -364,7 +369,7 @@ public final class Evidence {
                 + " parts");
   }
 
-  private static Mismatch checkMultipartMd5(
+  private static @Nullable Mismatch checkMultipartMd5(
       DigestPlan plan, List<FetchedRange> ranges, String etag, List<String> checks) {
     String first = null;
     String fingerprint = null;

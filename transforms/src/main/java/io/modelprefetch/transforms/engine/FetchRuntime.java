@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the fetches of one JVM share for one set of {@link FetchSettings}: the executor that runs
@@ -89,7 +91,7 @@ public final class FetchRuntime {
    * ProgressListener#NONE}.
    */
   public ProgressListener progress() {
-    return WATCHER.get();
+    return Objects.requireNonNull(WATCHER.get(), "set to NONE when no listener watches");
   }
 
   /**
@@ -187,7 +189,7 @@ public final class FetchRuntime {
    * The small GETs for {@code recipe}, built on first use; null when the SDK must fetch (a proxy is
    * configured).
    */
-  public SmallGets smallGets(ClientRecipe recipe) {
+  public @Nullable SmallGets smallGets(ClientRecipe recipe) {
     return smallGets
         .computeIfAbsent(recipe, r -> Optional.ofNullable(SmallGets.of(r)))
         .orElse(null);

@@ -16,9 +16,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -73,7 +75,7 @@ public final class FileAttempt {
   private int refetches;
   private final List<FetchedRange> refetched = new ArrayList<>();
   private boolean restarted;
-  private String
+  private @Nullable String
       guessedFingerprint; // the bytes of the last fetch whose part layout no guess matched
 
   public FileAttempt(
@@ -134,7 +136,7 @@ public final class FileAttempt {
       }
       var failed = ranges.stream().filter(r -> !r.ok()).findFirst();
       if (failed.isPresent()) {
-        return fail(failed.get().error());
+        return fail(Objects.requireNonNull(failed.get().error(), "a range not ok has its error"));
       }
       int expected = ranges.get(0).task().count();
       if (ranges.size() != expected) {
@@ -147,7 +149,7 @@ public final class FileAttempt {
         return fail(IoErrors.describe("read", LocalFiles.temporary(object), e));
       }
       if (verdict.layoutGuessed()) {
-        if (verdict.fingerprint().equals(guessedFingerprint)) {
+        if (guessedFingerprint != null && guessedFingerprint.equals(verdict.fingerprint())) {
           // The same bytes twice: what the store holds, uploaded with a part size not guessed.
           LOG.warn(
               "{}: {}; the same bytes came twice, so they are what the store holds, uploaded with another"
@@ -205,7 +207,8 @@ public final class FileAttempt {
         LOG.warn("{}: {}", Printable.escape(object.uri()), Printable.oneLine(note));
       }
       if (structure.isFailed()) {
-        return fail(malformed(structure.failure()))
+        return fail(malformed(
+                Objects.requireNonNull(structure.failure(), "a failed structure says why")))
             .withStructure(Structure.Status.FAILED, structure.notes());
       }
     }
@@ -236,7 +239,7 @@ public final class FileAttempt {
   }
 
   /** Restarts once from the object's current version; returns why it cannot, or null. */
-  private String restartFromNewVersion() throws InterruptedException {
+  private @Nullable String restartFromNewVersion() throws InterruptedException {
     if (restarted) {
       return "the object changed again during the download (ETag no longer " + object.etag() + ")";
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The whole-object digests (MD5, SHA-256, SHA-1: see {@code DigestPlan#wholeDigests}) of objects
@@ -90,7 +91,7 @@ public final class InOrderDigests {
    *
    * @return the claim, or null when the range is not next (it is read back once it is)
    */
-  public Stream claim(RangeTask task) {
+  public @Nullable Stream claim(RangeTask task) {
     Digest digest = digestOf(task);
     synchronized (digest) {
       if (digest.draining || digest.next != task.index()) {
@@ -144,7 +145,7 @@ public final class InOrderDigests {
    * @param streamed the claim whose bytes were fed while they passed, or null
    * @return the object's digests (hex, by JDK name) when this call completed them, else null
    */
-  public Map<String, String> landed(RangeTask task, Stream streamed) {
+  public @Nullable Map<String, String> landed(RangeTask task, @Nullable Stream streamed) {
     String key = key(task.object());
     Digest digest;
     if (streamed != null) {
@@ -181,6 +182,8 @@ public final class InOrderDigests {
         }
         if (file == null) {
           file = FileChannel.open(LocalFiles.temporary(task.object()), StandardOpenOption.READ);
+        }
+        if (buffer == null) {
           buffer = ByteBuffer.allocate(BUFFER_BYTES);
         }
         readInto(file, inOrder, digest, buffer);
@@ -230,7 +233,7 @@ public final class InOrderDigests {
     return LocalFiles.temporary(object).toString();
   }
 
-  private static void closeQuietly(FileChannel file) {
+  private static void closeQuietly(@Nullable FileChannel file) {
     if (file != null) {
       try {
         file.close();

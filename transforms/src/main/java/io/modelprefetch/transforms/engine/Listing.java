@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -76,7 +78,7 @@ public final class Listing {
    * The model's failure when its folder (or its bookkeeping) is a link or of the wrong kind, else
    * null.
    */
-  private static List<Entry> refusal(ModelSource model) {
+  private static @Nullable List<Entry> refusal(ModelSource model) {
     String refusal =
         HadoopFiles.isUri(model.modelDir())
             ? null
@@ -107,7 +109,11 @@ public final class Listing {
   }
 
   /** One report of a listing, as data: it can be handed over, encoded and reported again. */
-  public record Entry(Kind kind, ObjectRef object, FileResult result, String relativePath)
+  public record Entry(
+      Kind kind,
+      @Nullable ObjectRef object,
+      @Nullable FileResult result,
+      @Nullable String relativePath)
       implements Serializable {
 
     /** What an entry reports. */
@@ -125,10 +131,14 @@ public final class Listing {
     /** Tells {@code sink} what this entry reports. */
     public void reportTo(Sink sink) {
       switch (kind) {
-        case OBJECT -> sink.object(object);
-        case REFUSED -> sink.refused(result);
-        case FILTERED -> sink.filtered(relativePath);
-        case MODEL_FAILED -> sink.modelFailed(result);
+        case OBJECT ->
+            sink.object(Objects.requireNonNull(object, "an OBJECT entry has its object"));
+        case REFUSED ->
+            sink.refused(Objects.requireNonNull(result, "a REFUSED entry has a result"));
+        case FILTERED ->
+            sink.filtered(Objects.requireNonNull(relativePath, "a FILTERED entry has a path"));
+        case MODEL_FAILED ->
+            sink.modelFailed(Objects.requireNonNull(result, "a MODEL_FAILED entry has a result"));
       }
     }
   }
@@ -190,9 +200,10 @@ public final class Listing {
       ModelListing listing = attachListings ? modelListing() : null;
       List<Entry> out = new ArrayList<>(entries.size());
       for (Entry e : entries) {
+        ObjectRef object = e.kind() == Entry.Kind.OBJECT ? e.object() : null;
         out.add(
-            listing != null && e.kind() == Entry.Kind.OBJECT && e.object().needsListing()
-                ? new Entry(Entry.Kind.OBJECT, e.object().withListing(listing), null, null)
+            listing != null && object != null && object.needsListing()
+                ? new Entry(Entry.Kind.OBJECT, object.withListing(listing), null, null)
                 : e);
       }
       return out;
@@ -206,7 +217,8 @@ public final class Listing {
       Set<String> dropped = new HashSet<>();
       for (Entry e : entries) {
         if (e.kind() == Entry.Kind.OBJECT) {
-          kept.add(e.object().relativePath());
+          kept.add(
+              Objects.requireNonNull(e.object(), "an OBJECT entry has its object").relativePath());
         } else if (e.kind() == Entry.Kind.FILTERED) {
           dropped.add(e.relativePath());
         }

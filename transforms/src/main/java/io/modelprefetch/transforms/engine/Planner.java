@@ -18,7 +18,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -100,7 +102,7 @@ public final class Planner {
    * What a killed run left at the object's temporary path (the entry itself: a link is not
    * followed), or null when nothing is there.
    */
-  private static BasicFileAttributes leftover(ObjectRef object) {
+  private static @Nullable BasicFileAttributes leftover(ObjectRef object) {
     try {
       return Files.readAttributes(
           LocalFiles.temporary(object), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -114,7 +116,7 @@ public final class Planner {
    * object's size with one name (a hard link elsewhere is never written into).
    */
   private static List<RangeTask> resumable(
-      ObjectRef object, List<RangeTask> tasks, BasicFileAttributes leftover) {
+      ObjectRef object, List<RangeTask> tasks, @Nullable BasicFileAttributes leftover) {
     if (leftover == null
         || !leftover.isRegularFile()
         || leftover.size() != object.sizeBytes()
@@ -138,13 +140,16 @@ public final class Planner {
    * ({@link LocalFiles#createdByFetch}) and no killed run left one behind ({@code leftover});
    * returns why it could not, or null.
    */
-  private static String prepare(ObjectRef object, int ranges, boolean leftover) {
+  private static @Nullable String prepare(ObjectRef object, int ranges, boolean leftover) {
     Path temporary = LocalFiles.temporary(object);
     try {
       Journal.clear(object);
       LocalFiles.partsFolder(object.model(), true).close();
       // File.getUsableSpace is one statvfs; Files.getFileStore re-reads the mount table each call.
-      long free = temporary.getParent().toFile().getUsableSpace();
+      long free =
+          Objects.requireNonNull(temporary.getParent(), "in the parts folder")
+              .toFile()
+              .getUsableSpace();
       if (free < object.sizeBytes()) {
         return "not enough space in "
             + Printable.escape(object.model().modelDir())

@@ -2,6 +2,7 @@ package io.modelprefetch.transforms.engine;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether a GET's answer holds the bytes asked for. Checked on every range, whatever the
@@ -24,10 +25,10 @@ public final class RangeAnswer {
    * @param contentRange the {@code Content-Range} header, or null
    * @param contentLength the {@code Content-Length}, or null when the server sent none
    */
-  public static String problem(
+  public static @Nullable String problem(
       int status,
-      String contentRange,
-      Long contentLength,
+      @Nullable String contentRange,
+      @Nullable Long contentLength,
       long first,
       long lastInclusive,
       long objectBytes) {
@@ -85,11 +86,11 @@ public final class RangeAnswer {
     return null;
   }
 
-  private static String lengthNote(Long contentLength) {
+  private static String lengthNote(@Nullable Long contentLength) {
     return contentLength == null ? "" : ", " + contentLength + " bytes";
   }
 
-  private static String quoted(String header) {
+  private static String quoted(@Nullable String header) {
     return header == null ? "(none)" : "'" + header + "'";
   }
 }

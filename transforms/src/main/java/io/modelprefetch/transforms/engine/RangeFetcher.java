@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -194,7 +195,7 @@ public final class RangeFetcher {
    * Hands a landed range to the object's in-order digests; the range that completes them carries
    * them.
    */
-  private FetchedRange inOrder(FetchedRange range, InOrderDigests.Stream streamed) {
+  private FetchedRange inOrder(FetchedRange range, InOrderDigests.@Nullable Stream streamed) {
     if (!InOrderDigests.appliesTo(range.task(), settings)) {
       return range;
     }
@@ -206,7 +207,7 @@ public final class RangeFetcher {
    * A range a killed run wrote, read back from the temporary file for its digests; null when the
    * file cannot be read there (the range is then fetched again).
    */
-  private FetchedRange readBack(RangeTask task) {
+  private @Nullable FetchedRange readBack(RangeTask task) {
     DigestPlan plan = task.plan();
     if (!plan.computesDigests()) {
       return new FetchedRange(task, 0, plan, RangeDigests.Result.NONE, Map.of(), 0, null, false);
@@ -258,7 +259,7 @@ public final class RangeFetcher {
   private final class Transfer {
     private final RangeTask task;
     private long bytes;
-    private InOrderDigests.Stream
+    private InOrderDigests.@Nullable Stream
         inOrder; // this range's bytes feed the object's digests as they pass
 
     Transfer(RangeTask task) {

@@ -6,4 +6,7 @@
  * it in {@code @Teardown}, and the last release shuts them down. No mutable static state lives
  * outside the runtime.
  */
+@NullMarked
 package io.modelprefetch.transforms.engine;
+
+import org.jspecify.annotations.NullMarked;

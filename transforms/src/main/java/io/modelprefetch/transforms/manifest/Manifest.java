@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A manifest of models, in YAML or JSON:
@@ -31,17 +32,22 @@ import java.util.stream.Collectors;
  * </pre>
  */
 public record Manifest(
-    @JsonProperty("localDir") String localDir, @JsonProperty("models") List<Entry> models) {
+    @JsonProperty("localDir") @Nullable String localDir,
+    @JsonProperty("models") List<Entry> models) {
 
   /** One model of the manifest. */
   public record Entry(
       @JsonProperty("uri") String uri,
-      @JsonProperty("name") String name,
-      @JsonProperty("include") List<String> include,
-      @JsonProperty("exclude") List<String> exclude,
-      @JsonProperty("sha256") Map<String, String> sha256) {
+      @JsonProperty("name") @Nullable String name,
+      @JsonProperty("include") @Nullable List<String> include,
+      @JsonProperty("exclude") @Nullable List<String> exclude,
+      @JsonProperty("sha256") @Nullable Map<String, String> sha256) {
 
-    public Entry(String uri, String name, List<String> include, List<String> exclude) {
+    public Entry(
+        String uri,
+        @Nullable String name,
+        @Nullable List<String> include,
+        @Nullable List<String> exclude) {
       this(uri, name, include, exclude, null);
     }
 

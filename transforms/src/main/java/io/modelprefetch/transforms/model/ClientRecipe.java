@@ -1,6 +1,7 @@
 package io.modelprefetch.transforms.model;
 
 import java.io.Serializable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one S3-compatible client configuration every listing and fetch uses: a serializable recipe
@@ -16,12 +17,12 @@ import java.io.Serializable;
  * @param maxConnections the HTTP connection pool size
  */
 public record ClientRecipe(
-    String endpoint,
+    @Nullable String endpoint,
     String region,
     boolean pathStyle,
     boolean checksumWhenRequired,
     CredentialsSource credentials,
-    String caBundlePath,
+    @Nullable String caBundlePath,
     int maxConnections)
     implements Serializable {
 

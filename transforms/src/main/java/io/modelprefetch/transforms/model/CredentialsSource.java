@@ -1,12 +1,13 @@
 package io.modelprefetch.transforms.model;
 
 import java.io.Serializable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a worker finds its credentials. Holds no secret: only the kind of source, and for keys
  * given on the command line, a handle to them in the launching JVM.
  */
-public record CredentialsSource(Type type, String handle) implements Serializable {
+public record CredentialsSource(Type type, @Nullable String handle) implements Serializable {
 
   /** The kinds of credential source. */
   public enum Type {

@@ -4,6 +4,7 @@ import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.verify.RangeDigests;
 import java.io.Serializable;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of one range: written in place and durable, or failed with {@code error}.
@@ -25,7 +26,7 @@ public record FetchedRange(
     RangeDigests.Result digests,
     Map<RetryCause, Integer> retriesByCause,
     long fetchMillis,
-    String error,
+    @Nullable String error,
     boolean objectChanged)
     implements Serializable {
 

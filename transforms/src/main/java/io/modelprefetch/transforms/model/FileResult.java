@@ -3,6 +3,7 @@ package io.modelprefetch.transforms.model;
 import io.modelprefetch.transforms.structure.Structure;
 import java.io.Serializable;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome for one object, or for a whole model when {@code relativePath} is null (a listing
@@ -21,15 +22,15 @@ import java.util.List;
 public record FileResult(
     ModelKey model,
     String uri,
-    String relativePath,
+    @Nullable String relativePath,
     long sizeBytes,
-    String etag,
-    String verifiedBy,
+    @Nullable String etag,
+    @Nullable String verifiedBy,
     List<String> checks,
     Status status,
     long bytesFetched,
     int retries,
-    String error,
+    @Nullable String error,
     Structure.Status structure,
     List<String> structureNotes)
     implements Serializable {
@@ -58,15 +59,15 @@ public record FileResult(
   public FileResult(
       ModelKey model,
       String uri,
-      String relativePath,
+      @Nullable String relativePath,
       long sizeBytes,
-      String etag,
-      String verifiedBy,
+      @Nullable String etag,
+      @Nullable String verifiedBy,
       List<String> checks,
       Status status,
       long bytesFetched,
       int retries,
-      String error) {
+      @Nullable String error) {
     this(
         model,
         uri,

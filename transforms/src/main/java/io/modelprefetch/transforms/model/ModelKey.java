@@ -1,6 +1,7 @@
 package io.modelprefetch.transforms.model;
 
 import java.io.Serializable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The identity of a model in results: its name, URI and destination folder (a local path, or a
@@ -8,7 +9,7 @@ import java.io.Serializable;
  *
  * @param destination the client recipe of an {@code s3a://} destination, else null
  */
-public record ModelKey(String name, String uri, String modelDir, ClientRecipe destination)
+public record ModelKey(String name, String uri, String modelDir, @Nullable ClientRecipe destination)
     implements Serializable {
 
   public ModelKey(String name, String uri, String modelDir) {

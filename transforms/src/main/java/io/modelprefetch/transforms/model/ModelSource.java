@@ -2,6 +2,7 @@ package io.modelprefetch.transforms.model;
 
 import java.io.Serializable;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One model to prefetch: where it is, what of it to take, and where it goes.
@@ -23,7 +24,7 @@ public record ModelSource(
     Filters filters,
     ClientRecipe client,
     Map<String, String> sha256,
-    ClientRecipe destination)
+    @Nullable ClientRecipe destination)
     implements Serializable {
 
   public ModelSource {

@@ -4,6 +4,7 @@ import io.modelprefetch.transforms.structure.ModelListing;
 import io.modelprefetch.transforms.structure.ModelStructure;
 import io.modelprefetch.transforms.structure.Structure;
 import java.io.Serializable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One listed object and where it lands. The ETag is as the store sent it, quotes included.
@@ -23,9 +24,9 @@ public record ObjectRef(
     String relativePath,
     long sizeBytes,
     String etag,
-    String expectedSha256,
+    @Nullable String expectedSha256,
     ClientRecipe client,
-    ModelListing listing)
+    @Nullable ModelListing listing)
     implements Serializable {
 
   /** An object without the model's listing (anything but a shard index, or the check is off). */
@@ -37,7 +38,7 @@ public record ObjectRef(
       String relativePath,
       long sizeBytes,
       String etag,
-      String expectedSha256,
+      @Nullable String expectedSha256,
       ClientRecipe client) {
     this(model, scheme, bucket, key, relativePath, sizeBytes, etag, expectedSha256, client, null);
   }

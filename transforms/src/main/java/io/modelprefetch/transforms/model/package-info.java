@@ -5,4 +5,7 @@
  * io.modelprefetch.transforms.verify} and {@link io.modelprefetch.transforms.structure} for the
  * evidence they carry.
  */
+@NullMarked
 package io.modelprefetch.transforms.model;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,7 @@ import io.modelprefetch.transforms.text.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Maps object keys to safe paths under a model directory.
@@ -148,7 +149,7 @@ public final class DestinationPaths {
   }
 
   /** Either a relative path or the reason the key was refused. */
-  public record Mapping(String relativePath, String refusal) {
+  public record Mapping(@Nullable String relativePath, @Nullable String refusal) {
     static Mapping refused(String why) {
       return new Mapping(null, why);
     }

@@ -20,6 +20,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON report of a run: status, totals, one entry per model and one per object, in a stable
@@ -201,7 +202,7 @@ public final class Report {
     }
   }
 
-  private static String suffix(String fix) {
+  private static String suffix(@Nullable String fix) {
     return fix == null ? "" : "; " + fix;
   }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the endpoint and region a user gave into the endpoint, signing region and addressing style
@@ -37,21 +38,25 @@ public final class EndpointResolver {
     }
   }
 
-  /** What the user gave; {@code endpoint}, {@code region} and {@code addressing} may be null. */
+  /**
+   * What the user gave; {@code endpoint}, {@code region} and {@code addressing} may be null, and so
+   * may the source of a value that is null (nothing gave it).
+   */
   public record Request(
       ObjectUri.Scheme scheme,
       String bucket,
-      String endpoint,
-      String endpointSource,
-      String region,
-      String regionSource,
-      Addressing addressing) {}
+      @Nullable String endpoint,
+      @Nullable String endpointSource,
+      @Nullable String region,
+      @Nullable String regionSource,
+      @Nullable Addressing addressing) {}
 
   /**
    * What is used. {@code endpoint} is null for AWS's own endpoints, which the SDK derives from the
    * region. {@code note} says in plain words what was rewritten, or is null.
    */
-  public record Resolved(String endpoint, String region, Addressing addressing, String note) {}
+  public record Resolved(
+      @Nullable String endpoint, String region, Addressing addressing, @Nullable String note) {}
 
   static final String DEFAULT_REGION = "us-east-1";
 
@@ -81,10 +86,10 @@ public final class EndpointResolver {
    */
   public static Resolved resolve(Request request) {
     String givenRegion = blankToNull(request.region());
-    if (blankToNull(request.endpoint()) == null) {
+    String given = blankToNull(request.endpoint());
+    if (given == null) {
       return defaultEndpoint(request, givenRegion);
     }
-    String given = request.endpoint().strip();
     List<String> changes = new ArrayList<>();
     boolean noScheme = !given.contains("://");
     String withScheme = noScheme ? "https://" + given : given;
@@ -215,7 +220,7 @@ public final class EndpointResolver {
     return new Resolved(endpoint, region, addressing, note);
   }
 
-  private static Resolved defaultEndpoint(Request request, String givenRegion) {
+  private static Resolved defaultEndpoint(Request request, @Nullable String givenRegion) {
     Addressing addressing =
         request.addressing() == null ? Addressing.VIRTUAL_HOSTED : request.addressing();
     if (request.scheme() == ObjectUri.Scheme.TOS) {
@@ -238,7 +243,7 @@ public final class EndpointResolver {
       Pattern.compile(
           "(?:.*\\.)?s3[.-](?:dualstack\\.)?([a-z]{2}(?:-[a-z]+)+-\\d)\\.amazonaws\\.com(?:\\.cn)?");
 
-  private static String awsRegion(String host) {
+  private static @Nullable String awsRegion(String host) {
     Matcher aws = AWS_HOST.matcher(host);
     return aws.matches() ? aws.group(1) : null;
   }
@@ -273,7 +278,7 @@ public final class EndpointResolver {
     return Addressing.PATH_STYLE;
   }
 
-  private static String blankToNull(String s) {
+  private static @Nullable String blankToNull(@Nullable String s) {
     return s == null || s.isBlank() ? null : s.strip();
   }
 }

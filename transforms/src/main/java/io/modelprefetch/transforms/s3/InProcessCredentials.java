@@ -3,7 +3,9 @@ package io.modelprefetch.transforms.s3;
 import io.modelprefetch.transforms.model.CredentialsSource;
 import io.modelprefetch.transforms.text.Redaction;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
@@ -20,7 +22,7 @@ public final class InProcessCredentials {
 
   /** Registers keys and returns the credential source that refers to them. */
   public static CredentialsSource register(
-      String handle, String accessKey, String secretKey, String sessionToken) {
+      String handle, String accessKey, String secretKey, @Nullable String sessionToken) {
     // Whatever logs or throws later, these values never reach this process's output.
     Redaction.addSecret(secretKey);
     Redaction.addSecret(sessionToken);
@@ -33,8 +35,10 @@ public final class InProcessCredentials {
   }
 
   /** The keys of an in-process source, or null for every other kind (resolved by its SDK chain). */
-  public static AwsCredentials resolve(CredentialsSource source) {
-    return source.type() == CredentialsSource.Type.IN_PROCESS ? lookup(source.handle()) : null;
+  public static @Nullable AwsCredentials resolve(CredentialsSource source) {
+    return source.type() == CredentialsSource.Type.IN_PROCESS
+        ? lookup(Objects.requireNonNull(source.handle(), "an in-process source has a handle"))
+        : null;
   }
 
   static AwsCredentials lookup(String handle) {

@@ -1,6 +1,7 @@
 package io.modelprefetch.transforms.s3;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -16,7 +17,7 @@ public interface Lister {
    *
    * @throws SdkException when the request fails otherwise
    */
-  Listed head(String bucket, String key);
+  @Nullable Listed head(String bucket, String key);
 
   /**
    * One page of the objects under {@code prefix}, from {@code continuationToken} (null for the
@@ -24,7 +25,7 @@ public interface Lister {
    *
    * @throws SdkException when the request fails
    */
-  Page page(String bucket, String prefix, String continuationToken);
+  Page page(String bucket, String prefix, @Nullable String continuationToken);
 
   /**
    * One object as the store lists it.

@@ -3,6 +3,7 @@ package io.modelprefetch.transforms.s3;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -27,7 +28,12 @@ public interface RangeSource {
    * @throws IOException when {@link SmallGets}' connection fails (the SDK raises an {@link
    *     software.amazon.awssdk.core.exception.SdkClientException} with the I/O error as its cause)
    */
-  Response get(String bucket, String key, String etag, String range, boolean checksumMode)
+  Response get(
+      String bucket,
+      String key,
+      @Nullable String etag,
+      @Nullable String range,
+      boolean checksumMode)
       throws IOException;
 
   /**
@@ -42,13 +48,13 @@ public interface RangeSource {
     int status();
 
     /** The {@code Content-Range} header, or null. */
-    String contentRange();
+    @Nullable String contentRange();
 
     /** The {@code Content-Length}, or -1 when the server sent none. */
     long contentLength();
 
     /** The first value of a response header (the name in any case), or null. */
-    String header(String name);
+    @Nullable String header(String name);
 
     /**
      * Ends the exchange from another thread (a stalled body): a read in progress fails, the

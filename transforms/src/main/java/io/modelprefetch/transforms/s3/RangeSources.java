@@ -1,5 +1,6 @@
 package io.modelprefetch.transforms.s3;
 
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -14,10 +15,10 @@ public final class RangeSources {
   /** Ranges up to this size are fetched through {@link SmallGets}. */
   public static final long SMALL_RANGE_BYTES = 1 << 20;
 
-  private final SmallGets small; // null: the SDK fetches every range
+  private final @Nullable SmallGets small; // null: the SDK fetches every range
   private final RangeSource sdk;
 
-  private RangeSources(SmallGets small, RangeSource sdk) {
+  private RangeSources(@Nullable SmallGets small, RangeSource sdk) {
     this.small = small;
     this.sdk = sdk;
   }
@@ -28,7 +29,7 @@ public final class RangeSources {
    * @param small the recipe's small GETs ({@link SmallGets#of}), or null when a proxy is configured
    * @param sdk the recipe's client for ranged GETs, which its owner keeps and closes
    */
-  public static RangeSources of(SmallGets small, S3Client sdk) {
+  public static RangeSources of(@Nullable SmallGets small, S3Client sdk) {
     return new RangeSources(small, RangeSource.sdk(sdk));
   }
 

@@ -18,6 +18,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
@@ -26,6 +27,7 @@ import javax.net.ssl.X509TrustManager;
 import org.apache.http.HttpHost;
 import org.apache.http.conn.socket.ConnectionSocketFactory;
 import org.apache.http.protocol.HttpContext;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -209,7 +211,7 @@ public final class S3Clients {
    * The trust of {@code recipe}'s CA bundle, or null when the JVM's default trust serves: no
    * bundle, or a plain {@code http://} endpoint, which never makes a TLS connection.
    */
-  static TrustManager[] bundleTrust(ClientRecipe recipe) {
+  static TrustManager @Nullable [] bundleTrust(ClientRecipe recipe) {
     return usesTls(recipe) && recipe.caBundlePath() != null
         ? trustManagers(Path.of(recipe.caBundlePath()))
         : null;
@@ -223,7 +225,9 @@ public final class S3Clients {
   static AwsCredentialsProvider credentials(CredentialsSource source) {
     return switch (source.type()) {
       case IN_PROCESS -> {
-        var credentials = InProcessCredentials.lookup(source.handle());
+        var credentials =
+            InProcessCredentials.lookup(
+                Objects.requireNonNull(source.handle(), "an in-process source has a handle"));
         yield () -> credentials;
       }
       case ANONYMOUS -> AnonymousCredentialsProvider.create();

@@ -3,6 +3,8 @@ package io.modelprefetch.transforms.s3;
 import io.modelprefetch.transforms.model.RetryCause;
 import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -66,7 +68,7 @@ public final class S3Errors {
    * Exceed…Limit}.
    */
   private static boolean throttled(S3Exception s3) {
-    String code = errorCode(s3) == null ? "" : errorCode(s3);
+    String code = Objects.requireNonNullElse(errorCode(s3), "");
     return s3.statusCode() == 429
         || s3.statusCode() == 503
         || code.equals("SlowDown")
@@ -75,7 +77,7 @@ public final class S3Errors {
   }
 
   /** The TLS failure in {@code e}'s causes, if any. */
-  private static javax.net.ssl.SSLException tlsFailure(Throwable e) {
+  private static javax.net.ssl.@Nullable SSLException tlsFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof javax.net.ssl.SSLException ssl) {
         return ssl;
@@ -149,7 +151,7 @@ public final class S3Errors {
    * The likely cause of {@code e} and what to do, in plain words, or null when there is nothing
    * more to say than the error itself. The run and {@code prefetch doctor} both use it.
    */
-  public static String explain(Throwable e) {
+  public static @Nullable String explain(Throwable e) {
     if (e instanceof NoSuchBucketException) {
       return "check the bucket name and the endpoint's region";
     }
@@ -187,12 +189,12 @@ public final class S3Errors {
   public static final String CERTIFICATE_NOT_TRUSTED =
       "the server's certificate is not trusted: set AWS_CA_BUNDLE to a PEM file of its CA";
 
-  private static String errorCode(S3Exception s3) {
+  private static @Nullable String errorCode(S3Exception s3) {
     String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
     return code == null || code.isBlank() ? null : code;
   }
 
-  private static String hint(int status, String code) {
+  private static @Nullable String hint(int status, @Nullable String code) {
     String c = code == null ? "" : code;
     if (c.equals("InvalidAccessKeyId") || c.equals("SignatureDoesNotMatch")) {
       return "the access key or secret key is wrong";
@@ -237,7 +239,8 @@ public final class S3Errors {
 
   /** A response body the stall watchdog ended: it delivered too little for too long. */
   public static final class StalledBodyException extends IOException {
-    public StalledBodyException(long received, java.time.Duration window, Throwable cause) {
+    public StalledBodyException(
+        long received, java.time.Duration window, @Nullable Throwable cause) {
       super(
           "response body stalled after "
               + received

@@ -2,6 +2,7 @@ package io.modelprefetch.transforms.s3;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -19,7 +20,7 @@ final class SdkLister implements Lister {
   }
 
   @Override
-  public Listed head(String bucket, String key) {
+  public @Nullable Listed head(String bucket, String key) {
     HeadObjectResponse head;
     try {
       head = s3.headObject(b -> b.bucket(bucket).key(key));
@@ -33,7 +34,7 @@ final class SdkLister implements Lister {
   }
 
   @Override
-  public Page page(String bucket, String prefix, String continuationToken) {
+  public Page page(String bucket, String prefix, @Nullable String continuationToken) {
     ListObjectsV2Request.Builder request =
         ListObjectsV2Request.builder().bucket(bucket).prefix(prefix);
     ListObjectsV2Response response =

@@ -2,6 +2,7 @@ package io.modelprefetch.transforms.s3;
 
 import java.io.IOException;
 import java.io.InputStream;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -20,7 +21,12 @@ final class SdkRangeSource implements RangeSource {
   }
 
   @Override
-  public Response get(String bucket, String key, String etag, String range, boolean checksumMode) {
+  public Response get(
+      String bucket,
+      String key,
+      @Nullable String etag,
+      @Nullable String range,
+      boolean checksumMode) {
     GetObjectRequest.Builder request =
         GetObjectRequest.builder().bucket(bucket).key(key).ifMatch(etag);
     if (range != null) {
@@ -46,7 +52,7 @@ final class SdkRangeSource implements RangeSource {
     }
 
     @Override
-    public String contentRange() {
+    public @Nullable String contentRange() {
       return in.response().contentRange();
     }
 
@@ -57,7 +63,7 @@ final class SdkRangeSource implements RangeSource {
     }
 
     @Override
-    public String header(String name) {
+    public @Nullable String header(String name) {
       return in.response().sdkHttpResponse().firstMatchingHeader(name).orElse(null);
     }
 

@@ -24,6 +24,7 @@ import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -100,7 +101,7 @@ public final class SmallGets implements RangeSource {
   private final S3Utilities urls;
   private final String region;
   private final AwsCredentialsProvider credentials;
-  private final SSLSocketFactory tls; // null: the JVM's default trust
+  private final @Nullable SSLSocketFactory tls; // null: the JVM's default trust
   private final Map<String, Optional<String>> bucketUrls = new ConcurrentHashMap<>();
 
   private SmallGets(ClientRecipe recipe) {
@@ -125,7 +126,7 @@ public final class SmallGets implements RangeSource {
    * configured and the SDK must fetch. Build one per recipe and keep it: {@code FetchRuntime} holds
    * them.
    */
-  public static SmallGets of(ClientRecipe recipe) {
+  public static @Nullable SmallGets of(ClientRecipe recipe) {
     return proxyConfigured() ? null : new SmallGets(recipe);
   }
 
@@ -162,7 +163,7 @@ public final class SmallGets implements RangeSource {
     }
 
     @Override
-    public String contentRange() {
+    public @Nullable String contentRange() {
       return connection.getHeaderField("Content-Range");
     }
 
@@ -177,7 +178,7 @@ public final class SmallGets implements RangeSource {
     }
 
     @Override
-    public String header(String name) {
+    public @Nullable String header(String name) {
       return connection.getHeaderField(name);
     }
 
@@ -203,7 +204,12 @@ public final class SmallGets implements RangeSource {
    *     bucket}
    */
   @Override
-  public Response get(String bucket, String key, String etag, String range, boolean checksumMode)
+  public Response get(
+      String bucket,
+      String key,
+      @Nullable String etag,
+      @Nullable String range,
+      boolean checksumMode)
       throws IOException {
     Optional<String> base = bucketUrls.computeIfAbsent(bucket, this::bucketUrl);
     if (base.isEmpty()) {
@@ -336,7 +342,7 @@ public final class SmallGets implements RangeSource {
    * code is a plain {@link S3Exception}. {@code SmallGetsIT} checks the answers a GET can meet
    * against the SDK's own.
    */
-  private static S3Exception.Builder modeled(String code) {
+  private static S3Exception.Builder modeled(@Nullable String code) {
     return switch (code == null ? "" : code) {
       case "AccessDenied" -> AccessDeniedException.builder();
       case "AnnotationLimitExceeded" -> AnnotationLimitExceededException.builder();
@@ -404,7 +410,7 @@ public final class SmallGets implements RangeSource {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  private static SSLSocketFactory socketFactory(TrustManager[] trust, String caBundle) {
+  private static SSLSocketFactory socketFactory(TrustManager[] trust, @Nullable String caBundle) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, trust, null);

@@ -4,4 +4,7 @@
  * io.modelprefetch.transforms.model.ClientRecipe}, listing answers, error mapping, and the JDK
  * client for small GETs.
  */
+@NullMarked
 package io.modelprefetch.transforms.s3;
+
+import org.jspecify.annotations.NullMarked;

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * {@code <model>/.prefetch/complete.json}: written last, after every file of the model is in place
@@ -112,6 +113,12 @@ public final class CompletionMarker {
       super(message);
       addSuppressed(
           cause); // not the cause: the message already says it, and callers print the root cause
+    }
+
+    /** Never null: made with the line that says what failed. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
     }
   }
 }

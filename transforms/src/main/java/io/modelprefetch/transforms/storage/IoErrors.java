@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Local I/O failures in one line: what could not be done to which path, why in plain words, and
@@ -25,11 +26,11 @@ public final class IoErrors {
    * UnsafePathException}.
    */
   public static String describe(String action, Path path, IOException e) {
-    if (e instanceof UnsafePathException) {
-      return e.getMessage();
+    if (e instanceof UnsafePathException unsafe) {
+      return unsafe.getMessage();
     }
-    if (e instanceof LocalFiles.LocalWriteException) {
-      return e.getMessage();
+    if (e instanceof LocalFiles.LocalWriteException write) {
+      return write.getMessage();
     }
     String fix = fix(e);
     return "cannot "
@@ -46,8 +47,8 @@ public final class IoErrors {
    * device}).
    */
   public static String reason(IOException e) {
-    if (e instanceof UnsafePathException) {
-      return e.getMessage();
+    if (e instanceof UnsafePathException unsafe) {
+      return unsafe.getMessage();
     }
     if (e instanceof FileSystemException fs) {
       if (fs.getReason() != null) {
@@ -76,7 +77,7 @@ public final class IoErrors {
   }
 
   /** What to do about {@code e}, or null when the reason says it all. */
-  public static String fix(IOException e) {
+  public static @Nullable String fix(IOException e) {
     String reason =
         String.valueOf(e instanceof FileSystemException fs ? fs.getReason() : e.getMessage())
             .toLowerCase(Locale.ROOT);

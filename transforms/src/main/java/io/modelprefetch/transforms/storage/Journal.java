@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What is already written of a temporary file, so a killed run resumes where it stopped: one small
@@ -32,7 +33,7 @@ public final class Journal {
   private static final String FORMAT = "v2";
 
   /** This boot's id, or null where the system does not say. */
-  public static final String BOOT_ID = readBootId();
+  public static final @Nullable String BOOT_ID = readBootId();
 
   private Journal() {}
 
@@ -41,7 +42,7 @@ public final class Journal {
     return BOOT_ID == null;
   }
 
-  private static String readBootId() {
+  private static @Nullable String readBootId() {
     try {
       String id =
           Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII)
@@ -146,7 +147,7 @@ public final class Journal {
     }
   }
 
-  private static String orDash(String s) {
+  private static String orDash(@Nullable String s) {
     return s == null ? "-" : s;
   }
 }

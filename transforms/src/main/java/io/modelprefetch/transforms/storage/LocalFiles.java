@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The layout of a model on a POSIX file system and the steps that write it.
@@ -139,7 +140,7 @@ public final class LocalFiles {
    * Why {@code object} cannot be written in place, or null: a folder on the way to it below the
    * model folder is a symbolic link or a file. Looks without following links and writes nothing.
    */
-  public static String unsafe(ObjectRef object) {
+  public static @Nullable String unsafe(ObjectRef object) {
     Path modelDir = Path.of(object.model().modelDir()).toAbsolutePath().normalize();
     String folder = targetPlace(object).folder();
     Path at = modelDir;
@@ -182,7 +183,7 @@ public final class LocalFiles {
    * The text of the regular file at {@code path}, not following a link there; null when there is
    * none.
    */
-  private static String readNoFollow(Path path) throws IOException {
+  private static @Nullable String readNoFollow(Path path) throws IOException {
     try (FileChannel channel =
         FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       long size = channel.size();
@@ -244,9 +245,15 @@ public final class LocalFiles {
       super(message(path, cause), cause);
     }
 
+    /** Never null: made from the path and the cause. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
+    }
+
     private static String message(Path path, IOException cause) {
-      if (cause instanceof UnsafePathException) {
-        return cause.getMessage();
+      if (cause instanceof UnsafePathException unsafe) {
+        return unsafe.getMessage();
       }
       String fix = IoErrors.fix(cause);
       return "cannot write "

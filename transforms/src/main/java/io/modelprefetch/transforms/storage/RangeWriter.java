@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes one range's bytes, in order, at their place in the object's temporary file.
@@ -54,13 +56,13 @@ public final class RangeWriter implements Closeable {
 
   private final Path file;
   private final FileChannel channel;
-  private FileChannel direct; // null: buffered
-  private final ByteBuffer staging;
+  private @Nullable FileChannel direct; // null: buffered
+  private final @Nullable ByteBuffer staging;
   private final int alignment;
   private long position; // where the next byte goes
 
   private RangeWriter(
-      Path file, FileChannel channel, FileChannel direct, int alignment, long position) {
+      Path file, FileChannel channel, @Nullable FileChannel direct, int alignment, long position) {
     this.file = file;
     this.channel = channel;
     this.direct = direct;
@@ -85,7 +87,9 @@ public final class RangeWriter implements Closeable {
               ? parts.channel(name, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
               : parts.channel(name, StandardOpenOption.WRITE);
       int alignment =
-          directIo && task.lengthBytes() >= DIRECT_MIN_BYTES ? alignment(file.getParent()) : 0;
+          directIo && task.lengthBytes() >= DIRECT_MIN_BYTES
+              ? alignment(Objects.requireNonNull(file.getParent(), "in the parts folder"))
+              : 0;
       FileChannel direct = null;
       if (alignment > 0 && task.first() % alignment == 0) {
         try {
@@ -114,15 +118,16 @@ public final class RangeWriter implements Closeable {
       position += length;
       return;
     }
+    ByteBuffer buffer = Objects.requireNonNull(staging, "a direct writer stages its bytes");
     int off = offset;
     int left = length;
     while (left > 0) {
-      int take = Math.min(left, staging.remaining());
-      staging.put(bytes, off, take);
+      int take = Math.min(left, buffer.remaining());
+      buffer.put(bytes, off, take);
       off += take;
       left -= take;
-      if (!staging.hasRemaining()) {
-        flushStaging(staging.position());
+      if (!buffer.hasRemaining()) {
+        flushStaging(buffer.position());
         if (direct == null) { // the file system refused direct I/O: the rest goes buffered
           write(bytes, off, left);
           return;
@@ -168,25 +173,27 @@ public final class RangeWriter implements Closeable {
 
   /** Writes the first {@code bytes} staged, and keeps what follows them staged. */
   private void flushStaging(int bytes) throws LocalFiles.LocalWriteException {
-    int staged = staging.position();
-    staging.flip().limit(bytes);
+    ByteBuffer buffer = Objects.requireNonNull(staging, "a direct writer stages its bytes");
+    FileChannel to = Objects.requireNonNull(direct, "staged bytes are flushed while direct");
+    int staged = buffer.position();
+    buffer.flip().limit(bytes);
     try {
       long at = position;
-      while (staging.hasRemaining()) {
-        at += direct.write(staging, at);
+      while (buffer.hasRemaining()) {
+        at += to.write(buffer, at);
       }
     } catch (IOException e) {
       // A file system may accept O_DIRECT at open and refuse it on write; a buffered write then
       // decides. A full disk fails both, and leaves direct I/O on for later ranges.
-      staging.position(0).limit(bytes);
-      writeBuffered(staging, position);
+      buffer.position(0).limit(bytes);
+      writeBuffered(buffer, position);
       ALIGNMENT.put(file.getParent(), 0);
-      closeQuietly(direct);
+      closeQuietly(to);
       direct = null;
     }
     position += bytes;
-    staging.limit(staged).position(bytes);
-    staging.compact();
+    buffer.limit(staged).position(bytes);
+    buffer.compact();
   }
 
   /** Writes all of {@code buffer} at {@code at} through the page cache. */

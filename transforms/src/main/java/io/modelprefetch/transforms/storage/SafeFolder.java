@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A folder at or below a model folder, held open and worked on without following symbolic links.
@@ -104,7 +105,7 @@ public final class SafeFolder implements Closeable {
    * file, or its lock is a link or a folder. Looks without following links and writes nothing; a
    * missing one is fine (it is created when needed).
    */
-  public static String modelRefusal(Path modelDir) {
+  public static @Nullable String modelRefusal(Path modelDir) {
     Path model = modelDir.toAbsolutePath().normalize();
     UnsafePathException unsafe = UnsafePathException.at(model, false);
     for (String folder :
@@ -176,7 +177,7 @@ public final class SafeFolder implements Closeable {
   /**
    * The attributes of {@code name} itself (a link is not followed), or null when nothing is there.
    */
-  public BasicFileAttributes attributes(String name) throws IOException {
+  public @Nullable BasicFileAttributes attributes(String name) throws IOException {
     try {
       return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, NO_FOLLOW)
           .readAttributes();
@@ -224,7 +225,8 @@ public final class SafeFolder implements Closeable {
     } catch (NoSuchFileException e) {
       // gone already
     } catch (FileSystemException e) {
-      if (attributes(name) != null && !attributes(name).isDirectory()) {
+      BasicFileAttributes there = attributes(name);
+      if (there != null && !there.isDirectory()) {
         delete(name); // a link or file took its place
       } else {
         throw located(name, e);
@@ -276,7 +278,7 @@ public final class SafeFolder implements Closeable {
    * The text of the regular file {@code name} (UTF-8), or null when it is missing or not a regular
    * file.
    */
-  public String readString(String name) throws IOException {
+  public @Nullable String readString(String name) throws IOException {
     BasicFileAttributes attributes = attributes(name);
     if (attributes == null || !attributes.isRegularFile()) {
       return null;

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A symbolic link, or a file or folder of the wrong kind, where model-prefetch would write below
@@ -28,7 +29,7 @@ public final class UnsafePathException extends FileSystemException {
    * folder is needed, or (when {@code fileExpected}) a folder where a file is needed. Looks at
    * {@code path} only, without following it.
    */
-  public static UnsafePathException at(Path path, boolean fileExpected) {
+  public static @Nullable UnsafePathException at(Path path, boolean fileExpected) {
     BasicFileAttributes attributes;
     try {
       attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

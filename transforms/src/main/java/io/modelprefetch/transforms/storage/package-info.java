@@ -3,4 +3,7 @@
  * symlink), range writers, the resume journal, the model lock, the completion marker and the
  * AIBrix-compatible sidecars.
  */
+@NullMarked
 package io.modelprefetch.transforms.storage;
+
+import org.jspecify.annotations.NullMarked;

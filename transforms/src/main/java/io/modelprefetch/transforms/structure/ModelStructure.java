@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which structural check applies to a file of a model, and its outcome: the one entry the commit
@@ -36,7 +38,7 @@ public final class ModelStructure {
    * The check that applies to {@code relativePath}: {@link Structure#SAFETENSORS}, {@link
    * Structure#SHARD_INDEX}, {@link Structure#JSON}, or null for none.
    */
-  public static String checkFor(String relativePath) {
+  public static @Nullable String checkFor(String relativePath) {
     String name = relativePath.substring(relativePath.lastIndexOf('/') + 1);
     if (name.endsWith(SAFETENSORS_SUFFIX)) {
       return Structure.SAFETENSORS;
@@ -56,7 +58,7 @@ public final class ModelStructure {
    * @throws IllegalArgumentException when {@code relativePath} is a shard index and {@code listing}
    *     is null
    */
-  public static Structure check(String relativePath, Path file, ModelListing listing)
+  public static Structure check(String relativePath, Path file, @Nullable ModelListing listing)
       throws IOException {
     String check = checkFor(relativePath);
     if (check == null) {
@@ -74,7 +76,7 @@ public final class ModelStructure {
     }
     try (InputStream in = Files.newInputStream(file)) {
       return check.equals(Structure.SHARD_INDEX)
-          ? ShardIndex.check(relativePath, in, listing)
+          ? ShardIndex.check(relativePath, in, Objects.requireNonNull(listing, "checked above"))
           : JsonDocument.check(in);
     }
   }

@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -278,9 +279,8 @@ public final class SafetensorsHeader {
         throw new Broken("tensor '" + name + "' has " + field + " twice");
       }
     }
-    String missing =
-        dtype == null ? "dtype" : shape == null ? "shape" : offsets == null ? "data_offsets" : null;
-    if (missing != null) {
+    if (dtype == null || shape == null || offsets == null) {
+      String missing = dtype == null ? "dtype" : shape == null ? "shape" : "data_offsets";
       throw new Broken("tensor '" + name + "' has no " + missing);
     }
     Integer bits = DTYPE_BITS.get(dtype);
@@ -426,15 +426,17 @@ public final class SafetensorsHeader {
     Tensor previous = null;
     for (Tensor tensor : tensors) {
       if (tensor.begin() < covered) {
+        Tensor overlapped =
+            Objects.requireNonNull(previous, "covered is 0 before the first tensor");
         throw new Broken(
             "tensor '"
                 + tensor.name()
                 + "' (data_offsets "
                 + tensor.offsets()
                 + ") overlaps tensor '"
-                + previous.name()
+                + overlapped.name()
                 + "' (data_offsets "
-                + previous.offsets()
+                + overlapped.offsets()
                 + ")");
       }
       if (tensor.begin() > covered) {

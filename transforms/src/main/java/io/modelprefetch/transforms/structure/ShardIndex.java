@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a shard index ({@code model.safetensors.index.json}, or any {@code *.index.json} with a
@@ -59,7 +60,7 @@ public final class ShardIndex {
    */
   private record Naming(
       String path, String prefix, int number, int count, String extension, int width) {
-    static Naming of(String path) {
+    static @Nullable Naming of(String path) {
       Matcher m = SHARD.matcher(path);
       if (!m.matches()) {
         return null;
@@ -259,7 +260,8 @@ public final class ShardIndex {
   }
 
   /** The distinct shard names of the weight_map, in their order; null when there is none. */
-  private static Set<String> weightMapShards(InputStream index) throws IOException, Broken {
+  private static @Nullable Set<String> weightMapShards(InputStream index)
+      throws IOException, Broken {
     try (JsonParser p = Json.open(JSON, index, "the index")) {
       JsonToken first = p.nextToken();
       if (first != JsonToken.START_OBJECT) {
@@ -314,7 +316,7 @@ public final class ShardIndex {
    * {@code name} relative to {@code folder} ({@code ""} or ending in {@code /}); null when outside
    * the model.
    */
-  static String resolve(String folder, String name) {
+  static @Nullable String resolve(String folder, String name) {
     if (name.startsWith("/")) {
       return null;
     }

@@ -3,6 +3,7 @@ package io.modelprefetch.transforms.structure;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The structural outcome of one file of a model: whether its bytes make a usable file of its kind
@@ -15,7 +16,8 @@ import java.util.Locale;
  *     {@link Status#FAILED}; it does not name the file (the caller does)
  * @param notes facts worth reporting that fail nothing (a shard the filters dropped, ...)
  */
-public record Structure(String check, Status status, String failure, List<String> notes)
+public record Structure(
+    @Nullable String check, Status status, @Nullable String failure, List<String> notes)
     implements Serializable {
 
   /** The header of a {@code *.safetensors} file: {@link SafetensorsHeader}. */

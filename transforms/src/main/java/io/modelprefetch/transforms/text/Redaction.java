@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Credentials taken out of a line of log output, whatever logged it: the SDK's signing logs, the
@@ -56,7 +57,7 @@ public final class Redaction {
   private Redaction() {}
 
   /** Hides {@code secret} (a secret key, a session token) wherever it appears from now on. */
-  public static void addSecret(String secret) {
+  public static void addSecret(@Nullable String secret) {
     if (secret != null && secret.strip().length() >= MIN_SECRET_LENGTH) {
       SECRETS.add(secret.strip());
     }

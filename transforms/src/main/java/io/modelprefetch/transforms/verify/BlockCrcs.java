@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.Checksum;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The CRCs of an object's consecutive fixed-size blocks over one span of it, computed while the
@@ -40,7 +41,7 @@ public final class BlockCrcs implements java.io.Serializable {
   private final long lengthBytes;
   private final long[] pieceCrcs;
   // Racy single-check idiom: any thread may compute it; the value is always the same.
-  private transient volatile long[] prefixCrcs;
+  private transient volatile long @Nullable [] prefixCrcs;
 
   private BlockCrcs(
       CrcAlgorithm algorithm,
@@ -198,7 +199,7 @@ public final class BlockCrcs implements java.io.Serializable {
     return crcOf(fromBytes, toBytes, null);
   }
 
-  private long crcOf(long fromBytes, long toBytes, Map<Long, CrcAlgorithm.Shift> shifts) {
+  private long crcOf(long fromBytes, long toBytes, @Nullable Map<Long, CrcAlgorithm.Shift> shifts) {
     long end = offsetBytes + lengthBytes;
     if (fromBytes < offsetBytes || toBytes > end || fromBytes > toBytes) {
       throw new IllegalArgumentException(

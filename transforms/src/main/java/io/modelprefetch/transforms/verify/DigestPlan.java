@@ -3,6 +3,7 @@ package io.modelprefetch.transforms.verify;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the fetch of one object computes while its bytes pass, chosen from what the store keeps
@@ -30,7 +31,7 @@ import java.util.List;
  */
 public record DigestPlan(
     StoredEvidence known,
-    CrcAlgorithm crc,
+    @Nullable CrcAlgorithm crc,
     List<String> wholeDigests,
     List<Long> partMd5Bytes,
     long shaPartBytes)

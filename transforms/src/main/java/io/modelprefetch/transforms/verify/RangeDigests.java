@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The digests one range computes as its bytes pass, by its object's {@link DigestPlan}: the CRCs of
@@ -29,7 +30,7 @@ public final class RangeDigests {
    * @param partShaHex the SHA-256 or SHA-1 of each part the range holds, for a composite SHA
    */
   public record Result(
-      BlockCrcs crcs,
+      @Nullable BlockCrcs crcs,
       Map<String, String> wholeHex,
       Map<Long, List<String>> partMd5Hex,
       List<String> partShaHex)
@@ -51,10 +52,10 @@ public final class RangeDigests {
     }
   }
 
-  private final BlockCrcs.Accumulator crcs;
+  private final BlockCrcs.@Nullable Accumulator crcs;
   private final Map<String, MessageDigest> whole = new LinkedHashMap<>();
   private final List<Parts> md5Parts = new ArrayList<>();
-  private final Parts shaParts;
+  private final @Nullable Parts shaParts;
 
   /**
    * Starts the digests of bytes {@code first..lastInclusive} of an object of {@code objectBytes}.

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A checksum an S3 store keeps with an object (its "additional checksum"), as {@code HeadObject} or
@@ -40,10 +41,10 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
     SHA1(20, null, "SHA-1");
 
     private final int valueBytes;
-    private final CrcAlgorithm crc;
-    private final String jdkDigest;
+    private final @Nullable CrcAlgorithm crc;
+    private final @Nullable String jdkDigest;
 
-    Algorithm(int valueBytes, CrcAlgorithm crc, String jdkDigest) {
+    Algorithm(int valueBytes, @Nullable CrcAlgorithm crc, @Nullable String jdkDigest) {
       this.valueBytes = valueBytes;
       this.crc = crc;
       this.jdkDigest = jdkDigest;
@@ -67,7 +68,7 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
     /**
      * The CRC, when the algorithm is one (combinable across ranges); null for SHA-256 and SHA-1.
      */
-    public CrcAlgorithm crc() {
+    public @Nullable CrcAlgorithm crc() {
       return crc;
     }
 
@@ -109,7 +110,7 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
     }
 
     /** The algorithm a response header carries, or null for any other header. */
-    public static Algorithm ofHeader(String headerName) {
+    public static @Nullable Algorithm ofHeader(@Nullable String headerName) {
       if (headerName == null) {
         return null;
       }
@@ -152,7 +153,7 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
    *
    * @throws IllegalArgumentException naming the header and the value when it is malformed
    */
-  public static StoredChecksum fromHeader(String name, String value, String typeHeader) {
+  public static StoredChecksum fromHeader(String name, String value, @Nullable String typeHeader) {
     Algorithm algorithm = Algorithm.ofHeader(name);
     if (algorithm == null) {
       throw new IllegalArgumentException(
@@ -171,7 +172,8 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
    *
    * @throws IllegalArgumentException naming the element and the value when it is malformed
    */
-  public static StoredChecksum fromXml(Algorithm algorithm, String value, String type) {
+  public static StoredChecksum fromXml(
+      Algorithm algorithm, @Nullable String value, @Nullable String type) {
     return parse(algorithm, algorithm.xmlName(), value, "ChecksumType", type);
   }
 
@@ -203,7 +205,11 @@ public record StoredChecksum(Algorithm algorithm, Type type, int partCount, Stri
   }
 
   private static StoredChecksum parse(
-      Algorithm algorithm, String name, String value, String typeName, String typeValue) {
+      Algorithm algorithm,
+      String name,
+      @Nullable String value,
+      String typeName,
+      @Nullable String typeValue) {
     String expected =
         "expected the base64 of a "
             + algorithm.valueBytes

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a store keeps about an object's content beyond its ETag, as the answer to a {@code
@@ -26,7 +27,11 @@ import java.util.regex.Pattern;
  *     object is then checked by what else it has)
  */
 public record StoredEvidence(
-    StoredChecksum checksum, String tosCrc64, String uploaderMd5Hex, long partBytes, String problem)
+    @Nullable StoredChecksum checksum,
+    @Nullable String tosCrc64,
+    @Nullable String uploaderMd5Hex,
+    long partBytes,
+    @Nullable String problem)
     implements Serializable {
 
   public static final StoredEvidence NONE = new StoredEvidence(null, null, null, 0, null);
@@ -47,7 +52,7 @@ public record StoredEvidence(
    * name and answers null when it is absent. A malformed value is left out and named in {@link
    * #problem}: it is no evidence, and the object is checked by what else it has.
    */
-  public static StoredEvidence fromHeaders(Function<String, String> header) {
+  public static StoredEvidence fromHeaders(Function<String, @Nullable String> header) {
     StoredChecksum checksum = null;
     String problem = null;
     String type = header.apply("x-amz-checksum-type");
@@ -81,7 +86,7 @@ public record StoredEvidence(
    * The whole object's MD5 that rclone or s3cmd recorded in its metadata, as lower-case hex, or
    * null.
    */
-  private static String uploaderMd5(Function<String, String> header) {
+  private static @Nullable String uploaderMd5(Function<String, @Nullable String> header) {
     String rclone = header.apply("x-amz-meta-md5chksum");
     if (rclone != null) {
       try {
