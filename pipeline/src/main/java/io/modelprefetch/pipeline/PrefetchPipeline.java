@@ -25,9 +25,9 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 
 /**
- * The prefetch graph: read manifest → expand listings → plan ranges → fetch ranges → verify and
- * commit → report (and each complete model's marker). Listings and ranges are redistributed after
- * each fan-out.
+ * The prefetch graph: read manifest → expand listings → plan ranges → fetch ranges (committing the
+ * files fetched in one bundle) → commit gathered files → report (and each complete model's marker).
+ * Listings and ranges are redistributed after each fan-out.
  */
 public final class PrefetchPipeline {
 
@@ -69,12 +69,14 @@ public final class PrefetchPipeline {
     } else {
       PlanRanges plan = PlanRanges.with(settings);
       PCollectionTuple planned = listed.objects().apply("Plan ranges", plan);
-      // Files whose ranges all came in one bundle are committed by the fetch step; the others'
-      // ranges (spread over workers) are gathered and committed after it.
+      // Files are committed in two named steps, the same way: a file whose ranges all came in one
+      // bundle by the fetch step ("Fetch ranges/Ranged GET and commit files fetched in one
+      // bundle"), with no shuffle and while the others download; the others' ranges (spread over
+      // workers, or partly resumed) are gathered by file and committed after it.
       FetchRanges fetch = FetchRanges.with(settings);
       PCollectionTuple fetched = planned.get(plan.ranges()).apply("Fetch ranges", fetch);
       PCollection<FileResult> committed =
-          fetched.get(fetch.fetched()).apply("Verify and commit", CommitFiles.with(settings));
+          fetched.get(fetch.fetched()).apply("Commit gathered files", CommitFiles.with(settings));
       outcomes =
           PCollectionList.of(listed.results())
               .and(planned.get(plan.results()))

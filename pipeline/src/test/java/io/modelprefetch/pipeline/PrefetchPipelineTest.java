@@ -61,7 +61,7 @@ class PrefetchPipelineTest {
             "Expand listings",
             "Plan ranges",
             "Fetch ranges",
-            "Verify and commit",
+            "Commit gathered files",
             "Gather outcomes",
             "Mark complete",
             "Report"),
@@ -87,32 +87,60 @@ class PrefetchPipelineTest {
             "Listings made before the run",
             "Plan ranges",
             "Fetch ranges",
-            "Verify and commit",
+            "Commit gathered files",
             "Gather outcomes",
             "Mark complete"),
         topLevelSteps(pipeline));
   }
 
+  @Test
+  void filesAreCommittedByTheFetchStepWhenInOneBundleAndOtherwiseAfterGathering() {
+    PrefetchOptions options = PipelineOptionsFactory.create().as(PrefetchOptions.class);
+    Pipeline pipeline = PrefetchPipeline.build(Pipeline.create(options), List.of(MODEL), List.of());
+
+    assertEquals(
+        List.of("Fetch ranges/Ranged GET and commit files fetched in one bundle"),
+        steps(pipeline, "Fetch ranges"));
+    assertEquals(
+        List.of(
+            "Commit gathered files/Key by file",
+            "Commit gathered files/Gather ranges",
+            "Commit gathered files/Verify and rename"),
+        steps(pipeline, "Commit gathered files"));
+  }
+
   private static List<String> topLevelSteps(Pipeline pipeline) {
-    List<String> topLevel = new ArrayList<>();
+    return steps(pipeline, null);
+  }
+
+  /** The full names of the steps directly inside {@code parent}, or at the top level for null. */
+  private static List<String> steps(Pipeline pipeline, String parent) {
+    List<String> steps = new ArrayList<>();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-            if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
-              topLevel.add(node.getFullName());
+            if (!node.isRootNode() && isIn(node)) {
+              steps.add(node.getFullName());
             }
             return CompositeBehavior.ENTER_TRANSFORM;
           }
 
           @Override
           public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-            if (node.getEnclosingNode().isRootNode()) {
-              topLevel.add(node.getFullName());
+            if (isIn(node)) {
+              steps.add(node.getFullName());
             }
           }
+
+          private boolean isIn(TransformHierarchy.Node node) {
+            TransformHierarchy.Node enclosing = node.getEnclosingNode();
+            return parent == null
+                ? enclosing.isRootNode()
+                : !enclosing.isRootNode() && enclosing.getFullName().equals(parent);
+          }
         });
-    return topLevel;
+    return steps;
   }
 
   @Test

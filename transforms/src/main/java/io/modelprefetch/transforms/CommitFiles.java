@@ -7,13 +7,7 @@ import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.s3.S3Clients;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -30,7 +24,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Gathers the ranges of each object, verifies the whole file with the strongest evidence available
- * ({@link Evidence}) and moves it to its final name.
+ * ({@link Evidence}) and moves it to its final name: the commit of every file {@link FetchRanges}
+ * did not commit in its bundle, the same one ({@link FileAttempt#commitAsync}).
  *
  * <p>A file whose evidence does not match is fetched again, up to {@link
  * FileAttempt#MAX_VERIFY_ATTEMPTS} times in all. An object that changed during the download (412 on
@@ -89,28 +84,17 @@ public final class CommitFiles
       runtime = FetchRuntime.acquire(settings);
     }
 
-    /** Verifies the files of one key (one file, or one bucket of them) in parallel. */
+    /** Commits the files of one key (one file, or one bucket of them) in parallel. */
     @ProcessElement
     public void process(
         @Element KV<String, Iterable<FetchedRange>> group, OutputReceiver<FileResult> out)
         throws InterruptedException, ExecutionException {
-      // A retried bundle may deliver a range twice; keep one per index, a good one if any.
-      Map<String, TreeMap<Integer, FetchedRange>> files = new LinkedHashMap<>();
-      for (FetchedRange range : group.getValue()) {
-        files
-            .computeIfAbsent(range.task().object().destinationKey(), k -> new TreeMap<>())
-            .merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
-      }
-      List<CompletableFuture<FileAttempt.Outcome>> verified = new ArrayList<>();
-      for (TreeMap<Integer, FetchedRange> file : files.values()) {
-        verified.add(
-            FileAttempt.verifyAsync(
-                Objects.requireNonNull(runtime, "set in @Setup"),
-                Objects.requireNonNull(clients, "set in @Setup")::get,
-                CompletableFuture.completedFuture(new ArrayList<>(file.values()))));
-      }
-      for (CompletableFuture<FileAttempt.Outcome> file : verified) {
-        out.output(PrefetchMetrics.counted(file.get()));
+      for (FileAttempt.Outcome file :
+          FileAttempt.commitGathered(
+              Objects.requireNonNull(runtime, "set in @Setup"),
+              Objects.requireNonNull(clients, "set in @Setup")::get,
+              group.getValue())) {
+        out.output(PrefetchMetrics.counted(file));
       }
     }
 

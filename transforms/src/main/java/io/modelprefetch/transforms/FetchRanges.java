@@ -2,6 +2,7 @@ package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.engine.BundleFetch;
 import io.modelprefetch.transforms.engine.FetchRuntime;
+import io.modelprefetch.transforms.engine.FileAttempt;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
@@ -24,11 +25,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Ranges run on the JVM's fetch runtime ({@link BundleFetch}), whose controller decides how many
  * are in flight, however the runner sizes its bundles. A file whose ranges all came in this bundle
- * is verified and published here as soon as its last range lands, on the verify pool, while the
- * other files are still downloading; it is emitted under {@link #committed()}. The ranges of any
- * other file (some were resumed from a killed run, or went to other workers) are emitted under
- * {@link #fetched()} for {@link CommitFiles} to gather. A range that fails after its retries
- * carries its error; verification turns it into a failed file.
+ * is committed here, in the step named so ("Ranged GET and commit files fetched in one bundle"), as
+ * soon as its last range lands, on the verify pool, while the other files are still downloading: it
+ * needs no shuffle, and its commit overlaps the rest of the download (on the DirectRunner a model's
+ * ranges are one bundle). It is emitted under {@link #committed()}. The ranges of any other file
+ * (some were resumed from a killed run, or went to other workers) are emitted under {@link
+ * #fetched()} for {@link CommitFiles} to gather. Both commit a file the same way, by {@link
+ * FileAttempt#commitAsync}. A range that fails after its retries carries its error; verification
+ * turns it into a failed file.
  */
 public final class FetchRanges extends PTransform<PCollection<RangeTask>, PCollectionTuple> {
 
@@ -60,7 +64,7 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
   public PCollectionTuple expand(PCollection<RangeTask> ranges) {
     PCollectionTuple out =
         ranges.apply(
-            "Ranged GET",
+            "Ranged GET and commit files fetched in one bundle",
             ParDo.of(new FetchFn(settings, fetched, committed))
                 .withOutputTags(fetched, TupleTagList.of(committed)));
     out.get(fetched).setCoder(Coders.FETCHED);

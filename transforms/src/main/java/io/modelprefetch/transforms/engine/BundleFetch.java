@@ -68,7 +68,7 @@ public final class BundleFetch {
       CompletableFuture<List<FetchedRange>> landed =
           CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
               .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
-      file.verified = FileAttempt.verifyAsync(runtime, clients, landed);
+      file.verified = FileAttempt.commitAsync(runtime, clients, landed);
     }
   }
 

@@ -15,10 +15,14 @@ import io.modelprefetch.transforms.text.Printable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -29,9 +33,9 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /**
  * Verification of one fetched file with its refetches: a file whose evidence does not match is
- * fetched again (up to {@link CommitFiles#MAX_VERIFY_ATTEMPTS} in all), an object that changed
- * during the download is restarted once from its new version, and a verified file is handed to a
- * {@link Publisher}. A file that fails is removed and reported with the expected and actual values.
+ * fetched again (up to {@link #MAX_VERIFY_ATTEMPTS} in all), an object that changed during the
+ * download is restarted once from its new version, and a verified file is handed to a {@link
+ * Publisher}. A file that fails is removed and reported with the expected and actual values.
  *
  * <p>With {@link FetchSettings#structureCheck}, a verified file's structure is checked ({@link
  * ModelStructure}) before it is published: a malformed one fails at once, never fetched again,
@@ -93,10 +97,13 @@ public final class FileAttempt {
   }
 
   /**
-   * Verifies and publishes one file on {@code runtime}'s verify pool once {@code ranges} (all of
-   * its ranges, in index order) are in, into the local or shared folder.
+   * Commits one file into the local or shared folder, on {@code runtime}'s verify pool once {@code
+   * ranges} (all of its ranges, in index order) are in: verified (fetched again on a mismatch),
+   * structure-checked, moved into place atomically, and its result. The one way a fetched range's
+   * file is committed: the in-bundle fast path ({@link BundleFetch}) and the gathered files ({@link
+   * #commitGathered}) both come here.
    */
-  public static CompletableFuture<Outcome> verifyAsync(
+  public static CompletableFuture<Outcome> commitAsync(
       FetchRuntime runtime,
       Function<ClientRecipe, S3Client> clients,
       CompletableFuture<List<FetchedRange>> ranges) {
@@ -117,6 +124,35 @@ public final class FileAttempt {
           }
         },
         runtime.verifyPool());
+  }
+
+  /**
+   * Commits the files of {@code ranges}, ranges gathered after the fetch (several files of one
+   * bucket, in any order), each with {@link #commitAsync}, in parallel. A retried bundle may have
+   * delivered a range twice: one per index is kept, a good one if any.
+   *
+   * @return each file's outcome, in the order its first range came
+   */
+  public static List<Outcome> commitGathered(
+      FetchRuntime runtime, Function<ClientRecipe, S3Client> clients, Iterable<FetchedRange> ranges)
+      throws InterruptedException, ExecutionException {
+    Map<String, TreeMap<Integer, FetchedRange>> files = new LinkedHashMap<>();
+    for (FetchedRange range : ranges) {
+      files
+          .computeIfAbsent(range.task().object().destinationKey(), k -> new TreeMap<>())
+          .merge(range.task().index(), range, (a, b) -> a.ok() ? a : b);
+    }
+    List<CompletableFuture<Outcome>> committing = new ArrayList<>(files.size());
+    for (TreeMap<Integer, FetchedRange> file : files.values()) {
+      committing.add(
+          commitAsync(
+              runtime, clients, CompletableFuture.completedFuture(List.copyOf(file.values()))));
+    }
+    List<Outcome> outcomes = new ArrayList<>(committing.size());
+    for (CompletableFuture<Outcome> file : committing) {
+      outcomes.add(file.get());
+    }
+    return outcomes;
   }
 
   /** Verifies and publishes the file; may run on any thread. */
