@@ -56,6 +56,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,6 +267,29 @@ class TransformsIT {
     assertEquals(
         sizes.values().stream().mapToLong(Long::longValue).sum(),
         counter(result, PrefetchMetrics.BYTES_FETCHED));
+  }
+
+  /**
+   * Every DoFn gives the runtime back in {@code @Teardown}, and the last release ends its threads:
+   * a Flink TaskManager, which outlives the job, keeps none of them.
+   */
+  @AfterEach
+  void theRuntimesThreadsEndWithThePipeline() throws InterruptedException {
+    // The release shuts the pools down; their threads end as soon as they see it.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!runtimeThreads().isEmpty() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(List.of(), runtimeThreads(), "threads of a released runtime");
+  }
+
+  private static List<String> runtimeThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(name -> name.startsWith("prefetch-"))
+        .sorted()
+        .toList();
   }
 
   @Test

@@ -1,17 +1,13 @@
 package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.engine.Evidence;
-import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.engine.FileAttempt;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
-import io.modelprefetch.transforms.s3.S3Clients;
-import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -20,7 +16,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Gathers the ranges of each object, verifies the whole file with the strongest evidence available
@@ -68,20 +63,9 @@ public final class CommitFiles
         : destinationKey;
   }
 
-  static final class CommitFn extends DoFn<KV<String, Iterable<FetchedRange>>, FileResult> {
-    private final FetchSettings settings;
-    // Null until @Setup and after @Teardown; read through requireNonNull.
-    private transient S3Clients.@Nullable Lease clients;
-    private transient @Nullable FetchRuntime runtime;
-
+  static final class CommitFn extends RuntimeFn<KV<String, Iterable<FetchedRange>>, FileResult> {
     CommitFn(FetchSettings settings) {
-      this.settings = settings;
-    }
-
-    @Setup
-    public void setup() {
-      clients = S3Clients.Lease.forFetch();
-      runtime = FetchRuntime.acquire(settings);
+      super(settings, Clients.FETCH);
     }
 
     /** Commits the files of one key (one file, or one bucket of them) in parallel. */
@@ -90,23 +74,8 @@ public final class CommitFiles
         @Element KV<String, Iterable<FetchedRange>> group, OutputReceiver<FileResult> out)
         throws InterruptedException, ExecutionException {
       for (FileAttempt.Outcome file :
-          FileAttempt.commitGathered(
-              Objects.requireNonNull(runtime, "set in @Setup"),
-              Objects.requireNonNull(clients, "set in @Setup")::get,
-              group.getValue())) {
+          FileAttempt.commitGathered(runtime(), clients()::get, group.getValue())) {
         out.output(PrefetchMetrics.counted(file));
-      }
-    }
-
-    @Teardown
-    public void teardown() {
-      if (clients != null) {
-        clients.releaseAll();
-        clients = null;
-      }
-      if (runtime != null) {
-        runtime.release();
-        runtime = null;
       }
     }
   }

@@ -1,6 +1,5 @@
 package io.modelprefetch.transforms;
 
-import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.engine.Listing;
 import io.modelprefetch.transforms.engine.ProgressListener;
 import io.modelprefetch.transforms.model.FetchSettings;
@@ -21,7 +20,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -155,26 +153,19 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
   }
 
   /** Counts each entry of a listing in the metrics and the run's progress, and routes it. */
-  static final class ReportFn extends DoFn<Listing.Entry, ObjectRef> {
-    private final FetchSettings settings;
+  static final class ReportFn extends RuntimeFn<Listing.Entry, ObjectRef> {
     private final TupleTag<ObjectRef> objects;
     private final TupleTag<FileResult> results;
-    private transient @Nullable FetchRuntime runtime; // null until @Setup and after @Teardown
 
     ReportFn(FetchSettings settings, TupleTag<ObjectRef> objects, TupleTag<FileResult> results) {
-      this.settings = settings;
+      super(settings, Clients.LISTING); // it asks for no client, so it holds none
       this.objects = objects;
       this.results = results;
     }
 
-    @Setup
-    public void setup() {
-      runtime = FetchRuntime.acquire(settings);
-    }
-
     @ProcessElement
     public void process(@Element Listing.Entry entry, MultiOutputReceiver out) {
-      ProgressListener progress = Objects.requireNonNull(runtime, "set in @Setup").progress();
+      ProgressListener progress = runtime().progress();
       switch (entry.kind()) {
         case OBJECT -> {
           ObjectRef object = Objects.requireNonNull(entry.object(), "an OBJECT entry has one");
@@ -195,14 +186,6 @@ public final class ExpandListings extends PTransform<PCollection<ModelSource>, P
           PrefetchMetrics.counter(PrefetchMetrics.MODELS_FAILED).inc();
           out.get(results).output(entry.result());
         }
-      }
-    }
-
-    @Teardown
-    public void teardown() {
-      if (runtime != null) {
-        runtime.release();
-        runtime = null;
       }
     }
   }

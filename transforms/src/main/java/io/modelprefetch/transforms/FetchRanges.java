@@ -1,16 +1,13 @@
 package io.modelprefetch.transforms;
 
 import io.modelprefetch.transforms.engine.BundleFetch;
-import io.modelprefetch.transforms.engine.FetchRuntime;
 import io.modelprefetch.transforms.engine.FileAttempt;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.FetchedRange;
 import io.modelprefetch.transforms.model.FileResult;
 import io.modelprefetch.transforms.model.RangeTask;
-import io.modelprefetch.transforms.s3.S3Clients;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
@@ -76,34 +73,21 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
    * Hands each range to a {@link BundleFetch} and, at the end of the bundle, routes and counts what
    * came of it.
    */
-  static final class FetchFn extends DoFn<RangeTask, FetchedRange> {
-    private final FetchSettings settings;
-    // Null until @Setup (bundle: @StartBundle) and after @Teardown; read through requireNonNull.
-    private transient S3Clients.@Nullable Lease clients;
-    private transient @Nullable FetchRuntime runtime;
+  static final class FetchFn extends RuntimeFn<RangeTask, FetchedRange> {
     private final TupleTag<FetchedRange> fetched;
     private final TupleTag<FileResult> committed;
-    private transient @Nullable BundleFetch bundle;
+    private transient @Nullable BundleFetch bundle; // null outside a bundle
 
     FetchFn(
         FetchSettings settings, TupleTag<FetchedRange> fetched, TupleTag<FileResult> committed) {
-      this.settings = settings;
+      super(settings, Clients.FETCH);
       this.fetched = fetched;
       this.committed = committed;
     }
 
-    @Setup
-    public void setup() {
-      clients = S3Clients.Lease.forFetch();
-      runtime = FetchRuntime.acquire(settings);
-    }
-
     @StartBundle
     public void startBundle() {
-      bundle =
-          new BundleFetch(
-              Objects.requireNonNull(runtime, "set in @Setup"),
-              Objects.requireNonNull(clients, "set in @Setup")::get);
+      bundle = new BundleFetch(runtime(), clients()::get);
     }
 
     @ProcessElement
@@ -134,18 +118,6 @@ public final class FetchRanges extends PTransform<PCollection<RangeTask>, PColle
         }
       }
       bundle = null;
-    }
-
-    @Teardown
-    public void teardown() {
-      if (clients != null) {
-        clients.releaseAll();
-        clients = null;
-      }
-      if (runtime != null) {
-        runtime.release();
-        runtime = null;
-      }
     }
   }
 }

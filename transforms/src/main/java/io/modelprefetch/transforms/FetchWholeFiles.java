@@ -9,7 +9,6 @@ import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.storage.HadoopFiles;
 import java.io.IOException;
 import java.util.Objects;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -43,21 +42,15 @@ public final class FetchWholeFiles
   }
 
   /** Fetches, verifies and publishes each object ({@link WholeFiles}), counting the outcome. */
-  static final class WholeFileFn extends DoFn<ObjectRef, FileResult> {
-    private final FetchSettings settings;
-    // Null until @Setup and after @Teardown; read through requireNonNull.
-    private transient S3Clients.@Nullable Lease clients;
-    private transient @Nullable FetchRuntime runtime;
-    private transient @Nullable WholeFiles files;
+  static final class WholeFileFn extends RuntimeFn<ObjectRef, FileResult> {
+    private transient @Nullable WholeFiles files; // null until @Setup and after @Teardown
 
     WholeFileFn(FetchSettings settings) {
-      this.settings = settings;
+      super(settings, Clients.FETCH);
     }
 
-    @Setup
-    public void setup() {
-      clients = S3Clients.Lease.forFetch();
-      runtime = FetchRuntime.acquire(settings);
+    @Override
+    void started(FetchRuntime runtime, S3Clients.Lease clients) {
       files = new WholeFiles(runtime, clients::get);
     }
 
@@ -75,19 +68,11 @@ public final class FetchWholeFiles
       }
     }
 
-    @Teardown
-    public void teardown() throws IOException {
+    @Override
+    void stopping() throws IOException {
       if (files != null) {
         files.close();
         files = null;
-      }
-      if (clients != null) {
-        clients.releaseAll();
-        clients = null;
-      }
-      if (runtime != null) {
-        runtime.release();
-        runtime = null;
       }
     }
   }

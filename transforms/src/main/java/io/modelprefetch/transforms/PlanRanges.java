@@ -9,7 +9,6 @@ import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.S3Clients;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import java.util.Objects;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -67,25 +66,19 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
   }
 
   /** Plans each object ({@link Planner}) and routes the outcome, counting it. */
-  static final class PlanFn extends DoFn<ObjectRef, RangeTask> {
-    private final FetchSettings settings;
-    // Null until @Setup and after @Teardown; read through requireNonNull.
-    private transient S3Clients.@Nullable Lease clients;
-    private transient @Nullable FetchRuntime runtime;
+  static final class PlanFn extends RuntimeFn<ObjectRef, RangeTask> {
     private final TupleTag<RangeTask> ranges;
     private final TupleTag<FileResult> results;
-    private transient @Nullable Planner planner;
+    private transient @Nullable Planner planner; // null until @Setup
 
     PlanFn(FetchSettings settings, TupleTag<RangeTask> ranges, TupleTag<FileResult> results) {
-      this.settings = settings;
+      super(settings, Clients.LISTING);
       this.ranges = ranges;
       this.results = results;
     }
 
-    @Setup
-    public void setup() {
-      clients = S3Clients.Lease.forListing();
-      runtime = FetchRuntime.acquire(settings);
+    @Override
+    void started(FetchRuntime runtime, S3Clients.Lease clients) {
       planner = new Planner(runtime);
     }
 
@@ -93,7 +86,7 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
     public void process(@Element ObjectRef object, MultiOutputReceiver out) {
       Planner.Planned planned =
           Objects.requireNonNull(planner, "set in @Setup")
-              .plan(Objects.requireNonNull(clients, "set in @Setup").get(object.client()), object);
+              .plan(clients().get(object.client()), object);
       if (planned instanceof Planner.Ranges toFetch) {
         PrefetchMetrics.counter(PrefetchMetrics.RANGES_RESUMED).inc(toFetch.resumed());
         toFetch.tasks().forEach(out.get(ranges)::output);
@@ -103,18 +96,6 @@ public final class PlanRanges extends PTransform<PCollection<ObjectRef>, PCollec
       } else if (planned instanceof Planner.Refused refused) {
         PrefetchMetrics.counter(PrefetchMetrics.OBJECTS_FAILED).inc();
         out.get(results).output(refused.result());
-      }
-    }
-
-    @Teardown
-    public void teardown() {
-      if (clients != null) {
-        clients.releaseAll();
-        clients = null;
-      }
-      if (runtime != null) {
-        runtime.release();
-        runtime = null;
       }
     }
   }

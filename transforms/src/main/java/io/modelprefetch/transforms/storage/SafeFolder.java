@@ -45,8 +45,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SafeFolder implements Closeable {
 
-  private static final LinkOption[] NO_FOLLOW = {LinkOption.NOFOLLOW_LINKS};
-
   private final Path path;
   private final SecureDirectoryStream<Path> dir;
 
@@ -126,7 +124,7 @@ public final class SafeFolder implements Closeable {
     for (int attempt = 0; ; attempt++) {
       try {
         return new SafeFolder(
-            child, secure(child, dir.newDirectoryStream(Path.of(name), NO_FOLLOW)));
+            child, secure(child, dir.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS)));
       } catch (NoSuchFileException e) {
         if (!create || attempt > 0) {
           throw e;
@@ -179,7 +177,8 @@ public final class SafeFolder implements Closeable {
    */
   public @Nullable BasicFileAttributes attributes(String name) throws IOException {
     try {
-      return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, NO_FOLLOW)
+      return dir.getFileAttributeView(
+              Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
           .readAttributes();
     } catch (NoSuchFileException e) {
       return null;
@@ -266,7 +265,8 @@ public final class SafeFolder implements Closeable {
     List<String> names = new ArrayList<>();
     // A directory stream iterates once: each call reads the folder through a new one, from its own
     // fd.
-    try (SecureDirectoryStream<Path> listing = dir.newDirectoryStream(Path.of("."), NO_FOLLOW)) {
+    try (SecureDirectoryStream<Path> listing =
+        dir.newDirectoryStream(Path.of("."), LinkOption.NOFOLLOW_LINKS)) {
       for (Path entry : listing) {
         names.add(entry.getFileName().toString());
       }
