@@ -5,7 +5,6 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -119,20 +118,6 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("software.amazon..", "org.apache.hadoop..")
-        .check(classes);
-  }
-
-  @Test
-  void noMutableStaticFields() {
-    noFields()
-        .that()
-        .areDeclaredInClassesThat()
-        .resideInAPackage(ROOT + "..")
-        .and()
-        .areStatic()
-        .should()
-        .notBeFinal()
-        .because("state lives in FetchRuntime, not in the JVM")
         .check(classes);
   }
 }
