@@ -313,8 +313,9 @@ fi
 s3p_jar="$workdir/s3proxy/s3proxy-4.1.0-jar-with-dependencies.jar"
 if [ ! -f "$s3p_jar" ]; then
   log "fetching S3Proxy 4.1.0"
+  # Offline first (a populated ~/.m2); its failure says nothing worth showing, so only the online try speaks.
   (cd "$workdir" && { mvn -q -o dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies \
-      -DoutputDirectory="$workdir/s3proxy" 2>/dev/null || mvn -q dependency:copy \
+      -DoutputDirectory="$workdir/s3proxy" >/dev/null 2>&1 || mvn -q dependency:copy \
       -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies -DoutputDirectory="$workdir/s3proxy"; }) >&2
 fi
 
