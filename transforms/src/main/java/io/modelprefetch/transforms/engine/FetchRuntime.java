@@ -47,12 +47,13 @@ public final class FetchRuntime {
   private final ExecutorService verify;
   private final StallWatchdog stalls;
   private final ScheduledExecutorService stallChecks;
-  private final InOrderDigests inOrder = new InOrderDigests();
+  private final InOrderDigests inOrder;
   private final Map<ClientRecipe, Optional<SmallGets>> smallGets = new ConcurrentHashMap<>();
   private int users; // guarded by the class
 
   private FetchRuntime(FetchSettings settings) {
     this.settings = settings;
+    this.inOrder = new InOrderDigests(settings.directIo());
     this.controller =
         settings.adaptiveConcurrency()
             ? ConcurrencyController.adaptive(settings.inFlightCeiling())

@@ -4,11 +4,10 @@ import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.storage.ReadBack;
 import io.modelprefetch.transforms.verify.Digests;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,11 +32,18 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InOrderDigests {
 
-  private static final int BUFFER_BYTES = 256 << 10;
-
+  private final boolean directIo;
   private final Map<String, Digest> objects = new ConcurrentHashMap<>();
   private final LongAdder streamedBytes = new LongAdder();
   private final LongAdder readBackBytes = new LongAdder();
+
+  /**
+   * @param directIo whether ranges are written with direct I/O ({@link FetchSettings#directIo}),
+   *     and so read back past the page cache too ({@link ReadBack})
+   */
+  public InOrderDigests(boolean directIo) {
+    this.directIo = directIo;
+  }
 
   /** One object's digests and how far they got. */
   private static final class Digest {
@@ -164,9 +170,8 @@ public final class InOrderDigests {
         digest.draining = true;
       }
     }
-    FileChannel file = null;
+    ReadBack file = null;
     try {
-      ByteBuffer buffer = null;
       while (true) {
         RangeTask inOrder;
         synchronized (digest) {
@@ -181,12 +186,9 @@ public final class InOrderDigests {
           }
         }
         if (file == null) {
-          file = FileChannel.open(LocalFiles.temporary(task.object()), StandardOpenOption.READ);
+          file = ReadBack.open(LocalFiles.temporary(task.object()), directIo);
         }
-        if (buffer == null) {
-          buffer = ByteBuffer.allocate(BUFFER_BYTES);
-        }
-        readInto(file, inOrder, digest, buffer);
+        file.read(inOrder.first(), inOrder.lastInclusive() + 1, digest::update);
         readBackBytes.add(inOrder.lengthBytes());
         synchronized (digest) {
           digest.next++;
@@ -233,29 +235,13 @@ public final class InOrderDigests {
     return LocalFiles.temporary(object).toString();
   }
 
-  private static void closeQuietly(@Nullable FileChannel file) {
+  private static void closeQuietly(@Nullable ReadBack file) {
     if (file != null) {
       try {
         file.close();
       } catch (IOException e) {
         // read only
       }
-    }
-  }
-
-  private static void readInto(FileChannel file, RangeTask range, Digest digest, ByteBuffer buffer)
-      throws IOException {
-    long position = range.first();
-    long end = range.lastInclusive() + 1;
-    while (position < end) {
-      buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
-      int n = file.read(buffer, position);
-      if (n < 0) {
-        throw new IOException("the temporary file ends at " + position + ", before " + end);
-      }
-      buffer.flip();
-      digest.update(buffer);
-      position += n;
     }
   }
 }

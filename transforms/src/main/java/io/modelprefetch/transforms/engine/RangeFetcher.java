@@ -278,14 +278,6 @@ public final class RangeFetcher {
       }
     }
 
-    /**
-     * Direct I/O, unless this range's bytes are to be read back for the object's digests (it landed
-     * out of order): those are written to the page cache, where the read finds them.
-     */
-    private boolean directIo() {
-      return settings.directIo() && (inOrder != null || !InOrderDigests.appliesTo(task, settings));
-    }
-
     /** The GET, its wait for the store reported to the controller however it ends. */
     private RangeSource.Response answer() throws IOException {
       try {
@@ -324,7 +316,7 @@ public final class RangeFetcher {
         controller.started();
         try (RangeSource.Response in = answer();
             StallWatchdog.Watch watch = runtime.stalls().watch(in::abort);
-            RangeWriter out = RangeWriter.open(task, directIo())) {
+            RangeWriter out = RangeWriter.open(task, settings.directIo())) {
           long length = in.contentLength();
           String wrong =
               RangeAnswer.problem(

@@ -209,7 +209,7 @@ public final class RangeWriter implements Closeable {
   }
 
   /** The block size direct writes in {@code dir} align to; 0 when they cannot be used. */
-  private static int alignment(Path dir) {
+  static int alignment(Path dir) {
     return ALIGNMENT.computeIfAbsent(
         dir,
         d -> {
