@@ -1,7 +1,7 @@
 /**
  * The destination: local and Hadoop file systems, the safe model folder (no write through a
- * symlink), range writers, the resume journal, the model lock, the completion marker and the
- * AIBrix-compatible sidecars.
+ * symlink), range writers and their read-backs, the resume journal, the model lock, the completion
+ * marker and the AIBrix-compatible sidecars.
  */
 @NullMarked
 package io.modelprefetch.transforms.storage;

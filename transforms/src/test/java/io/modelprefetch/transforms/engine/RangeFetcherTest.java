@@ -27,11 +27,11 @@ class RangeFetcherTest {
   }
 
   @Test
-  void throttledRetriesWaitFromOneSecondDoublingToTwentySeconds() {
-    long[] ceilings = {1_000, 2_000, 4_000, 8_000, 16_000, 20_000, 20_000, 20_000, 20_000, 20_000};
+  void throttledRetriesWaitFromTwoSecondsDoublingToTwentySeconds() {
+    long[] ceilings = {2_000, 4_000, 8_000, 16_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000};
     assertEquals(RangeFetcher.MAX_THROTTLED_RETRIES, ceilings.length);
     for (int n = 1; n <= ceilings.length; n++) {
-      assertEquals(ceilings[n - 1], ceiling(500, n, 20_000));
+      assertEquals(ceilings[n - 1], ceiling(1_000, n, 20_000));
       assertWaits(RangeFetcher.THROTTLED_BACKOFF, n, ceilings[n - 1]);
     }
   }
