@@ -277,18 +277,19 @@ class TransformsIT {
   void theRuntimesThreadsEndWithThePipeline() throws InterruptedException {
     // The release shuts the pools down; their threads end as soon as they see it.
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-    while (!runtimeThreads().isEmpty() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+    for (Thread thread : runtimeThreads()) {
+      thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
-    assertEquals(List.of(), runtimeThreads(), "threads of a released runtime");
+    assertEquals(
+        List.of(),
+        runtimeThreads().stream().map(Thread::getName).sorted().toList(),
+        "threads of a released runtime");
   }
 
-  private static List<String> runtimeThreads() {
+  private static List<Thread> runtimeThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
-        .map(Thread::getName)
-        .filter(name -> name.startsWith("prefetch-"))
-        .sorted()
+        .filter(thread -> thread.getName().startsWith("prefetch-"))
         .toList();
   }
 

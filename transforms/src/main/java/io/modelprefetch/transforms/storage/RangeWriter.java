@@ -35,12 +35,15 @@ public final class RangeWriter implements Closeable {
   private static final int STAGING_BYTES = 1 << 20;
   private static final int STAGING_ALIGNMENT = 4096;
   private static final ThreadLocal<ByteBuffer> STAGING =
-      ThreadLocal.withInitial(
-          () ->
-              ByteBuffer.allocateDirect(STAGING_BYTES + STAGING_ALIGNMENT)
-                  .alignedSlice(STAGING_ALIGNMENT)
-                  .limit(STAGING_BYTES)
-                  .slice());
+      ThreadLocal.withInitial(() -> alignedBuffer(STAGING_BYTES, STAGING_ALIGNMENT));
+
+  /** A native buffer of {@code bytes} whose first byte is on an {@code alignment} boundary. */
+  static ByteBuffer alignedBuffer(int bytes, int alignment) {
+    return ByteBuffer.allocateDirect(bytes + alignment)
+        .alignedSlice(alignment)
+        .limit(bytes)
+        .slice();
+  }
 
   /**
    * The local file systems direct I/O is used on. On a network file system (NFS, a FUSE mount) an

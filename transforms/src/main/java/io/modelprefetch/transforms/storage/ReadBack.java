@@ -42,13 +42,7 @@ public final class ReadBack implements Closeable {
       try {
         FileChannel direct =
             FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
-        return new ReadBack(
-            direct,
-            alignment,
-            ByteBuffer.allocateDirect(BUFFER_BYTES + alignment)
-                .alignedSlice(alignment)
-                .limit(BUFFER_BYTES)
-                .slice());
+        return new ReadBack(direct, alignment, RangeWriter.alignedBuffer(BUFFER_BYTES, alignment));
       } catch (UnsupportedOperationException | IOException e) {
         // a file system that refuses O_DIRECT after all: buffered, as its writes were
       }
