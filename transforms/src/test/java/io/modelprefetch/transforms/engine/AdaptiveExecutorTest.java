@@ -20,6 +20,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -100,25 +101,9 @@ class AdaptiveExecutorTest {
     CountDownLatch releaseA = new CountDownLatch(1);
     CountDownLatch releaseB = new CountDownLatch(1);
     CompletableFuture<Boolean> a0 =
-        executor.submit(
-            "a",
-            0,
-            () -> {
-              started.add("a0");
-              bothRunning.countDown();
-              await(releaseA);
-              return true;
-            });
+        executor.submit("a", 0, startThenWait(started, "a0", bothRunning, releaseA));
     CompletableFuture<Boolean> b0 =
-        executor.submit(
-            "b",
-            0,
-            () -> {
-              started.add("b0");
-              bothRunning.countDown();
-              await(releaseB);
-              return true;
-            });
+        executor.submit("b", 0, startThenWait(started, "b0", bothRunning, releaseB));
     bothRunning.await();
     // a1 is queued first and has the same key: only the count of its group's running tasks puts
     // b1 before it once b0 is done and a0 is not
@@ -135,6 +120,17 @@ class AdaptiveExecutorTest {
 
     assertEquals(Set.of("a0", "b0"), Set.copyOf(started.subList(0, 2)));
     assertEquals(List.of("b1", "a1"), started.subList(2, 4));
+  }
+
+  /** A task that records {@code name} as started, counts {@code running} down, then waits. */
+  private static Supplier<Boolean> startThenWait(
+      List<String> started, String name, CountDownLatch running, CountDownLatch release) {
+    return () -> {
+      started.add(name);
+      running.countDown();
+      await(release);
+      return true;
+    };
   }
 
   @Test
