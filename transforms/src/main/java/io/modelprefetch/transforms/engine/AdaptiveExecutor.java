@@ -2,12 +2,8 @@ package io.modelprefetch.transforms.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -21,12 +17,8 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs tasks with at most {@link ConcurrencyController#limit()} of them at once. Each task belongs
- * to a group (for ranges: their object); a free slot goes to the group with the fewest tasks
- * running, then to the lowest priority key, then to the earliest submitted. So the tasks of one
- * group run one after another while other groups wait for a slot, and run side by side only where
- * there are more slots than groups: a file's ranges land in order, which lets its MD5 follow the
- * bytes as they pass (see {@link InOrderDigests}).
+ * Runs tasks with at most {@link ConcurrencyController#limit()} of them at once, lowest priority
+ * key first, then earliest submitted.
  *
  * <p>Worker threads (daemons named {@code <prefix>-<n>}) are created when a task may start and no
  * worker is free, up to the controller's ceiling, and end after {@link #IDLE_TIMEOUT} with nothing
@@ -54,13 +46,7 @@ public final class AdaptiveExecutor {
   private final Condition startable = lock.newCondition();
   private final Condition terminated = lock.newCondition();
   // All below guarded by lock.
-  private final Map<Object, Group> groups = new HashMap<>(); // those with tasks queued or running
-  // Exactly the groups with tasks queued; a group leaves it while its count or next task changes.
-  private final TreeSet<Group> startableGroups =
-      new TreeSet<>(
-          Comparator.comparingInt((Group g) -> g.running)
-              .thenComparing(g -> g.queue.peek())); // those with tasks queued, the next first
-  private int queued;
+  private final PriorityQueue<Job<?>> queue = new PriorityQueue<>();
   private long submitted;
   private int running;
   private int peakRunning;
@@ -99,18 +85,16 @@ public final class AdaptiveExecutor {
   }
 
   /**
-   * Queues {@code task}; it starts when a slot is free and no task of a group with fewer tasks
-   * running, or of one with as many and a lower {@code priority} or the same one submitted earlier,
-   * is waiting. A task whose future is cancelled before it starts does not run.
+   * Queues {@code task}; it starts when a slot is free and no task with a lower {@code priority},
+   * or the same one and submitted earlier, is waiting. A task whose future is cancelled before it
+   * starts does not run.
    *
-   * @param group what the task belongs to, by {@code equals} (for ranges: their object)
-   * @param priority lower starts sooner within the same count of running tasks (for ranges: the
-   *     range's index in its object)
+   * @param priority lower starts sooner (for ranges: the range's index in its object)
    * @return completes with the task's result, or exceptionally with what it threw, or with a {@link
    *     CancellationException} if the executor shuts down before it starts
    * @throws RejectedExecutionException after {@link #shutdown}
    */
-  public <T> CompletableFuture<T> submit(Object group, long priority, Supplier<T> task) {
+  public <T> CompletableFuture<T> submit(long priority, Supplier<T> task) {
     CompletableFuture<T> future = new CompletableFuture<>();
     lock.lock();
     try {
@@ -118,13 +102,7 @@ public final class AdaptiveExecutor {
         throw new RejectedExecutionException(
             threadNamePrefix + " executor is shut down; no task can be submitted");
       }
-      Group g = groups.computeIfAbsent(group, Group::new);
-      if (!g.queue.isEmpty()) {
-        startableGroups.remove(g); // its place may change with its next task
-      }
-      g.queue.add(new Job<>(g, priority, submitted++, task, future));
-      startableGroups.add(g);
-      queued++;
+      queue.add(new Job<>(priority, submitted++, task, future));
       dispatch();
     } finally {
       lock.unlock();
@@ -137,7 +115,7 @@ public final class AdaptiveExecutor {
     lock.lock();
     try {
       if (!shutdown) {
-        controller.sample(nanoClock.getAsLong(), running, queued);
+        controller.sample(nanoClock.getAsLong(), running, queue.size());
         dispatch();
       }
     } finally {
@@ -169,7 +147,7 @@ public final class AdaptiveExecutor {
   public int queued() {
     lock.lock();
     try {
-      return queued;
+      return queue.size();
     } finally {
       lock.unlock();
     }
@@ -202,12 +180,8 @@ public final class AdaptiveExecutor {
         return;
       }
       shutdown = true;
-      for (Group g : startableGroups) {
-        dropped.addAll(g.queue);
-      }
-      startableGroups.clear();
-      groups.clear();
-      queued = 0;
+      dropped.addAll(queue);
+      queue.clear();
       startable.signalAll();
       if (threads == 0) {
         terminated.signalAll();
@@ -250,7 +224,7 @@ public final class AdaptiveExecutor {
 
   /** Wakes or creates workers for the tasks the limit lets start. Holds the lock. */
   private void dispatch() {
-    int startableTasks = Math.min(queued, controller.limit() - running);
+    int startableTasks = Math.min(queue.size(), controller.limit() - running);
     if (startableTasks <= 0) {
       return;
     }
@@ -266,7 +240,7 @@ public final class AdaptiveExecutor {
   }
 
   private boolean canStart() {
-    return queued > 0 && running < controller.limit();
+    return !queue.isEmpty() && running < controller.limit();
   }
 
   private void work() {
@@ -286,7 +260,7 @@ public final class AdaptiveExecutor {
           end();
           return;
         }
-        job = poll();
+        job = queue.poll();
         running++;
         peakRunning = Math.max(peakRunning, running);
       } catch (
@@ -304,40 +278,10 @@ public final class AdaptiveExecutor {
         lock.lock();
         try {
           running--;
-          finished(job.group);
         } finally {
           lock.unlock();
         }
       }
-    }
-  }
-
-  /** Takes the next task off the queue and counts it running in its group. Holds the lock. */
-  private Job<?> poll() {
-    Group g = startableGroups.pollFirst();
-    Job<?> job = g.queue.poll();
-    queued--;
-    g.running++;
-    if (!g.queue.isEmpty()) {
-      startableGroups.add(g);
-    }
-    return job;
-  }
-
-  /** A task of {@code g} is done. Holds the lock. */
-  private void finished(Group g) {
-    if (groups.get(g.key) != g) {
-      return; // dropped at shutdown
-    }
-    boolean waiting = !g.queue.isEmpty(); // then it is in startableGroups, placed by its count
-    if (waiting) {
-      startableGroups.remove(g);
-    }
-    g.running--;
-    if (waiting) {
-      startableGroups.add(g);
-    } else if (g.running == 0) {
-      groups.remove(g.key);
     }
   }
 
@@ -355,19 +299,7 @@ public final class AdaptiveExecutor {
     return t;
   }
 
-  /** The tasks of one group queued, and how many of its tasks run. Guarded by the lock. */
-  private static final class Group {
-    private final Object key;
-    private final PriorityQueue<Job<?>> queue = new PriorityQueue<>();
-    private int running;
-
-    Group(Object key) {
-      this.key = key;
-    }
-  }
-
-  private record Job<T>(
-      Group group, long priority, long sequence, Supplier<T> task, CompletableFuture<T> future)
+  private record Job<T>(long priority, long sequence, Supplier<T> task, CompletableFuture<T> future)
       implements Comparable<Job<?>> {
     void run() {
       if (future.isDone()) {

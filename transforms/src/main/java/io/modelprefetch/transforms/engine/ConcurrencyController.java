@@ -19,10 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
  * The fetch threads report, lock-free: {@link #bytes} as they arrive, {@link #started} when a
  * request is sent, {@link #firstByte} once its wait for the store is over, {@link #finished} when
  * it ends, {@link #throttled} when the store refuses it for its rate (503 SlowDown, 429, a
- * throttling code). The bytes are verified throughput: those of a range that {@link InOrderDigests}
- * will read back for a whole-object digest are reported once they are read, not as they arrive.
- * Every decision is taken in {@link #sample}, on the caller's clock: the scheduler calls it every
- * {@value AdaptiveExecutor#SAMPLE_INTERVAL_MILLIS} ms, tests with a simulated clock.
+ * throttling code). Every decision is taken in {@link #sample}, on the caller's clock: the
+ * scheduler calls it every {@value AdaptiveExecutor#SAMPLE_INTERVAL_MILLIS} ms, tests with a
+ * simulated clock.
  *
  * <h2>Windows</h2>
  *

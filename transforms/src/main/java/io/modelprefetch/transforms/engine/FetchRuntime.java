@@ -4,7 +4,6 @@ import io.modelprefetch.transforms.model.ClientRecipe;
 import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.s3.SmallGets;
-import io.modelprefetch.transforms.storage.LocalFiles;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,14 +53,11 @@ public final class FetchRuntime {
 
   private FetchRuntime(FetchSettings settings) {
     this.settings = settings;
+    this.inOrder = new InOrderDigests(settings.directIo());
     this.controller =
         settings.adaptiveConcurrency()
             ? ConcurrencyController.adaptive(settings.inFlightCeiling())
             : ConcurrencyController.fixed(settings.maxInFlightRanges());
-    // A range that lands out of order counts as throughput once it is read back for its digests:
-    // the controller tunes to verified bytes per second, so streams whose bytes wait for a second
-    // read do not pay for themselves when the digests, not the link, are what is slow.
-    this.inOrder = new InOrderDigests(settings.directIo(), controller::bytes);
     this.ranges = new AdaptiveExecutor(controller, "prefetch-range");
     // Digests keep every core busy; the fsync and rename of many small files wait on the disk, and
     // concurrent fsyncs share a journal commit, so the pool has at least 16 threads.
@@ -171,14 +167,13 @@ public final class FetchRuntime {
   }
 
   /**
-   * Runs {@code fetch} of {@code task} when the controller's limit allows: first a range of the
-   * file with the fewest ranges in flight, then the lowest range index, then the earliest
-   * submitted. The ranges in flight at once belong to different files where there are enough files,
-   * so their writes do not queue on one file's lock, and a file's next range starts once the one
-   * before it is done, so it lands in order and its MD5 follows the bytes as they pass.
+   * Runs {@code fetch} of {@code task} when the controller's limit allows, the lowest range index
+   * first, then the earliest submitted: the ranges in flight at once belong to different files
+   * where there are enough files, so their writes do not queue on one file's lock, and each file's
+   * ranges land in order, which lets its MD5 follow the bytes as they pass.
    */
   public <T> CompletableFuture<T> submit(RangeTask task, Supplier<T> fetch) {
-    return ranges.submit(LocalFiles.target(task.object()), task.index(), fetch);
+    return ranges.submit(task.index(), fetch);
   }
 
   /** The pool that verifies and publishes files. */

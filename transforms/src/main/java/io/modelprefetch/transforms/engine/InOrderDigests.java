@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,16 +25,14 @@ import org.jspecify.annotations.Nullable;
  * a range that lands out of order waits, and the thread that completes the one before it reads it
  * back from the file and goes on with the ranges after it that have landed. The range that
  * completes the digests carries them, so the commit step has nothing to read again. The fetch
- * executor gives a free slot to the file with the fewest ranges in flight (see {@link
- * AdaptiveExecutor}), so where there are as many files as slots most ranges are next in order when
- * they start. Used where all ranges of an object are fetched in this JVM.
+ * executor starts ranges lowest index first, so with a few files in flight most ranges are next in
+ * order when they start. Used where all ranges of an object are fetched in this JVM.
  *
  * <p>One per {@link FetchRuntime}: what it holds lives and ends with the runtime.
  */
 public final class InOrderDigests {
 
   private final boolean directIo;
-  private final LongConsumer readBackDigested;
   private final Map<String, Digest> objects = new ConcurrentHashMap<>();
   private final LongAdder streamedBytes = new LongAdder();
   private final LongAdder readBackBytes = new LongAdder();
@@ -43,12 +40,9 @@ public final class InOrderDigests {
   /**
    * @param directIo whether ranges are written with direct I/O ({@link FetchSettings#directIo}),
    *     and so read back past the page cache too ({@link ReadBack})
-   * @param readBackDigested told the length of each range read back once it is digested (the
-   *     concurrency controller counts such a range's bytes then, not as they arrive)
    */
-  public InOrderDigests(boolean directIo, LongConsumer readBackDigested) {
+  public InOrderDigests(boolean directIo) {
     this.directIo = directIo;
-    this.readBackDigested = readBackDigested;
   }
 
   /** One object's digests and how far they got. */
@@ -196,7 +190,6 @@ public final class InOrderDigests {
         }
         file.read(inOrder.first(), inOrder.lastInclusive() + 1, digest::update);
         readBackBytes.add(inOrder.lengthBytes());
-        readBackDigested.accept(inOrder.lengthBytes());
         synchronized (digest) {
           digest.next++;
         }

@@ -316,11 +316,6 @@ public final class RangeFetcher {
       if (expected > 0) {
         byte[] buffer = BUFFERS.get();
         ConcurrencyController controller = runtime.controller();
-        // Bytes the object's in-order digests will read back count when they are (InOrderDigests):
-        // the controller tunes to verified throughput. After a claim given up mid-range the
-        // object's digests are left to the commit step, and its ranges that are then never read
-        // back count for nothing: rare (a broken body), and later windows see the link again.
-        boolean awaitsReadBack = inOrder == null && InOrderDigests.appliesTo(task, settings);
         controller.started();
         try (RangeSource.Response in = answer();
             StallWatchdog.Watch watch = runtime.stalls().watch(in::abort);
@@ -368,9 +363,7 @@ public final class RangeFetcher {
             }
             bytes += n;
             runtime.progress().bytes(object.model(), n);
-            if (!awaitsReadBack) {
-              controller.bytes(n);
-            }
+            controller.bytes(n);
             digests.update(buffer, 0, n);
             if (inOrder != null) {
               inOrder.update(buffer, 0, n);

@@ -20,7 +20,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +31,6 @@ class AdaptiveExecutorTest {
 
   private static final long MS = 1_000_000L;
   private static final Duration LONG = Duration.ofSeconds(30);
-  private static final String GROUP = "file";
 
   private final AtomicLong clock = new AtomicLong();
   private final List<AdaptiveExecutor> executors = new ArrayList<>();
@@ -53,7 +51,6 @@ class AdaptiveExecutorTest {
   private static CompletableFuture<Integer> blocking(
       AdaptiveExecutor executor, int id, Semaphore started, Semaphore finish) {
     return executor.submit(
-        GROUP,
         0,
         () -> {
           started.release();
@@ -69,7 +66,6 @@ class AdaptiveExecutorTest {
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<Object> blocker =
         executor.submit(
-            GROUP,
             0,
             () -> {
               busy.countDown();
@@ -81,7 +77,7 @@ class AdaptiveExecutorTest {
     List<String> started = new CopyOnWriteArrayList<>();
     List<CompletableFuture<Boolean>> all = new ArrayList<>();
     for (String name : List.of("a2", "b0", "c1", "d0", "e1", "f0")) {
-      all.add(executor.submit(GROUP, name.charAt(1) - '0', () -> started.add(name)));
+      all.add(executor.submit(name.charAt(1) - '0', () -> started.add(name)));
     }
     assertEquals(6, executor.queued());
     release.countDown();
@@ -91,46 +87,6 @@ class AdaptiveExecutorTest {
     }
 
     assertEquals(List.of("b0", "d0", "f0", "c1", "e1", "a2"), started);
-  }
-
-  @Test
-  void givesAFreeSlotToTheGroupWithTheFewestRunningFirst() throws Exception {
-    AdaptiveExecutor executor = executor(ConcurrencyController.fixed(2), LONG);
-    List<String> started = new CopyOnWriteArrayList<>();
-    CountDownLatch bothRunning = new CountDownLatch(2);
-    CountDownLatch releaseA = new CountDownLatch(1);
-    CountDownLatch releaseB = new CountDownLatch(1);
-    CompletableFuture<Boolean> a0 =
-        executor.submit("a", 0, startThenWait(started, "a0", bothRunning, releaseA));
-    CompletableFuture<Boolean> b0 =
-        executor.submit("b", 0, startThenWait(started, "b0", bothRunning, releaseB));
-    bothRunning.await();
-    // a1 is queued first and has the same key: only the count of its group's running tasks puts
-    // b1 before it once b0 is done and a0 is not
-    CompletableFuture<Boolean> a1 = executor.submit("a", 1, () -> started.add("a1"));
-    CompletableFuture<Boolean> b1 = executor.submit("b", 1, () -> started.add("b1"));
-    assertEquals(2, executor.queued());
-
-    releaseB.countDown();
-    b0.get();
-    b1.get();
-    releaseA.countDown();
-    a0.get();
-    a1.get();
-
-    assertEquals(Set.of("a0", "b0"), Set.copyOf(started.subList(0, 2)));
-    assertEquals(List.of("b1", "a1"), started.subList(2, 4));
-  }
-
-  /** A task that records {@code name} as started, counts {@code running} down, then waits. */
-  private static Supplier<Boolean> startThenWait(
-      List<String> started, String name, CountDownLatch running, CountDownLatch release) {
-    return () -> {
-      started.add(name);
-      running.countDown();
-      await(release);
-      return true;
-    };
   }
 
   @Test
@@ -145,7 +101,6 @@ class AdaptiveExecutorTest {
     for (int i = 0; i < 20; i++) {
       all.add(
           executor.submit(
-              GROUP,
               i,
               () -> {
                 maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
@@ -183,7 +138,6 @@ class AdaptiveExecutorTest {
       int id = i;
       all.add(
           executor.submit(
-              GROUP,
               i,
               () -> {
                 controller.started();
@@ -227,7 +181,6 @@ class AdaptiveExecutorTest {
       int id = i;
       all.add(
           executor.submit(
-              GROUP,
               i,
               () -> {
                 starts.incrementAndGet();
@@ -260,7 +213,6 @@ class AdaptiveExecutorTest {
 
     CompletableFuture<Object> failed =
         executor.submit(
-            GROUP,
             0,
             () -> {
               throw new IllegalStateException("boom");
@@ -269,7 +221,7 @@ class AdaptiveExecutorTest {
 
     assertInstanceOf(IllegalStateException.class, cause);
     assertEquals("boom", cause.getMessage());
-    assertEquals("next", executor.submit(GROUP, 0, () -> "next").get());
+    assertEquals("next", executor.submit(0, () -> "next").get());
   }
 
   @Test
@@ -280,8 +232,8 @@ class AdaptiveExecutorTest {
     CompletableFuture<Integer> blocker = blocking(executor, 0, started, finish);
     started.acquire();
     AtomicBoolean ran = new AtomicBoolean();
-    CompletableFuture<Boolean> cancelled = executor.submit(GROUP, 0, () -> ran.getAndSet(true));
-    CompletableFuture<String> after = executor.submit(GROUP, 0, () -> "after");
+    CompletableFuture<Boolean> cancelled = executor.submit(0, () -> ran.getAndSet(true));
+    CompletableFuture<String> after = executor.submit(0, () -> "after");
 
     cancelled.cancel(false);
     finish.release();
@@ -300,7 +252,6 @@ class AdaptiveExecutorTest {
     for (int i = 0; i < 4; i++) {
       all.add(
           executor.submit(
-              GROUP,
               i,
               () -> {
                 allRunning.countDown();
@@ -316,7 +267,7 @@ class AdaptiveExecutorTest {
     }
 
     assertEquals(0, executor.threads());
-    Thread next = executor.submit(GROUP, 0, Thread::currentThread).get();
+    Thread next = executor.submit(0, Thread::currentThread).get();
     assertFalse(workers.contains(next));
     assertTrue(next.getName().startsWith("test-fetch-"), next.getName());
     assertTrue(next.isDaemon());
@@ -340,7 +291,6 @@ class AdaptiveExecutorTest {
       int id = i;
       running.add(
           executor.submit(
-              GROUP,
               0,
               () -> {
                 workers.add(Thread.currentThread());
@@ -350,7 +300,7 @@ class AdaptiveExecutorTest {
               }));
     }
     started.acquire(2);
-    CompletableFuture<Integer> queued = executor.submit(GROUP, 1, () -> 99);
+    CompletableFuture<Integer> queued = executor.submit(1, () -> 99);
 
     executor.shutdown();
 
@@ -359,7 +309,7 @@ class AdaptiveExecutorTest {
         "test-shutdown executor shut down before the task started", cancelled.getMessage());
     assertEquals(
         "test-shutdown executor is shut down; no task can be submitted",
-        assertThrows(RejectedExecutionException.class, () -> executor.submit(GROUP, 0, () -> 1))
+        assertThrows(RejectedExecutionException.class, () -> executor.submit(0, () -> 1))
             .getMessage());
     finish.release(2);
     assertEquals(0, running.get(0).get());
