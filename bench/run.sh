@@ -519,8 +519,12 @@ seed_small() {
 }
 
 # ---------------------------------------------------------------- clients
-# The launcher with the snapshotted jar and a class-data-sharing archive of the harness's own.
-launch() { launch=(env PREFETCH_JAR="$jar" XDG_CACHE_HOME="$workdir/cache" PREFETCH_JAVA_OPTS="$prefetch_java_opts" "$root/prefetch"); }
+# The launcher with the snapshotted jar and a class-data-sharing archive of the harness's own
+# (launch_base: the same with the baseline jar and its own archive).
+launch() {
+  launch=(env PREFETCH_JAR="$jar" XDG_CACHE_HOME="$workdir/cache" PREFETCH_JAVA_OPTS="$prefetch_java_opts" "$root/prefetch")
+  launch_base=(env PREFETCH_JAR="${baseline_jar:-}" XDG_CACHE_HOME="$workdir/cache-base" PREFETCH_JAVA_OPTS="$prefetch_java_opts" "$root/prefetch")
+}
 launch
 prefetch_has_verify=0
 if java -jar "$jar" run --help 2>/dev/null | grep -q -- '--verify'; then prefetch_has_verify=1; fi
@@ -541,7 +545,7 @@ client_cmd() {
   case "$c" in
     prefetch) cmd=("${penv[@]}" "${launch[@]}" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch+*) local v="${c#prefetch+}"; cmd=("${penv[@]}" "${launch[@]}" run ${variants[$v]} --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
-    prefetch-base) cmd=("${penv[@]}" env PREFETCH_JAR="$baseline_jar" XDG_CACHE_HOME="$workdir/cache-base" PREFETCH_JAVA_OPTS="$prefetch_java_opts" "$root/prefetch" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
+    prefetch-base) cmd=("${penv[@]}" "${launch_base[@]}" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch-size) cmd=("${penv[@]}" "${launch[@]}" run --verify size --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch-jar) cmd=("${penv[@]}" java -jar "$jar" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     rclone) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4) ;;
@@ -700,12 +704,19 @@ parse_network "${networks[0]}"
 first_model="$(model_prefix "$net_label")"
 if [ "$first_model" = model-aws ]; then seed_model_aws; else seed_model; fi
 # The first run of a jar on a machine records its class-data-sharing archive (see ./prefetch); do it
-# here, untimed, as an installation would, on the model's small files only.
-log "warm-up: one untimed model-prefetch run of the configs, which writes the launcher's class-data-sharing archive"
-env AWS_ENDPOINT_URL="$ep" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" \
-  "${launch[@]}" run --model-uri "s3://$bucket/$first_model/" --include '*.json' --local-dir "$workdir/warmup" >/dev/null 2>&1 \
-  || log "warm-up run failed (the measured runs will show why)"
-rm -rf "$workdir/warmup"
+# here, untimed, as an installation would, on the model's small files only: for the baseline jar
+# too, or its first measured round pays the archive (a few CPU-s and 200 MiB more at exit).
+log "warm-up: one untimed model-prefetch run of the configs per jar, which writes the launcher's class-data-sharing archive"
+warm_up() {
+  env AWS_ENDPOINT_URL="$ep" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" "$@" \
+    run --model-uri "s3://$bucket/$first_model/" --include '*.json' --local-dir "$workdir/warmup" >/dev/null 2>&1 \
+    || log "warm-up run failed (the measured runs will show why)"
+  rm -rf "$workdir/warmup"
+}
+warm_up "${launch[@]}"
+if [ -n "$baseline_jar_src" ]; then
+  warm_up "${launch_base[@]}"
+fi
 profiled=0
 for network in "${networks[@]}"; do
   parse_network "$network"
