@@ -25,8 +25,10 @@ import org.jspecify.annotations.Nullable;
  * a range that lands out of order waits, and the thread that completes the one before it reads it
  * back from the file and goes on with the ranges after it that have landed. The range that
  * completes the digests carries them, so the commit step has nothing to read again. The fetch
- * executor starts ranges lowest index first, so with a few files in flight most ranges are next in
- * order when they start. Used where all ranges of an object are fetched in this JVM.
+ * executor starts ranges lowest index first, so a file's ranges are next in order when they start
+ * only while there are about as many files in flight as ranges; with more ranges than files, most
+ * land out of order and are read back (the end of a run logs how many). Used where all ranges of an
+ * object are fetched in this JVM.
  *
  * <p>One per {@link FetchRuntime}: what it holds lives and ends with the runtime.
  */
