@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--size 8G] [--runs 3] [--clients prefetch,prefetch-size,rclone,rclone-nocheck,curl]
 #                [--network loopback|wan[:LATENCY_MS:MBPS_PER_CONN[:RPS]]]...   (or a comma list)
-#                [--wan-clients prefetch,prefetch-jar,rclone,aws,s3cmd] [--upload curl|aws]
+#                [--wan-clients prefetch,prefetch-image,prefetch-jar,rclone,aws,s3cmd] [--upload curl|aws]
 #                [--small-files 2000] [--rerun-runs 3] [--profile] [--port 18765]
 #                [--workdir /tmp/model-prefetch-bench] [--keep]
 #                [--variant "NAME=extra model-prefetch args"]...   (adds client prefetch+NAME)
@@ -21,7 +21,11 @@
 #
 # Clients (--clients on loopback, --wan-clients on WAN profiles; variants join both):
 #   prefetch       ./prefetch run (the launcher, snapshotted jar), defaults
-#   prefetch-jar   java -jar model-prefetch.jar run, no launcher and no JVM flags (as in the k8s examples)
+#   prefetch-image java @jvm.options -jar model-prefetch.jar run with a class-data-sharing archive, as
+#                  the container image and the Kubernetes examples run it (the archive recorded once,
+#                  untimed, by a demo run, as the Dockerfile does)
+#   prefetch-opts  java @configs/jvm.options -jar model-prefetch.jar run: the same without the archive
+#   prefetch-jar   java -jar model-prefetch.jar run, no launcher and no JVM flags at all
 #   prefetch-size  the launcher with --verify size
 #   prefetch-base  the launcher running --baseline-jar (an older build), defaults: a regression check
 #                  in the same run, alternating, against the same rclone rows
@@ -32,7 +36,7 @@
 #   curl           one curl per object, all at once; no listing, no verification
 # The small-files case runs prefetch, rclone and java-floor (bench/JavaFloor.java: an SDK listing and
 # JDK GETs, nothing written or verified, the floor of any JVM client), plus aws, s3cmd and
-# prefetch-jar when the profile's client list has them.
+# prefetch-image, prefetch-opts and prefetch-jar when the profile's client list has them.
 #
 # WAN profiles: `wan` is 20 ms / 25 MB/s; `wan:20:25:10` adds a limit of 10 requests/s. The proxy
 # listens on 127.0.0.1:PORT+1 (control PORT+2) and forwards to S3Proxy; it holds each response's
@@ -547,6 +551,8 @@ client_cmd() {
     prefetch+*) local v="${c#prefetch+}"; cmd=("${penv[@]}" "${launch[@]}" run ${variants[$v]} --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch-base) cmd=("${penv[@]}" "${launch_base[@]}" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch-size) cmd=("${penv[@]}" "${launch[@]}" run --verify size --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
+    prefetch-image) cmd=("${penv[@]}" java @"$workdir/image/jvm.options" -jar "$jar" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
+    prefetch-opts) cmd=("${penv[@]}" java @"$root/configs/jvm.options" -jar "$jar" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     prefetch-jar) cmd=("${penv[@]}" java -jar "$jar" run --model-uri "s3://$bucket/$k/" --local-dir "$d" --report "$report") ;;
     rclone) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4) ;;
     rclone-nocheck) cmd=("${rclone_vars[@]}" rclone --config /dev/null copy "bench:$bucket/$k" "$d/$k" --transfers 4 --multi-thread-streams 4 --ignore-checksum) ;;
@@ -714,6 +720,17 @@ warm_up() {
   rm -rf "$workdir/warmup"
 }
 warm_up "${launch[@]}"
+# prefetch-image: the Dockerfile's class-data-sharing step, on the snapshotted jar.
+if echo ",$clients,$wan_clients," | grep -q ',prefetch-image,'; then
+  log "image archive: one untimed demo run records the class-data-sharing archive, as the Dockerfile does"
+  rm -rf "$workdir/image"; mkdir -p "$workdir/image"
+  java @"$root/configs/jvm.options" -Xlog:cds*=error:stderr -XX:ArchiveClassesAtExit="$workdir/image/model-prefetch.jsa" \
+    -jar "$jar" demo --local-dir "$workdir/image/training/models" >/dev/null 2>&1 \
+    || { echo "bench: the image archive's demo run failed" >&2; exit 1; }
+  rm -rf "$workdir/image/training"
+  { cat "$root/configs/jvm.options"; printf '%s\n' "-XX:SharedArchiveFile=$workdir/image/model-prefetch.jsa" -Xshare:auto; } \
+    > "$workdir/image/jvm.options"
+fi
 if [ -n "$baseline_jar_src" ]; then
   warm_up "${launch_base[@]}"
 fi
@@ -780,7 +797,7 @@ for network in "${networks[@]}"; do
     # The floor of a JVM client: bench/JavaFloor.java lists with the SDK and GETs, writing nothing.
     if [ "${floor_built:-0}" = 0 ]; then rm -rf "$workdir/floor"; javac -cp "$jar" -d "$workdir/floor" "$here/JavaFloor.java"; floor_built=1; fi
     # java-floor does not retry (it is a floor): under a request-rate limit it would only fail.
-    small_clients="prefetch,rclone$([ "$net_rps" = 0 ] && echo ,java-floor)$(echo ",$active" | grep -o -e ',prefetch+[^,]*' -e ',prefetch-jar' -e ',aws' -e ',s3cmd' | tr -d '\n')"
+    small_clients="prefetch,rclone$([ "$net_rps" = 0 ] && echo ,java-floor)$(echo ",$active" | grep -o -e ',prefetch+[^,]*' -e ',prefetch-image' -e ',prefetch-opts' -e ',prefetch-jar' -e ',aws' -e ',s3cmd' | tr -d '\n')"
     log "$net_label: case small: $small_files files, ${small_runs:-$runs} rounds: $small_clients"
     for r in $(seq 1 "${small_runs:-$(( runs > 0 ? runs : 1 ))}"); do
       for c in $(rotate "$small_clients" $(( r - 1 ))); do run_one "small-$small_files" small "$c" "$r" fresh; done

@@ -1,6 +1,7 @@
 package io.modelprefetch.runners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container image definition ({@code Dockerfile}): read as instructions here, always; built and
@@ -124,6 +126,61 @@ class ContainerImageIT {
         flags.matches("(?s).*\\bTier4InvocationThreshold\\s+= 60000\\b.*"), "the JIT settings");
   }
 
+  /**
+   * The image's class-data-sharing step, run here as the Dockerfile writes it, with {@code
+   * /opt/model-prefetch} and the training folder in a temporary directory: the {@code demo} run
+   * records an archive, and the options file it leaves makes a later run map the CLI's classes from
+   * it.
+   */
+  @Test
+  void imageRecordsAClassArchiveThatItsOptionsFileMaps(@TempDir Path tmp) throws Exception {
+    List<String> steps =
+        all("RUN").stream().filter(r -> r.contains("ArchiveClassesAtExit")).toList();
+    assertEquals(1, steps.size(), all("RUN").toString());
+    Path opt = Files.createDirectories(tmp.resolve("opt"));
+    for (String copy : all("COPY")) {
+      String[] words = copy.split(" ");
+      Files.copy(
+          ConfigExamplesTest.REPO.resolve(words[0]), opt.resolve(Path.of(words[1]).getFileName()));
+    }
+    String step =
+        steps.get(0).replace("/tmp/", tmp + "/").replace("/opt/model-prefetch", opt.toString());
+    ProcessBuilder training =
+        new ProcessBuilder("sh", "-c", step)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("training.log").toFile());
+    training
+        .environment()
+        .put("PATH", Path.of(ChildJvm.java()).getParent() + ":" + System.getenv("PATH"));
+    Process train = training.start();
+    assertTrue(train.waitFor(5, TimeUnit.MINUTES), step);
+    assertEquals(0, train.exitValue(), Files.readString(tmp.resolve("training.log")));
+    assertTrue(Files.size(opt.resolve("model-prefetch.jsa")) > 0, "the archive");
+    assertFalse(Files.exists(tmp.resolve("cds-training")), "the training model is removed");
+    List<String> options = Files.readAllLines(opt.resolve("jvm.options"));
+    assertEquals(
+        List.of("-XX:SharedArchiveFile=" + opt.resolve("model-prefetch.jsa"), "-Xshare:auto"),
+        options.subList(options.size() - 2, options.size()));
+
+    Process run =
+        new ProcessBuilder(
+                ChildJvm.java(),
+                "@" + opt.resolve("jvm.options"),
+                "-Xlog:class+load=info:stdout",
+                "-jar",
+                opt.resolve("model-prefetch.jar").toString(),
+                "--version")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(run.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, run.exitValue(), out);
+    assertTrue(out.contains("model-prefetch 0.1.0"), out);
+    assertTrue(
+        out.contains(" io.modelprefetch.runners.Main source: shared objects file (top)"),
+        "the CLI's classes come from the image's archive");
+  }
+
   /** Whether a Docker daemon answers here. */
   static boolean dockerAnswers() {
     try {
@@ -182,6 +239,21 @@ class ContainerImageIT {
               "-XX:+PrintFlagsFinal",
               "-version");
       assertTrue(flags.matches("(?s).*\\bMaxHeapSize\\s+= 402653184\\b.*"), flags);
+      String classes =
+          docker(
+              "run",
+              "--rm",
+              "--entrypoint",
+              "java",
+              tag,
+              "@/opt/model-prefetch/jvm.options",
+              "-Xlog:class+load=info:stdout",
+              "-jar",
+              "/opt/model-prefetch/model-prefetch.jar",
+              "--version");
+      assertTrue(
+          classes.contains(" io.modelprefetch.runners.Main source: shared objects file (top)"),
+          "the image's runs map its class archive");
     } finally {
       docker("rmi", "-f", tag);
     }
