@@ -27,6 +27,12 @@ class ContainerImageIT {
   static final Path DOCKERFILE = ConfigExamplesTest.REPO.resolve("Dockerfile");
 
   /**
+   * What {@code -Xlog:class+load} prints when the CLI's main class comes from a dynamic archive.
+   */
+  static final String MAIN_FROM_ARCHIVE =
+      " io.modelprefetch.runners.Main source: shared objects file (top)";
+
+  /**
    * The Dockerfile's instructions, continuation lines joined, comments dropped: {keyword, rest}.
    */
   static List<String[]> instructions() throws IOException {
@@ -176,9 +182,7 @@ class ContainerImageIT {
     assertTrue(run.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, run.exitValue(), out);
     assertTrue(out.contains("model-prefetch 0.1.0"), out);
-    assertTrue(
-        out.contains(" io.modelprefetch.runners.Main source: shared objects file (top)"),
-        "the CLI's classes come from the image's archive");
+    assertTrue(out.contains(MAIN_FROM_ARCHIVE), "the CLI's classes come from the image's archive");
   }
 
   /** Whether a Docker daemon answers here. */
@@ -228,34 +232,28 @@ class ContainerImageIT {
           docker("run", "--rm", "--entrypoint", "sh", tag, "-c", "echo $LC_ALL").strip());
       String help = docker("run", "--rm", tag);
       assertTrue(help.startsWith("Usage: prefetch run"), help);
-      String flags =
-          docker(
-              "run",
-              "--rm",
-              "--entrypoint",
-              "java",
-              tag,
-              "@/opt/model-prefetch/jvm.options",
-              "-XX:+PrintFlagsFinal",
-              "-version");
+      String flags = imageJava(tag, "-XX:+PrintFlagsFinal", "-version");
       assertTrue(flags.matches("(?s).*\\bMaxHeapSize\\s+= 402653184\\b.*"), flags);
       String classes =
-          docker(
-              "run",
-              "--rm",
-              "--entrypoint",
-              "java",
+          imageJava(
               tag,
-              "@/opt/model-prefetch/jvm.options",
               "-Xlog:class+load=info:stdout",
               "-jar",
               "/opt/model-prefetch/model-prefetch.jar",
               "--version");
-      assertTrue(
-          classes.contains(" io.modelprefetch.runners.Main source: shared objects file (top)"),
-          "the image's runs map its class archive");
+      assertTrue(classes.contains(MAIN_FROM_ARCHIVE), "the image's runs map its class archive");
     } finally {
       docker("rmi", "-f", tag);
     }
+  }
+
+  /** {@code java @/opt/model-prefetch/jvm.options ARGS} in a container of the image. */
+  static String imageJava(String tag, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "run", "--rm", "--entrypoint", "java", tag, "@/opt/model-prefetch/jvm.options"));
+    command.addAll(List.of(args));
+    return docker(command.toArray(String[]::new));
   }
 }
