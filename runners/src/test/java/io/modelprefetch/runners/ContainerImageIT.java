@@ -133,6 +133,34 @@ class ContainerImageIT {
   }
 
   /**
+   * The TLS classes whose compile thresholds the options file lowers exist under those names (a
+   * pattern naming no class changes nothing, silently), and the JVM prints nothing on stdout for
+   * them: stdout carries the model paths.
+   */
+  @Test
+  void jvmOptionsLowerTheThresholdsOfClassesThatExistAndPrintNothing() throws Exception {
+    Path options = ConfigExamplesTest.REPO.resolve("configs/jvm.options");
+    String prefix = "-XX:CompileCommand=CompileThresholdScaling,";
+    List<String> patterns =
+        Files.readAllLines(options).stream()
+            .filter(l -> l.startsWith(prefix))
+            .map(l -> l.substring(prefix.length(), l.indexOf("::")))
+            .toList();
+    assertEquals(4, patterns.size(), patterns.toString());
+    for (String pattern : patterns) {
+      Class.forName(pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern);
+    }
+    Process java =
+        new ProcessBuilder(ChildJvm.java(), "@" + options, "-version")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String out = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(java.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, java.exitValue());
+    assertEquals("", out, "stdout");
+  }
+
+  /**
    * The image's class-data-sharing step, run here as the Dockerfile writes it, with {@code
    * /opt/model-prefetch} and the training folder in a temporary directory: the {@code demo} run
    * records an archive, and the options file it leaves makes a later run map the CLI's classes from

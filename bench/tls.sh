@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The same model over HTTPS: model-prefetch next to rclone, both at their defaults, reading a
+# workdir that bench/run.sh seeded (run it first with --keep), from S3Proxy's HTTPS endpoint on
+# 127.0.0.1 with a self-signed certificate made here by keytool.
+#
+#   bench/tls.sh [--workdir /tmp/model-prefetch-bench] [--model model-aws] [--runs 5] [--port 18795]
+#                [--options NAME=FILE]...   (a model-prefetch client per JVM options file; default:
+#                                            prefetch=configs/jvm.options)
+#
+# Each model-prefetch client runs `java @FILE -jar model-prefetch.jar run` with the class-data-sharing
+# archive the container image has, recorded once here by a demo run as the Dockerfile does; rclone
+# runs `rclone copy --transfers 4 --multi-thread-streams 4 --ca-cert CERT`. Clients alternate, every
+# run starts from an empty destination and its tree is checked by sha256; the summary gives medians
+# of wall time, CPU (user + sys of the client's process tree) and peak RSS. The WAN proxy of run.sh
+# speaks plain HTTP only, so this runs on loopback, where the CPU per byte of TLS shows.
+set -eu
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+workdir=/tmp/model-prefetch-bench model=model-aws runs=5 port=18795
+declare -a options=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --workdir) workdir="$2"; shift 2 ;;
+    --model) model="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --options) options+=("$2"); shift 2 ;;
+    *) echo "bench/tls.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+[ "${#options[@]}" -gt 0 ] || options=("prefetch=$root/configs/jvm.options")
+props="$workdir/s3proxy.properties" jar="$workdir/model-prefetch.jar"
+for f in "$props" "$jar" "$workdir/$model.sha256"; do
+  [ -f "$f" ] || { echo "bench/tls.sh: $f is missing: run bench/run.sh --workdir $workdir --keep first" >&2; exit 1; }
+done
+prop() { sed -n "s/^$1=//p" "$props"; }
+key="$(prop s3proxy.identity)" secret="$(prop s3proxy.credential)"
+tls="$workdir/tls" res="$workdir/results-tls"
+rm -rf "$tls" "$res"; mkdir -p "$tls" "$res"
+log() { echo "[tls $(date -u +%H:%M:%S)] $*" >&2; }
+
+keytool -genkeypair -alias s3 -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 \
+  -ext SAN=ip:127.0.0.1 -validity 7 -keystore "$tls/keys.p12" -storetype PKCS12 \
+  -storepass benchpass -keypass benchpass >/dev/null 2>&1
+keytool -exportcert -rfc -alias s3 -keystore "$tls/keys.p12" -storepass benchpass > "$tls/cert.pem"
+{ grep -v '^s3proxy.endpoint=' "$props"
+  printf 's3proxy.secure-endpoint=https://127.0.0.1:%s\ns3proxy.keystore-path=%s\ns3proxy.keystore-password=benchpass\n' \
+    "$port" "$tls/keys.p12"; } > "$tls/s3proxy.properties"
+java -Xms256m -Xmx1g -jar "$workdir/s3proxy/"s3proxy-*-jar-with-dependencies.jar \
+  --properties "$tls/s3proxy.properties" > "$tls/s3proxy.log" 2>&1 &
+s3p=$!
+trap 'kill "$s3p" 2>/dev/null || true' EXIT
+ep="https://127.0.0.1:$port"
+deadline=$(( $(date +%s) + 60 ))
+until curl -s -o /dev/null --max-time 1 --cacert "$tls/cert.pem" "$ep/"; do
+  kill -0 "$s3p" 2>/dev/null || { echo "bench/tls.sh: S3Proxy exited; see $tls/s3proxy.log" >&2; exit 1; }
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "bench/tls.sh: no HTTPS answer on $ep within 60 s" >&2; exit 1; }
+  sleep 0.1
+done
+log "S3Proxy on $ep; recording the image's class-data-sharing archive with one demo run"
+java @"$root/configs/jvm.options" -Xlog:cds*=error:stderr -XX:ArchiveClassesAtExit="$tls/model-prefetch.jsa" \
+  -jar "$jar" demo --local-dir "$tls/training/models" >/dev/null 2>&1
+rm -rf "$tls/training"
+
+run_one() { # NAME ROUND COMMAND...
+  local name="$1" round="$2" dest="$workdir/dest-tls"
+  shift 2
+  rm -rf "$dest"; mkdir -p "$dest"; sync
+  /usr/bin/time -f '%e %U %S %M' -o "$tls/time" "$@" > "$res/log-$name-$round.txt" 2>&1 || true
+  local verified=FAIL
+  if (cd "$dest/$model" 2>/dev/null && sha256sum -c --quiet --strict "$workdir/$model.sha256" >/dev/null 2>&1); then verified=ok; fi
+  read -r wall user sys rss < <(tail -1 "$tls/time")
+  printf '%s\t%s\t%s\t%.2f\t%s\t%s\n' "$name" "$round" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))" "$verified" | tee -a "$res/runs.tsv"
+}
+printf 'client\tround\twall_s\tcpu_s\trss_mib\tsha256\n' > "$res/runs.tsv"
+for round in $(seq 1 "$runs"); do
+  for o in "${options[@]}"; do
+    run_one "${o%%=*}" "$round" env AWS_ENDPOINT_URL="$ep" AWS_CA_BUNDLE="$tls/cert.pem" AWS_REGION=us-east-1 \
+      AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" LC_ALL=C.UTF-8 \
+      java @"${o#*=}" -XX:SharedArchiveFile="$tls/model-prefetch.jsa" -Xshare:auto -jar "$jar" \
+      run --model-uri "s3://bench/$model/" --local-dir "$workdir/dest-tls"
+  done
+  run_one rclone "$round" env -u AWS_CA_BUNDLE RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
+    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$key" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$secret" \
+    RCLONE_CONFIG_BENCH_ENDPOINT="$ep" RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \
+    rclone --config /dev/null --ca-cert "$tls/cert.pem" copy "bench:bench/$model" "$workdir/dest-tls/$model" \
+    --transfers 4 --multi-thread-streams 4
+done
+rm -rf "$workdir/dest-tls"
+{
+  echo "| client | runs | sha256 | median wall s | median CPU s | median peak RSS MiB |"
+  echo "|---|---|---|---|---|---|"
+  awk -F'\t' 'NR > 1 { print $1 }' "$res/runs.tsv" | awk '!seen[$0]++' | while read -r name; do
+    med() { awk -F'\t' -v n="$name" -v c="$1" 'NR > 1 && $1 == n { print $c }' "$res/runs.tsv" | sort -g \
+      | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+    ok="$(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n && $6 != "ok" { bad++ } END { print (bad ? "FAIL" : "ok") }' "$res/runs.tsv")"
+    echo "| $name | $(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n' "$res/runs.tsv" | wc -l) | $ok | $(med 3) | $(med 4) | $(med 5) |"
+  done
+} | tee "$res/summary.md"
+log "raw rows: $res/runs.tsv; summary: $res/summary.md"
