@@ -78,6 +78,7 @@ fi
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+. "$here/lib.sh"
 
 size="8G"
 runs=3
@@ -201,7 +202,6 @@ log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 # 9 verified, 10 gets, 11 server_cpu_s, 12 load1, 13 bytes, 14 started, 15 other_cpu_s, 16 network,
 # 17 requests, 18 conns_max, 19 inflight_max, 20 slowdown_503, 21 proxy_bytes_out, 22 proxy_cpu_s,
 # 23 server_requests. Rows of older harnesses end at 15 and count as network loopback.
-median() { sort -g | awk '{a[NR]=$1} END{if (NR==0) print "-"; else if (a[1]=="-") print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -F'\t' -v n="$1" -v l="$2" -v c="$3" 'NR>1 && ($16==""?"loopback":$16)==n && $1==l && $2==c {print '"$4"'}' "$res/runs.tsv"; }
 okcol() { awk -F'\t' -v n="$1" -v l="$2" -v c="$3" 'NR>1 && ($16==""?"loopback":$16)==n && $1==l && $2==c && $8==0 && ($9=="ok" || $9=="n/a") {print '"$4"'}' "$res/runs.tsv"; }
 has() { [ -n "$(col "$1" "$2" "$3" '$4')" ]; }
@@ -724,10 +724,7 @@ warm_up "${launch[@]}"
 if echo ",$clients,$wan_clients," | grep -q ',prefetch-image,'; then
   log "image archive: one untimed demo run records the class-data-sharing archive, as the Dockerfile does"
   rm -rf "$workdir/image"; mkdir -p "$workdir/image"
-  java @"$root/configs/jvm.options" -Xlog:cds*=error:stderr -XX:ArchiveClassesAtExit="$workdir/image/model-prefetch.jsa" \
-    -jar "$jar" demo --local-dir "$workdir/image/training/models" >/dev/null 2>&1 \
-    || { echo "bench: the image archive's demo run failed" >&2; exit 1; }
-  rm -rf "$workdir/image/training"
+  image_archive "$jar" "$workdir/image" || { echo "bench: the image archive's demo run failed" >&2; exit 1; }
   { cat "$root/configs/jvm.options"; printf '%s\n' "-XX:SharedArchiveFile=$workdir/image/model-prefetch.jsa" -Xshare:auto; } \
     > "$workdir/image/jvm.options"
 fi

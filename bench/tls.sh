@@ -16,6 +16,7 @@
 set -eu
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+. "$here/lib.sh"
 workdir=/tmp/model-prefetch-bench model=model-aws runs=5 port=18795
 declare -a options=()
 while [ $# -gt 0 ]; do
@@ -35,7 +36,7 @@ for f in "$props" "$jar" "$workdir/$model.sha256"; do
 done
 prop() { sed -n "s/^$1=//p" "$props"; }
 key="$(prop s3proxy.identity)" secret="$(prop s3proxy.credential)"
-tls="$workdir/tls" res="$workdir/results-tls"
+tls="$workdir/tls" res="$workdir/results-tls" dest="$workdir/dest-tls"
 rm -rf "$tls" "$res"; mkdir -p "$tls" "$res"
 log() { echo "[tls $(date -u +%H:%M:%S)] $*" >&2; }
 
@@ -58,12 +59,10 @@ until curl -s -o /dev/null --max-time 1 --cacert "$tls/cert.pem" "$ep/"; do
   sleep 0.1
 done
 log "S3Proxy on $ep; recording the image's class-data-sharing archive with one demo run"
-java @"$root/configs/jvm.options" -Xlog:cds*=error:stderr -XX:ArchiveClassesAtExit="$tls/model-prefetch.jsa" \
-  -jar "$jar" demo --local-dir "$tls/training/models" >/dev/null 2>&1
-rm -rf "$tls/training"
+image_archive "$jar" "$tls" || { echo "bench/tls.sh: the demo run that records the archive failed" >&2; exit 1; }
 
 run_one() { # NAME ROUND COMMAND...
-  local name="$1" round="$2" dest="$workdir/dest-tls"
+  local name="$1" round="$2"
   shift 2
   rm -rf "$dest"; mkdir -p "$dest"; sync
   /usr/bin/time -f '%e %U %S %M' -o "$tls/time" "$@" > "$res/log-$name-$round.txt" 2>&1 || true
@@ -78,21 +77,20 @@ for round in $(seq 1 "$runs"); do
     run_one "${o%%=*}" "$round" env AWS_ENDPOINT_URL="$ep" AWS_CA_BUNDLE="$tls/cert.pem" AWS_REGION=us-east-1 \
       AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" LC_ALL=C.UTF-8 \
       java @"${o#*=}" -XX:SharedArchiveFile="$tls/model-prefetch.jsa" -Xshare:auto -jar "$jar" \
-      run --model-uri "s3://bench/$model/" --local-dir "$workdir/dest-tls"
+      run --model-uri "s3://bench/$model/" --local-dir "$dest"
   done
   run_one rclone "$round" env -u AWS_CA_BUNDLE RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
     RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$key" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$secret" \
     RCLONE_CONFIG_BENCH_ENDPOINT="$ep" RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \
-    rclone --config /dev/null --ca-cert "$tls/cert.pem" copy "bench:bench/$model" "$workdir/dest-tls/$model" \
+    rclone --config /dev/null --ca-cert "$tls/cert.pem" copy "bench:bench/$model" "$dest/$model" \
     --transfers 4 --multi-thread-streams 4
 done
-rm -rf "$workdir/dest-tls"
+rm -rf "$dest"
 {
   echo "| client | runs | sha256 | median wall s | median CPU s | median peak RSS MiB |"
   echo "|---|---|---|---|---|---|"
   awk -F'\t' 'NR > 1 { print $1 }' "$res/runs.tsv" | awk '!seen[$0]++' | while read -r name; do
-    med() { awk -F'\t' -v n="$name" -v c="$1" 'NR > 1 && $1 == n { print $c }' "$res/runs.tsv" | sort -g \
-      | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+    med() { awk -F'\t' -v n="$name" -v c="$1" 'NR > 1 && $1 == n { print $c }' "$res/runs.tsv" | median; }
     ok="$(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n && $6 != "ok" { bad++ } END { print (bad ? "FAIL" : "ok") }' "$res/runs.tsv")"
     echo "| $name | $(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n' "$res/runs.tsv" | wc -l) | $ok | $(med 3) | $(med 4) | $(med 5) |"
   done

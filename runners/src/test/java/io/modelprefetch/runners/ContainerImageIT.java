@@ -116,13 +116,7 @@ class ContainerImageIT {
         Files.readString(ConfigExamplesTest.REPO.resolve("prefetch"))
             .contains("opts=(@\"$here/configs/jvm.options\")"),
         "the launcher passes the file to java");
-    Process java =
-        new ProcessBuilder(ChildJvm.java(), "@" + options, "-XX:+PrintFlagsFinal", "-version")
-            .redirectErrorStream(true)
-            .start();
-    String flags = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(java.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, java.exitValue(), flags);
+    String flags = java("@" + options, "-XX:+PrintFlagsFinal", "-version");
     assertTrue(flags.matches("(?s).*\\bMaxHeapSize\\s+= 402653184\\b.*"), "-Xmx384m");
     assertTrue(
         flags.matches("(?s).*\\bMaxDirectMemorySize\\s+= 201326592\\b.*"),
@@ -150,14 +144,7 @@ class ContainerImageIT {
     for (String pattern : patterns) {
       Class.forName(pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern);
     }
-    Process java =
-        new ProcessBuilder(ChildJvm.java(), "@" + options, "-version")
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String out = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(java.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, java.exitValue());
-    assertEquals("", out, "stdout");
+    assertEquals("", java("@" + options, "-version"), "stdout");
   }
 
   /**
@@ -196,21 +183,31 @@ class ContainerImageIT {
         List.of("-XX:SharedArchiveFile=" + opt.resolve("model-prefetch.jsa"), "-Xshare:auto"),
         options.subList(options.size() - 2, options.size()));
 
-    Process run =
-        new ProcessBuilder(
-                ChildJvm.java(),
-                "@" + opt.resolve("jvm.options"),
-                "-Xlog:class+load=info:stdout",
-                "-jar",
-                opt.resolve("model-prefetch.jar").toString(),
-                "--version")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(run.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, run.exitValue(), out);
+    String out =
+        java(
+            "@" + opt.resolve("jvm.options"),
+            "-Xlog:class+load=info:stdout",
+            "-jar",
+            opt.resolve("model-prefetch.jar").toString(),
+            "--version");
     assertTrue(out.contains("model-prefetch 0.1.0"), out);
     assertTrue(out.contains(MAIN_FROM_ARCHIVE), "the CLI's classes come from the image's archive");
+  }
+
+  /** The stdout of {@code java ARGS} in a child JVM, which must exit 0 within a minute. */
+  static String java(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(ChildJvm.java()));
+    command.addAll(List.of(args));
+    Path stderr = Files.createTempFile("java", ".stderr");
+    try {
+      Process java = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+      String out = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(java.waitFor(60, TimeUnit.SECONDS), String.join(" ", command));
+      assertEquals(0, java.exitValue(), Files.readString(stderr));
+      return out;
+    } finally {
+      Files.delete(stderr);
+    }
   }
 
   /** Whether a Docker daemon answers here. */
