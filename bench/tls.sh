@@ -61,17 +61,8 @@ done
 log "S3Proxy on $ep; recording the image's class-data-sharing archive with one demo run"
 image_archive "$jar" "$tls" || { echo "bench/tls.sh: the demo run that records the archive failed" >&2; exit 1; }
 
-run_one() { # NAME ROUND COMMAND...
-  local name="$1" round="$2"
-  shift 2
-  rm -rf "$dest"; mkdir -p "$dest"; sync
-  /usr/bin/time -f '%e %U %S %M' -o "$tls/time" "$@" > "$res/log-$name-$round.txt" 2>&1 || true
-  local verified=FAIL
-  if (cd "$dest/$model" 2>/dev/null && sha256sum -c --quiet --strict "$workdir/$model.sha256" >/dev/null 2>&1); then verified=ok; fi
-  read -r wall user sys rss < <(tail -1 "$tls/time")
-  printf '%s\t%s\t%s\t%.2f\t%s\t%s\n' "$name" "$round" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))" "$verified" | tee -a "$res/runs.tsv"
-}
-printf 'client\tround\twall_s\tcpu_s\trss_mib\tsha256\n' > "$res/runs.tsv"
+runs_header
+rclone_for "$ep"
 for round in $(seq 1 "$runs"); do
   for o in "${options[@]}"; do
     run_one "${o%%=*}" "$round" env AWS_ENDPOINT_URL="$ep" AWS_CA_BUNDLE="$tls/cert.pem" AWS_REGION=us-east-1 \
@@ -79,20 +70,8 @@ for round in $(seq 1 "$runs"); do
       java @"${o#*=}" -XX:SharedArchiveFile="$tls/model-prefetch.jsa" -Xshare:auto -jar "$jar" \
       run --model-uri "s3://bench/$model/" --local-dir "$dest"
   done
-  run_one rclone "$round" env -u AWS_CA_BUNDLE RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
-    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$key" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$secret" \
-    RCLONE_CONFIG_BENCH_ENDPOINT="$ep" RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \
-    rclone --config /dev/null --ca-cert "$tls/cert.pem" copy "bench:bench/$model" "$dest/$model" \
-    --transfers 4 --multi-thread-streams 4
+  run_one rclone "$round" "${rclone[@]}" --ca-cert "$tls/cert.pem" copy "bench:bench/$model" "$dest/$model"
 done
 rm -rf "$dest"
-{
-  echo "| client | runs | sha256 | median wall s | median CPU s | median peak RSS MiB |"
-  echo "|---|---|---|---|---|---|"
-  awk -F'\t' 'NR > 1 { print $1 }' "$res/runs.tsv" | awk '!seen[$0]++' | while read -r name; do
-    med() { awk -F'\t' -v n="$name" -v c="$1" 'NR > 1 && $1 == n { print $c }' "$res/runs.tsv" | median; }
-    ok="$(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n && $6 != "ok" { bad++ } END { print (bad ? "FAIL" : "ok") }' "$res/runs.tsv")"
-    echo "| $name | $(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n' "$res/runs.tsv" | wc -l) | $ok | $(med 3) | $(med 4) | $(med 5) |"
-  done
-} | tee "$res/summary.md"
+runs_summary
 log "raw rows: $res/runs.tsv; summary: $res/summary.md"

@@ -70,16 +70,7 @@ public final class Main {
             context.err().println("model-prefetch: " + e.getMessage());
             return PrefetchRun.USAGE;
           }
-          // An I/O failure's message names the path and what to do; other failures say their kind
-          // too.
-          String message =
-              e instanceof java.io.IOException && e.getMessage() != null
-                  ? e.getMessage()
-                  : e.toString();
-          context
-              .err()
-              .println(
-                  "model-prefetch: " + io.modelprefetch.transforms.text.Printable.oneLine(message));
+          context.err().println("model-prefetch: " + failureMessage(e));
           return PrefetchRun.FAILED;
         });
     if (args.length == 0) {
@@ -95,6 +86,16 @@ public final class Main {
       return PrefetchRun.USAGE;
     }
     return cli.execute(effective);
+  }
+
+  /**
+   * What a failed command says, on one line: an I/O failure's message names the path and what to
+   * do; other failures say their kind too.
+   */
+  static String failureMessage(Exception e) {
+    String message =
+        e instanceof java.io.IOException && e.getMessage() != null ? e.getMessage() : e.toString();
+    return io.modelprefetch.transforms.text.Printable.oneLine(message);
   }
 
   private static boolean isTopLevelFlag(String arg) {

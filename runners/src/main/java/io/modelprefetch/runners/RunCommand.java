@@ -273,6 +273,22 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--assume-free-bytes", paramLabel = "SIZE", hidden = true)
   @Nullable String assumeFreeBytes;
 
+  @Option(
+      names = "--every",
+      paramLabel = "DURATION",
+      description =
+          "Run again every DURATION (e.g. 15m, 1h) in this process, until it is stopped: a node's long-lived"
+              + " prefetch that picks up an edited manifest and pays the JVM's start and warm-up once. A failed"
+              + " run is reported and the next one runs at its time; bad input (status 2) ends it. Default: run"
+              + " once.")
+  @Nullable String every;
+
+  /**
+   * Test and benchmark: with --every, stop after this many runs (its exit status the last one's).
+   */
+  @Option(names = "--every-runs", paramLabel = "N", hidden = true)
+  long everyRuns;
+
   @Option(names = "--verbose", description = "Log at debug level, libraries included.")
   boolean verbose;
 
@@ -290,6 +306,29 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (every == null) {
+      if (everyRuns != 0) {
+        throw new UsageException("--every-runs counts the runs of --every; give --every too");
+      }
+      return runOnce();
+    }
+    if (everyRuns < 0) {
+      throw new UsageException(
+          "--every-runs '" + everyRuns + "' is below 0; give a count, or 0 for no end");
+    }
+    java.time.Duration period = Values.duration("--every", every);
+    if (period.isZero()) {
+      throw new UsageException(
+          "--every '" + every + "' is no period; give e.g. 15m, or leave it out to run once");
+    }
+    if (dryRun) {
+      throw new UsageException(
+          "--every does not go with --dry-run, which fetches nothing; keep one");
+    }
+    return Repeat.every(period, every, everyRuns, this::runOnce, Repeat.SYSTEM, context.err());
+  }
+
+  private int runOnce() throws Exception {
     ClusterConfig config = ClusterConfig.read(configFile);
     JobResolver.Flags flags = flags();
     RunnerChoice runnerChoice = runnerChoice(config);

@@ -168,7 +168,28 @@ class BadInputTest {
         Arguments.of(
             Map.of(),
             List.of("--manifest", "/no/such/manifest.yaml"),
-            "manifest /no/such/manifest.yaml does not exist"));
+            "manifest /no/such/manifest.yaml does not exist"),
+        Arguments.of(
+            Map.of(),
+            List.of("--model-uri", "s3://bkt/m/", "--every", "soon"),
+            "--every 'soon' is not a duration; give e.g. 90s, 30m or 2h"),
+        Arguments.of(
+            Map.of(),
+            List.of("--model-uri", "s3://bkt/m/", "--every", "0s"),
+            "--every '0s' is no period; give e.g. 15m, or leave it out to run once"),
+        Arguments.of(
+            Map.of(),
+            List.of("--model-uri", "s3://bkt/m/", "--every", "15m", "--dry-run"),
+            "--every does not go with --dry-run, which fetches nothing; keep one"),
+        Arguments.of(
+            Map.of(),
+            List.of("--model-uri", "s3://bkt/m/", "--every-runs", "2"),
+            "--every-runs counts the runs of --every; give --every too"),
+        // Bad input ends a repeated run at once, with the line a single run gives, and no wait.
+        Arguments.of(
+            Map.of(),
+            List.of("--model-uri", "gs://bucket/m/", "--every", "1h"),
+            "model URI 'gs://bucket/m/' has unsupported scheme 'gs'; use s3:// or tos://"));
   }
 
   @ParameterizedTest

@@ -182,7 +182,11 @@ class ConfigExamplesTest {
   void prefetchContainersStartTheImageWithTheSharedJvmOptionsAndValidArguments()
       throws IOException {
     List<Container> containers = prefetchContainers(examples());
-    assertEquals(2, containers.size(), "one prefetch container per example");
+    assertEquals(
+        List.of("prefetch", "prefetch", "refresh"),
+        containers.stream().map(Container::getName).toList(),
+        "the CronJob's, the DaemonSet's first run and its long-lived one");
+    assertTrue(containers.get(2).getArgs().contains("--every=15m"), "the DaemonSet repeats");
     // the CLI's own version ("model-prefetch 0.1.0"), which the image is tagged with
     String version =
         Main.class

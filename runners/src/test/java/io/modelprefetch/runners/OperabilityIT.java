@@ -54,6 +54,7 @@ class OperabilityIT {
     server = EmbeddedS3.start(serverDir.resolve("data"));
     proxy = new FaultProxy(server.endpoint(), 7L);
     DemoModel.upload(server.admin(), BUCKET, "op/", MODEL);
+    DemoModel.upload(server.admin(), BUCKET, "op-added/", MODEL);
   }
 
   @AfterAll
@@ -226,6 +227,83 @@ class OperabilityIT {
     Cli enough = run("s3://models/op/", "--include", "*.bin", "--assume-free-bytes", "4097");
     assertEquals(0, enough.status(), enough.toString());
     assertEquals(1, proxy.objectGets());
+  }
+
+  /**
+   * {@code --every}: the run again in the same JVM (here after 1 ms, twice, by the hidden
+   * --every-runs); the second finds every file verified in place and fetches nothing.
+   */
+  @Test
+  void everyRunsAgainInThisProcessAndTheSecondRunFindsTheModelInPlace() throws IOException {
+    assertEquals(0, run("s3://" + BUCKET + "/op/").status());
+    long onceGets = proxy.objectGets();
+    DiskFullIT.deleteTree(dest);
+    Files.createDirectories(dest);
+    proxy.resetCounters();
+
+    Cli cli = run("s3://" + BUCKET + "/op/", "--every", "1ms", "--every-runs", "2");
+
+    assertEquals(0, cli.status(), cli.toString());
+    for (DemoModel.File f : MODEL) {
+      assertEquals(
+          DemoModel.sha256(DemoModel.content(f)),
+          DemoModel.sha256(Files.readAllBytes(dest.resolve("m").resolve(f.relativePath()))),
+          f.relativePath());
+    }
+    List<String> runs =
+        cli.err().lines().filter(l -> l.startsWith("model-prefetch: run ")).toList();
+    assertEquals(2, runs.size(), cli.toString());
+    assertTrue(
+        runs.get(0)
+            .matches(
+                "model-prefetch: run 1 ended with status 0 after \\d+\\.\\d s; the next starts at"
+                    + " \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(--every 1ms\\)"),
+        runs.get(0));
+    assertTrue(
+        runs.get(1).matches("model-prefetch: run 2 ended with status 0 after \\d+\\.\\d s"),
+        runs.get(1));
+    assertEquals(onceGets, proxy.objectGets(), "the first run's GETs only: " + cli);
+  }
+
+  /**
+   * {@code --every} reads the manifest again at each run: a model added between two runs (here once
+   * the first run's line is out, with 10 s to spare) is fetched by the next one.
+   */
+  @Test
+  void everyPicksUpAModelAddedToTheManifestAtItsNextRun() throws Exception {
+    Path manifest = dest.resolve("models.yaml");
+    String first = "models:\n  - {uri: 's3://" + BUCKET + "/op/', name: a}\n";
+    Files.writeString(manifest, first);
+    Cli.Running running =
+        Cli.start(
+            env(),
+            "run",
+            "--manifest",
+            manifest.toString(),
+            "--local-dir",
+            dest.resolve("models").toString(),
+            "--every",
+            "10s",
+            "--every-runs",
+            "2");
+    ReliabilityIT.waitFor(
+        () -> running.errSoFar().contains("model-prefetch: run 1 ended with status 0"));
+    Files.writeString(manifest, first + "  - {uri: 's3://" + BUCKET + "/op-added/', name: b}\n");
+
+    Cli cli = running.join();
+
+    assertEquals(0, cli.status(), cli.toString());
+    assertTrue(cli.err().contains("model-prefetch: run 2 ended with status 0"), cli.toString());
+    for (String model : List.of("a", "b")) {
+      for (DemoModel.File f : MODEL) {
+        assertEquals(
+            DemoModel.sha256(DemoModel.content(f)),
+            DemoModel.sha256(
+                Files.readAllBytes(
+                    dest.resolve("models").resolve(model).resolve(f.relativePath()))),
+            model + "/" + f.relativePath());
+      }
+    }
   }
 
   @Test
