@@ -321,6 +321,9 @@ final class RunCommand implements Callable<Integer> {
       throw new UsageException(
           "--every '" + every + "' is no period; give e.g. 15m, or leave it out to run once");
     }
+    if (period.compareTo(java.time.Duration.ofDays(366)) > 0) {
+      throw new UsageException("--every '" + every + "' is over a year; give e.g. 15m, 1h or 24h");
+    }
     if (dryRun) {
       throw new UsageException(
           "--every does not go with --dry-run, which fetches nothing; keep one");

@@ -179,6 +179,10 @@ class BadInputTest {
             "--every '0s' is no period; give e.g. 15m, or leave it out to run once"),
         Arguments.of(
             Map.of(),
+            List.of("--model-uri", "s3://bkt/m/", "--every", "9000h"),
+            "--every '9000h' is over a year; give e.g. 15m, 1h or 24h"),
+        Arguments.of(
+            Map.of(),
             List.of("--model-uri", "s3://bkt/m/", "--every", "15m", "--dry-run"),
             "--every does not go with --dry-run, which fetches nothing; keep one"),
         Arguments.of(
