@@ -65,9 +65,11 @@ public final class SafeFolder implements Closeable {
       throw new IOException(
           "the model folder " + Printable.escape(absolute.toString()) + " has no parent folder");
     }
-    if (create) {
-      Files.createDirectories(
-          root); // the destination root: followed and made as the operator named it
+    // The destination root: followed and made as the operator named it. Looked at first, since
+    // createDirectories on a folder that exists throws and catches an exception inside, which cost
+    // 2 % of a warm run's CPU on 2000 small files (two calls per file).
+    if (create && !Files.isDirectory(root)) {
+      Files.createDirectories(root);
     }
     try (SafeFolder parent = new SafeFolder(root, secure(root, Files.newDirectoryStream(root)))) {
       return parent.child(absolute.getFileName().toString(), create);
