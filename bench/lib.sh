@@ -1,14 +1,44 @@
-# Shell functions bench/run.sh and bench/tls.sh share; source it after setting $root (the repository).
+# Shell functions the bench scripts (run.sh, tls.sh, warm.sh) share; source it after setting $here
+# (this folder) and $root (the repository).
 
 # The median of the numbers on stdin, one a line; "-" when there are none or they are "-".
 median() { sort -g | awk '{a[NR]=$1} END{if (NR==0) print "-"; else if (a[1]=="-") print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 # image_archive JAR DIR: the Dockerfile's class-data-sharing step on JAR, one untimed demo run that
-# records DIR/model-prefetch.jsa; fails when the demo run does.
+# records DIR/model-prefetch.jsa, and DIR/jvm.options, configs/jvm.options plus the lines that map
+# it, as the image's; fails when the demo run does.
 image_archive() {
   java @"$root/configs/jvm.options" -Xlog:cds*=error:stderr -XX:ArchiveClassesAtExit="$2/model-prefetch.jsa" \
     -jar "$1" demo --local-dir "$2/training/models" >/dev/null 2>&1 || return 1
   rm -rf "$2/training"
+  { cat "$root/configs/jvm.options"; printf '%s\n' "-XX:SharedArchiveFile=$2/model-prefetch.jsa" -Xshare:auto; } \
+    > "$2/jvm.options"
+}
+
+# proc_cpu PID: the user + sys CPU seconds process PID has spent, all its threads.
+proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"; }
+
+# start_wan_proxy CLASSES LOG LISTEN UPSTREAM_PORT LATENCY_MS MBPS RPS CONTROL_PORT: bench/WanProxy.java
+# (compiled into CLASSES when missing or older than its source) on 127.0.0.1:LISTEN in front of
+# 127.0.0.1:UPSTREAM_PORT, its output in LOG; sets $proxy_pid once it listens, or exits 1 after 30 s
+# or when it dies.
+start_wan_proxy() {
+  local classes="$1" out="$2" deadline=$(( $(date +%s) + 30 ))
+  if [ ! -f "$classes/WanProxy.class" ] || [ "$here/WanProxy.java" -nt "$classes/WanProxy.class" ]; then
+    rm -rf "$classes"; javac -d "$classes" "$here/WanProxy.java"
+  fi
+  : > "$out"
+  # C1 only and a small serial heap: it moves bytes between sockets, on the same 2 cores as the rest.
+  java -XX:+UseSerialGC -Xmx128m -XX:TieredStopAtLevel=1 -cp "$classes" WanProxy --listen "$3" \
+    --upstream "127.0.0.1:$4" --latency-ms "$5" --mbps "$6" --rps "$7" --control "$8" > "$out" 2>&1 &
+  proxy_pid=$!
+  until grep -q '^WanProxy listening' "$out"; do
+    if ! kill -0 "$proxy_pid" 2>/dev/null; then
+      echo "bench: the WAN proxy exited: $(cat "$out")" >&2; proxy_pid=""; exit 1
+    fi
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "bench: the WAN proxy did not start within 30 s; see $out" >&2; exit 1; }
+    sleep 0.1
+  done
 }
 
 # The side-by-side runs of bench/tls.sh and bench/warm.sh: rows client, round, wall_s, cpu_s,

@@ -578,7 +578,6 @@ wait_quiet() { # up to $quiet_wait s for a 1 s window with the machine < 25% bus
     awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN{exit !((b-a)/n < 0.25)}' && return 0
   done
 }
-proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
 server_cpu() { proc_cpu "$s3p_pid"; }
 
 # ---------------------------------------------------------------- WAN proxy
@@ -587,23 +586,8 @@ ctl="http://127.0.0.1:$control_port"
 declare -A px=()
 # start_proxy: bench/WanProxy.java for the profile parsed last (net_*), in front of S3Proxy.
 start_proxy() {
-  if [ ! -f "$proxy_classes/WanProxy.class" ] || [ "$here/WanProxy.java" -nt "$proxy_classes/WanProxy.class" ]; then
-    rm -rf "$proxy_classes"; javac -d "$proxy_classes" "$here/WanProxy.java"
-  fi
-  : > "$workdir/wanproxy-$net_label.log"
-  # C1 only and a small serial heap: it moves bytes between sockets, on the same 2 cores as the rest.
-  java -XX:+UseSerialGC -Xmx128m -XX:TieredStopAtLevel=1 -cp "$proxy_classes" WanProxy --listen "$proxy_port" \
-    --upstream "127.0.0.1:$port" --latency-ms "$net_latency_ms" --mbps "$net_mbps" --rps "$net_rps" \
-    --control "$control_port" > "$workdir/wanproxy-$net_label.log" 2>&1 &
-  proxy_pid=$!
-  local deadline=$(( $(date +%s) + 30 ))
-  until grep -q '^WanProxy listening' "$workdir/wanproxy-$net_label.log"; do
-    if ! kill -0 "$proxy_pid" 2>/dev/null; then
-      echo "bench: the WAN proxy exited: $(cat "$workdir/wanproxy-$net_label.log")" >&2; proxy_pid=""; exit 1
-    fi
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "bench: the WAN proxy did not start within 30 s; see $workdir/wanproxy-$net_label.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  start_wan_proxy "$proxy_classes" "$workdir/wanproxy-$net_label.log" "$proxy_port" "$port" "$net_latency_ms" \
+    "$net_mbps" "$net_rps" "$control_port"
   cep="http://127.0.0.1:$proxy_port"
   log "$(head -1 "$workdir/wanproxy-$net_label.log") (pid $proxy_pid)"
 }
@@ -725,8 +709,6 @@ if echo ",$clients,$wan_clients," | grep -q ',prefetch-image,'; then
   log "image archive: one untimed demo run records the class-data-sharing archive, as the Dockerfile does"
   rm -rf "$workdir/image"; mkdir -p "$workdir/image"
   image_archive "$jar" "$workdir/image" || { echo "bench: the image archive's demo run failed" >&2; exit 1; }
-  { cat "$root/configs/jvm.options"; printf '%s\n' "-XX:SharedArchiveFile=$workdir/image/model-prefetch.jsa" -Xshare:auto; } \
-    > "$workdir/image/jvm.options"
 fi
 if [ -n "$baseline_jar_src" ]; then
   warm_up "${launch_base[@]}"

@@ -70,18 +70,12 @@ java -Xms256m -Xmx1g -jar "$workdir/s3proxy/"s3proxy-*-jar-with-dependencies.jar
   --properties "$warm/s3proxy.properties" > "$warm/s3proxy.log" 2>&1 &
 pids+=($!)
 wait_for "$warm/s3proxy.log" "Started .*ServerConnector.*127.0.0.1:$port" "${pids[-1]}" S3Proxy
-javac -d "$warm/classes" "$here/WanProxy.java"
-java -XX:+UseSerialGC -Xmx128m -XX:TieredStopAtLevel=1 -cp "$warm/classes" WanProxy --listen "$((port + 1))" \
-  --upstream "127.0.0.1:$port" --latency-ms "$latency" --mbps "$mbps" --rps 0 --control "$((port + 2))" \
-  > "$warm/wanproxy.log" 2>&1 &
-pids+=($!)
-wait_for "$warm/wanproxy.log" '^WanProxy listening' "${pids[-1]}" "the WAN proxy"
+start_wan_proxy "$workdir/wanproxy" "$warm/wanproxy.log" "$((port + 1))" "$port" "$latency" "$mbps" 0 "$((port + 2))"
+pids+=("$proxy_pid")
 ep="http://127.0.0.1:$((port + 1))"
 log "S3Proxy on 127.0.0.1:$port behind the WAN proxy on $ep ($latency ms, $mbps MB/s per connection)"
 
 image_archive "$jar" "$warm" || { echo "bench/warm.sh: the demo run that records the archive failed" >&2; exit 1; }
-{ cat "$root/configs/jvm.options"; printf '%s\n' "-XX:SharedArchiveFile=$warm/model-prefetch.jsa" -Xshare:auto; } \
-  > "$warm/jvm.options"
 declare -A jdk_home=()
 for j in "${jdks[@]}"; do
   name="${j%%=*}" jdk_home["${j%%=*}"]="${j#*=}"
@@ -108,8 +102,7 @@ every_run() { # ROUND: waits for the end of the long-lived process's run ROUND, 
     kill -0 "$every_pid" 2>/dev/null || { echo "bench/warm.sh: run --every exited; see $warm/every.log" >&2; exit 1; }
     sleep 0.2
   done
-  # utime + stime of the whole process (fields 14 and 15 after the command name), in clock ticks
-  cpu="$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$every_pid/stat")"
+  cpu="$(proc_cpu "$every_pid")"
   rss="$(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$every_pid/status")"
   wall="$(sed -E 's/.* after ([0-9.]+) s.*/\1/' <<< "$line")"
   sha="$(dest="$every_dest" tree_ok)"

@@ -45,6 +45,10 @@ class OperabilityIT {
 
   @TempDir static Path serverDir;
   static EmbeddedS3 server;
+
+  /** The model's sha256 per relative path, as uploaded under op/ and op-added/. */
+  static Map<String, String> digests;
+
   static FaultProxy proxy;
 
   @TempDir Path dest;
@@ -53,7 +57,7 @@ class OperabilityIT {
   static void start() throws Exception {
     server = EmbeddedS3.start(serverDir.resolve("data"));
     proxy = new FaultProxy(server.endpoint(), 7L);
-    DemoModel.upload(server.admin(), BUCKET, "op/", MODEL);
+    digests = DemoModel.upload(server.admin(), BUCKET, "op/", MODEL);
     DemoModel.upload(server.admin(), BUCKET, "op-added/", MODEL);
   }
 
@@ -244,12 +248,7 @@ class OperabilityIT {
     Cli cli = run("s3://" + BUCKET + "/op/", "--every", "1ms", "--every-runs", "2");
 
     assertEquals(0, cli.status(), cli.toString());
-    for (DemoModel.File f : MODEL) {
-      assertEquals(
-          DemoModel.sha256(DemoModel.content(f)),
-          DemoModel.sha256(Files.readAllBytes(dest.resolve("m").resolve(f.relativePath()))),
-          f.relativePath());
-    }
+    assertEquals(digests, PrefetchIT.digests(dest.resolve("m")));
     List<String> runs =
         cli.err().lines().filter(l -> l.startsWith("model-prefetch: run ")).toList();
     assertEquals(2, runs.size(), cli.toString());
@@ -294,16 +293,8 @@ class OperabilityIT {
 
     assertEquals(0, cli.status(), cli.toString());
     assertTrue(cli.err().contains("model-prefetch: run 2 ended with status 0"), cli.toString());
-    for (String model : List.of("a", "b")) {
-      for (DemoModel.File f : MODEL) {
-        assertEquals(
-            DemoModel.sha256(DemoModel.content(f)),
-            DemoModel.sha256(
-                Files.readAllBytes(
-                    dest.resolve("models").resolve(model).resolve(f.relativePath()))),
-            model + "/" + f.relativePath());
-      }
-    }
+    assertEquals(digests, PrefetchIT.digests(dest.resolve("models/a")));
+    assertEquals(digests, PrefetchIT.digests(dest.resolve("models/b")));
   }
 
   @Test
