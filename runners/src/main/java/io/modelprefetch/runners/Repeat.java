@@ -35,8 +35,17 @@ final class Repeat {
           return Instant.now();
         }
 
+        /**
+         * Collects the finished run's garbage first: with the serial collector and a heap that
+         * starts small ({@code -Xms} in configs/jvm.options), a full collection hands its heap and
+         * direct buffers back to the node for the sleep, instead of holding them until the next run
+         * (after six runs of a 2 GiB model: 238 against 360 MiB RSS, and climbing).
+         */
         @Override
         public void sleepUntil(Instant when) throws InterruptedException {
+          if (Instant.now().isBefore(when)) {
+            System.gc();
+          }
           long millis = Duration.between(Instant.now(), when).toMillis();
           if (millis > 0) {
             Thread.sleep(millis);

@@ -118,12 +118,44 @@ class ContainerImageIT {
         "the launcher passes the file to java");
     String flags = java("@" + options, "-XX:+PrintFlagsFinal", "-version");
     assertTrue(flags.matches("(?s).*\\bMaxHeapSize\\s+= 402653184\\b.*"), "-Xmx384m");
+    assertTrue(flags.matches("(?s).*\\bInitialHeapSize\\s+= 134217728\\b.*"), "-Xms128m");
     assertTrue(
         flags.matches("(?s).*\\bMaxDirectMemorySize\\s+= 201326592\\b.*"),
         "-XX:MaxDirectMemorySize=192m");
     assertTrue(flags.matches("(?s).*\\bUseSerialGC\\s+= true\\b.*"), "the serial collector");
     assertTrue(
         flags.matches("(?s).*\\bTier4InvocationThreshold\\s+= 60000\\b.*"), "the JIT settings");
+  }
+
+  /**
+   * {@code PREFETCH_HEAP} below the options file's initial heap (128 MiB) is the initial heap too:
+   * the JVM refuses to start with an initial heap above its limit. Above it, the file's stays.
+   */
+  @Test
+  void launcherHeapBelowTheInitialHeapStartsTheJvm() throws Exception {
+    Path jar = ConfigExamplesTest.REPO.resolve("runners/target/model-prefetch.jar");
+    for (String[] heap :
+        new String[][] {{"96m", "100663296", "100663296"}, {"1g", "1073741824", "134217728"}}) {
+      ProcessBuilder launch =
+          new ProcessBuilder(ConfigExamplesTest.REPO.resolve("prefetch").toString(), "--version")
+              .redirectErrorStream(true);
+      launch.environment().put("PREFETCH_JAR", jar.toString());
+      launch.environment().put("PREFETCH_HEAP", heap[0]);
+      launch.environment().put("PREFETCH_CDS", "0");
+      launch.environment().put("PREFETCH_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+      launch
+          .environment()
+          .put("PATH", Path.of(ChildJvm.java()).getParent() + ":" + System.getenv("PATH"));
+      Process run = launch.start();
+      String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(run.waitFor(60, TimeUnit.SECONDS), "PREFETCH_HEAP=" + heap[0]);
+      assertEquals(0, run.exitValue(), "PREFETCH_HEAP=" + heap[0] + ": " + out);
+      assertTrue(out.contains("model-prefetch 0.1.0"), out);
+      assertTrue(out.matches("(?s).*\\bMaxHeapSize\\s+= " + heap[1] + "\\b.*"), "-Xmx" + heap[0]);
+      assertTrue(
+          out.matches("(?s).*\\bInitialHeapSize\\s+= " + heap[2] + "\\b.*"),
+          "the initial heap with PREFETCH_HEAP=" + heap[0]);
+    }
   }
 
   /**

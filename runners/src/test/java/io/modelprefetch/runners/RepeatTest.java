@@ -2,10 +2,14 @@ package io.modelprefetch.runners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -160,5 +164,33 @@ class RepeatTest {
 
     assertEquals("manifest /config/models.yaml: line 3: ...", e.getMessage());
     assertEquals(2, runs.startedAt.size());
+  }
+
+  /**
+   * The real clock's sleep between runs hands the finished run's memory back: a direct buffer no
+   * run holds any more is freed before the next run, not at the next collection that run causes.
+   */
+  @Test
+  void theSystemClocksSleepFreesWhatTheRunLeftBehind() throws Exception {
+    BufferPoolMXBean direct =
+        ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+            .filter(pool -> pool.getName().equals("direct"))
+            .findFirst()
+            .orElseThrow();
+    long before = direct.getMemoryUsed();
+    ByteBuffer leftBehind = ByteBuffer.allocateDirect(64 << 20);
+    assertTrue(direct.getMemoryUsed() >= before + (64 << 20), "the buffer is counted");
+    leftBehind = null;
+
+    Repeat.SYSTEM.sleepUntil(Instant.now().plusMillis(20));
+
+    // A freed buffer's memory is released by the JDK's cleaner thread just after the collection.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (direct.getMemoryUsed() >= before + (64 << 20) && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertTrue(
+        direct.getMemoryUsed() < before + (64 << 20),
+        "direct memory after the sleep: " + direct.getMemoryUsed() + " bytes, before " + before);
   }
 }
