@@ -56,7 +56,8 @@ tree_ok() {
 }
 
 # run_one NAME ROUND COMMAND...: one timed run of COMMAND (GNU time: wall, user + sys CPU of its
-# process tree, peak RSS), output in $res/log-NAME-ROUND.txt, then its row.
+# process tree, peak RSS), output in $res/log-NAME-ROUND.txt, then its row. A client that writes
+# no tree (a floor) runs as `written=no run_one ...`: its sha256 column is "-".
 run_one() {
   local name="$1" round="$2" wall user sys rss
   shift 2
@@ -64,7 +65,7 @@ run_one() {
   /usr/bin/time -f '%e %U %S %M' -o "$res/time" "$@" > "$res/log-$name-$round.txt" 2>&1 || true
   read -r wall user sys rss < <(tail -1 "$res/time")
   printf '%s\t%s\t%s\t%.2f\t%s\t%s\n' "$name" "$round" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))" \
-    "$(tree_ok)" | tee -a "$res/runs.tsv"
+    "$(if [ "${written:-yes}" = no ]; then echo -; else tree_ok; fi)" | tee -a "$res/runs.tsv"
 }
 
 # runs_summary: the medians of $res/runs.tsv per client, as a markdown table, also in $res/summary.md.
@@ -74,7 +75,7 @@ runs_summary() {
     echo "|---|---|---|---|---|---|"
     awk -F'\t' 'NR > 1 { print $1 }' "$res/runs.tsv" | awk '!seen[$0]++' | while read -r name; do
       med() { awk -F'\t' -v n="$name" -v c="$1" 'NR > 1 && $1 == n { print $c }' "$res/runs.tsv" | median; }
-      ok="$(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n && $6 != "ok" { bad++ } END { print (bad ? "FAIL" : "ok") }' "$res/runs.tsv")"
+      ok="$(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n { if ($6 == "ok") good++; else if ($6 != "-") bad++ } END { print (bad ? "FAIL" : good ? "ok" : "-") }' "$res/runs.tsv")"
       echo "| $name | $(awk -F'\t' -v n="$name" 'NR > 1 && $1 == n' "$res/runs.tsv" | wc -l) | $ok | $(med 3) | $(med 4) | $(med 5) |"
     done
   } | tee "$res/summary.md"

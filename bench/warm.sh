@@ -6,7 +6,7 @@
 #
 #   bench/warm.sh [--workdir /tmp/model-prefetch-bench] [--model model-aws] [--runs 5]
 #                 [--network wan[:LATENCY_MS:MBPS_PER_CONN]] [--period 60] [--port 18805]
-#                 [--jdk NAME=JAVA_HOME]...   (JDK 24 or later: adds client cold-NAME)
+#                 [--jdk NAME=JAVA_HOME]...   (JDK 24 or later: adds client cold-NAME) [--floors]
 #
 # every:  java @jvm.options -jar model-prefetch.jar run --every PERIODs --force-download (so each run
 #         fetches the whole model again), started once; each round waits for its next run's end
@@ -19,6 +19,11 @@
 # rclone: rclone copy --transfers 4 --multi-thread-streams 4 (its defaults spelled out)
 # cold-NAME: the cold run on that JDK with configs/jvm.options and an ahead-of-time cache (JEP 483
 #         and 515: classes loaded and linked, method profiles) recorded once by a demo run
+# --floors adds two clients that write nothing, with cold's options and archive (sha256 "-"):
+# java-floor: bench/JavaFloor.java, the SDK's listing and a GET of each object over the JDK's HTTP
+#         client on 16 threads, nothing written or verified: the least a JVM moving the bytes spends
+# beam-floor: bench/BeamFloor.java, a DirectRunner job of ten integers through Create, ParDo,
+#         GroupByKey, ParDo: the least a cold JVM spends to run any Beam pipeline
 # The other clients alternate; every run's tree is checked by sha256; a round whose other runs
 # outlast the period (so they would overlap the next `every` run) stops the benchmark. The summary
 # gives medians; the `every` medians leave out its first run.
@@ -26,7 +31,7 @@ set -eu
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 . "$here/lib.sh"
-workdir=/tmp/model-prefetch-bench model=model-aws runs=5 network=wan period=60 port=18805
+workdir=/tmp/model-prefetch-bench model=model-aws runs=5 network=wan period=60 port=18805 floors=no
 declare -a jdks=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,6 +42,7 @@ while [ $# -gt 0 ]; do
     --port) port="$2"; shift 2 ;;
     --period) period="$2"; shift 2 ;;
     --jdk) jdks+=("$2"); shift 2 ;;
+    --floors) floors=yes; shift ;;
     *) echo "bench/warm.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -85,6 +91,9 @@ for j in "${jdks[@]}"; do
     || { echo "bench/warm.sh: the demo run of --jdk $j failed; see $warm/aot-$name.log" >&2; exit 1; }
   rm -rf "$warm/training-$name"
 done
+if [ "$floors" = yes ]; then
+  javac -cp "$jar" -d "$warm/floors" "$here/JavaFloor.java" "$here/BeamFloor.java"
+fi
 penv=(env AWS_ENDPOINT_URL="$ep" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret"
   LC_ALL=C.UTF-8)
 cli=(run --model-uri "s3://bench/$model/")
@@ -120,12 +129,16 @@ runs_header
 rclone_for "$ep"
 clients=(cold rclone)
 for j in "${jdks[@]}"; do clients+=("cold-${j%%=*}"); done
+[ "$floors" = no ] || clients+=(java-floor beam-floor)
 for round in $(seq 1 "$runs"); do
   every_run "$round"
   for i in "${!clients[@]}"; do
     c="${clients[$(( (i + round) % ${#clients[@]} ))]}"
     case "$c" in
       cold) run_one cold "$round" "${penv[@]}" java @"$warm/jvm.options" -jar "$jar" "${cli[@]}" --local-dir "$dest" ;;
+      java-floor) written=no run_one java-floor "$round" "${penv[@]}" java @"$warm/jvm.options" \
+        -cp "$jar:$warm/floors" JavaFloor "$ep" bench "$model/" 16 ;;
+      beam-floor) written=no run_one beam-floor "$round" java @"$warm/jvm.options" -cp "$jar:$warm/floors" BeamFloor ;;
       rclone) run_one rclone "$round" "${rclone[@]}" copy "bench:bench/$model" "$dest/$model" ;;
       cold-*) run_one "$c" "$round" "${penv[@]}" "${jdk_home[${c#cold-}]}/bin/java" @"$root/configs/jvm.options" \
         -XX:AOTCache="$warm/${c#cold-}.aot" -jar "$jar" "${cli[@]}" --local-dir "$dest" ;;
