@@ -39,7 +39,8 @@ final class Repeat {
          * Collects the finished run's garbage first: with the serial collector and a heap that
          * starts small ({@code -Xms} in configs/jvm.options), a full collection hands its heap and
          * direct buffers back to the node for the sleep, instead of holding them until the next run
-         * (after six runs of a 2 GiB model: 238 against 360 MiB RSS, and climbing).
+         * (asleep after each of eight runs of a 2 GiB model: 211 MiB RSS, then 237-242 from the
+         * fourth, against 308-403 and climbing; docs/BENCHMARKS.md, 2026-12-04, night).
          */
         @Override
         public void sleepUntil(Instant when) throws InterruptedException {
