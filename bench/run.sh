@@ -631,11 +631,14 @@ proxy_probe() {
 
 tsv="$res/runs.tsv"
 header=$'case\tclient\tround\twall_s\trss_kib\tuser_s\tsys_s\texit\tverified\tgets\tserver_cpu_s\tload1\tbytes\tstarted\tother_cpu_s\tnetwork\trequests\tconns_max\tinflight_max\tslowdown_503\tproxy_bytes_out\tproxy_cpu_s\tserver_requests'
-if [ -f "$tsv" ] && [ "$(head -1 "$tsv")" != "$header" ]; then
-  log "results/runs.tsv has the columns of an older harness: moved to runs-before-$(date +%s).tsv"
-  mv "$tsv" "$res/runs-before-$(date +%s).tsv"
+# A kept workdir's rows of an earlier invocation (another jar, another day) are moved aside: the
+# summary is of this run's rows only.
+if [ -f "$tsv" ]; then
+  aside="runs-before-$(date +%s).tsv"
+  log "results/runs.tsv holds an earlier invocation's rows: moved to results/$aside"
+  mv "$tsv" "$res/$aside"
 fi
-[ -f "$tsv" ] || echo "$header" > "$tsv"
+echo "$header" > "$tsv"
 
 # run_one LABEL PREFIX CLIENT ROUND MODE: one timed run, then a sha256 check of every file (untimed).
 # MODE fresh empties the destination first; keep runs into whatever is there (the rerun case).
