@@ -4,6 +4,7 @@ import io.modelprefetch.transforms.model.FetchSettings;
 import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.storage.RangeWriter;
 import io.modelprefetch.transforms.storage.ReadBack;
 import io.modelprefetch.transforms.verify.Digests;
 import java.io.IOException;
@@ -27,8 +28,12 @@ import org.jspecify.annotations.Nullable;
  * completes the digests carries them, so the commit step has nothing to read again. The fetch
  * executor starts ranges lowest index first, so a file's ranges are next in order when they start
  * only while there are about as many files in flight as ranges; with more ranges than files, most
- * land out of order and are read back (the end of a run logs how many). Used where all ranges of an
- * object are fetched in this JVM.
+ * would land out of order. Such a range takes the digests over midway instead, the moment the one
+ * before it completes ({@link Waiting#claim}): it digests what it already wrote from the file and
+ * feeds the rest as it passes, so only the part of a range written before its turn is read back,
+ * and by the range's own thread. Only ranges that complete before their turn wait to be read back
+ * whole (the end of a run logs how many bytes were read back). Used where all ranges of an object
+ * are fetched in this JVM.
  *
  * <p>One per {@link FetchRuntime}: what it holds lives and ends with the runtime.
  */
@@ -110,11 +115,59 @@ public final class InOrderDigests {
     return new Stream(key(task.object()), digest);
   }
 
+  /**
+   * The place of {@code task}, which was not next in order when it started ({@link #claim} gave
+   * null), from which it takes the digests over midway once the ranges before it are digested.
+   */
+  public Waiting waiting(RangeTask task) {
+    String key = key(task.object());
+    return new Waiting(key, digestOf(task), task.index());
+  }
+
+  /** A range in flight behind the one its object's digests wait for. */
+  public final class Waiting {
+    private final String key;
+    private final Digest digest;
+    private final int index;
+
+    private Waiting(String key, Digest digest, int index) {
+      this.key = key;
+      this.digest = digest;
+      this.index = index;
+    }
+
+    /**
+     * Claims the digests once this range is next in order and no thread is digesting the object:
+     * the bytes {@code out} already wrote are digested (read back from the temporary file, then
+     * those it still stages), and the caller feeds the rest to the claim as they pass, as for
+     * {@link #claim}. Cheap while the range is not next: call it after each buffer.
+     *
+     * @return the claim, or null while the range is not next (or the digests were dropped)
+     */
+    public @Nullable Stream claim(RangeWriter out, RangeTask task) {
+      synchronized (digest) {
+        if (digest.draining || digest.next != index || objects.get(key) != digest) {
+          return null;
+        }
+        digest.draining = true;
+      }
+      Stream stream = new Stream(key, digest);
+      try (ReadBack file = ReadBack.open(LocalFiles.temporary(task.object()), directIo)) {
+        out.writtenSoFar(file, stream::caughtUp);
+      } catch (IOException e) {
+        stream.abandon(); // the commit step reads the file instead
+        return null;
+      }
+      return stream;
+    }
+  }
+
   /** A claim on an object's digests: the range's bytes are fed to them as they pass. */
   public final class Stream {
     private final String key;
     private final Digest digest;
     private long fed;
+    private long caughtUp; // bytes written before a midway claim, digested from the file
 
     private Stream(String key, Digest digest) {
       this.key = key;
@@ -124,6 +177,14 @@ public final class InOrderDigests {
     public void update(byte[] bytes, int offset, int length) {
       digest.update(bytes, offset, length);
       fed += length;
+    }
+
+    /** Digests bytes of the range that were written before the claim: read back, not streamed. */
+    private void caughtUp(ByteBuffer bytes) {
+      int length = bytes.remaining();
+      digest.update(bytes);
+      caughtUp += length;
+      readBackBytes.add(length);
     }
 
     /** Counts the range's bytes as digested while they passed, once the range is complete. */
@@ -136,7 +197,7 @@ public final class InOrderDigests {
      * the range can claim them again; after, the object's digests are left to the commit step.
      */
     public void abandon() {
-      if (fed == 0) {
+      if (fed == 0 && caughtUp == 0) {
         synchronized (digest) {
           digest.draining = false;
         }

@@ -264,13 +264,17 @@ public final class RangeFetcher {
     private long bytes;
     private InOrderDigests.@Nullable Stream
         inOrder; // this range's bytes feed the object's digests as they pass
+    private InOrderDigests.@Nullable Waiting waiting; // not next yet: may take them over midway
 
     Transfer(RangeTask task) {
       this.task = task;
     }
 
     FetchedRange run() throws IOException {
-      inOrder = InOrderDigests.appliesTo(task, settings) ? runtime.inOrder().claim(task) : null;
+      if (InOrderDigests.appliesTo(task, settings)) {
+        inOrder = runtime.inOrder().claim(task);
+        waiting = inOrder == null ? runtime.inOrder().waiting(task) : null;
+      }
       try {
         return transfer();
       } catch (IOException | RuntimeException e) {
@@ -365,10 +369,12 @@ public final class RangeFetcher {
             runtime.progress().bytes(object.model(), n);
             controller.bytes(n);
             digests.update(buffer, 0, n);
+            out.write(buffer, 0, n);
             if (inOrder != null) {
               inOrder.update(buffer, 0, n);
+            } else if (waiting != null) {
+              inOrder = waiting.claim(out, task); // digests what out wrote, this buffer too
             }
-            out.write(buffer, 0, n);
             remaining -= n;
           }
           out.finish();

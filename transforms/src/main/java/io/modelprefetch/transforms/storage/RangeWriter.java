@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,6 +63,7 @@ public final class RangeWriter implements Closeable {
   private @Nullable FileChannel direct; // null: buffered
   private final @Nullable ByteBuffer staging;
   private final int alignment;
+  private final long first; // the range's first byte
   private long position; // where the next byte goes
 
   private RangeWriter(
@@ -71,6 +73,7 @@ public final class RangeWriter implements Closeable {
     this.direct = direct;
     this.alignment = alignment;
     this.staging = direct == null ? null : STAGING.get().clear();
+    this.first = position;
     this.position = position;
   }
 
@@ -112,6 +115,18 @@ public final class RangeWriter implements Closeable {
   /** Whether this range's bytes bypass the page cache. */
   public boolean isDirect() {
     return direct != null;
+  }
+
+  /**
+   * Hands every byte written so far to {@code sink}, in order: those in the file (read back through
+   * {@code file}), then those still staged for the next direct write. Each buffer is valid only
+   * during its call.
+   */
+  public void writtenSoFar(ReadBack file, Consumer<ByteBuffer> sink) throws IOException {
+    file.read(first, position, sink);
+    if (staging != null && staging.position() > 0) {
+      sink.accept(staging.duplicate().flip());
+    }
   }
 
   /** Writes {@code bytes[offset..offset+length)} after the bytes written before. */

@@ -11,11 +11,15 @@ import io.modelprefetch.transforms.model.ObjectRef;
 import io.modelprefetch.transforms.model.ObjectUri;
 import io.modelprefetch.transforms.model.RangeTask;
 import io.modelprefetch.transforms.storage.LocalFiles;
+import io.modelprefetch.transforms.storage.RangeWriter;
 import io.modelprefetch.transforms.verify.CrcAlgorithm;
 import io.modelprefetch.transforms.verify.DigestPlan;
 import io.modelprefetch.transforms.verify.StoredEvidence;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -44,13 +48,18 @@ class InOrderDigestsTest {
   private static final DigestPlan MD5 =
       new DigestPlan(StoredEvidence.NONE, null, List.of(DigestPlan.MD5), List.of(), 0);
 
-  private final byte[] bytes = new byte[3 * 1024 * 1024 + 17];
+  private byte[] bytes = new byte[3 * 1024 * 1024 + 17];
 
   private List<RangeTask> fetchedFile(String etag) throws Exception {
     return fetchedFile(etag, MD5);
   }
 
   private List<RangeTask> fetchedFile(String etag, DigestPlan plan) throws Exception {
+    return fetchedFile(etag, plan, 1024 * 1024);
+  }
+
+  /** The object of {@link #bytes}, all written to its temporary file, in ranges of {@code size}. */
+  private List<RangeTask> fetchedFile(String etag, DigestPlan plan, long size) throws Exception {
     new Random(7).nextBytes(bytes);
     ObjectRef object =
         new ObjectRef(
@@ -66,11 +75,11 @@ class InOrderDigestsTest {
     Files.createDirectories(LocalFiles.temporary(object).getParent());
     Files.write(LocalFiles.temporary(object), bytes);
     List<RangeTask> ranges = new ArrayList<>();
-    long size = 1024 * 1024;
-    for (int i = 0; i * size < bytes.length; i++) {
+    int count = (int) ((bytes.length + size - 1) / size);
+    for (int i = 0; i < count; i++) {
       ranges.add(
           new RangeTask(
-              object, i, 4, i * size, Math.min(bytes.length, (i + 1) * size) - 1, plan, false));
+              object, i, count, i * size, Math.min(bytes.length, (i + 1) * size) - 1, plan, false));
     }
     return ranges;
   }
@@ -126,6 +135,37 @@ class InOrderDigestsTest {
 
     assertEquals(md5(), digests.landed(ranges.get(2), third));
     assertEquals("3 MiB digested as they arrived, 0 MiB read back (0%)", digests.summary());
+  }
+
+  @Test
+  void aRangeBehindTakesTheDigestsOverMidwayOnceTheOneBeforeItCompletes() throws Exception {
+    int range = 9 << 20; // large enough for direct writes, which stage up to 1 MiB
+    bytes = new byte[2 * range];
+    List<RangeTask> ranges = fetchedFile("\"0123456789abcdef0123456789abcdef\"", MD5, range);
+    RangeTask second = ranges.get(1);
+    try (FileChannel file =
+        FileChannel.open(LocalFiles.temporary(second.object()), StandardOpenOption.WRITE)) {
+      file.write(ByteBuffer.allocate(range), range); // not fetched yet: zeros
+    }
+    InOrderDigests.Stream first = digests.claim(ranges.get(0));
+    feed(first, ranges.get(0));
+    InOrderDigests.Waiting behind = digests.waiting(second);
+    assertNull(digests.claim(second), "range 1 is not next while range 0 is in flight");
+
+    int before = 4 << 20 | 512 << 10; // written before its turn: 4 MiB on disk, the rest staged
+    try (RangeWriter out = RangeWriter.open(second, directIo())) {
+      out.write(bytes, range, before);
+      assertNull(behind.claim(out, second), "range 0 has not completed");
+      assertNull(digests.landed(ranges.get(0), first));
+      InOrderDigests.Stream midway = behind.claim(out, second);
+      out.write(bytes, range + before, range - before);
+      midway.update(bytes, range + before, range - before);
+      out.finish();
+
+      assertEquals(md5(), digests.landed(second, midway));
+    }
+    assertEquals("13 MiB digested as they arrived, 4 MiB read back (25%)", digests.summary());
+    assertEquals(0, digests.tracked());
   }
 
   @Test
