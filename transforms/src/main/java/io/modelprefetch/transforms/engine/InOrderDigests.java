@@ -105,14 +105,21 @@ public final class InOrderDigests {
    * @return the claim, or null when the range is not next (it is read back once it is)
    */
   public @Nullable Stream claim(RangeTask task) {
-    Digest digest = digestOf(task);
+    return take(key(task.object()), digestOf(task), task.index());
+  }
+
+  /**
+   * Claims {@code digest} for range {@code index} when it is next in order, no thread is digesting
+   * the object, and the digests were not dropped meanwhile ({@link #forget}).
+   */
+  private @Nullable Stream take(String key, Digest digest, int index) {
     synchronized (digest) {
-      if (digest.draining || digest.next != task.index()) {
+      if (digest.draining || digest.next != index || objects.get(key) != digest) {
         return null;
       }
       digest.draining = true;
     }
-    return new Stream(key(task.object()), digest);
+    return new Stream(key, digest);
   }
 
   /**
@@ -120,20 +127,19 @@ public final class InOrderDigests {
    * null), from which it takes the digests over midway once the ranges before it are digested.
    */
   public Waiting waiting(RangeTask task) {
-    String key = key(task.object());
-    return new Waiting(key, digestOf(task), task.index());
+    return new Waiting(task, digestOf(task));
   }
 
   /** A range in flight behind the one its object's digests wait for. */
   public final class Waiting {
+    private final RangeTask task;
     private final String key;
     private final Digest digest;
-    private final int index;
 
-    private Waiting(String key, Digest digest, int index) {
-      this.key = key;
+    private Waiting(RangeTask task, Digest digest) {
+      this.task = task;
+      this.key = key(task.object());
       this.digest = digest;
-      this.index = index;
     }
 
     /**
@@ -142,20 +148,18 @@ public final class InOrderDigests {
      * those it still stages), and the caller feeds the rest to the claim as they pass, as for
      * {@link #claim}. Cheap while the range is not next: call it after each buffer.
      *
-     * @return the claim, or null while the range is not next (or the digests were dropped)
+     * @return the claim, or null while the range is not next (or the digests were dropped: also
+     *     when what it wrote cannot be read back, which leaves them to the commit step)
      */
-    public @Nullable Stream claim(RangeWriter out, RangeTask task) {
-      synchronized (digest) {
-        if (digest.draining || digest.next != index || objects.get(key) != digest) {
-          return null;
-        }
-        digest.draining = true;
+    public @Nullable Stream claim(RangeWriter out) {
+      Stream stream = take(key, digest, task.index());
+      if (stream == null) {
+        return null;
       }
-      Stream stream = new Stream(key, digest);
       try (ReadBack file = ReadBack.open(LocalFiles.temporary(task.object()), directIo)) {
         out.writtenSoFar(file, stream::caughtUp);
       } catch (IOException e) {
-        stream.abandon(); // the commit step reads the file instead
+        objects.remove(key, digest); // the commit step reads the file instead, as for landed
         return null;
       }
       return stream;

@@ -373,7 +373,7 @@ public final class RangeFetcher {
             if (inOrder != null) {
               inOrder.update(buffer, 0, n);
             } else if (waiting != null) {
-              inOrder = waiting.claim(out, task); // digests what out wrote, this buffer too
+              inOrder = waiting.claim(out); // digests what out wrote, this buffer too
             }
             remaining -= n;
           }

@@ -155,9 +155,9 @@ class InOrderDigestsTest {
     int before = 4 << 20 | 512 << 10; // written before its turn: 4 MiB on disk, the rest staged
     try (RangeWriter out = RangeWriter.open(second, directIo())) {
       out.write(bytes, range, before);
-      assertNull(behind.claim(out, second), "range 0 has not completed");
+      assertNull(behind.claim(out), "range 0 has not completed");
       assertNull(digests.landed(ranges.get(0), first));
-      InOrderDigests.Stream midway = behind.claim(out, second);
+      InOrderDigests.Stream midway = behind.claim(out);
       out.write(bytes, range + before, range - before);
       midway.update(bytes, range + before, range - before);
       out.finish();
@@ -166,6 +166,24 @@ class InOrderDigestsTest {
     }
     assertEquals("13 MiB digested as they arrived, 4 MiB read back (25%)", digests.summary());
     assertEquals(0, digests.tracked());
+  }
+
+  @Test
+  void aMidwayClaimThatCannotReadBackLeavesTheDigestsToTheCommit() throws Exception {
+    List<RangeTask> ranges = fetchedFile("\"0123456789abcdef0123456789abcdef\"");
+    RangeTask second = ranges.get(1);
+    InOrderDigests.Stream first = digests.claim(ranges.get(0));
+    feed(first, ranges.get(0));
+    InOrderDigests.Waiting behind = digests.waiting(second);
+    try (RangeWriter out = RangeWriter.open(second, directIo())) {
+      out.write(bytes, (int) second.first(), 1000);
+      assertNull(digests.landed(ranges.get(0), first));
+      Files.delete(LocalFiles.temporary(second.object())); // nothing to read back from
+
+      assertNull(behind.claim(out), "what range 1 wrote cannot be read back");
+      assertEquals(0, digests.tracked(), "the digests are dropped, not claimed again");
+      assertNull(behind.claim(out));
+    }
   }
 
   @Test
