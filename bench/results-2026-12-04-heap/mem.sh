@@ -14,7 +14,6 @@ while kill -0 $pid 2>/dev/null; do
     [ -z "$GC" ] || jcmd $pid GC.run >/dev/null 2>&1
     sleep ${SETTLE:-0}
     rss=$(awk '/^VmRSS:/ {print int($2/1024)}' /proc/$pid/status 2>/dev/null)
-    nmt=$(jcmd $pid VM.native_memory summary 2>/dev/null | awk '/^-  *(Java Heap|Class|Code|Other|Thread|GC|Internal|Arena)/ {name=$2; getline; } /committed=/ && /^-/ {}' )
     heap=$(jcmd $pid VM.native_memory summary 2>/dev/null | grep -E "^-\s+(Java Heap|Other|Metaspace|Code|Class)" | sed -E 's/.*\((reserved=[0-9]+KB, )?committed=([0-9]+)KB.*/\2/' | tr '\n' ' ')
     echo "$label run $n: VmRSS $rss MiB; committed KB (heap class code other...): $heap"
   fi
